@@ -1,0 +1,1 @@
+"""The local Intercom-compatible server and the synthetic inbox (demo, tests, benchmarks only)."""

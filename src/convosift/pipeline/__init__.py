@@ -1,0 +1,1 @@
+"""The streaming batch loop and the run lifecycle."""

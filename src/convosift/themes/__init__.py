@@ -1,0 +1,1 @@
+"""Theme vocabulary, matching, discovery, curation, aggregates and reports."""
