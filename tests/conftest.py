@@ -7,8 +7,9 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -122,3 +123,52 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'convosift.db'}"
+
+
+# --- store -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fresh_store(database_url: str) -> Iterator[object]:
+    """A migrated, empty :class:`convosift.store.Store` on SQLite, then on PostgreSQL."""
+    from convosift.store import Store
+
+    store = Store(database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _close_shared_stores() -> Iterator[None]:
+    """Dispose the engines the pipeline service cached during a test (before its database is dropped)."""
+    yield
+    import sys
+
+    service = sys.modules.get("convosift.pipeline.service")
+    if service is not None:
+        service.close_stores()
+
+
+# --- local Intercom-compatible server ---------------------------------------------------------
+
+
+@pytest.fixture
+def mock_intercom() -> Iterator[Callable[..., Any]]:
+    """Start local Intercom servers: ``mock_intercom(**config_overrides) -> handle``; stopped at teardown.
+
+    Defaults: 120 conversations, seed 7, token ``test-token``, no rate limit, no faults.
+    """
+    import contextlib
+
+    from convosift.mock.server import serve_in_thread
+    from convosift.mock.state import MockIntercomConfig
+
+    with contextlib.ExitStack() as servers:
+
+        def start(**overrides: Any) -> Any:
+            config = MockIntercomConfig(**{"conversations": 120, "seed": 7, **overrides})
+            return servers.enter_context(serve_in_thread(config))
+
+        yield start

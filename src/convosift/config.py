@@ -111,11 +111,16 @@ class Settings(BaseSettings):
         4, ge=0, validation_alias=_env("CONVOSIFT_FILTER_MIN_WORDS", "filter_min_words"),
         description="Customer text with fewer words than this is too short.",
     )
+    filter_template_phrases: list[str] | None = Field(
+        None, validation_alias=_env("CONVOSIFT_FILTER_TEMPLATE_PHRASES", "filter_template_phrases"),
+        description="Canned quick-reply texts that say nothing (JSON list; default: the built-in list).",
+    )
 
     # --- classification and themes ---
-    classifier: Literal["local", "llm"] = Field(
+    classifier: Literal["local", "llm", "none"] = Field(
         "local", validation_alias=_env("CONVOSIFT_CLASSIFIER", "classifier"),
-        description="Classifier backend: the embedded local model or an OpenAI-compatible LLM.",
+        description="Classifier backend: the embedded local model, an OpenAI-compatible LLM, or none "
+        "(every kept conversation stays unclassified).",
     )
     taxonomy_path: Path | None = Field(
         None, validation_alias=_env("CONVOSIFT_TAXONOMY", "taxonomy_path"),

@@ -1,1 +1,11 @@
-"""The local Intercom-compatible server and the synthetic inbox (demo, tests, benchmarks only)."""
+"""The local Intercom-compatible server and the synthetic inbox (demo, tests, benchmarks only).
+
+- :mod:`~convosift.mock.catalog`: the fictional product, its areas and issue themes (plain data).
+- :mod:`~convosift.mock.inbox`: :func:`~convosift.mock.inbox.generate_inbox`,
+  :func:`~convosift.mock.inbox.write_inbox` and the ground truth.
+- :mod:`~convosift.mock.server`: :func:`~convosift.mock.server.serve_in_thread` and the app;
+  :mod:`~convosift.mock.state` holds :class:`~convosift.mock.state.MockIntercomConfig`.
+
+Nothing here is imported by production code paths; modules are imported where they are used, so
+this package stays cheap to import.
+"""
