@@ -40,160 +40,220 @@ class Settings(BaseSettings):
 
     # --- Intercom ---
     intercom_access_token: SecretStr | None = Field(
-        None, validation_alias=_env("INTERCOM_ACCESS_TOKEN", "intercom_access_token"),
+        None,
+        validation_alias=_env("INTERCOM_ACCESS_TOKEN", "intercom_access_token"),
         description="Intercom access token (Bearer).",
     )
     intercom_region: Literal["us", "eu", "au"] = Field(
-        "us", validation_alias=_env("INTERCOM_REGION", "intercom_region"),
+        "us",
+        validation_alias=_env("INTERCOM_REGION", "intercom_region"),
         description="Intercom data region: us, eu or au (ignored when a base URL is set).",
     )
     intercom_base_url: str | None = Field(
-        None, validation_alias=_env("INTERCOM_BASE_URL", "intercom_base_url"),
+        None,
+        validation_alias=_env("INTERCOM_BASE_URL", "intercom_base_url"),
         description="Intercom API base URL; overrides the region.",
     )
     intercom_api_version: str = Field(
-        DEFAULT_INTERCOM_VERSION, validation_alias=_env("INTERCOM_API_VERSION", "intercom_api_version"),
+        DEFAULT_INTERCOM_VERSION,
+        validation_alias=_env("INTERCOM_API_VERSION", "intercom_api_version"),
         description="Value of the Intercom-Version header.",
     )
     intercom_per_page: int = Field(
-        150, ge=1, le=150, validation_alias=_env("INTERCOM_PER_PAGE", "intercom_per_page"),
+        150,
+        ge=1,
+        le=150,
+        validation_alias=_env("INTERCOM_PER_PAGE", "intercom_per_page"),
         description="Search page size (at most 150).",
     )
     intercom_fetch_concurrency: int = Field(
-        8, ge=1, le=64, validation_alias=_env("INTERCOM_FETCH_CONCURRENCY", "intercom_fetch_concurrency"),
+        8,
+        ge=1,
+        le=64,
+        validation_alias=_env("INTERCOM_FETCH_CONCURRENCY", "intercom_fetch_concurrency"),
         description="Concurrent conversation detail requests.",
     )
     intercom_timeout_seconds: float = Field(
-        30.0, gt=0, validation_alias=_env("INTERCOM_TIMEOUT_SECONDS", "intercom_timeout_seconds"),
+        30.0,
+        gt=0,
+        validation_alias=_env("INTERCOM_TIMEOUT_SECONDS", "intercom_timeout_seconds"),
         description="Timeout of one Intercom request.",
     )
     intercom_max_retries: int = Field(
-        6, ge=0, le=50, validation_alias=_env("INTERCOM_MAX_RETRIES", "intercom_max_retries"),
+        6,
+        ge=0,
+        le=50,
+        validation_alias=_env("INTERCOM_MAX_RETRIES", "intercom_max_retries"),
         description="Retries of a request on 429, 5xx, timeouts and connection errors.",
     )
 
     # --- storage and pipeline ---
     database_url: str = Field(
-        "sqlite:///convosift.db", validation_alias=_env("CONVOSIFT_DATABASE_URL", "database_url"),
+        "sqlite:///convosift.db",
+        validation_alias=_env("CONVOSIFT_DATABASE_URL", "database_url"),
         description="SQLAlchemy URL: sqlite:///FILE or postgresql+psycopg://USER@HOST:PORT/DB.",
     )
     batch_size: int = Field(
-        50, validation_alias=_env("CONVOSIFT_BATCH_SIZE", "PIPELINE_STREAMING_BATCH_SIZE", "batch_size"),
+        50,
+        validation_alias=_env("CONVOSIFT_BATCH_SIZE", "PIPELINE_STREAMING_BATCH_SIZE", "batch_size"),
         description=f"Conversations per batch ({MIN_BATCH_SIZE}-{MAX_BATCH_SIZE}).",
     )
     source: Literal["intercom", "files"] = Field(
-        "intercom", validation_alias=_env("CONVOSIFT_SOURCE", "source"),
+        "intercom",
+        validation_alias=_env("CONVOSIFT_SOURCE", "source"),
         description="Where conversations come from: intercom or files.",
     )
     source_path: Path | None = Field(
-        None, validation_alias=_env("CONVOSIFT_SOURCE_PATH", "source_path"),
+        None,
+        validation_alias=_env("CONVOSIFT_SOURCE_PATH", "source_path"),
         description="JSONL or Intercom JSON export read by the files source.",
     )
     sync_lookback_seconds: int = Field(
-        3600, ge=0, validation_alias=_env("CONVOSIFT_SYNC_LOOKBACK_SECONDS", "sync_lookback_seconds"),
+        3600,
+        ge=0,
+        validation_alias=_env("CONVOSIFT_SYNC_LOOKBACK_SECONDS", "sync_lookback_seconds"),
         description="Overlap subtracted from a sync's start time to form the next bookmark.",
     )
     heartbeat_seconds: float = Field(
-        5.0, gt=0, validation_alias=_env("CONVOSIFT_HEARTBEAT_SECONDS", "heartbeat_seconds"),
+        5.0,
+        gt=0,
+        validation_alias=_env("CONVOSIFT_HEARTBEAT_SECONDS", "heartbeat_seconds"),
         description="How often a running run records its heartbeat.",
     )
     stale_after_seconds: float = Field(
-        120.0, gt=0, validation_alias=_env("CONVOSIFT_STALE_AFTER_SECONDS", "stale_after_seconds"),
+        120.0,
+        gt=0,
+        validation_alias=_env("CONVOSIFT_STALE_AFTER_SECONDS", "stale_after_seconds"),
         description="A running run whose heartbeat is older than this is stale and can be taken over.",
     )
 
     # --- quality filter ---
     filter_min_chars: int = Field(
-        20, ge=0, validation_alias=_env("CONVOSIFT_FILTER_MIN_CHARS", "filter_min_chars"),
+        20,
+        ge=0,
+        validation_alias=_env("CONVOSIFT_FILTER_MIN_CHARS", "filter_min_chars"),
         description="Customer text shorter than this is too short (unless follow-ups recover it).",
     )
     filter_min_words: int = Field(
-        4, ge=0, validation_alias=_env("CONVOSIFT_FILTER_MIN_WORDS", "filter_min_words"),
+        4,
+        ge=0,
+        validation_alias=_env("CONVOSIFT_FILTER_MIN_WORDS", "filter_min_words"),
         description="Customer text with fewer words than this is too short.",
     )
     filter_template_phrases: list[str] | None = Field(
-        None, validation_alias=_env("CONVOSIFT_FILTER_TEMPLATE_PHRASES", "filter_template_phrases"),
+        None,
+        validation_alias=_env("CONVOSIFT_FILTER_TEMPLATE_PHRASES", "filter_template_phrases"),
         description="Canned quick-reply texts that say nothing (JSON list; default: the built-in list).",
     )
 
     # --- classification and themes ---
     classifier: Literal["local", "llm", "none"] = Field(
-        "local", validation_alias=_env("CONVOSIFT_CLASSIFIER", "classifier"),
+        "local",
+        validation_alias=_env("CONVOSIFT_CLASSIFIER", "classifier"),
         description="Classifier backend: the embedded local model, an OpenAI-compatible LLM, or none "
         "(every kept conversation stays unclassified).",
     )
     taxonomy_path: Path | None = Field(
-        None, validation_alias=_env("CONVOSIFT_TAXONOMY", "taxonomy_path"),
+        None,
+        validation_alias=_env("CONVOSIFT_TAXONOMY", "taxonomy_path"),
         description="Category taxonomy YAML (default: the shipped taxonomy).",
     )
     vocabulary_path: Path | None = Field(
-        None, validation_alias=_env("CONVOSIFT_VOCABULARY", "vocabulary_path"),
+        None,
+        validation_alias=_env("CONVOSIFT_VOCABULARY", "vocabulary_path"),
         description="Theme vocabulary YAML (default: the shipped vocabulary).",
     )
     cache_dir: Path = Field(
-        Path(".convosift-cache"), validation_alias=_env("CONVOSIFT_CACHE_DIR", "cache_dir"),
+        Path(".convosift-cache"),
+        validation_alias=_env("CONVOSIFT_CACHE_DIR", "cache_dir"),
         description="Where trained local models are cached.",
     )
     review_confidence: float = Field(
-        0.5, ge=0, le=1, validation_alias=_env("CONVOSIFT_REVIEW_CONFIDENCE", "review_confidence"),
+        0.5,
+        ge=0,
+        le=1,
+        validation_alias=_env("CONVOSIFT_REVIEW_CONFIDENCE", "review_confidence"),
         description="Classifications below this confidence are flagged for review.",
     )
     llm_base_url: str | None = Field(
-        None, validation_alias=_env("CONVOSIFT_LLM_BASE_URL", "OPENAI_BASE_URL", "llm_base_url"),
+        None,
+        validation_alias=_env("CONVOSIFT_LLM_BASE_URL", "OPENAI_BASE_URL", "llm_base_url"),
         description="OpenAI-compatible endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp).",
     )
     llm_api_key: SecretStr | None = Field(
-        None, validation_alias=_env("CONVOSIFT_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
+        None,
+        validation_alias=_env("CONVOSIFT_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
         description="API key of the LLM endpoint.",
     )
     llm_model: str = Field(
-        "gpt-4o-mini", validation_alias=_env("CONVOSIFT_LLM_MODEL", "llm_model"),
+        "gpt-4o-mini",
+        validation_alias=_env("CONVOSIFT_LLM_MODEL", "llm_model"),
         description="Model name sent to the LLM endpoint.",
     )
     llm_concurrency: int = Field(
-        4, ge=1, le=64, validation_alias=_env("CONVOSIFT_LLM_CONCURRENCY", "llm_concurrency"),
+        4,
+        ge=1,
+        le=64,
+        validation_alias=_env("CONVOSIFT_LLM_CONCURRENCY", "llm_concurrency"),
         description="Concurrent LLM requests.",
     )
     llm_max_retries: int = Field(
-        4, ge=0, le=20, validation_alias=_env("CONVOSIFT_LLM_MAX_RETRIES", "llm_max_retries"),
+        4,
+        ge=0,
+        le=20,
+        validation_alias=_env("CONVOSIFT_LLM_MAX_RETRIES", "llm_max_retries"),
         description="Retries of an LLM call on 429, 5xx, timeouts and invalid JSON.",
     )
     llm_timeout_seconds: float = Field(
-        60.0, gt=0, validation_alias=_env("CONVOSIFT_LLM_TIMEOUT_SECONDS", "llm_timeout_seconds"),
+        60.0,
+        gt=0,
+        validation_alias=_env("CONVOSIFT_LLM_TIMEOUT_SECONDS", "llm_timeout_seconds"),
         description="Timeout of one LLM request.",
     )
     llm_redact_pii: bool = Field(
-        True, validation_alias=_env("CONVOSIFT_LLM_REDACT_PII", "llm_redact_pii"),
+        True,
+        validation_alias=_env("CONVOSIFT_LLM_REDACT_PII", "llm_redact_pii"),
         description="Mask emails, phone and card numbers and tokens before text is sent to the LLM.",
     )
     llm_input_cost_per_1k: float = Field(
-        0.00015, ge=0, validation_alias=_env("CONVOSIFT_LLM_INPUT_COST_PER_1K", "llm_input_cost_per_1k"),
+        0.00015,
+        ge=0,
+        validation_alias=_env("CONVOSIFT_LLM_INPUT_COST_PER_1K", "llm_input_cost_per_1k"),
         description="Estimated cost (USD) per 1,000 prompt tokens.",
     )
     llm_output_cost_per_1k: float = Field(
-        0.0006, ge=0, validation_alias=_env("CONVOSIFT_LLM_OUTPUT_COST_PER_1K", "llm_output_cost_per_1k"),
+        0.0006,
+        ge=0,
+        validation_alias=_env("CONVOSIFT_LLM_OUTPUT_COST_PER_1K", "llm_output_cost_per_1k"),
         description="Estimated cost (USD) per 1,000 completion tokens.",
     )
 
     # --- API ---
     api_token: SecretStr | None = Field(
-        None, validation_alias=_env("CONVOSIFT_API_TOKEN", "api_token"),
+        None,
+        validation_alias=_env("CONVOSIFT_API_TOKEN", "api_token"),
         description="Bearer token required by the API's mutating endpoints when set.",
     )
     api_host: str = Field(
-        "127.0.0.1", validation_alias=_env("CONVOSIFT_API_HOST", "api_host"),
+        "127.0.0.1",
+        validation_alias=_env("CONVOSIFT_API_HOST", "api_host"),
         description="Address the API binds to (loopback by default).",
     )
     api_port: int = Field(
-        8000, ge=1, le=65535, validation_alias=_env("CONVOSIFT_API_PORT", "api_port"),
+        8000,
+        ge=1,
+        le=65535,
+        validation_alias=_env("CONVOSIFT_API_PORT", "api_port"),
         description="Port the API listens on.",
     )
     log_format: Literal["console", "json"] = Field(
-        "console", validation_alias=_env("CONVOSIFT_LOG_FORMAT", "log_format"),
+        "console",
+        validation_alias=_env("CONVOSIFT_LOG_FORMAT", "log_format"),
         description="Log format on stderr.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
-        "warning", validation_alias=_env("CONVOSIFT_LOG_LEVEL", "log_level"),
+        "warning",
+        validation_alias=_env("CONVOSIFT_LOG_LEVEL", "log_level"),
         description="Lowest level logged.",
     )
 
@@ -256,7 +316,9 @@ def _env_names(field: str) -> str:
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Load settings: TOML file < environment < explicit ``overrides`` (None values are ignored)."""
     file_values: dict[str, Any] = {}
-    path = config_file or (Path(os.environ["CONVOSIFT_CONFIG"]) if os.environ.get("CONVOSIFT_CONFIG") else None)
+    path = config_file or (
+        Path(os.environ["CONVOSIFT_CONFIG"]) if os.environ.get("CONVOSIFT_CONFIG") else None
+    )
     if path is not None:
         file_values = _read_toml(path)
     explicit = {key: value for key, value in overrides.items() if value is not None}

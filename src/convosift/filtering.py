@@ -1,0 +1,146 @@
+"""Quality rules: keep customer-initiated conversations with enough customer-written text.
+
+Pure functions over :class:`~convosift.domain.Conversation`, no I/O. Every drop carries one reason
+code of :data:`REASONS`; the rules run in a fixed order so each conversation gets exactly one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from convosift.domain import CUSTOMER_AUTHOR_TYPES, CUSTOMER_PART_TYPES, Conversation, QualityOutcome
+
+if TYPE_CHECKING:
+    from convosift.config import Settings
+
+KEPT = "kept"
+RECOVERED_FOLLOWUP = "recovered_followup"
+ADMIN_INITIATED = "admin_initiated"
+AUTOMATED = "automated"
+BOT_ONLY = "bot_only"
+TEMPLATE_CLICK = "template_click"
+TOO_SHORT = "too_short"
+EMPTY = "empty"
+
+REASONS: dict[str, str] = {
+    KEPT: "Kept: a customer wrote an opener with enough text.",
+    RECOVERED_FOLLOWUP: "Kept: a short or canned opener, but the customer's follow-ups carry enough text.",
+    ADMIN_INITIATED: "Dropped: a teammate started it (outbound message, admin-created ticket, group e-mail).",
+    AUTOMATED: "Dropped: sent by automation (series, campaigns, custom bots), not by a customer.",
+    BOT_ONLY: "Dropped: only a bot spoke; the customer never wrote anything.",
+    TEMPLATE_CLICK: "Dropped: the customer only clicked a canned quick reply and wrote nothing more.",
+    TOO_SHORT: "Dropped: the customer's text is below the length thresholds.",
+    EMPTY: "Dropped: there is no customer-visible text at all.",
+}
+"""Every outcome code with a one-line description (the documentation is generated from it)."""
+DROP_REASONS = frozenset(REASONS) - {KEPT, RECOVERED_FOLLOWUP}
+
+DEFAULT_TEMPLATE_PHRASES: tuple[str, ...] = (
+    "I have a question",
+    "Talk to a person",
+    "Talk to a human",
+    "Talk to sales",
+    "Talk to support",
+    "Chat with the team",
+    "Something else",
+    "Get help",
+    "Get support",
+    "Report a bug",
+    "Ask a question",
+    "Just browsing",
+)
+"""Canned quick-reply buttons of common messenger set-ups; emoji-only openers count as well."""
+
+AUTOMATED_DELIVERY = frozenset({"automated", "campaigns_initiated", "operator_initiated"})
+BOT_AUTHOR_TYPES = frozenset({"bot", "operator"})
+ADMIN_AUTHOR_TYPES = frozenset({"admin", "team"})
+_PUNCTUATION_AND_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+_EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
+
+
+@dataclass(frozen=True)
+class FilterRules:
+    """Thresholds of the quality filter. A text is long enough when it meets both."""
+
+    min_chars: int = 20
+    min_words: int = 4
+    template_phrases: tuple[str, ...] = DEFAULT_TEMPLATE_PHRASES
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FilterRules:
+        phrases = settings.filter_template_phrases
+        return cls(
+            min_chars=settings.filter_min_chars,
+            min_words=settings.filter_min_words,
+            template_phrases=tuple(phrases) if phrases is not None else DEFAULT_TEMPLATE_PHRASES,
+        )
+
+    def long_enough(self, text: str) -> bool:
+        stripped = " ".join(text.split())
+        return len(stripped) >= self.min_chars and len(stripped.split()) >= self.min_words
+
+    def is_template(self, text: str) -> bool:
+        """A canned quick-reply text (case and punctuation ignored) or an emoji-only message."""
+        return _fold(text) in self._folded_phrases or is_emoji_only(text)
+
+    @cached_property
+    def _folded_phrases(self) -> frozenset[str]:
+        return frozenset(folded for phrase in self.template_phrases if (folded := _fold(phrase)))
+
+
+def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
+    """Keep or drop one conversation, with the reason."""
+    delivered_as = conversation.delivered_as or ""
+    author = conversation.author_type
+    if delivered_as == ADMIN_INITIATED:
+        return _dropped(ADMIN_INITIATED)
+    if delivered_as in AUTOMATED_DELIVERY:
+        return _dropped(AUTOMATED)
+    if author in ADMIN_AUTHOR_TYPES:
+        return _dropped(ADMIN_INITIATED)
+    if author in BOT_AUTHOR_TYPES:
+        return _dropped(BOT_ONLY)
+    opener = conversation.opener.strip() if author in CUSTOMER_AUTHOR_TYPES else ""
+    follow_ups = "\n".join(_customer_follow_ups(conversation))
+    if not opener and not follow_ups:
+        bot_spoke = any(m.author_type in BOT_AUTHOR_TYPES for m in conversation.messages)
+        return _dropped(BOT_ONLY if bot_spoke else EMPTY)
+    template = bool(opener) and rules.is_template(opener)
+    if not template and rules.long_enough(opener):
+        return QualityOutcome(kept=True, reason=KEPT)
+    # A canned or short opener: only what the customer wrote afterwards can make it worth keeping,
+    # and acknowledgements or further button clicks ("ok", "👍", "Talk to a person") do not.
+    written = " ".join(text for text in follow_ups.split("\n") if not rules.is_template(text)).strip()
+    if written and rules.long_enough(written):
+        return QualityOutcome(kept=True, reason=RECOVERED_FOLLOWUP)
+    return _dropped(TEMPLATE_CLICK if template else TOO_SHORT)
+
+
+def is_emoji_only(text: str) -> bool:
+    """True for text made only of emoji (and joiners, modifiers, spaces): a reaction, not a question."""
+    chars = [c for c in text if not c.isspace()]
+    return (
+        bool(chars)
+        and all(unicodedata.category(c) in _EMOJI_CATEGORIES for c in chars)
+        and any(unicodedata.category(c) == "So" for c in chars)
+    )
+
+
+def _customer_follow_ups(conversation: Conversation) -> list[str]:
+    return [
+        m.body.strip()
+        for m in conversation.messages
+        if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES and m.body.strip()
+    ]
+
+
+def _fold(text: str) -> str:
+    return _PUNCTUATION_AND_SPACE.sub(" ", text.casefold()).strip()
+
+
+def _dropped(reason: str) -> QualityOutcome:
+    return QualityOutcome(kept=False, reason=reason)

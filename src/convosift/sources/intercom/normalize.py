@@ -1,0 +1,148 @@
+"""Intercom conversation JSON → :class:`convosift.domain.Conversation`.
+
+Payloads come from the API and from exports people edit by hand, so every optional field is read
+defensively: a missing or wrong-typed optional field becomes its default. Only the fields the
+pipeline cannot work without (``id``, ``created_at``, ``updated_at``) make a record unreadable,
+and then :class:`~convosift.errors.SkippableRecordError` says which one and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from convosift.domain import Conversation, Message
+from convosift.errors import SkippableRecordError
+from convosift.sources.intercom.html import html_to_text
+
+UNKNOWN_AUTHOR = "unknown"
+
+
+def normalize_conversation(payload: Any) -> Conversation:
+    """Normalise one conversation as ``GET /conversations/{id}`` (or search, or an export) returns it."""
+    if not isinstance(payload, Mapping):
+        raise SkippableRecordError(f"a conversation must be a JSON object, got {_kind(payload)}")
+    conversation_id = record_id(payload)
+    if conversation_id is None:
+        raise SkippableRecordError("conversation has no usable 'id' (a string or an integer is required)")
+    created_at = timestamp(payload.get("created_at"))
+    updated_at = timestamp(payload.get("updated_at"))
+    for field, value in (("created_at", created_at), ("updated_at", updated_at)):
+        if value is None:
+            raise SkippableRecordError(
+                f"conversation {conversation_id} has no usable '{field}' "
+                f"(UNIX seconds required, got {_kind(payload.get(field))})",
+                record_id=conversation_id,
+            )
+    assert created_at is not None and updated_at is not None  # checked in the loop above
+    source = _mapping(payload.get("source"))
+    author = _mapping(source.get("author"))
+    parts_block = _mapping(payload.get("conversation_parts"))
+    raw_parts = parts_block.get("conversation_parts")
+    parts = raw_parts if isinstance(raw_parts, list) else []
+    held = _count(parts_block.get("total_count"))
+    if held is None:
+        held = _count(_mapping(payload.get("statistics")).get("count_conversation_parts"))
+    parts_count = max(held or 0, len(parts))
+    return Conversation(
+        id=conversation_id,
+        created_at=created_at,
+        updated_at=updated_at,
+        state=_text(payload.get("state")),
+        author_type=_kind_of(author.get("type")) or UNKNOWN_AUTHOR,
+        delivered_as=_kind_of(source.get("delivered_as")),
+        subject=html_to_text(_text(source.get("subject"))) or _text(payload.get("title")) or None,
+        url=_text(source.get("url")) or None,
+        contact_id=_first_contact_id(payload.get("contacts")),
+        tags=_tag_names(payload.get("tags")),
+        opener=html_to_text(_text(source.get("body"))),
+        messages=_messages(conversation_id, parts),
+        parts_count=parts_count,
+        parts_truncated=len(parts) < parts_count,
+        raw=dict(payload),
+    )
+
+
+def record_id(payload: Mapping[str, Any]) -> str | None:
+    """The record's id as a string (Intercom sends strings; exports sometimes integers)."""
+    value = payload.get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def timestamp(value: Any) -> int | None:
+    """UNIX seconds from an integer, a whole float or a digit string; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
+        return int(value.strip())
+    return None
+
+
+def _messages(conversation_id: str, parts: list[Any]) -> tuple[Message, ...]:
+    messages = []
+    for index, part in enumerate(parts):
+        if not isinstance(part, Mapping):
+            continue
+        body = html_to_text(_text(part.get("body")))
+        if not body:
+            continue  # assignments, state changes...: counted in parts_count, no text to keep
+        messages.append(
+            Message(
+                id=record_id(part) or f"{conversation_id}:{index}",
+                part_type=_kind_of(part.get("part_type")) or "comment",
+                author_type=_kind_of(_mapping(part.get("author")).get("type")) or UNKNOWN_AUTHOR,
+                body=body,
+                created_at=timestamp(part.get("created_at")),
+            )
+        )
+    return tuple(messages)
+
+
+def _first_contact_id(contacts: Any) -> str | None:
+    block = _mapping(contacts)
+    listed = block.get("contacts")
+    for contact in listed if isinstance(listed, list) else []:
+        if isinstance(contact, Mapping) and (found := record_id(contact)):
+            return found
+    return None
+
+
+def _tag_names(tags: Any) -> tuple[str, ...]:
+    listed = _mapping(tags).get("tags") if isinstance(tags, Mapping) else tags
+    names = []
+    for tag in listed if isinstance(listed, list) else []:
+        name = _text(tag.get("name")) if isinstance(tag, Mapping) else _text(tag)
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _kind_of(value: Any) -> str | None:
+    """An enumerated value (author type, part type, delivery) compared as Intercom spells it."""
+    return value.strip().lower() or None if isinstance(value, str) else None
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__

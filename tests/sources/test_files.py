@@ -1,0 +1,185 @@
+"""The files source over JSONL and Intercom JSON exports written to a temporary folder."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from convosift.config import load_settings
+from convosift.domain import Conversation, Page, Skipped, Window
+from convosift.errors import ConfigurationError, InvalidCursorError, SourceFatalError
+from convosift.mock.inbox import generate_inbox, write_inbox
+from convosift.sources.base import Source
+from convosift.sources.files import FileSource
+from convosift.sources.intercom.normalize import normalize_conversation
+
+EVERYTHING = Window(since=0, until=2**31)
+
+
+@pytest.fixture(scope="module")
+def payloads() -> list[dict[str, Any]]:
+    return [item.conversation for item in generate_inbox(60, seed=5, now=1_750_000_000)]
+
+
+async def read_pages(
+    source: FileSource, window: Window = EVERYTHING, cursor: str | None = None
+) -> list[Page]:
+    return [page async for page in source.pages(window, cursor)]
+
+
+async def read_all(source: FileSource, window: Window = EVERYTHING) -> list[Conversation | Skipped]:
+    results: list[Conversation | Skipped] = []
+    async for page in source.pages(window):
+        results += await source.details([item.id for item in page.items])
+    return results
+
+
+def write_jsonl(path: Path, lines: list[Any]) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+async def test_reads_the_generated_intercom_jsonl(tmp_path: Path) -> None:
+    path = tmp_path / "inbox.jsonl"
+    write_inbox(path, generate_inbox(40, seed=3, now=1_750_000_000))
+    source = FileSource(path, page_size=7)
+    assert isinstance(source, Source) and source.name == "files"
+    results = await read_all(source)
+    expected = [normalize_conversation(json.loads(line)) for line in path.read_text().splitlines()]
+    assert results == expected
+
+
+async def test_reads_the_normalised_shape(tmp_path: Path, payloads: list[dict[str, Any]]) -> None:
+    conversations = [normalize_conversation(payload) for payload in payloads]
+    path = write_jsonl(tmp_path / "normalised.jsonl", [c.model_dump(mode="json") for c in conversations])
+    assert await read_all(FileSource(path, page_size=9)) == conversations
+
+
+@pytest.mark.parametrize("layout", ["list", "conversation.list", "pretty conversation.list"])
+async def test_reads_intercom_json_documents(
+    tmp_path: Path, payloads: list[dict[str, Any]], layout: str
+) -> None:
+    document: Any = payloads
+    if layout != "list":
+        document = {
+            "type": "conversation.list",
+            "pages": {"type": "pages"},
+            "conversations": payloads,
+            "total_count": len(payloads),
+        }
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document, indent=2 if layout.startswith("pretty") else None))
+    results = await read_all(FileSource(path, page_size=11))
+    assert results == [normalize_conversation(payload) for payload in payloads]
+
+
+async def test_reads_a_single_conversation_document(tmp_path: Path, payloads: list[dict[str, Any]]) -> None:
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(payloads[0], indent=2))
+    assert await read_all(FileSource(path)) == [normalize_conversation(payloads[0])]
+
+
+async def test_bad_lines_are_skipped_with_their_line_number(
+    tmp_path: Path, payloads: list[dict[str, Any]]
+) -> None:
+    missing_created = {**payloads[1], "created_at": None}
+    path = write_jsonl(
+        tmp_path / "broken.jsonl",
+        [payloads[0], '{"id": "x", "created_', missing_created, "[1, 2]", "", payloads[2]],
+    )
+    results = await read_all(FileSource(path))
+    assert [type(r).__name__ for r in results] == [
+        "Conversation",
+        "Skipped",
+        "Skipped",
+        "Skipped",
+        "Conversation",
+    ]
+    broken_json, no_created, not_object = results[1], results[2], results[3]
+    assert isinstance(broken_json, Skipped) and broken_json.id == "line:2" and "line 2" in broken_json.detail
+    assert isinstance(no_created, Skipped) and no_created.id == payloads[1]["id"]
+    assert (
+        no_created.reason == "malformed"
+        and "line 3" in no_created.detail
+        and "created_at" in no_created.detail
+    )
+    assert isinstance(not_object, Skipped) and not_object.id == "line:4"
+
+
+async def test_windows_and_stable_cursors(tmp_path: Path, payloads: list[dict[str, Any]]) -> None:
+    path = write_jsonl(tmp_path / "inbox.jsonl", payloads)
+    updated = sorted(p["updated_at"] for p in payloads)
+    window = Window(since=updated[10], until=updated[50])
+    source = FileSource(path, page_size=6)
+    pages = await read_pages(source, window)
+    ids = [item.id for page in pages for item in page.items]
+    assert sorted(ids) == sorted(p["id"] for p in payloads if window.since <= p["updated_at"] < window.until)
+    assert all(len(page.items) == 6 for page in pages[:-1]) and pages[-1].next_cursor is None
+    assert all(a.next_cursor == b.cursor for a, b in itertools.pairwise(pages))
+    resumed = await read_pages(FileSource(path, page_size=6), window, pages[3].cursor)
+    assert resumed == pages[3:]
+
+
+async def test_details_of_an_earlier_page_are_found_by_scanning(
+    tmp_path: Path, payloads: list[dict[str, Any]]
+) -> None:
+    path = write_jsonl(tmp_path / "inbox.jsonl", payloads)
+    source = FileSource(path, page_size=5)
+    await read_pages(source)
+    results = await source.details([payloads[0]["id"], "nope", payloads[-1]["id"]])
+    assert isinstance(results[0], Conversation) and results[0].id == payloads[0]["id"]
+    assert results[1] == Skipped(id="nope", reason="gone", detail="not in inbox.jsonl")
+    assert isinstance(results[2], Conversation)
+
+
+async def test_bad_cursor_and_broken_document_are_clear_errors(
+    tmp_path: Path, payloads: list[dict[str, Any]]
+) -> None:
+    path = write_jsonl(tmp_path / "inbox.jsonl", payloads[:3])
+    with pytest.raises(InvalidCursorError):
+        await read_pages(FileSource(path), cursor="page:2")
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(payloads[:3])[:-40])
+    with pytest.raises(SourceFatalError, match="not valid JSON"):
+        await read_all(FileSource(broken))
+
+
+def test_missing_file_and_missing_setting_are_configuration_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError, match="does not exist"):
+        FileSource(tmp_path / "nope.jsonl")
+    with pytest.raises(ConfigurationError, match="CONVOSIFT_SOURCE_PATH"):
+        FileSource.from_settings(load_settings())
+    path = write_jsonl(tmp_path / "ok.jsonl", [])
+    assert FileSource.from_settings(load_settings(source_path=path, intercom_per_page=12)).page_size == 12
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "json"])
+async def test_memory_stays_bounded_on_a_large_export(
+    tmp_path: Path, payloads: list[dict[str, Any]], suffix: str
+) -> None:
+    path = tmp_path / f"large.{suffix}"
+    padding = "x" * 8_000
+    with path.open("w") as out:
+        out.write("" if suffix == "jsonl" else "[")
+        for n in range(1_500):
+            payload = {**payloads[n % len(payloads)], "id": str(n), "custom_attributes": {"note": padding}}
+            separator = "\n" if suffix == "jsonl" else ("," if n < 1_499 else "]")
+            out.write(json.dumps(payload) + separator)
+    size = path.stat().st_size
+    source = FileSource(path, page_size=25)
+    count = 0
+    tracemalloc.start()
+    try:
+        async for page in source.pages(EVERYTHING):
+            count += len(await source.details([item.id for item in page.items]))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == 1_500
+    # Holding the export would take more than its size; a few pages take a fraction of it.
+    assert peak < size / 2, (peak, size)
