@@ -1,7 +1,374 @@
-"""Commands of this area, registered on the shared app."""
+"""Run commands: backfill, resume, stop, status, runs, sync, export, demo.
+
+Each command parses its options, calls one function of :mod:`convosift.pipeline.service` and
+renders the result (rich on a terminal, ``--json`` for scripts). While a run executes, a progress
+line on stderr shows its counters; Ctrl-C (or SIGTERM) asks it to stop at the next batch boundary,
+a second Ctrl-C aborts at once, which is safe because each batch commits in one transaction.
+"""
 
 from __future__ import annotations
 
-from convosift.cli.app import app
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from convosift.cli.app import app, console, emit_json, err_console, handle_errors, settings
+from convosift.domain import RunStatus
 
 __all__ = ["app"]
+
+export_app = typer.Typer(help="Write stored data to files.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+JSON_OPTION = typer.Option(False, "--json", help="Print the final run record as JSON.")
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+@app.command("backfill")
+@handle_errors
+def backfill(
+    *,
+    days: int | None = typer.Option(None, "--days", min=1, help="Backfill the last N days."),
+    since: str | None = typer.Option(None, "--since", help="Start date (YYYY-MM-DD or ISO date-time, UTC)."),
+    until: str | None = typer.Option(None, "--until", help="End date, exclusive (default: now)."),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Conversations per batch (10-500)."),
+    max_conversations: int | None = typer.Option(
+        None, "--max-conversations", min=1, help="Stop after this many listed conversations."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Process but store nothing except the run record."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Backfill a time window: list, skip unchanged, fetch, filter, classify, match, store.
+
+    Example: convosift backfill --days 90 --batch-size 100
+    """
+    from convosift.errors import ConfigurationError
+    from convosift.pipeline import service, windows
+
+    if (days is None) == (since is None):
+        raise ConfigurationError("give either --days N or --since DATE")
+    if until is not None and since is None:
+        raise ConfigurationError("--until needs --since")
+    loaded = settings()
+    window = (
+        windows.last_days(days, time.time())
+        if days is not None
+        else windows.between(since or "", until, time.time())
+    )
+    record = _with_progress(
+        lambda progress, stop: service.start_run(
+            loaded,
+            window=window,
+            batch_size=batch_size,
+            max_conversations=max_conversations,
+            dry_run=dry_run,
+            progress=progress,
+            stop_event=stop,
+        ),
+        quiet=as_json,
+    )
+    _finish(record, as_json)
+
+
+@app.command("resume")
+@handle_errors
+def resume(
+    run_id: str | None = typer.Argument(None, help="Run to resume (default: the latest resumable run)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Resume a stopped, failed or abandoned run from its last committed batch."""
+    from convosift.pipeline import service
+
+    loaded = settings()
+    record = _with_progress(
+        lambda progress, stop: service.resume_run(loaded, run_id, progress=progress, stop_event=stop),
+        quiet=as_json,
+    )
+    _finish(record, as_json)
+
+
+@app.command("sync")
+@handle_errors
+def sync(as_json: bool = JSON_OPTION) -> None:
+    """Process conversations changed since the last completed backfill or sync."""
+    from convosift.pipeline import service
+
+    loaded = settings()
+    record = _with_progress(
+        lambda progress, stop: service.run_sync(loaded, progress=progress, stop_event=stop), quiet=as_json
+    )
+    _finish(record, as_json)
+
+
+@app.command("stop")
+@handle_errors
+def stop(run_id: str | None = typer.Argument(None, help="Run to stop (default: the active run).")) -> None:
+    """Ask a run to stop at its next batch boundary (it can be resumed later)."""
+    from convosift.pipeline import service
+
+    record = service.request_stop(settings(), run_id)
+    console.print(f"run {record.id}: {record.status.value}")
+
+
+@app.command("status")
+@handle_errors
+def status(
+    run_id: str | None = typer.Argument(None, help="Run to show (default: active runs, else the latest)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show a run's status, counters, checkpoint and error."""
+    from convosift.errors import NotFoundError
+    from convosift.pipeline import service
+
+    loaded = settings()
+    if run_id is not None:
+        records = [service.get_run(loaded, run_id)]
+    else:
+        records = service.active_runs(loaded) or service.list_runs(loaded, limit=1)
+    if not records:
+        raise NotFoundError("no runs yet", hint="start one with `convosift backfill`")
+    if as_json:
+        emit_json(records[0].to_dict() if run_id is not None else [r.to_dict() for r in records])
+        return
+    for record in records:
+        _print_record(record)
+
+
+@app.command("runs")
+@handle_errors
+def runs(
+    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many runs to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (newest first, each with its counts)."),
+) -> None:
+    """List runs, newest first."""
+    from convosift.pipeline import service
+
+    records = service.list_runs(settings(), limit=limit)
+    if as_json:
+        emit_json([r.to_dict() for r in records])
+        return
+    table = Table("id", "kind", "status", "window", "listed", "stored", "started", "error")
+    for r in records:
+        window = f"{_day(r.window.since)} → {_day(r.window.until)}"
+        started = r.started_at.strftime("%Y-%m-%d %H:%M")
+        status_text = r.status.value + (" (stale)" if r.stale else "")
+        table.add_row(
+            r.id,
+            r.kind.value,
+            status_text,
+            window,
+            str(r.counts.listed),
+            str(r.counts.stored),
+            started,
+            r.error or "",
+        )
+    console.print(table)
+
+
+@export_app.command("conversations")
+@handle_errors
+def export_conversations(
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+) -> None:
+    """Export stored conversations in (source, id) order, with quality, category and theme."""
+    from convosift.errors import ConfigurationError
+    from convosift.pipeline import service
+
+    if fmt not in ("jsonl", "csv"):
+        raise ConfigurationError(f"unknown format {fmt!r}; use jsonl or csv")
+    loaded = settings()
+    if out is None:
+        service.export_conversations(loaded, fmt, typer.get_text_stream("stdout"))  # type: ignore[arg-type]
+        return
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        written = service.export_conversations(loaded, fmt, handle)  # type: ignore[arg-type]
+    err_console.print(f"wrote {written} conversations to {out}")
+
+
+@app.command("demo")
+@handle_errors
+def demo(
+    conversations: int = typer.Option(2000, "--conversations", min=10, help="Size of the synthetic inbox."),
+    database: Path = typer.Option(Path("convosift-demo.db"), "--database", help="SQLite file to fill."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Backfill a synthetic inbox from a local Intercom-compatible server, then summarise it.
+
+    No token and no network: the server runs in this process and the local models are embedded.
+    """
+    from convosift.pipeline.demo import run_demo
+
+    loaded = settings(database_url=f"sqlite:///{database}")
+    summary = _with_progress(
+        lambda progress, stop: run_demo(
+            loaded, conversations=conversations, progress=progress, stop_event=stop
+        ),
+        quiet=as_json,
+    )
+    if as_json:
+        emit_json(summary)
+        return
+    _print_demo(summary, database)
+
+
+# --- running with progress and signals -------------------------------------------------------
+
+
+def _with_progress(run: Callable[[Callable[[Any], None], threading.Event], Any], *, quiet: bool) -> Any:
+    stop_event = threading.Event()
+    with _stop_on_signals(stop_event):
+        if quiet:
+            return run(lambda _record: None, stop_event)
+        columns = (
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.fields[counters]}"),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[eta]}"),
+        )
+        with Progress(*columns, console=err_console, transient=False) as bar:
+            task = bar.add_task("starting", total=None, counters="", eta="")
+
+            def show(record: Any) -> None:
+                counts = record.counts
+                rate = counts.listed / record.duration_seconds if record.duration_seconds > 0 else 0.0
+                total = record.options.max_conversations
+                eta = f"ETA {record.eta_seconds:.0f}s" if record.eta_seconds is not None else ""
+                counters = (
+                    f"listed {counts.listed} · unchanged {counts.unchanged} · fetched {counts.fetched} · "
+                    f"filtered {counts.filtered} · classified {counts.classified} · stored {counts.stored} · "
+                    f"{rate:.1f}/s"
+                )
+                description = f"{record.kind.value} {record.id} {record.phase}"
+                bar.update(
+                    task,
+                    description=description,
+                    completed=counts.listed,
+                    total=total,
+                    counters=counters,
+                    eta=eta,
+                )
+
+            return run(show, stop_event)
+
+
+@contextmanager
+def _stop_on_signals(stop_event: threading.Event) -> Iterator[None]:
+    """First SIGINT/SIGTERM: stop at the next batch boundary. Second: abort at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if stop_event.is_set():
+            raise KeyboardInterrupt
+        stop_event.set()
+        err_console.print("stopping at the next batch boundary (press Ctrl-C again to abort)")
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def _finish(record: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(record.to_dict())
+    else:
+        _print_record(record)
+    if record.status is RunStatus.FAILED:
+        err_console.print(
+            f"[bold red]error:[/] run {record.id} failed: {record.error} "
+            f"(fix the cause, then `convosift resume {record.id}`)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+def _print_record(record: Any) -> None:
+    counts = record.counts
+    table = Table(show_header=False, box=None)
+    table.add_row("run", f"{record.id} ({record.kind.value}, source {record.source})")
+    status_text = record.status.value + (" — stale, can be taken over" if record.stale else "")
+    table.add_row("status", f"{status_text} [{record.phase}]")
+    table.add_row("window", f"{_day(record.window.since)} → {_day(record.window.until)}")
+    table.add_row(
+        "options",
+        f"batch {record.options.batch_size}, max {record.options.max_conversations}, "
+        f"dry run {record.options.dry_run}",
+    )
+    for name in (
+        "listed",
+        "unchanged",
+        "fetched",
+        "skipped",
+        "filtered",
+        "classified",
+        "failed",
+        "stored",
+        "themed",
+        "unmatched",
+        "needs_review",
+        "classifier_calls",
+        "cache_hits",
+    ):
+        table.add_row(name, str(getattr(counts, name)))
+    for reason, count in counts.filtered_by_reason.items():
+        table.add_row(f"  filtered: {reason}", str(count))
+    if counts.prompt_tokens or counts.completion_tokens:
+        table.add_row(
+            "tokens", f"{counts.prompt_tokens} in, {counts.completion_tokens} out (${counts.cost_usd})"
+        )
+    table.add_row(
+        "checkpoint", f"{record.checkpoint.batches} batches, offset {record.checkpoint.page_offset}"
+    )
+    table.add_row("duration", f"{record.duration_seconds:.1f}s")
+    if record.error:
+        table.add_row("error", record.error)
+    console.print(table)
+
+
+def _print_demo(summary: dict[str, Any], database: Path) -> None:
+    _print_record_dict(summary["run"])
+    for title, key in (("top categories", "top_categories"), ("top themes", "top_themes")):
+        table = Table(title, "conversations")
+        for name, count in summary[key]:
+            table.add_row(str(name), str(count))
+        console.print(table)
+    console.print(
+        f"stored in {database}; export it with "
+        f"`CONVOSIFT_DATABASE_URL=sqlite:///{database} convosift export conversations --format csv`"
+    )
+
+
+def _print_record_dict(run: dict[str, Any]) -> None:
+    counts = run["counts"]
+    line = ", ".join(
+        f"{name} {counts[name]}"
+        for name in ("listed", "fetched", "filtered", "classified", "stored", "themed", "unmatched")
+    )
+    console.print(f"run {run['id']} {run['status']} in {run['duration_seconds']:.1f}s: {line}")
+    for reason, count in counts["filtered_by_reason"].items():
+        console.print(f"  filtered as {reason}: {count}")
+
+
+def _day(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))

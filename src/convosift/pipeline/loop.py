@@ -1,0 +1,317 @@
+"""The streaming batch loop (DESIGN.md §4).
+
+For each batch: one query finds what is already stored, details are fetched for the rest, the
+quality filter runs, kept conversations are analysed, and ONE transaction writes the rows, the
+run's counters and its checkpoint. The next batch is listed and fetched while the current one is
+analysed and stored, so memory holds about two batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from convosift.classify.base import Analyzer
+from convosift.domain import (
+    Analysis,
+    Checkpoint,
+    ClassificationStatus,
+    Conversation,
+    ListedItem,
+    QualityOutcome,
+    RunCounts,
+    RunStatus,
+    Skipped,
+    Window,
+)
+from convosift.errors import ClassifierError, SourceFatalError
+from convosift.pipeline import checkpoint as checkpoints
+from convosift.pipeline.batches import ListedBatch, listed_batches
+from convosift.pipeline.lifecycle import Claim, Clock, RunTakenOverError
+from convosift.pipeline.records import RunOptions
+from convosift.sources.base import DetailResult, Source
+from convosift.store import Store
+from convosift.store import runs as run_rows
+from convosift.store.conversations import (
+    ConversationResult,
+    StoredVersion,
+    save_results,
+    save_skipped,
+    stored_versions,
+)
+from convosift.store.runs import RunRow
+
+PREVIEW_LIMIT = 200
+Assess = Callable[[Conversation], QualityOutcome]
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+
+
+@dataclass(frozen=True)
+class Stages:
+    """What the loop composes: where conversations come from, the quality rules, the analyzer."""
+
+    source: Source
+    assess: Assess
+    analyzer: Analyzer
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    heartbeat_seconds: float
+    input_cost_per_1k: float = 0.0
+    output_cost_per_1k: float = 0.0
+    preview_limit: int = PREVIEW_LIMIT
+
+
+@dataclass
+class PreparedBatch:
+    """A listed batch with its stored versions looked up and its details fetched."""
+
+    listed: ListedBatch
+    revisits: int
+    unchanged: int
+    fetch: list[ListedItem]
+    details: list[DetailResult]
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+class BatchLoop:
+    """Runs one claimed run from its checkpoint to completion or a stop."""
+
+    def __init__(
+        self,
+        store: Store,
+        claim: Claim,
+        stages: Stages,
+        config: LoopConfig,
+        *,
+        clock: Clock,
+        stop_event: threading.Event | None = None,
+        on_commit: Callable[[RunRow], None] | None = None,
+    ) -> None:
+        row = claim.row
+        self.store, self.claim, self.stages, self.config = store, claim, stages, config
+        self.clock, self.stop_event, self.on_commit = clock, stop_event, on_commit
+        self.run_id, self.source_name = str(row["id"]), str(row["source"])
+        self.window = Window(since=int(row["since"]), until=int(row["until"]))
+        self.options = RunOptions.model_validate(row["options"])
+        self.counts = RunCounts.model_validate(row["counts"] or {})
+        self.checkpoint: Checkpoint = checkpoints.from_json(row["checkpoint"])
+        self.preview: list[dict[str, Any]] = list(row["preview"] or [])
+        self._lease_lost = False
+
+    async def run(self) -> Outcome:
+        heartbeat = asyncio.create_task(self._heartbeat())
+        budget = None
+        if self.options.max_conversations is not None:
+            budget = max(0, self.options.max_conversations - self.counts.listed)
+        batches = listed_batches(
+            self.stages.source,
+            self.window,
+            self.checkpoint,
+            batch_size=self.options.batch_size,
+            budget=budget,
+        )
+        pending = asyncio.create_task(self._prepare(batches, {}))
+        try:
+            while True:
+                if self._stop_signalled():
+                    return Outcome.STOPPED
+                prepared = await pending
+                if prepared is None:
+                    return Outcome.COMPLETED
+                # Prefetch: list and fetch the next batch while this one is analysed and stored.
+                pending = asyncio.create_task(self._prepare(batches, prepared.versions))
+                row = await self._process(prepared)
+                if row["status"] == RunStatus.STOPPING.value:
+                    return Outcome.STOPPED
+        finally:
+            for task in (pending, heartbeat):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            # Cleanup must not mask the error that ended the run.
+            with contextlib.suppress(Exception):
+                await batches.aclose()
+
+    def _stop_signalled(self) -> bool:
+        if self._lease_lost:
+            raise RunTakenOverError(self.run_id)
+        return self.stop_event is not None and self.stop_event.is_set()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.heartbeat_seconds)
+            if not await asyncio.to_thread(self._beat):
+                self._lease_lost = True
+                return
+
+    def _beat(self) -> bool:
+        with self.store.write() as conn:
+            return run_rows.update_run(
+                conn, self.run_id, {"heartbeat_at": self.clock()}, lease=self.claim.lease
+            )
+
+    # --- one batch ---------------------------------------------------------------------------
+
+    async def _prepare(
+        self, batches: AsyncIterator[ListedBatch], previous: dict[str, int]
+    ) -> PreparedBatch | None:
+        listed = await anext(batches, None)
+        if listed is None:
+            return None
+        ids = [item.id for item, _ in listed.items]
+        stored = await asyncio.to_thread(self._stored_versions, ids)
+        seen = dict(previous)
+        revisits = unchanged = 0
+        fetch: list[ListedItem] = []
+        for item, _ in listed.items:
+            version = stored.get(item.id)
+            # Already handled by this run (a window listed again, or an id listed twice): not counted again.
+            if seen.get(item.id) == item.updated_at or (
+                version is not None
+                and version.run_id == self.run_id
+                and version.updated_at == item.updated_at
+            ):
+                revisits += 1
+            elif version is not None and not version.skipped and version.updated_at == item.updated_at:
+                unchanged += 1
+            else:
+                fetch.append(item)
+            seen[item.id] = item.updated_at
+        details = await self.stages.source.details([item.id for item in fetch]) if fetch else []
+        if len(details) != len(fetch):
+            raise SourceFatalError(f"the source returned {len(details)} details for {len(fetch)} ids")
+        versions = {item.id: item.updated_at for item, _ in listed.items}
+        return PreparedBatch(listed, revisits, unchanged, fetch, details, versions)
+
+    def _stored_versions(self, ids: Sequence[str]) -> dict[str, StoredVersion]:
+        # Dry runs read what is stored too, so they preview what a real run would do.
+        with self.store.read() as conn:
+            return stored_versions(conn, self.source_name, ids)
+
+    async def _process(self, batch: PreparedBatch) -> RunRow:
+        conversations = [d for d in batch.details if isinstance(d, Conversation)]
+        listed_at = {item.id: item.updated_at for item in batch.fetch}
+        skipped = [
+            d if d.updated_at is not None else d.model_copy(update={"updated_at": listed_at.get(d.id)})
+            for d in batch.details
+            if isinstance(d, Skipped)
+        ]
+        outcomes = [self.stages.assess(c) for c in conversations]
+        kept = [c for c, outcome in zip(conversations, outcomes, strict=True) if outcome.kept]
+        analyses = await self.stages.analyzer.analyze(kept) if kept else []
+        if len(analyses) != len(kept):
+            raise ClassifierError(
+                f"the analyzer returned {len(analyses)} results for {len(kept)} conversations"
+            )
+        by_id = {c.id: a for c, a in zip(kept, analyses, strict=True)}
+        results = [
+            ConversationResult(c, outcome, by_id.get(c.id) if outcome.kept else None)
+            for c, outcome in zip(conversations, outcomes, strict=True)
+        ]
+        self.counts = self.counts.plus(self._batch_counts(batch, results, skipped))
+        self._extend_preview(results, skipped)
+        start = checkpoints.restart_window(self.checkpoint) if batch.listed.restarted else self.checkpoint
+        newest = max(item.updated_at for item, _ in batch.listed.items)
+        self.checkpoint = checkpoints.commit_batch(start, batch.listed.last, newest)
+        row = await asyncio.to_thread(self._commit, results, skipped)
+        if self.on_commit is not None:
+            self.on_commit(row)
+        return row
+
+    def _batch_counts(
+        self, batch: PreparedBatch, results: Sequence[ConversationResult], skipped: Sequence[Skipped]
+    ) -> RunCounts:
+        filtered_by_reason: dict[str, int] = {}
+        analyses: list[Analysis] = []
+        for result in results:
+            if result.analysis is not None:
+                analyses.append(result.analysis)
+            elif not result.quality.kept:
+                reason = result.quality.reason or "unspecified"
+                filtered_by_reason[reason] = filtered_by_reason.get(reason, 0) + 1
+        classifications = [a.classification for a in analyses]
+        prompt = sum(k.prompt_tokens for k in classifications)
+        completion = sum(k.completion_tokens for k in classifications)
+        cached = sum(1 for k in classifications if k.cached)
+        cost = (prompt * self.config.input_cost_per_1k + completion * self.config.output_cost_per_1k) / 1000
+        return RunCounts(
+            listed=len(batch.listed.items) - batch.revisits,
+            unchanged=batch.unchanged,
+            fetched=len(batch.fetch),
+            skipped=len(skipped),
+            filtered=sum(filtered_by_reason.values()),
+            filtered_by_reason=filtered_by_reason,
+            classified=sum(1 for k in classifications if k.status is ClassificationStatus.CLASSIFIED),
+            failed=sum(1 for k in classifications if k.status is ClassificationStatus.FAILED),
+            stored=0 if self.options.dry_run else len(results),
+            themed=sum(1 for a in analyses if a.theme.signature is not None),
+            unmatched=sum(1 for a in analyses if a.theme.signature is None),
+            needs_review=sum(1 for k in classifications if k.needs_review),
+            classifier_calls=len(classifications) - cached,
+            cache_hits=cached,
+            prompt_tokens=prompt,
+            completion_tokens=completion,
+            cost_usd=round(cost, 6),
+        )
+
+    def _extend_preview(self, results: Sequence[ConversationResult], skipped: Sequence[Skipped]) -> None:
+        if not self.options.dry_run:
+            return
+        room = self.config.preview_limit - len(self.preview)
+        for result in results[: max(0, room)]:
+            self.preview.append(preview_entry(result))
+        room = self.config.preview_limit - len(self.preview)
+        for record in skipped[: max(0, room)]:
+            self.preview.append({"id": record.id, "updated_at": record.updated_at, "skipped": record.reason})
+
+    def _commit(self, results: Sequence[ConversationResult], skipped: Sequence[Skipped]) -> RunRow:
+        now = self.clock()
+        values: dict[str, Any] = {
+            "counts": self.counts.model_dump(),
+            "checkpoint": self.checkpoint.model_dump(),
+            "heartbeat_at": now,
+            "phase": "processing",
+        }
+        if self.options.dry_run:
+            values["preview"] = self.preview
+        with self.store.write() as conn:
+            if not self.options.dry_run:
+                save_results(conn, self.source_name, self.run_id, now, results)
+                save_skipped(conn, self.source_name, self.run_id, now, skipped)
+            if not run_rows.update_run(conn, self.run_id, values, lease=self.claim.lease):
+                raise RunTakenOverError(self.run_id)
+            return run_rows.get_run(conn, self.run_id)
+
+
+def preview_entry(result: ConversationResult) -> dict[str, Any]:
+    """One dry-run result as the preview shows it."""
+    c, analysis = result.conversation, result.analysis
+    entry: dict[str, Any] = {
+        "id": c.id,
+        "updated_at": c.updated_at,
+        "kept": result.quality.kept,
+        "quality_reason": result.quality.reason,
+        "subject": c.subject,
+        "customer_text": c.customer_text[:300],
+    }
+    if analysis is not None:
+        entry.update(
+            {
+                "classification_status": analysis.classification.status.value,
+                "category": analysis.classification.category,
+                "confidence": analysis.classification.confidence,
+                "theme": analysis.theme.signature,
+            }
+        )
+    return entry

@@ -1,0 +1,385 @@
+"""The pipeline's library API: every CLI command and API route calls one of these functions.
+
+Run state lives in the database, so any process can start, watch, stop or resume a run.
+``start_run`` and ``execute_run`` run in the calling thread (they use their own event loop);
+the API calls ``create_run`` then ``execute_run`` in a background thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import json
+import threading
+import time
+from collections.abc import Callable
+from typing import IO, Literal
+
+from convosift.classify.base import Analyzer
+from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
+from convosift.domain import RunKind, RunStatus, Window
+from convosift.errors import ConfigurationError, ConvosiftError, NotFoundError
+from convosift.pipeline import lifecycle
+from convosift.pipeline.lifecycle import Claim, Clock
+from convosift.pipeline.loop import BatchLoop, LoopConfig, Outcome, Stages
+from convosift.pipeline.records import RunOptions, RunRecord, record_from_row
+from convosift.pipeline.stages import build_analyzer, build_assess, build_source, check_stages, source_name
+from convosift.sources.base import Source
+from convosift.store import Store
+from convosift.store import runs as run_rows
+from convosift.store.bookmarks import get_bookmark
+from convosift.store.conversations import EXPORT_COLUMNS, export_rows
+from convosift.store.runs import RunRow
+
+Progress = Callable[[RunRecord], None]
+
+_stores: dict[str, Store] = {}
+_stores_lock = threading.Lock()
+
+
+def open_store(settings: Settings) -> Store:
+    """The database of ``settings``, migrated; one shared :class:`Store` per URL and process."""
+    with _stores_lock:
+        store = _stores.get(settings.database_url)
+        if store is None:
+            store = _stores[settings.database_url] = Store(settings.database_url)
+        return store
+
+
+def close_stores() -> None:
+    """Dispose every engine :func:`open_store` created (tests and shutdown)."""
+    with _stores_lock:
+        for store in _stores.values():
+            store.dispose()
+        _stores.clear()
+
+
+# --- starting and executing runs ------------------------------------------------------------
+
+
+def create_run(
+    settings: Settings,
+    *,
+    kind: RunKind | str = RunKind.BACKFILL,
+    window: Window,
+    batch_size: int | None = None,
+    max_conversations: int | None = None,
+    dry_run: bool = False,
+    source: str | None = None,
+    clock: Clock | None = None,
+) -> RunRecord:
+    """Register a run (status running, owned by this process) without executing it."""
+    options = _options(settings, batch_size, max_conversations, dry_run)
+    check_stages(settings)
+    claim = lifecycle.create(
+        open_store(settings),
+        kind=RunKind(kind),
+        source=source or source_name(settings),
+        window=window,
+        options=options,
+        clock=clock or time.time,
+    )
+    return _record(settings, claim.row, clock)
+
+
+def start_run(
+    settings: Settings,
+    *,
+    kind: RunKind | str = RunKind.BACKFILL,
+    window: Window,
+    batch_size: int | None = None,
+    max_conversations: int | None = None,
+    dry_run: bool = False,
+    source: Source | None = None,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    stop_event: threading.Event | None = None,
+    clock: Clock | None = None,
+) -> RunRecord:
+    """Create a run and execute it to its end (or a stop) in the calling thread."""
+    record = create_run(
+        settings,
+        kind=kind,
+        window=window,
+        batch_size=batch_size,
+        max_conversations=max_conversations,
+        dry_run=dry_run,
+        source=source.name if source is not None else None,
+        clock=clock,
+    )
+    return execute_run(
+        settings,
+        record.id,
+        source=source,
+        analyzer=analyzer,
+        progress=progress,
+        stop_event=stop_event,
+        clock=clock,
+    )
+
+
+def execute_run(
+    settings: Settings,
+    run_id: str,
+    *,
+    source: Source | None = None,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    stop_event: threading.Event | None = None,
+    clock: Clock | None = None,
+) -> RunRecord:
+    """Execute a run from its checkpoint: one this process created, a stopped or failed one, or a stale one.
+
+    Returns the final record: completed, stopped, or failed with its error (a failed run can be
+    resumed). Errors that are not convosift's are recorded and re-raised.
+    """
+    store, tick = open_store(settings), clock or time.time
+    claim = lifecycle.claim(store, run_id, clock=tick, stale_after=settings.stale_after_seconds)
+    with lifecycle.executing(run_id):
+        if progress is not None:
+            progress(_record(settings, claim.row, clock))
+        try:
+            outcome = asyncio.run(
+                _drive(
+                    settings,
+                    store,
+                    claim=claim,
+                    source=source,
+                    analyzer=analyzer,
+                    progress=progress,
+                    stop_event=stop_event,
+                    clock=tick,
+                )
+            )
+        except ConvosiftError as error:
+            lifecycle.fail(store, claim, error, clock=tick)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            # Aborted at once (a second Ctrl-C): the last batch either committed or rolled back.
+            with contextlib.suppress(ConvosiftError):
+                lifecycle.mark_stopped(store, claim, clock=tick, phase="aborted")
+            raise
+        except Exception as error:
+            lifecycle.fail(store, claim, error, clock=tick)
+            raise
+        else:
+            _finish(settings, store, claim, outcome, tick)
+    record = get_run(settings, run_id, clock=clock)
+    if progress is not None:
+        progress(record)
+    return record
+
+
+async def _drive(
+    settings: Settings,
+    store: Store,
+    *,
+    claim: Claim,
+    source: Source | None,
+    analyzer: Analyzer | None,
+    progress: Progress | None,
+    stop_event: threading.Event | None,
+    clock: Clock,
+) -> Outcome:
+    own_source, own_analyzer = source is None, analyzer is None
+    active_source = source if source is not None else build_source(settings)
+    try:
+        active_analyzer = analyzer if analyzer is not None else build_analyzer(settings, store)
+        try:
+            stages = Stages(source=active_source, assess=build_assess(settings), analyzer=active_analyzer)
+            config = LoopConfig(
+                heartbeat_seconds=settings.heartbeat_seconds,
+                input_cost_per_1k=settings.llm_input_cost_per_1k,
+                output_cost_per_1k=settings.llm_output_cost_per_1k,
+            )
+
+            def on_commit(row: RunRow) -> None:
+                if progress is not None:
+                    progress(record_from_row(row, now=clock(), stale_after=settings.stale_after_seconds))
+
+            loop = BatchLoop(
+                store, claim, stages, config, clock=clock, stop_event=stop_event, on_commit=on_commit
+            )
+            return await loop.run()
+        finally:
+            if own_analyzer:
+                await active_analyzer.aclose()
+    finally:
+        if own_source:
+            await active_source.aclose()
+
+
+def _finish(settings: Settings, store: Store, claim: Claim, outcome: Outcome, clock: Clock) -> None:
+    if outcome is Outcome.STOPPED:
+        lifecycle.mark_stopped(store, claim, clock=clock)
+        return
+    with store.read() as conn:
+        row = run_rows.get_run(conn, claim.row["id"])
+    lifecycle.complete(store, claim, clock=clock, bookmark=_next_bookmark(settings, row))
+
+
+def _next_bookmark(settings: Settings, row: RunRow) -> int | None:
+    """After a complete pass over the window, everything updated before its end (or start) is stored."""
+    options = RunOptions.model_validate(row["options"])
+    listed = int((row["counts"] or {}).get("listed", 0))
+    truncated = options.max_conversations is not None and listed >= options.max_conversations
+    if options.dry_run or truncated:
+        return None
+    covered_until = min(int(row["until"]), int(float(row["started_at"])))
+    return covered_until - settings.sync_lookback_seconds
+
+
+def _options(
+    settings: Settings, batch_size: int | None, max_conversations: int | None, dry_run: bool
+) -> RunOptions:
+    size = settings.batch_size if batch_size is None else batch_size
+    if not MIN_BATCH_SIZE <= size <= MAX_BATCH_SIZE:
+        raise ConfigurationError(
+            f"batch size must be between {MIN_BATCH_SIZE} and {MAX_BATCH_SIZE}, got {size}"
+        )
+    if max_conversations is not None and max_conversations < 1:
+        raise ConfigurationError(f"max_conversations must be at least 1, got {max_conversations}")
+    return RunOptions(batch_size=size, max_conversations=max_conversations, dry_run=dry_run)
+
+
+# --- resume, stop, sync ---------------------------------------------------------------------
+
+
+def resume_run(
+    settings: Settings,
+    run_id: str | None = None,
+    *,
+    window: Window | None = None,
+    source: Source | None = None,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    stop_event: threading.Event | None = None,
+    clock: Clock | None = None,
+) -> RunRecord:
+    """Resume a run by id, or the latest resumable run of the source (and window, if given)."""
+    if run_id is None:
+        run_id = _latest_resumable(settings, source.name if source is not None else None, window, clock)
+    return execute_run(
+        settings,
+        run_id,
+        source=source,
+        analyzer=analyzer,
+        progress=progress,
+        stop_event=stop_event,
+        clock=clock,
+    )
+
+
+def _latest_resumable(
+    settings: Settings, source: str | None, window: Window | None, clock: Clock | None
+) -> str:
+    name = source or source_name(settings)
+    statuses = [s.value for s in RunStatus if s is not RunStatus.COMPLETED]
+    with open_store(settings).read() as conn:
+        rows = run_rows.list_runs(conn, limit=1000, source=name, statuses=statuses)
+    for row in rows:
+        if window is not None and (int(row["since"]), int(row["until"])) != (window.since, window.until):
+            continue
+        record = _record(settings, row, clock)
+        if not record.status.active or record.stale:
+            return record.id
+    raise NotFoundError(
+        f"no resumable run for source {name}",
+        hint="start one with `convosift backfill` or list them with `convosift runs`",
+    )
+
+
+def request_stop(settings: Settings, run_id: str | None = None, *, clock: Clock | None = None) -> RunRecord:
+    """Ask a run (by id, else the active run of the configured source) to stop at its next batch boundary."""
+    if run_id is None:
+        name = source_name(settings)
+        active = [r for r in active_runs(settings, clock=clock) if r.source == name]
+        if not active:
+            raise NotFoundError(f"no active run for source {name}")
+        run_id = active[0].id
+    row = lifecycle.request_stop(
+        open_store(settings), run_id, clock=clock or time.time, stale_after=settings.stale_after_seconds
+    )
+    return _record(settings, row, clock)
+
+
+def run_sync(
+    settings: Settings,
+    *,
+    source: Source | None = None,
+    analyzer: Analyzer | None = None,
+    progress: Progress | None = None,
+    stop_event: threading.Event | None = None,
+    clock: Clock | None = None,
+) -> RunRecord:
+    """Process what changed since the source's bookmark (set by a completed backfill or sync)."""
+    name = source.name if source is not None else source_name(settings)
+    with open_store(settings).read() as conn:
+        bookmark = get_bookmark(conn, name)
+    if bookmark is None:
+        raise ConfigurationError(
+            f"source {name} has no sync bookmark yet", hint="complete a `convosift backfill` first"
+        )
+    now = (clock or time.time)()
+    window = Window(since=bookmark, until=max(int(now) + 1, bookmark + 1))
+    return start_run(
+        settings,
+        kind=RunKind.SYNC,
+        window=window,
+        source=source,
+        analyzer=analyzer,
+        progress=progress,
+        stop_event=stop_event,
+        clock=clock,
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_run(settings: Settings, run_id: str, *, clock: Clock | None = None) -> RunRecord:
+    with open_store(settings).read() as conn:
+        return _record(settings, run_rows.get_run(conn, run_id), clock)
+
+
+def list_runs(
+    settings: Settings, limit: int = 20, offset: int = 0, *, clock: Clock | None = None
+) -> list[RunRecord]:
+    """Runs newest first."""
+    with open_store(settings).read() as conn:
+        rows = run_rows.list_runs(conn, limit=limit, offset=offset)
+    return [_record(settings, row, clock) for row in rows]
+
+
+def active_runs(settings: Settings, *, clock: Clock | None = None) -> list[RunRecord]:
+    with open_store(settings).read() as conn:
+        rows = run_rows.active_runs(conn)
+    return [_record(settings, row, clock) for row in rows]
+
+
+def get_preview(settings: Settings, run_id: str) -> list[dict[str, object]]:
+    """The stored preview of a dry run (empty for other runs)."""
+    with open_store(settings).read() as conn:
+        return list(run_rows.get_run(conn, run_id)["preview"] or [])
+
+
+def export_conversations(settings: Settings, fmt: Literal["jsonl", "csv"], out: IO[str]) -> int:
+    """Write every stored conversation in ``(source, id)`` order; returns how many were written."""
+    if fmt not in ("jsonl", "csv"):
+        raise ConfigurationError(f"unknown export format {fmt!r}; use jsonl or csv")
+    written = 0
+    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    with open_store(settings).read() as conn:
+        for row in export_rows(conn):
+            if writer is not None:
+                writer.writerow(row)
+            else:
+                out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+            written += 1
+    return written
+
+
+def _record(settings: Settings, row: RunRow, clock: Clock | None) -> RunRecord:
+    return record_from_row(row, now=(clock or time.time)(), stale_after=settings.stale_after_seconds)

@@ -1,0 +1,74 @@
+"""Build the loop's stages from settings: the source, the quality rules and the analyzer.
+
+Each stage is imported where it is built, so importing the pipeline stays cheap.
+"""
+
+from __future__ import annotations
+
+from convosift.classify.base import Analyzer, NullAnalyzer
+from convosift.config import Settings
+from convosift.domain import Conversation, QualityOutcome
+from convosift.errors import ConfigurationError
+from convosift.pipeline.loop import Assess
+from convosift.sources.base import Source
+from convosift.store import Store
+
+
+def source_name(settings: Settings) -> str:
+    """The identity runs and rows of the configured source are keyed by."""
+    return settings.source
+
+
+def check_stages(settings: Settings) -> None:
+    """Read the files the stages will need now, so a broken one stops a run before anything is written.
+
+    Errors name the setting that points at the file.
+    """
+    if settings.source == "files":
+        from convosift.sources.files import FileSource
+
+        FileSource.from_settings(settings)
+    if settings.classifier == "none":
+        return
+    from convosift.classify.taxonomy import load_taxonomy
+    from convosift.themes.vocabulary import load_vocabulary_for
+
+    for setting, load in (
+        ("CONVOSIFT_TAXONOMY", lambda: load_taxonomy(settings.taxonomy_path)),
+        ("CONVOSIFT_VOCABULARY", lambda: load_vocabulary_for(settings)),
+    ):
+        try:
+            load()
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{setting}: {exc.message}", hint=exc.hint or f"fix or unset {setting}") from None
+
+
+def build_source(settings: Settings) -> Source:
+    if settings.source == "files":
+        from convosift.sources.files import FileSource
+
+        return FileSource.from_settings(settings)
+    from convosift.sources.intercom import IntercomSource
+
+    return IntercomSource(settings)
+
+
+def build_analyzer(settings: Settings, store: Store) -> Analyzer:
+    """The configured classify-and-match backend (``none`` marks everything unclassified)."""
+    if settings.classifier == "none":
+        return NullAnalyzer()
+    from convosift.classify.factory import build_analyzer as build_configured
+
+    analyzer: Analyzer = build_configured(settings, store)
+    return analyzer
+
+
+def build_assess(settings: Settings) -> Assess:
+    from convosift.filtering import FilterRules, assess
+
+    rules = FilterRules.from_settings(settings)
+
+    def assess_with_rules(conversation: Conversation) -> QualityOutcome:
+        return assess(conversation, rules)
+
+    return assess_with_rules

@@ -1,0 +1,210 @@
+"""Conversation rows with their quality outcome, classification and theme match."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from convosift.domain import Analysis, ClassificationStatus, Conversation, QualityOutcome, Skipped
+from convosift.store.schema import classifications, conversations, skipped, theme_matches
+from convosift.store.upsert import upsert
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What the store holds for one id: its ``updated_at`` and the run that wrote it."""
+
+    updated_at: int | None
+    run_id: str
+    skipped: bool
+
+
+@dataclass(frozen=True)
+class ConversationResult:
+    """One conversation as the pipeline decided it: kept or filtered, and its analysis if kept."""
+
+    conversation: Conversation
+    quality: QualityOutcome
+    analysis: Analysis | None
+
+
+def stored_versions(conn: Connection, source: str, ids: Sequence[str]) -> dict[str, StoredVersion]:
+    """Stored versions of ``ids`` (conversations and skipped records) in one query."""
+    if not ids:
+        return {}
+    stored = sa.select(
+        conversations.c.id,
+        conversations.c.updated_at,
+        conversations.c.run_id,
+        sa.literal(False).label("skip"),
+    ).where(conversations.c.source == source, conversations.c.id.in_(ids))
+    gone = sa.select(
+        skipped.c.id, skipped.c.updated_at, skipped.c.run_id, sa.literal(True).label("skip")
+    ).where(skipped.c.source == source, skipped.c.id.in_(ids))
+    found: dict[str, StoredVersion] = {}
+    for row in conn.execute(sa.union_all(stored, gone)):
+        version = StoredVersion(updated_at=row.updated_at, run_id=row.run_id, skipped=bool(row.skip))
+        # A stored conversation wins over an older skipped record of the same id.
+        if row.id not in found or found[row.id].skipped:
+            found[row.id] = version
+    return found
+
+
+def save_results(
+    conn: Connection, source: str, run_id: str, now: float, results: Sequence[ConversationResult]
+) -> None:
+    """Upsert conversations with their classification and theme (filtered ones lose any old analysis)."""
+    if not results:
+        return
+    upsert(conn, conversations, [_conversation_row(source, run_id, now, r) for r in results])
+    ids = [r.conversation.id for r in results]
+    conn.execute(sa.delete(skipped).where(skipped.c.source == source, skipped.c.id.in_(ids)))
+    dropped = [r.conversation.id for r in results if r.analysis is None]
+    for table in (classifications, theme_matches):
+        if dropped:
+            conn.execute(
+                sa.delete(table).where(table.c.source == source, table.c.conversation_id.in_(dropped))
+            )
+    analysed = [(r.conversation.id, r.analysis) for r in results if r.analysis is not None]
+    upsert(conn, classifications, [_classification_row(source, cid, a) for cid, a in analysed])
+    upsert(conn, theme_matches, [_theme_row(source, cid, a) for cid, a in analysed])
+
+
+def save_skipped(conn: Connection, source: str, run_id: str, now: float, records: Sequence[Skipped]) -> None:
+    rows = [
+        {
+            "source": source,
+            "id": r.id,
+            "updated_at": r.updated_at,
+            "reason": r.reason,
+            "detail": r.detail[:2000],
+            "run_id": run_id,
+            "recorded_at": now,
+        }
+        for r in records
+    ]
+    upsert(conn, skipped, rows)
+
+
+def _conversation_row(source: str, run_id: str, now: float, result: ConversationResult) -> dict[str, Any]:
+    c = result.conversation
+    return {
+        "source": source,
+        "id": c.id,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+        "state": c.state,
+        "author_type": c.author_type,
+        "subject": c.subject,
+        "url": c.url,
+        "contact_id": c.contact_id,
+        "tags": list(c.tags),
+        "customer_text": c.customer_text,
+        "kept": result.quality.kept,
+        "quality_reason": result.quality.reason,
+        "raw": c.raw,
+        "run_id": run_id,
+        "ingested_at": now,
+    }
+
+
+def _classification_row(source: str, conversation_id: str, analysis: Analysis) -> dict[str, Any]:
+    k = analysis.classification
+    return {
+        "source": source,
+        "conversation_id": conversation_id,
+        "status": k.status.value,
+        "category": k.category if k.status is ClassificationStatus.CLASSIFIED else None,
+        "confidence": k.confidence,
+        "classifier": k.classifier,
+        "model": k.model,
+        "needs_review": k.needs_review,
+        "error": k.error,
+    }
+
+
+def _theme_row(source: str, conversation_id: str, analysis: Analysis) -> dict[str, Any]:
+    t = analysis.theme
+    return {
+        "source": source,
+        "conversation_id": conversation_id,
+        "signature": t.signature,
+        "score": t.score,
+        "evidence": t.evidence,
+        "matcher": t.matcher,
+        "proposed_signature": t.proposed_signature,
+    }
+
+
+EXPORT_COLUMNS = (
+    "source",
+    "id",
+    "created_at",
+    "updated_at",
+    "state",
+    "subject",
+    "url",
+    "kept",
+    "quality_reason",
+    "classification_status",
+    "category",
+    "confidence",
+    "needs_review",
+    "classifier",
+    "theme",
+    "theme_score",
+    "customer_text",
+)
+
+
+def export_rows(conn: Connection, *, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """Every stored conversation in ``(source, id)`` order, without run-specific columns."""
+    c, k, t = conversations.c, classifications.c, theme_matches.c
+    query = (
+        sa.select(
+            c.source,
+            c.id,
+            c.created_at,
+            c.updated_at,
+            c.state,
+            c.subject,
+            c.url,
+            c.kept,
+            c.quality_reason,
+            k.status.label("classification_status"),
+            k.category,
+            k.confidence,
+            k.needs_review,
+            k.classifier,
+            t.signature.label("theme"),
+            t.score.label("theme_score"),
+            c.customer_text,
+        )
+        .select_from(
+            conversations.outerjoin(
+                classifications, sa.and_(k.source == c.source, k.conversation_id == c.id)
+            ).outerjoin(theme_matches, sa.and_(t.source == c.source, t.conversation_id == c.id))
+        )
+        .order_by(c.source, c.id)
+    )
+    for row in conn.execution_options(yield_per=batch).execute(query):
+        values = dict(row._mapping)
+        values["kept"] = bool(values["kept"])
+        if values["needs_review"] is not None:
+            values["needs_review"] = bool(values["needs_review"])
+        yield values
+
+
+def count_rows(conn: Connection, source: str | None = None) -> dict[str, int]:
+    """Row counts per table (for summaries and tests)."""
+    counts = {}
+    for table in (conversations, classifications, theme_matches, skipped):
+        query = sa.select(sa.func.count()).select_from(table)
+        if source is not None:
+            query = query.where(table.c.source == source)
+        counts[table.name] = int(conn.execute(query).scalar_one())
+    return counts

@@ -1,0 +1,211 @@
+"""The run commands: skins over the pipeline service, with exit codes, --json and signals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from convosift.cli import app
+from pipeline.memory import make_inbox
+
+runner = CliRunner()
+SINCE, UNTIL = "2023-01-01", "2024-01-01"
+SIGNAL_INBOX = 160
+
+
+@pytest.fixture
+def inbox_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The files source over 120 conversations, a SQLite database, no classifier."""
+    path = tmp_path / "inbox.jsonl"
+    path.write_text("".join(json.dumps(c.model_dump(mode="json")) + "\n" for c in make_inbox(120)))
+    monkeypatch.setenv("CONVOSIFT_SOURCE", "files")
+    monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(path))
+    monkeypatch.setenv("CONVOSIFT_CLASSIFIER", "none")
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return path
+
+
+def _invoke(*args: str) -> Any:
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_backfill_runs_status_and_export(inbox_env: Path) -> None:
+    result = _invoke("backfill", "--since", SINCE, "--until", UNTIL, "--batch-size", "25", "--json")
+    assert result.exit_code == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["status"] == "completed" and record["counts"]["listed"] == 120
+    assert record["counts"]["filtered_by_reason"] and record["checkpoint"]["batches"] == 5
+
+    again = json.loads(_invoke("backfill", "--since", SINCE, "--until", UNTIL, "--json").stdout)
+    assert again["counts"]["unchanged"] == 120 and again["counts"]["fetched"] == 0
+    runs = json.loads(_invoke("runs", "--json").stdout)
+    assert [r["id"] for r in runs] == [again["id"], record["id"]]
+    assert all("counts" in r for r in runs)
+    status = json.loads(_invoke("status", record["id"], "--json").stdout)
+    assert status["id"] == record["id"] and status["phase"] == "done"
+    assert "listed" in _invoke("status", record["id"]).stdout
+
+    out = inbox_env.parent / "conversations.jsonl"
+    assert _invoke("export", "conversations", "--format", "jsonl", "--out", str(out)).exit_code == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 120 and [json.loads(x)["id"] for x in lines] == sorted(
+        json.loads(x)["id"] for x in lines
+    )
+    csv_text = _invoke("export", "conversations", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
+    assert len(rows) == 120 and {"id", "updated_at", "kept", "quality_reason", "category", "theme"} <= set(
+        rows[0]
+    )
+
+
+def test_export_is_identical_for_two_identical_runs(
+    inbox_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports = []
+    for name in ("one", "two"):
+        monkeypatch.setenv("CONVOSIFT_DATABASE_URL", f"sqlite:///{tmp_path / name}.db")
+        assert _invoke("backfill", "--since", SINCE, "--until", UNTIL).exit_code == 0
+        exports.append(_invoke("export", "conversations", "--format", "jsonl").stdout)
+    assert exports[0] == exports[1] and exports[0]
+
+
+def test_bad_options_exit_with_a_readable_error(inbox_env: Path) -> None:
+    result = _invoke("backfill")
+    assert result.exit_code == 2 and "--days" in result.stderr
+    result = _invoke("backfill", "--days", "3", "--batch-size", "5")
+    assert result.exit_code == 2 and "batch size" in result.stderr
+    result = _invoke("export", "conversations", "--format", "xml")
+    assert result.exit_code == 2
+    assert _invoke("stop").exit_code == 6
+
+
+def test_a_failed_run_exits_non_zero_with_its_reason_and_resumes(
+    inbox_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox_env.parent / "missing.jsonl"))
+    failed = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
+    assert failed.exit_code == 1 and "missing.jsonl" in failed.stderr and "resume" in failed.stderr
+    monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox_env))
+    resumed = _invoke("resume", "--json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["status"] == "completed"
+
+
+def test_dry_run_reports_counts_and_stores_no_conversation(inbox_env: Path, tmp_path: Path) -> None:
+    record = json.loads(_invoke("backfill", "--since", SINCE, "--until", UNTIL, "--dry-run", "--json").stdout)
+    assert (
+        record["options"]["dry_run"] and record["counts"]["stored"] == 0 and record["counts"]["listed"] == 120
+    )
+    assert _invoke("export", "conversations").stdout == ""
+
+
+def test_demo_backfills_a_synthetic_inbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CONVOSIFT_CLASSIFIER", "none")
+    database = tmp_path / "demo.db"
+    result = _invoke("demo", "--conversations", "120", "--database", str(database), "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["run"]["status"] == "completed" and summary["run"]["counts"]["listed"] == 120
+    assert summary["run"]["counts"]["filtered_by_reason"] and database.exists()
+    assert {"top_categories", "top_themes"} <= set(summary)
+
+
+# --- signals against a real process ----------------------------------------------------------
+
+
+def _committed_batches(database_url: str) -> int:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(sa.text("SELECT checkpoint FROM runs")).scalar()
+    except sa.exc.SQLAlchemyError:
+        return 0
+    finally:
+        engine.dispose()
+    return 0 if value is None else int((json.loads(value) if isinstance(value, str) else value)["batches"])
+
+
+def _slow_backfill(
+    tmp_path: Path, mock_intercom: Callable[..., Any]
+) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    server = mock_intercom(conversations=SIGNAL_INBOX, seed=3, latency_ms=150)
+    url = f"sqlite:///{tmp_path / 'signals.db'}"
+    env = {
+        **os.environ,
+        "CONVOSIFT_DATABASE_URL": url,
+        "CONVOSIFT_CLASSIFIER": "none",
+        "INTERCOM_BASE_URL": server.base_url,
+        "INTERCOM_ACCESS_TOKEN": server.token,
+    }
+    command = [sys.executable, "-m", "convosift", "backfill", "--days", "400", "--batch-size", "20", "--json"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while _committed_batches(url) < 1 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    return process, url, env
+
+
+def _stored(url: str) -> int:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM conversations")).scalar_one()) + int(
+                conn.execute(sa.text("SELECT count(*) FROM skipped")).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_at_a_batch_boundary(
+    tmp_path: Path, mock_intercom: Callable[..., Any], signum: signal.Signals
+) -> None:
+    process, url, _ = _slow_backfill(tmp_path, mock_intercom)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr.decode()
+    record = json.loads(stdout)
+    assert record["status"] == "stopped"
+    assert record["counts"]["listed"] == 20 * record["checkpoint"]["batches"] < SIGNAL_INBOX
+    assert _stored(url) == record["counts"]["listed"]
+
+
+def test_a_second_sigint_aborts_at_once_and_the_run_resumes(
+    tmp_path: Path, mock_intercom: Callable[..., Any]
+) -> None:
+    process, url, env = _slow_backfill(tmp_path, mock_intercom)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr.decode()
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        status, counts = conn.execute(sa.text("SELECT status, counts FROM runs")).one()
+    engine.dispose()
+    listed = json.loads(counts)["listed"] if isinstance(counts, str) else counts["listed"]
+    assert status in ("stopped", "running") and _stored(url) == listed and listed % 20 == 0
+    resumed = subprocess.run(
+        [sys.executable, "-m", "convosift", "resume", "--json"],
+        check=False,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    record = json.loads(resumed.stdout)
+    assert record["status"] == "completed" and record["counts"]["listed"] == SIGNAL_INBOX == _stored(url)

@@ -1,0 +1,295 @@
+"""Runs through the service on SQLite and PostgreSQL, with a deterministic in-memory source."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from convosift.config import Settings
+from convosift.domain import RunStatus
+from convosift.errors import ConfigurationError, NotFoundError, RunConflictError
+from convosift.pipeline import service
+from convosift.pipeline.records import RunRecord
+from convosift.store.conversations import count_rows
+from pipeline.conftest import WINDOW
+from pipeline.memory import CountingAnalyzer, MemorySource, make_inbox
+
+TOTAL, BROKEN = 100, frozenset({"c00007", "c00042"})
+KEPT = 78  # 100 - 20 too short (every fifth) - 2 broken
+
+
+def _source(**kwargs: Any) -> MemorySource:
+    return MemorySource(make_inbox(TOTAL), page_size=7, broken=BROKEN, **kwargs)
+
+
+def _export(settings: Settings) -> list[dict[str, Any]]:
+    out = io.StringIO()
+    service.export_conversations(settings, "jsonl", out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def _rows(settings: Settings) -> dict[str, int]:
+    with service.open_store(settings).read() as conn:
+        return count_rows(conn)
+
+
+def _stop_after(batches: int, action: Callable[[RunRecord], None]) -> Callable[[RunRecord], None]:
+    def progress(record: RunRecord) -> None:
+        if record.checkpoint.batches == batches and record.status is RunStatus.RUNNING:
+            action(record)
+
+    return progress
+
+
+def test_backfill_stores_everything_with_exact_counters(settings: Settings) -> None:
+    analyzer = CountingAnalyzer()
+    record = service.start_run(settings, window=WINDOW, batch_size=10, source=_source(), analyzer=analyzer)
+    counts = record.counts
+    assert record.status is RunStatus.COMPLETED and record.error is None
+    assert (counts.listed, counts.unchanged, counts.fetched, counts.skipped) == (100, 0, 100, 2)
+    assert (counts.filtered, counts.filtered_by_reason) == (20, {"too_short": 20})
+    assert (counts.classified, counts.failed, counts.stored) == (KEPT, 0, 98)
+    assert counts.themed + counts.unmatched == KEPT and counts.themed > 0
+    assert (counts.classifier_calls, analyzer.calls, counts.prompt_tokens) == (KEPT, KEPT, 10 * KEPT)
+    assert counts.cost_usd > 0
+    assert record.checkpoint.batches == 10 and record.checkpoint.watermark is not None
+    assert _rows(settings) == {
+        "conversations": 98,
+        "classifications": KEPT,
+        "theme_matches": KEPT,
+        "skipped": 2,
+    }
+    exported = _export(settings)
+    assert [row["id"] for row in exported] == sorted(row["id"] for row in exported)
+    assert {"id", "updated_at", "kept", "quality_reason", "category", "confidence", "theme"} <= set(
+        exported[1]
+    )
+    assert not any("run" in key or "ingested" in key for key in exported[0])
+
+
+def test_a_second_backfill_skips_unchanged_conversations_before_fetching(settings: Settings) -> None:
+    source, analyzer = _source(), CountingAnalyzer()
+    service.start_run(settings, window=WINDOW, batch_size=25, source=source, analyzer=analyzer)
+    fetched_before = len(source.fetched)
+    again = service.start_run(settings, window=WINDOW, batch_size=25, source=source, analyzer=analyzer)
+    assert (again.counts.listed, again.counts.unchanged, again.counts.fetched) == (100, 98, 2)
+    assert len(source.fetched) - fetched_before == 2  # only the two unreadable ones are tried again
+    assert analyzer.calls == KEPT
+
+
+def test_stop_request_lands_on_a_batch_boundary_and_resume_finishes(settings: Settings) -> None:
+    analyzer = CountingAnalyzer()
+    progress = _stop_after(2, lambda record: service.request_stop(settings, record.id))
+    stopped = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=_source(), analyzer=analyzer, progress=progress
+    )
+    # The request is seen when the batch in flight commits: batch 3 is the boundary.
+    assert stopped.status is RunStatus.STOPPED and stopped.checkpoint.batches == 3
+    assert stopped.counts.listed == 30 and _rows(settings)["conversations"] + _rows(settings)["skipped"] == 30
+    resumed = service.resume_run(settings, stopped.id, source=_source(), analyzer=analyzer)
+    assert resumed.status is RunStatus.COMPLETED and resumed.id == stopped.id
+    assert resumed.counts.listed == 100 and resumed.counts.classified == KEPT and analyzer.calls == KEPT
+    assert _rows(settings)["conversations"] == 98
+
+
+def test_stop_event_stops_before_the_next_batch(settings: Settings) -> None:
+    event = threading.Event()
+    record = service.start_run(
+        settings,
+        window=WINDOW,
+        batch_size=10,
+        source=_source(),
+        progress=_stop_after(4, lambda _r: event.set()),
+        stop_event=event,
+    )
+    assert (
+        record.status is RunStatus.STOPPED and record.checkpoint.batches == 4 and record.counts.listed == 40
+    )
+
+
+def test_a_failed_run_keeps_its_error_and_resumes_to_the_same_result(
+    settings: Settings, make_settings: Callable[..., Settings], tmp_path: Any
+) -> None:
+    analyzer = CountingAnalyzer()
+    failed = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=_source(fail_on_detail_call=4), analyzer=analyzer
+    )
+    assert failed.status is RunStatus.FAILED and "503" in (failed.error or "")
+    assert failed.checkpoint.batches in (
+        2,
+        3,
+    )  # the fourth fetch belongs to batch 4, prefetched during batch 3
+    resumed = service.resume_run(settings, source=_source(), analyzer=analyzer)
+    assert resumed.id == failed.id and resumed.status is RunStatus.COMPLETED and resumed.error is None
+    assert analyzer.calls == KEPT
+    reference = make_settings(database_url=f"sqlite:///{tmp_path / 'reference.db'}")
+    clean = service.start_run(
+        reference, window=WINDOW, batch_size=10, source=_source(), analyzer=CountingAnalyzer()
+    )
+    assert resumed.counts == clean.counts
+    assert _export(settings) == _export(reference)
+
+
+def test_an_expired_cursor_on_resume_costs_search_calls_only(settings: Settings) -> None:
+    analyzer, source = CountingAnalyzer(), _source()
+    event = threading.Event()
+    stopped = service.start_run(
+        settings,
+        window=WINDOW,
+        batch_size=10,
+        source=source,
+        analyzer=analyzer,
+        progress=_stop_after(5, lambda _r: event.set()),
+        stop_event=event,
+    )
+    assert stopped.checkpoint.page_cursor is not None
+    classified_before, fetched_before = analyzer.calls, len(source.fetched)
+    source.expire_cursors()
+    resumed = service.resume_run(settings, stopped.id, source=source, analyzer=analyzer)
+    assert resumed.status is RunStatus.COMPLETED
+    assert (
+        resumed.counts.listed == 100 and resumed.counts.classified == KEPT and resumed.counts.unchanged == 0
+    )
+    assert analyzer.calls - classified_before == KEPT - classified_before  # nothing classified twice
+    # The resume fetched only what was not committed (the stop wasted one prefetched batch).
+    assert source.fetched[fetched_before:] == [f"c{i:05d}" for i in range(50, 100)]
+    assert resumed.counts.fetched == 100
+
+
+def test_dry_run_writes_no_conversations_and_stores_a_bounded_preview(settings: Settings) -> None:
+    source = MemorySource(make_inbox(260), page_size=30)
+    record = service.start_run(settings, window=WINDOW, batch_size=50, dry_run=True, source=source)
+    assert record.status is RunStatus.COMPLETED and record.counts.listed == 260 and record.counts.stored == 0
+    assert _rows(settings) == {"conversations": 0, "classifications": 0, "theme_matches": 0, "skipped": 0}
+    preview = service.get_preview(settings, record.id)
+    assert len(preview) == 200 and preview[0]["id"] == "c00000" and preview[1]["classification_status"]
+    with service.open_store(settings).read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM sync_bookmarks")).scalar_one() == 0
+
+
+def test_a_dry_run_skips_what_is_already_stored(settings: Settings) -> None:
+    service.start_run(settings, window=WINDOW, batch_size=10, source=_source())
+    analyzer = CountingAnalyzer()
+    dry = service.start_run(
+        settings, window=WINDOW, batch_size=10, dry_run=True, source=_source(), analyzer=analyzer
+    )
+    assert (dry.counts.listed, dry.counts.unchanged, dry.counts.fetched, analyzer.calls) == (100, 98, 2, 0)
+
+
+def test_max_conversations_is_exact(settings: Settings) -> None:
+    record = service.start_run(settings, window=WINDOW, batch_size=10, max_conversations=23, source=_source())
+    assert record.status is RunStatus.COMPLETED
+    assert (record.counts.listed, record.checkpoint.batches) == (23, 3)
+    assert _rows(settings)["conversations"] + _rows(settings)["skipped"] == 23
+
+
+def test_a_second_run_on_the_same_source_conflicts(settings: Settings) -> None:
+    first = service.create_run(settings, window=WINDOW)
+    with pytest.raises(RunConflictError):
+        service.create_run(settings, window=WINDOW)
+    assert [r.id for r in service.active_runs(settings)] == [first.id]
+    other_source = service.create_run(settings, window=WINDOW, source="files")
+    assert other_source.source == "files"
+
+
+def test_created_runs_execute_later_and_completed_runs_do_not_resume(settings: Settings) -> None:
+    created = service.create_run(settings, window=WINDOW, batch_size=20, source="memory")
+    assert created.status is RunStatus.RUNNING and not created.stale
+    done = service.execute_run(settings, created.id, source=_source())
+    assert done.status is RunStatus.COMPLETED and done.counts.listed == 100
+    with pytest.raises(ConfigurationError, match="completed"):
+        service.resume_run(settings, done.id, source=_source())
+    with pytest.raises(NotFoundError):
+        service.resume_run(settings, source=_source())
+    assert [r.id for r in service.list_runs(settings)] == [created.id]
+
+
+def _set_owner(settings: Settings, run_id: str, **values: Any) -> None:
+    with service.open_store(settings).write() as conn:
+        conn.execute(
+            sa.text("UPDATE runs SET " + ", ".join(f"{k} = :{k}" for k in values) + " WHERE id = :id"),
+            {**values, "id": run_id},
+        )
+
+
+def test_a_run_whose_owner_process_is_gone_is_resumable_at_once(settings: Settings) -> None:
+    created = service.create_run(settings, window=WINDOW, source="memory")
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], check=True, capture_output=True, text=True
+    )
+    _set_owner(settings, created.id, owner_pid=int(gone.stdout))
+    assert service.get_run(settings, created.id).stale
+    resumed = service.resume_run(settings, source=_source())
+    assert resumed.id == created.id and resumed.status is RunStatus.COMPLETED
+
+
+def test_a_stale_run_on_another_host_is_taken_over(settings: Settings) -> None:
+    created = service.create_run(settings, window=WINDOW, source="memory")
+    _set_owner(settings, created.id, owner_host="elsewhere", owner_pid=1)
+    assert not service.get_run(settings, created.id).stale
+    with pytest.raises(RunConflictError, match="elsewhere"):
+        service.resume_run(settings, created.id, source=_source())
+    later = created.heartbeat_at.timestamp() + settings.stale_after_seconds + 1
+    assert service.get_run(settings, created.id, clock=lambda: later).stale
+    resumed = service.resume_run(settings, created.id, source=_source(), clock=lambda: later)
+    assert resumed.status is RunStatus.COMPLETED and resumed.owner.host != "elsewhere"
+
+
+def test_an_execution_that_lost_its_run_commits_nothing_more(settings: Settings) -> None:
+    def steal(record: RunRecord) -> None:
+        _set_owner(settings, record.id, lease="another-process", owner_host="elsewhere")
+
+    record = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=_source(), progress=_stop_after(1, steal)
+    )
+    assert record.owner.host == "elsewhere" and record.checkpoint.batches == 1
+    assert _rows(settings)["conversations"] + _rows(settings)["skipped"] == 10
+
+
+def test_stopping_a_stale_run_marks_it_stopped(settings: Settings) -> None:
+    created = service.create_run(settings, window=WINDOW, source="memory")
+    later = created.heartbeat_at.timestamp() + settings.stale_after_seconds + 1
+    assert service.request_stop(settings, created.id, clock=lambda: later).status is RunStatus.STOPPED
+
+
+def test_invalid_options_are_configuration_errors(settings: Settings) -> None:
+    with pytest.raises(ConfigurationError, match="batch size"):
+        service.create_run(settings, window=WINDOW, batch_size=5)
+    with pytest.raises(ConfigurationError, match="max_conversations"):
+        service.create_run(settings, window=WINDOW, max_conversations=0)
+    with pytest.raises(NotFoundError):
+        service.request_stop(settings)
+
+
+class _SlowAnalyzer(CountingAnalyzer):
+    """Takes its time, and reads the run's heartbeat from the database meanwhile."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+        self.lag: list[float] = []
+
+    async def analyze(self, conversations: Any) -> Any:
+        await asyncio.sleep(0.5)
+        (record,) = service.active_runs(self.settings)
+        self.lag.append(record.heartbeat_at.timestamp() - record.started_at.timestamp())
+        return await super().analyze(conversations)
+
+
+def test_the_heartbeat_beats_while_a_batch_is_busy(make_settings: Callable[..., Settings]) -> None:
+    settings = make_settings(heartbeat_seconds=0.1)
+    analyzer = _SlowAnalyzer(settings)
+    record = service.start_run(
+        settings, window=WINDOW, max_conversations=10, batch_size=10, source=_source(), analyzer=analyzer
+    )
+    assert record.status is RunStatus.COMPLETED
+    assert analyzer.lag and analyzer.lag[0] >= 0.2  # no batch had committed yet: only the heartbeat moved it

@@ -1,0 +1,83 @@
+"""Sync after a completed backfill: what changed since the bookmark, and nothing else."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from convosift.config import Settings
+from convosift.domain import RunKind, RunStatus, Window
+from convosift.errors import ConfigurationError
+from convosift.pipeline import service, windows
+from convosift.store.bookmarks import get_bookmark
+from pipeline.conftest import WINDOW
+from pipeline.memory import BASE_TIME, CountingAnalyzer, MemorySource, make_conversation, make_inbox
+
+T0 = BASE_TIME + 100_000
+
+
+def _bookmark(settings: Settings, source: str) -> int | None:
+    with service.open_store(settings).read() as conn:
+        return get_bookmark(conn, source)
+
+
+def test_sync_needs_a_completed_backfill(settings: Settings) -> None:
+    with pytest.raises(ConfigurationError, match="backfill"):
+        service.run_sync(settings, source=MemorySource([]))
+
+
+def test_sync_processes_changed_conversations_and_skips_the_rest(settings: Settings) -> None:
+    recent = make_conversation(500, updated_at=T0 - 100)  # inside the lookback: listed again, unchanged
+    source = MemorySource([*make_inbox(40), recent])
+    analyzer = CountingAnalyzer()
+    backfill = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer, clock=lambda: T0
+    )
+    assert backfill.status is RunStatus.COMPLETED
+    assert _bookmark(settings, "memory") == T0 - settings.sync_lookback_seconds
+    changed = ["c00003", "c00011", "c00012"]
+    for conversation_id in changed:
+        source.update(source.conversations[conversation_id].model_copy(update={"updated_at": T0 + 100}))
+    calls_before, fetched_before = analyzer.calls, len(source.fetched)
+
+    sync = service.run_sync(settings, source=source, analyzer=analyzer, clock=lambda: T0 + 1000)
+    assert sync.kind is RunKind.SYNC and sync.status is RunStatus.COMPLETED
+    assert sync.window == Window(since=T0 - 3600, until=T0 + 1001)
+    assert (sync.counts.listed, sync.counts.unchanged, sync.counts.fetched) == (4, 1, 3)
+    assert sorted(source.fetched[fetched_before:]) == changed
+    assert analyzer.calls - calls_before == sync.counts.classified
+    assert _bookmark(settings, "memory") == T0 + 1000 - 3600
+
+    quiet = service.run_sync(settings, source=source, analyzer=analyzer, clock=lambda: T0 + 2000)
+    assert (quiet.counts.listed, quiet.counts.unchanged, quiet.counts.fetched) == (4, 4, 0)
+
+
+def test_a_dry_or_truncated_backfill_sets_no_bookmark(settings: Settings) -> None:
+    source = MemorySource(make_inbox(30))
+    service.start_run(settings, window=WINDOW, batch_size=10, dry_run=True, source=source)
+    service.start_run(settings, window=WINDOW, batch_size=10, max_conversations=12, source=source)
+    assert _bookmark(settings, "memory") is None
+
+
+def test_sync_against_the_local_server_picks_up_server_side_changes(
+    make_settings: Callable[..., Settings], mock_intercom: Callable[..., Any]
+) -> None:
+    server = mock_intercom(conversations=150, seed=11)
+    settings = make_settings(
+        source="intercom", intercom_base_url=server.base_url, intercom_access_token=SecretStr(server.token)
+    )
+    analyzer = CountingAnalyzer()
+    backfill = service.start_run(settings, window=windows.last_days(400, time.time()), analyzer=analyzer)
+    assert backfill.status is RunStatus.COMPLETED and backfill.counts.listed == 150
+    retrieved_before = server.stats["retrieve"]
+    changed = server.state.mutate(count=5)
+
+    sync = service.run_sync(settings, analyzer=CountingAnalyzer())
+    assert sync.status is RunStatus.COMPLETED, sync.error
+    assert sync.counts.fetched == 5 and sync.counts.unchanged == sync.counts.listed - 5
+    assert server.stats["retrieve"] - retrieved_before == 5
+    assert len(changed) == 5
