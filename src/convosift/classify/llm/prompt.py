@@ -124,7 +124,12 @@ def build_prompt(taxonomy: TaxonomyLike, vocabulary: VocabularyLike, *, redact_p
         else:
             redirects[theme.signature] = None
     identity = [
-        TEMPLATE_VERSION, system, redact_pii, MAX_CUSTOMER_CHARS, taxonomy.version, vocabulary.content_hash,
+        TEMPLATE_VERSION,
+        system,
+        redact_pii,
+        MAX_CUSTOMER_CHARS,
+        taxonomy.version,
+        vocabulary.content_hash,
     ]
     version = hashlib.sha256(json.dumps(identity).encode("utf-8")).hexdigest()[:12]
     return Prompt(

@@ -1,0 +1,85 @@
+"""Build the classify-and-match stage the settings ask for.
+
+``local`` (the default) composes the embedded category classifier and the local theme matcher;
+``llm`` answers category, theme and evidence in one call per conversation through any
+OpenAI-compatible endpoint, with results cached in the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from convosift.config import Settings
+from convosift.domain import Analysis, ClassificationStatus, Conversation
+
+MAX_TEXT_CHARS = 2000
+"""Characters of customer text the local models read."""
+
+if TYPE_CHECKING:
+    from convosift.classify.base import Analyzer
+    from convosift.classify.local.categories import LocalCategoryClassifier
+    from convosift.store.database import Store
+    from convosift.themes.matching import LocalThemeMatcher
+
+
+class LocalAnalyzer:
+    """Embedded category classifier + local theme matcher, run off the event loop (CPU work)."""
+
+    def __init__(self, categories: LocalCategoryClassifier, themes: LocalThemeMatcher) -> None:
+        self._categories = categories
+        self._themes = themes
+        self.name = f"local:{themes.name}"
+
+    def warm_up(self) -> None:
+        """Train or load both models now, so the first batch does not pay for it."""
+        self._categories.classify(["warm up"])
+        self._themes.match_texts(["warm up"])
+
+    def _analyze(self, conversations: Sequence[Conversation]) -> list[Analysis]:
+        # The issue is stated early; long threads only add noise and cost (embedding pads to the longest).
+        texts = [c.customer_text[:MAX_TEXT_CHARS] for c in conversations]
+        classifications = self._categories.classify(texts)
+        categories = [
+            c.category if c.status is ClassificationStatus.CLASSIFIED else None for c in classifications
+        ]
+        matches = self._themes.match(conversations, categories)
+        return [
+            Analysis(classification=classification, theme=match)
+            for classification, match in zip(classifications, matches, strict=True)
+        ]
+
+    async def analyze(self, conversations: Sequence[Conversation]) -> list[Analysis]:
+        if not conversations:
+            return []
+        return await asyncio.to_thread(self._analyze, conversations)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def build_local_analyzer(settings: Settings) -> LocalAnalyzer:
+    from convosift.classify.local.categories import LocalCategoryClassifier
+    from convosift.themes.matching import LocalThemeMatcher
+    from convosift.themes.vocabulary import load_vocabulary_for
+
+    return LocalAnalyzer(
+        LocalCategoryClassifier(settings), LocalThemeMatcher(load_vocabulary_for(settings), settings)
+    )
+
+
+def build_analyzer(settings: Settings, store: Store | None = None) -> Analyzer:
+    """The analyzer ``settings.classifier`` names; the LLM backend caches in ``store`` when given."""
+    if settings.classifier == "none":
+        from convosift.classify.base import NullAnalyzer
+
+        return NullAnalyzer()
+    if settings.classifier == "llm":
+        from convosift.classify.cache import MemoryCache
+        from convosift.classify.llm import build_llm_analyzer
+        from convosift.store.cache import DatabaseCache
+
+        cache = DatabaseCache(store) if store is not None else MemoryCache()
+        return build_llm_analyzer(settings, cache)
+    return build_local_analyzer(settings)

@@ -1,0 +1,72 @@
+"""Text → feature matrix: TF-IDF word and character n-grams joined with sentence vectors.
+
+Word n-grams catch the exact phrasing of a class, character n-grams survive typos and
+inflections, and the dense ``wordllama`` vectors carry meaning across synonyms the training
+texts never used. The dense block is scaled by ``embedding_weight`` so that, inside one linear
+model, it competes fairly with the (unit-norm) sparse blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from convosift.classify.local.embeddings import embed
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class FeatureParams:
+    word_ngrams: tuple[int, int] = (1, 2)
+    char_ngrams: tuple[int, int] = (2, 5)
+    char_min_df: int = 2
+    embedding_weight: float = 2.0
+
+
+class FeatureBuilder:
+    """Fitted vectorisers; ``transform`` also returns the sentence vectors it computed."""
+
+    def __init__(self, params: FeatureParams) -> None:
+        self.params = params
+        self._word: Any = None
+        self._char: Any = None
+
+    def fit_transform(self, texts: Sequence[str]) -> tuple[Any, npt.NDArray[np.float32]]:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self._word = TfidfVectorizer(ngram_range=self.params.word_ngrams, sublinear_tf=True)
+        # min_df=1 for tiny training sets, where a min_df of 2 could leave the vocabulary empty.
+        min_df = self.params.char_min_df if len(texts) >= 50 else 1
+        self._char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=self.params.char_ngrams, sublinear_tf=True, min_df=min_df
+        )
+        cleaned = _clean(texts)
+        self._word.fit(cleaned)
+        self._char.fit(cleaned)
+        return self.transform(texts)
+
+    def transform(self, texts: Sequence[str]) -> tuple[Any, npt.NDArray[np.float32]]:
+        from scipy import sparse
+
+        if self._word is None or self._char is None:
+            raise RuntimeError("FeatureBuilder.transform called before fit_transform")
+        cleaned = _clean(texts)
+        vectors = embed(cleaned)
+        matrix = sparse.hstack(
+            [
+                self._word.transform(cleaned),
+                self._char.transform(cleaned),
+                sparse.csr_matrix(vectors * self.params.embedding_weight),
+            ],
+            format="csr",
+        )
+        return matrix, vectors
+
+
+def _clean(texts: Sequence[str]) -> list[str]:
+    # The word vectoriser rejects an all-empty vocabulary; whitespace-only texts become "".
+    return [" ".join(text.split()) if text else "" for text in texts]
