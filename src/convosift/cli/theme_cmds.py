@@ -1,7 +1,261 @@
-"""Commands of this area, registered on the shared app."""
+"""``convosift themes …`` (trends, discovery, curation) and ``convosift report``."""
 
 from __future__ import annotations
 
-from convosift.cli.app import app
+from pathlib import Path
+from typing import Any
 
-__all__ = ["app"]
+import typer
+from rich.table import Table
+
+from convosift.cli.app import app, console, emit_json, handle_errors, settings
+from convosift.config import Settings
+from convosift.errors import ConfigurationError
+
+__all__ = ["app", "themes_app"]
+
+themes_app = typer.Typer(
+    help="Theme trends (default), discovery of new themes and curation of the vocabulary.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(themes_app, name="themes")
+
+_SINCE = typer.Option(None, "--since", help="Only conversations created on or after this date (YYYY-MM-DD).")
+_UNTIL = typer.Option(None, "--until", help="Only conversations created before this date (YYYY-MM-DD).")
+_JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+
+
+def _store(config: Settings) -> Any:
+    from convosift.pipeline.service import open_store
+
+    return open_store(config)
+
+
+def _curator(config: Settings) -> Any:
+    from convosift.themes.curation import Curator
+    from convosift.themes.vocabulary import default_vocabulary_path
+
+    if config.vocabulary_path is None:
+        raise ConfigurationError(
+            "curation rewrites the vocabulary file, and the shipped one is read-only",
+            hint=f"copy it (cp {default_vocabulary_path()} vocabulary.yaml) "
+            "and set CONVOSIFT_VOCABULARY=vocabulary.yaml",
+        )
+    return Curator(_store(config), config.vocabulary_path)
+
+
+@themes_app.callback()
+@handle_errors
+def themes(
+    ctx: typer.Context, since: str | None = _SINCE, until: str | None = _UNTIL, as_json: bool = _JSON
+) -> None:
+    """Per theme: count, share, weekly trend, change against the previous window, rising flag."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from convosift.themes.aggregates import theme_summary
+    from convosift.themes.vocabulary import load_vocabulary_for
+
+    config = settings()
+    summaries = theme_summary(_store(config), since, until, vocabulary=load_vocabulary_for(config))
+    if as_json:
+        emit_json(summaries)
+        return
+    table = Table(title="Themes")
+    for column, justify in (
+        ("theme", "left"),
+        ("count", "right"),
+        ("share", "right"),
+        ("recent", "right"),
+        ("change", "right"),
+        ("first seen", "left"),
+        ("last seen", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for entry in summaries:
+        change = f"{entry['change']:+d}" + (" [bold red]rising[/]" if entry["rising"] else "")
+        table.add_row(
+            f"{entry['title']}\n[dim]{entry['signature']}[/]",
+            str(entry["count"]),
+            f"{100 * entry['share']:.1f}%",
+            str(entry["recent_count"]),
+            change,
+            entry["first_seen"] or "",
+            entry["last_seen"] or "",
+        )
+    console.print(table if summaries else "No themed conversations stored yet.")
+
+
+@themes_app.command("show")
+@handle_errors
+def show(
+    signature: str = typer.Argument(..., help="Theme signature."),
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+    limit: int = typer.Option(20, "--limit", min=1, max=500, help="Conversations to list."),
+    as_json: bool = _JSON,
+) -> None:
+    """One theme: its figures, quotes and latest conversations."""
+    from convosift.themes.aggregates import theme_detail
+    from convosift.themes.vocabulary import load_vocabulary_for
+
+    config = settings()
+    detail = theme_detail(
+        _store(config), signature, since, until, vocabulary=load_vocabulary_for(config), limit=limit
+    )
+    if as_json:
+        emit_json(detail)
+        return
+    console.print(
+        f"[bold]{detail['title']}[/] ({detail['signature']}): {detail['count']} conversations, "
+        f"{detail['recent_count']} recent, change {detail['change']:+d}"
+        + (" [bold red]rising[/]" if detail["rising"] else ""),
+        highlight=False,
+    )
+    for quote in detail["quotes"]:
+        console.print(f"  “{quote['quote']}”", markup=False, highlight=False)
+
+
+@themes_app.command("discover")
+@handle_errors
+def discover_cmd(
+    min_cluster_size: int = typer.Option(
+        5, "--min-cluster-size", min=2, help="Smallest cluster worth proposing."
+    ),
+    distance_threshold: float = typer.Option(
+        0.65,
+        "--distance-threshold",
+        min=0.05,
+        max=1.5,
+        help="Cosine distance at which clusters stop merging (lower: tighter, more proposals).",
+    ),
+    as_json: bool = _JSON,
+) -> None:
+    """Cluster unmatched conversations into proposed themes (ids stay stable across runs)."""
+    from convosift.themes.discovery import discover
+    from convosift.themes.vocabulary import load_vocabulary_for
+
+    config = settings()
+    vocabulary = load_vocabulary_for(config)
+    proposals = discover(
+        _store(config),
+        min_cluster_size=min_cluster_size,
+        distance_threshold=distance_threshold,
+        taken_signatures=set(vocabulary.signatures),
+    )
+    if as_json:
+        emit_json(proposals)
+        return
+    if not proposals:
+        console.print("No cluster of unmatched conversations is big enough to propose.")
+        return
+    table = Table(title="Proposed themes")
+    for column in ("id", "size", "suggested signature", "key phrases", "example"):
+        table.add_column(column)
+    for proposal in proposals:
+        table.add_row(
+            proposal["id"],
+            str(proposal["size"]),
+            proposal["signature"],
+            ", ".join(proposal["key_phrases"]),
+            (proposal["quotes"] or [""])[0],
+        )
+    console.print(table)
+    console.print(
+        "Accept with [bold]convosift themes accept ID[/] or merge with "
+        "[bold]convosift themes merge ID THEME[/]."
+    )
+
+
+def _print_outcome(outcome: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(outcome.to_dict())
+        return
+    target = f" → {outcome.target}" if outcome.target else ""
+    console.print(
+        f"{outcome.action}: {outcome.signature}{target} ({outcome.matches_changed} stored matches updated)",
+        highlight=False,
+    )
+
+
+@themes_app.command("accept")
+@handle_errors
+def accept(
+    name: str = typer.Argument(
+        ..., help="Proposal id (from discover) or a proposed theme of the vocabulary."
+    ),
+    signature: str | None = typer.Option(None, "--signature", help="Signature to give the new theme."),
+    title: str | None = typer.Option(None, "--title", help="Title to give the new theme."),
+    as_json: bool = _JSON,
+) -> None:
+    """Make a proposal an active theme; its conversations are matched to it without re-classifying."""
+    _print_outcome(_curator(settings()).accept(name, signature=signature, title=title), as_json)
+
+
+@themes_app.command("rename")
+@handle_errors
+def rename(
+    old: str = typer.Argument(..., help="Current signature."),
+    new: str = typer.Argument(..., help="New snake_case signature."),
+    as_json: bool = _JSON,
+) -> None:
+    """Rename a theme in the vocabulary and in every stored match."""
+    _print_outcome(_curator(settings()).rename(old, new), as_json)
+
+
+@themes_app.command("merge")
+@handle_errors
+def merge(
+    name: str = typer.Argument(..., help="Theme signature or proposal id to merge away."),
+    into: str = typer.Argument(..., help="Active theme that absorbs it."),
+    as_json: bool = _JSON,
+) -> None:
+    """Merge a theme (or a proposal) into another; stored matches move to the target."""
+    _print_outcome(_curator(settings()).merge(name, into), as_json)
+
+
+@themes_app.command("retire")
+@handle_errors
+def retire(signature: str = typer.Argument(..., help="Theme to retire."), as_json: bool = _JSON) -> None:
+    """Stop matching a theme; its stored conversations become unmatched."""
+    _print_outcome(_curator(settings()).retire(signature), as_json)
+
+
+@themes_app.command("history")
+@handle_errors
+def history(limit: int = typer.Option(50, "--limit", min=1, max=1000), as_json: bool = _JSON) -> None:
+    """Curation decisions, newest first."""
+    from convosift.themes.curation import decision_history
+
+    decisions = decision_history(_store(settings()), limit)
+    if as_json:
+        emit_json(decisions)
+        return
+    for d in decisions:
+        target = f" → {d['target']}" if d["target"] else ""
+        console.print(
+            f"{d['at']}  {d['action']:<7} {d['signature']}{target} ({d['matches_changed']} matches)",
+            highlight=False,
+        )
+
+
+@app.command("report")
+@handle_errors
+def report(
+    fmt: str = typer.Option("html", "--format", help="md, html or csv."),
+    out: Path = typer.Option(..., "--out", help="File to write."),
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+) -> None:
+    """Write the themes report: theme table with trends, rising themes, category mix, evidence quotes."""
+    from convosift.themes.discovery import list_proposals
+    from convosift.themes.report import FORMATS, report_data, write_report
+    from convosift.themes.vocabulary import load_vocabulary_for
+
+    if fmt not in FORMATS:
+        raise ConfigurationError(f"unknown report format {fmt!r}", hint="use --format md, html or csv")
+    config = settings()
+    store = _store(config)
+    data = report_data(store, load_vocabulary_for(config), since, until, proposals=list_proposals(store))
+    path = write_report(data, fmt, out)
+    console.print(f"wrote {path}", highlight=False)

@@ -1,0 +1,363 @@
+"""Per-theme aggregates over stored results: counts, shares, weekly series, trends, quotes.
+
+Everything returned is JSON-able (the API and ``--json`` print it as is). Only kept conversations
+count; time is the conversation's ``created_at``. The trend windows end at ``until`` when given,
+else just after the newest stored conversation, so results do not depend on the wall clock.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from convosift.errors import ConfigurationError, NotFoundError
+from convosift.store import Store
+from convosift.store.schema import classifications, conversations, theme_matches
+from convosift.themes.trends import (
+    TrendWindows,
+    iso_day,
+    rising_test,
+    to_timestamp,
+    week_label,
+    week_starts,
+    weekly_counts,
+)
+from convosift.themes.vocabulary import Theme, Vocabulary, load_vocabulary
+
+TimeBound = int | float | datetime | date | str | None
+RECENT_DAYS = 14
+BASELINE_DAYS = 84
+TOP_QUOTES = 3
+
+
+@dataclass(frozen=True)
+class _Row:
+    source: str
+    conversation_id: str
+    created_at: int
+    signature: str | None
+    category: str | None
+
+
+@dataclass(frozen=True)
+class Period:
+    since: int | None
+    until: int | None
+
+    @classmethod
+    def of(cls, since: TimeBound, until: TimeBound) -> Period:
+        try:
+            start, end = to_timestamp(since), to_timestamp(until)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        if start is not None and end is not None and end <= start:
+            raise ConfigurationError("--until must be after --since")
+        return cls(start, end)
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        clauses: list[sa.ColumnElement[bool]] = [conversations.c.kept.is_(True)]
+        if self.since is not None:
+            clauses.append(conversations.c.created_at >= self.since)
+        if self.until is not None:
+            clauses.append(conversations.c.created_at < self.until)
+        return clauses
+
+
+def _rows(conn: Connection, period: Period) -> list[_Row]:
+    query = (
+        sa.select(
+            conversations.c.source,
+            conversations.c.id,
+            conversations.c.created_at,
+            theme_matches.c.signature,
+            classifications.c.category,
+        )
+        .select_from(
+            conversations.outerjoin(
+                theme_matches,
+                sa.and_(
+                    theme_matches.c.source == conversations.c.source,
+                    theme_matches.c.conversation_id == conversations.c.id,
+                ),
+            ).outerjoin(
+                classifications,
+                sa.and_(
+                    classifications.c.source == conversations.c.source,
+                    classifications.c.conversation_id == conversations.c.id,
+                ),
+            )
+        )
+        .where(*period.where())
+    )
+    return [_Row(r.source, r.id, int(r.created_at), r.signature, r.category) for r in conn.execute(query)]
+
+
+def _top_quotes(
+    conn: Connection, period: Period, signatures: list[str] | None, limit: int
+) -> dict[str, list[dict[str, Any]]]:
+    query = (
+        sa.select(
+            theme_matches.c.signature,
+            theme_matches.c.source,
+            theme_matches.c.conversation_id,
+            theme_matches.c.evidence,
+            theme_matches.c.score,
+        )
+        .select_from(
+            theme_matches.join(
+                conversations,
+                sa.and_(
+                    theme_matches.c.source == conversations.c.source,
+                    theme_matches.c.conversation_id == conversations.c.id,
+                ),
+            )
+        )
+        .where(*period.where(), theme_matches.c.signature.is_not(None), theme_matches.c.evidence.is_not(None))
+        .order_by(theme_matches.c.signature, theme_matches.c.score.desc(), theme_matches.c.conversation_id)
+    )
+    if signatures is not None:
+        query = query.where(theme_matches.c.signature.in_(signatures))
+    quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    seen: dict[str, set[str]] = defaultdict(set)
+    for row in conn.execute(query):
+        text = (row.evidence or "").strip()
+        key = text.lower()
+        if not text or len(quotes[row.signature]) >= limit or key in seen[row.signature]:
+            continue
+        seen[row.signature].add(key)
+        quotes[row.signature].append(
+            {
+                "source": row.source,
+                "conversation_id": row.conversation_id,
+                "quote": text,
+                "score": round(float(row.score), 4),
+            }
+        )
+    return quotes
+
+
+def _describe_theme(signature: str, vocabulary: Vocabulary) -> dict[str, Any]:
+    theme: Theme | None = vocabulary.find(signature)
+    if theme is None:
+        return {
+            "signature": signature,
+            "title": signature.replace("_", " ").capitalize(),
+            "product_area": None,
+            "status": "unknown",
+        }
+    return {
+        "signature": signature,
+        "title": theme.title,
+        "product_area": theme.product_area or None,
+        "status": theme.status,
+    }
+
+
+def _summaries(
+    rows: list[_Row],
+    vocabulary: Vocabulary,
+    period: Period,
+    recent_days: int,
+    baseline_days: int,
+) -> list[dict[str, Any]]:
+    if not rows:
+        return []
+    end = period.until if period.until is not None else max(r.created_at for r in rows) + 1
+    start = period.since if period.since is not None else min(r.created_at for r in rows)
+    windows = TrendWindows.ending_at(end, recent_days, baseline_days)
+    weeks = week_starts(start, end)
+    total = len(rows)
+    recent_total = sum(1 for r in rows if windows.recent_start <= r.created_at < end)
+    baseline_total = sum(1 for r in rows if windows.baseline_start <= r.created_at < windows.recent_start)
+    by_theme: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        if row.signature is not None:
+            by_theme[row.signature].append(row.created_at)
+    summaries = []
+    for signature, times in by_theme.items():
+        recent = sum(1 for t in times if windows.recent_start <= t < end)
+        previous = sum(1 for t in times if windows.previous_start <= t < windows.recent_start)
+        baseline = sum(1 for t in times if windows.baseline_start <= t < windows.recent_start)
+        test = rising_test(recent, recent_total, baseline, baseline_total)
+        summaries.append(
+            {
+                **_describe_theme(signature, vocabulary),
+                "count": len(times),
+                "share": round(len(times) / total, 4),
+                "first_seen": iso_day(min(times)),
+                "last_seen": iso_day(max(times)),
+                "series": [
+                    {"week": week_label(w), "count": c}
+                    for w, c in zip(weeks, weekly_counts(times, weeks), strict=True)
+                ],
+                "recent_count": recent,
+                "previous_count": previous,
+                "change": recent - previous,
+                "change_pct": round(100.0 * (recent - previous) / previous, 1) if previous else None,
+                "rising": test.rising,
+                "p_value": float(f"{test.p_value:.3g}"),
+            }
+        )
+    summaries.sort(key=lambda s: (-s["count"], s["signature"]))
+    return summaries
+
+
+def theme_summary(
+    store: Store,
+    since: TimeBound = None,
+    until: TimeBound = None,
+    *,
+    vocabulary: Vocabulary | None = None,
+    recent_days: int = RECENT_DAYS,
+    baseline_days: int = BASELINE_DAYS,
+    top_quotes: int = TOP_QUOTES,
+) -> list[dict[str, Any]]:
+    """One entry per theme with stored matches in ``[since, until)``, the biggest first.
+
+    Keys: signature, title, product_area, status, count, share (of kept conversations), first_seen,
+    last_seen, series (weekly counts), recent_count, previous_count, change, change_pct, rising,
+    p_value, quotes. Pass the vocabulary in use (``load_vocabulary_for(settings)``) for titles.
+    """
+    period = Period.of(since, until)
+    vocab = vocabulary or load_vocabulary()
+    with store.read() as conn:
+        rows = _rows(conn, period)
+        summaries = _summaries(rows, vocab, period, recent_days, baseline_days)
+        quotes = _top_quotes(conn, period, None, top_quotes)
+    for summary in summaries:
+        summary["quotes"] = quotes.get(summary["signature"], [])
+    return summaries
+
+
+def rising_themes(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rising entries of :func:`theme_summary`, the most significant first."""
+    return sorted((s for s in summaries if s["rising"]), key=lambda s: (s["p_value"], -s["recent_count"]))
+
+
+def overview(store: Store, since: TimeBound = None, until: TimeBound = None) -> dict[str, Any]:
+    """Totals and the weekly category mix of kept conversations (the report's header and chart)."""
+    period = Period.of(since, until)
+    with store.read() as conn:
+        rows = _rows(conn, period)
+    if not rows:
+        return {
+            "kept": 0,
+            "themed": 0,
+            "unmatched": 0,
+            "first_seen": None,
+            "last_seen": None,
+            "weeks": [],
+            "categories": {},
+        }
+    start = period.since if period.since is not None else min(r.created_at for r in rows)
+    end = period.until if period.until is not None else max(r.created_at for r in rows) + 1
+    weeks = week_starts(start, end)
+    by_category: dict[str, list[int]] = defaultdict(list)
+    for row in rows:
+        by_category[row.category or "unclassified"].append(row.created_at)
+    totals = Counter({name: len(times) for name, times in by_category.items()})
+    return {
+        "kept": len(rows),
+        "themed": sum(1 for r in rows if r.signature is not None),
+        "unmatched": sum(1 for r in rows if r.signature is None),
+        "first_seen": iso_day(min(r.created_at for r in rows)),
+        "last_seen": iso_day(max(r.created_at for r in rows)),
+        "weeks": [week_label(w) for w in weeks],
+        "categories": {name: weekly_counts(by_category[name], weeks) for name, _ in totals.most_common()},
+    }
+
+
+def theme_detail(
+    store: Store,
+    signature: str,
+    since: TimeBound = None,
+    until: TimeBound = None,
+    *,
+    vocabulary: Vocabulary | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    """One theme: its summary entry (zeros when nothing matched yet), and a page of its conversations."""
+    period = Period.of(since, until)
+    vocab = vocabulary or load_vocabulary()
+    summaries = theme_summary(store, since, until, vocabulary=vocab, top_quotes=10)
+    entry = next((s for s in summaries if s["signature"] == signature), None)
+    if entry is None:
+        if vocab.find(signature) is None:
+            raise NotFoundError(f"no theme {signature!r} in the vocabulary or the stored results")
+        entry = {
+            **_describe_theme(signature, vocab),
+            "count": 0,
+            "share": 0.0,
+            "first_seen": None,
+            "last_seen": None,
+            "series": [],
+            "recent_count": 0,
+            "previous_count": 0,
+            "change": 0,
+            "change_pct": None,
+            "rising": False,
+            "p_value": 1.0,
+            "quotes": [],
+        }
+    theme = vocab.find(signature)
+    entry["description"] = theme.description if theme else None
+    with store.read() as conn:
+        entry["conversations"] = _conversations_of(conn, period, signature, limit, offset)
+    return entry
+
+
+def _conversations_of(
+    conn: Connection, period: Period, signature: str, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    query = (
+        sa.select(
+            conversations.c.source,
+            conversations.c.id,
+            conversations.c.created_at,
+            conversations.c.subject,
+            conversations.c.url,
+            theme_matches.c.score,
+            theme_matches.c.evidence,
+            theme_matches.c.matcher,
+            classifications.c.category,
+        )
+        .select_from(
+            conversations.join(
+                theme_matches,
+                sa.and_(
+                    theme_matches.c.source == conversations.c.source,
+                    theme_matches.c.conversation_id == conversations.c.id,
+                ),
+            ).outerjoin(
+                classifications,
+                sa.and_(
+                    classifications.c.source == conversations.c.source,
+                    classifications.c.conversation_id == conversations.c.id,
+                ),
+            )
+        )
+        .where(*period.where(), theme_matches.c.signature == signature)
+        .order_by(conversations.c.created_at.desc(), conversations.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [
+        {
+            "source": r.source,
+            "id": r.id,
+            "created_at": int(r.created_at),
+            "subject": r.subject,
+            "url": r.url,
+            "category": r.category,
+            "score": round(float(r.score), 4),
+            "evidence": r.evidence,
+            "matcher": r.matcher,
+        }
+        for r in conn.execute(query)
+    ]

@@ -1,0 +1,327 @@
+"""Curation: accept, rename, merge and retire themes without re-classifying anything.
+
+Each decision rewrites the vocabulary file (appending the decision to its ``decisions`` list),
+re-points the stored theme matches it affects with one UPDATE, and records a row in
+``theme_decisions``, all inside one database transaction: the vocabulary file is replaced
+atomically just before the commit, so a failed update leaves both the file and the rows as they were.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from convosift.errors import ConfigurationError, NotFoundError
+from convosift.store import Store
+from convosift.store.schema import theme_matches
+from convosift.store.themes_schema import theme_decisions, theme_proposals
+from convosift.themes.vocabulary import (
+    Decision,
+    Theme,
+    Vocabulary,
+    check_signature,
+    load_vocabulary,
+    save_vocabulary,
+)
+
+CURATION_MATCHER = "curation"
+_MAX_EXAMPLES = 8
+
+
+@dataclass(frozen=True)
+class Outcome:
+    action: str
+    signature: str
+    target: str | None
+    matches_changed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "signature": self.signature,
+            "target": self.target,
+            "matches_changed": self.matches_changed,
+        }
+
+
+class Curator:
+    """Applies curation decisions to one vocabulary file and one store."""
+
+    def __init__(
+        self, store: Store, vocabulary_file: Path, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.vocabulary_file = vocabulary_file
+        self.clock = clock
+
+    # --- decisions ---------------------------------------------------------------------------
+
+    def accept(self, name: str, *, signature: str | None = None, title: str | None = None) -> Outcome:
+        """Make a discovered proposal (by id) or a ``proposed`` theme of the file an active theme."""
+        vocabulary = load_vocabulary(self.vocabulary_file)
+        with self.store.write() as conn:
+            proposal = _proposal(conn, name)
+            if proposal is None:
+                return self._accept_listed(conn, vocabulary, name, signature, title)
+            new_signature = _valid(signature or proposal["signature"])
+            if vocabulary.find(new_signature) is not None:
+                raise ConfigurationError(
+                    f"theme {new_signature!r} already exists",
+                    hint=f"choose another --signature, or merge the proposal: convosift themes merge {name} "
+                    f"{new_signature}",
+                )
+            quotes = [item["quote"] for item in proposal["evidence"]][:_MAX_EXAMPLES]
+            theme = Theme(
+                signature=new_signature,
+                title=title or proposal["title"],
+                keywords=tuple(proposal["key_phrases"]),
+                examples=tuple(quotes),
+                description=f"Accepted from discovered proposal {name}.",
+            )
+            changed = _point_members(conn, proposal, new_signature)
+            _close_proposal(conn, name, "accepted", new_signature, self.clock())
+            return self._commit(
+                conn,
+                vocabulary=vocabulary,
+                themes=[*vocabulary.themes, theme],
+                action="accept",
+                signature=new_signature,
+                target=None,
+                changed=changed,
+                note=f"proposal {name}",
+            )
+
+    def _accept_listed(
+        self, conn: Connection, vocabulary: Vocabulary, name: str, signature: str | None, title: str | None
+    ) -> Outcome:
+        theme = vocabulary.find(name)
+        if theme is None:
+            raise NotFoundError(
+                f"no proposal or theme named {name!r}",
+                hint="list proposals with: convosift themes discover --json",
+            )
+        if theme.status != "proposed":
+            raise ConfigurationError(f"theme {name!r} is {theme.status}, not proposed")
+        new_signature = _valid(signature or name)
+        if new_signature != name and vocabulary.find(new_signature) is not None:
+            raise ConfigurationError(f"theme {new_signature!r} already exists")
+        accepted = theme.model_copy(
+            update={"signature": new_signature, "status": "active", "title": title or theme.title}
+        )
+        # An LLM matcher stores its suggestion as proposed_signature on unmatched rows: adopt them.
+        result = conn.execute(
+            sa.update(theme_matches)
+            .where(theme_matches.c.signature.is_(None), theme_matches.c.proposed_signature == name)
+            .values(signature=new_signature)
+        )
+        themes = [accepted if t.signature == name else t for t in vocabulary.themes]
+        return self._commit(
+            conn,
+            vocabulary=vocabulary,
+            themes=themes,
+            action="accept",
+            signature=new_signature,
+            target=None,
+            changed=result.rowcount,
+        )
+
+    def rename(self, old: str, new: str) -> Outcome:
+        vocabulary = load_vocabulary(self.vocabulary_file)
+        vocabulary.get(old)
+        new = _valid(new)
+        if vocabulary.find(new) is not None:
+            raise ConfigurationError(f"theme {new!r} already exists", hint="use merge to combine two themes")
+        themes = []
+        for theme in vocabulary.themes:
+            renamed = theme.model_copy(update={"signature": new}) if theme.signature == old else theme
+            if renamed.merged_into == old:
+                renamed = renamed.model_copy(update={"merged_into": new})
+            themes.append(renamed)
+        with self.store.write() as conn:
+            changed = _repoint(conn, old, new)
+            return self._commit(
+                conn,
+                vocabulary=vocabulary,
+                themes=themes,
+                action="rename",
+                signature=old,
+                target=new,
+                changed=changed,
+            )
+
+    def merge(self, name: str, into: str) -> Outcome:
+        """Merge a theme, or a discovered proposal (by id), into an active theme."""
+        vocabulary = load_vocabulary(self.vocabulary_file)
+        target = vocabulary.get(into)
+        if target.status != "active":
+            raise ConfigurationError(f"cannot merge into {into!r}: it is {target.status}, not active")
+        with self.store.write() as conn:
+            proposal = _proposal(conn, name)
+            if proposal is not None:
+                changed = _point_members(conn, proposal, into)
+                _close_proposal(conn, name, "merged", into, self.clock())
+                return self._commit(
+                    conn,
+                    vocabulary=vocabulary,
+                    themes=vocabulary.themes,
+                    action="merge",
+                    signature=name,
+                    target=into,
+                    changed=changed,
+                    note=f"proposal {name}",
+                )
+            if name == into:
+                raise ConfigurationError("a theme cannot be merged into itself")
+            vocabulary.get(name)
+            themes = [
+                t.model_copy(update={"status": "merged", "merged_into": into})
+                if t.signature == name
+                else t.model_copy(update={"merged_into": into})
+                if t.merged_into == name
+                else t
+                for t in vocabulary.themes
+            ]
+            changed = _repoint(conn, name, into)
+            return self._commit(
+                conn,
+                vocabulary=vocabulary,
+                themes=themes,
+                action="merge",
+                signature=name,
+                target=into,
+                changed=changed,
+            )
+
+    def retire(self, signature: str) -> Outcome:
+        """Stop matching a theme; its stored conversations become unmatched (discovery sees them again)."""
+        vocabulary = load_vocabulary(self.vocabulary_file)
+        if vocabulary.get(signature).status == "retired":
+            raise ConfigurationError(f"theme {signature!r} is already retired")
+        themes = [
+            t.model_copy(update={"status": "retired"}) if t.signature == signature else t
+            for t in vocabulary.themes
+        ]
+        with self.store.write() as conn:
+            changed = _repoint(conn, signature, None)
+            return self._commit(
+                conn,
+                vocabulary=vocabulary,
+                themes=themes,
+                action="retire",
+                signature=signature,
+                target=None,
+                changed=changed,
+            )
+
+    # --- bookkeeping -------------------------------------------------------------------------
+
+    def _commit(
+        self,
+        conn: Connection,
+        *,
+        vocabulary: Vocabulary,
+        themes: Sequence[Theme],
+        action: str,
+        signature: str,
+        target: str | None,
+        changed: int,
+        note: str | None = None,
+    ) -> Outcome:
+        now = self.clock()
+        at = datetime.fromtimestamp(now, UTC).isoformat(timespec="seconds")
+        decision = Decision.model_validate(
+            {"action": action, "signature": signature, "target": target, "at": at, "note": note}
+        )
+        updated = vocabulary.replace_themes(themes, decision)
+        conn.execute(
+            sa.insert(theme_decisions).values(
+                at=now,
+                action=action,
+                signature=signature,
+                target=target,
+                matches_changed=changed,
+                detail={"note": note, "vocabulary_hash": updated.content_hash},
+            )
+        )
+        save_vocabulary(updated, self.vocabulary_file)
+        return Outcome(action, signature, target, changed)
+
+
+def decision_history(store: Store, limit: int = 100) -> list[dict[str, Any]]:
+    """Curation decisions, newest first."""
+    query = sa.select(theme_decisions).order_by(theme_decisions.c.id.desc()).limit(limit)
+    with store.read() as conn:
+        return [
+            {
+                "id": r.id,
+                "at": datetime.fromtimestamp(r.at, UTC).isoformat(timespec="seconds"),
+                "action": r.action,
+                "signature": r.signature,
+                "target": r.target,
+                "matches_changed": r.matches_changed,
+                "detail": r.detail,
+            }
+            for r in conn.execute(query)
+        ]
+
+
+def _valid(signature: str) -> str:
+    try:
+        return check_signature(signature)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _repoint(conn: Connection, old: str, new: str | None) -> int:
+    values: dict[str, Any] = {"signature": new}
+    if new is None:
+        values["matcher"] = CURATION_MATCHER
+    result = conn.execute(sa.update(theme_matches).where(theme_matches.c.signature == old).values(**values))
+    return int(result.rowcount)
+
+
+def _proposal(conn: Connection, proposal_id: str) -> dict[str, Any] | None:
+    row = (
+        conn.execute(sa.select(theme_proposals).where(theme_proposals.c.id == proposal_id)).mappings().first()
+    )
+    if row is None:
+        return None
+    if row["status"] != "proposed":
+        raise ConfigurationError(f"proposal {proposal_id} is already {row['status']}")
+    return dict(row)
+
+
+def _point_members(conn: Connection, proposal: dict[str, Any], signature: str) -> int:
+    """Give the proposal's still-unmatched conversations the theme, with their evidence quote."""
+    quotes = {(q["source"], q["conversation_id"]): q["quote"] for q in proposal["evidence"]}
+    changed = 0
+    for source, conversation_id in proposal["members"]:
+        values: dict[str, Any] = {"signature": signature, "matcher": CURATION_MATCHER}
+        if (source, conversation_id) in quotes:
+            values["evidence"] = quotes[(source, conversation_id)]
+        result = conn.execute(
+            sa.update(theme_matches)
+            .where(
+                theme_matches.c.source == source,
+                theme_matches.c.conversation_id == conversation_id,
+                theme_matches.c.signature.is_(None),
+            )
+            .values(**values)
+        )
+        changed += int(result.rowcount)
+    return changed
+
+
+def _close_proposal(conn: Connection, proposal_id: str, status: str, signature: str, now: float) -> None:
+    conn.execute(
+        sa.update(theme_proposals)
+        .where(theme_proposals.c.id == proposal_id)
+        .values(status=status, decided_signature=signature, updated_at=now)
+    )

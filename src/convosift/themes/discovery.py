@@ -1,0 +1,414 @@
+"""Discovery: cluster unmatched conversations into proposed themes with key phrases and quotes.
+
+Clustering needs no preset number of clusters: average-linkage agglomerative clustering on cosine
+distance, cut at a distance threshold, over sentence vectors joined with TF-IDF word n-grams (the
+vectors group paraphrases, the n-grams keep clusters from mixing problems that share a tone but
+not a subject). Clusters smaller than ``min_cluster_size`` are left alone: a proposal is only
+worth a person's time when several customers share it.
+
+Proposal ids are stable: a new cluster that shares most members (or nearly its centroid) with a
+proposal of the previous discovery keeps that proposal's id; proposals not found again become
+``gone``. A fresh id is derived from the members, so the same data gives the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from convosift.store import Store
+from convosift.store.schema import classifications, conversations, theme_matches
+from convosift.store.themes_schema import theme_proposals
+from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
+from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+DEFAULT_MIN_CLUSTER_SIZE = 5
+DEFAULT_DISTANCE_THRESHOLD = 0.65
+DEFAULT_MAX_CONVERSATIONS = 5000
+"""Agglomerative clustering holds an n x n distance matrix: cap n (the most recent are kept)."""
+TFIDF_WEIGHT = 0.5
+KEY_PHRASES = 5
+_SAME_PROPOSAL_OVERLAP = 0.3
+_SAME_PROPOSAL_COSINE = 0.92
+_EXCLUDED_CATEGORIES = ("spam",)
+# Words every support message uses; they name no problem.
+_FILLER_WORDS = frozenset(
+    {
+        "able",
+        "any",
+        "anyone",
+        "app",
+        "did",
+        "does",
+        "doesn",
+        "don",
+        "get",
+        "got",
+        "hello",
+        "help",
+        "hi",
+        "hey",
+        "just",
+        "know",
+        "like",
+        "need",
+        "please",
+        "tell",
+        "thank",
+        "thanks",
+        "use",
+        "used",
+        "ve",
+        "want",
+        "wasn",
+        "way",
+        "work",
+        "isn",
+        "im",
+        "going",
+        "today",
+        "yesterday",
+    }
+)
+
+
+@dataclass
+class Cluster:
+    members: list[int]
+    """Indexes into the clustered texts, the most central first."""
+    key_phrases: list[str]
+    centroid: list[float]
+    quotes: list[str | None] = field(default_factory=list)
+    """Evidence sentence of each member, aligned with ``members``."""
+
+
+def _default_embedder() -> Embedder:
+    from convosift.classify.local import embed
+
+    return embed
+
+
+def _features(texts: Sequence[str], vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    min_df = 2 if len(texts) >= 20 else 1
+    try:
+        tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=min_df, stop_words="english")
+        words = tfidf.fit_transform(texts).toarray().astype(np.float32)
+    except ValueError:  # every text is stop words only: the vectors alone must do
+        words = np.zeros((len(texts), 0), dtype=np.float32)
+    joined = np.hstack([vectors, TFIDF_WEIGHT * words])
+    norms = np.linalg.norm(joined, axis=1, keepdims=True)
+    features: NDArray[np.float32] = (joined / np.maximum(norms, 1e-9)).astype(np.float32)
+    return features
+
+
+def cluster_texts(
+    texts: Sequence[str],
+    *,
+    min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE,
+    distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD,
+    embed: Embedder | None = None,
+) -> list[Cluster]:
+    """Clusters of at least ``min_cluster_size`` texts, the biggest first, with key phrases and quotes."""
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+
+    if len(texts) < max(2, min_cluster_size):
+        return []
+    embedder = embed or _default_embedder()
+    vectors = np.asarray(embedder(list(texts)), dtype=np.float32)
+    features = _features(texts, vectors)
+    labels = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
+    ).fit_predict(features)
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    kept = sorted((g for g in groups.values() if len(g) >= min_cluster_size), key=lambda g: (-len(g), g[0]))
+    phrases = key_phrases(
+        [[texts[i] for i in group] for group in kept],
+        [texts[i] for g in groups.values() for i in g if len(g) < min_cluster_size],
+    )
+    clusters = []
+    for group, words in zip(kept, phrases, strict=True):
+        centroid = vectors[group].mean(axis=0)
+        centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
+        order = sorted(group, key=lambda i: -float(vectors[i] @ centroid))
+        clusters.append(
+            Cluster(members=order, key_phrases=words, centroid=[round(float(x), 5) for x in centroid])
+        )
+    _attach_quotes(clusters, texts, embedder)
+    return clusters
+
+
+def key_phrases(
+    cluster_texts: Sequence[Sequence[str]], background: Sequence[str] = (), top: int = KEY_PHRASES
+) -> list[list[str]]:
+    """Distinctive words and bigrams of each cluster (class-based TF-IDF).
+
+    Each cluster is one document; a term weighs its frequency in the cluster times
+    ``log(1 + average cluster size / its frequency over all clusters)``, so words every cluster
+    uses ("account", "help") sink. Unclustered texts join the background so they count against
+    generic words too.
+    """
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if not cluster_texts:
+        return []
+    documents = [" ".join(texts) for texts in cluster_texts]
+    if background:
+        documents.append(" ".join(background))
+    try:
+        counter = CountVectorizer(
+            ngram_range=(1, 2),
+            stop_words=_stop_words(),
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
+        )
+        counts = counter.fit_transform(documents).toarray().astype(float)
+    except ValueError:
+        return [[] for _ in cluster_texts]
+    terms = counter.get_feature_names_out()
+    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    average = counts.sum() / len(documents)
+    weights = frequency * np.log1p(average / np.maximum(counts.sum(axis=0), 1.0))
+    results = []
+    for row in weights[: len(cluster_texts)]:
+        chosen: list[str] = []
+        for index in np.argsort(-row):
+            term = str(terms[index])
+            if row[index] <= 0 or len(chosen) >= top:
+                break
+            if any(term in kept or kept in term for kept in chosen):
+                continue
+            chosen.append(term)
+        results.append(chosen)
+    return results
+
+
+def _stop_words() -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(ENGLISH_STOP_WORDS | _FILLER_WORDS)
+
+
+def _attach_quotes(clusters: list[Cluster], texts: Sequence[str], embed: Embedder) -> None:
+    import numpy as np
+
+    if not clusters:
+        return
+    members = [i for c in clusters for i in c.members]
+    targets = np.asarray([c.centroid for c in clusters for _ in c.members], dtype=np.float32)
+    picked = best_sentences([texts[i] for i in members], targets, embed)
+    start = 0
+    for cluster in clusters:
+        cluster.quotes = [quote for quote, _ in picked[start : start + len(cluster.members)]]
+        start += len(cluster.members)
+
+
+def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
+    words: list[str] = []
+    for phrase in phrases:
+        for word in re.findall(r"[a-z0-9]+", phrase.lower()):
+            if word not in words:
+                words.append(word)
+        if len(words) >= 3:
+            break
+    base = ("_".join(words[:3]) or "new_theme")[: MAX_SIGNATURE_LENGTH - 4].strip("_")
+    if not base[0].isalpha():
+        base = f"theme_{base}"
+    signature, suffix = base, 2
+    while signature in taken:
+        signature, suffix = f"{base}_{suffix}", suffix + 1
+    return signature
+
+
+# --- the stored workflow ---------------------------------------------------------------------
+
+
+def unmatched_conversations(conn: Connection, limit: int) -> list[tuple[str, str, str]]:
+    """``(source, id, customer_text)`` of kept, unmatched, non-spam conversations, newest first."""
+    query = (
+        sa.select(conversations.c.source, conversations.c.id, conversations.c.customer_text)
+        .select_from(
+            conversations.join(
+                theme_matches,
+                sa.and_(
+                    theme_matches.c.source == conversations.c.source,
+                    theme_matches.c.conversation_id == conversations.c.id,
+                ),
+            ).outerjoin(
+                classifications,
+                sa.and_(
+                    classifications.c.source == conversations.c.source,
+                    classifications.c.conversation_id == conversations.c.id,
+                ),
+            )
+        )
+        .where(
+            conversations.c.kept.is_(True),
+            theme_matches.c.signature.is_(None),
+            sa.or_(
+                classifications.c.category.is_(None), classifications.c.category.not_in(_EXCLUDED_CATEGORIES)
+            ),
+        )
+        .order_by(conversations.c.created_at.desc(), conversations.c.source, conversations.c.id)
+        .limit(limit)
+    )
+    return [
+        (r.source, r.id, r.customer_text[:MAX_TEXT_CHARS])
+        for r in conn.execute(query)
+        if r.customer_text.strip()
+    ]
+
+
+def discover(
+    store: Store,
+    *,
+    min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE,
+    distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD,
+    max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
+    taken_signatures: set[str] | None = None,
+    embed: Embedder | None = None,
+    clock: Callable[[], float] = time.time,
+) -> list[dict[str, Any]]:
+    """Cluster the stored unmatched conversations and store the clusters as ``proposed`` themes.
+
+    Returns the current proposals (as :func:`list_proposals` does). ``taken_signatures`` (the
+    vocabulary's) keeps suggested signatures from colliding with existing themes.
+    """
+    import numpy as np
+
+    with store.read() as conn:
+        pool = unmatched_conversations(conn, max_conversations)
+    clusters = cluster_texts(
+        [text for _, _, text in pool],
+        min_cluster_size=min_cluster_size,
+        distance_threshold=distance_threshold,
+        embed=embed,
+    )
+    now = clock()
+    with store.write() as conn:
+        previous = [
+            dict(r)
+            for r in conn.execute(
+                sa.select(theme_proposals).where(theme_proposals.c.status == "proposed")
+            ).mappings()
+        ]
+        taken = set(taken_signatures or ()) | {
+            r.signature for r in conn.execute(sa.select(theme_proposals.c.signature))
+        }
+        claimed: set[str] = set()
+        for cluster in clusters:
+            members = [[pool[i][0], pool[i][1]] for i in cluster.members]
+            evidence = [
+                {"source": pool[i][0], "conversation_id": pool[i][1], "quote": quote}
+                for i, quote in zip(cluster.members, cluster.quotes, strict=True)
+                if quote
+            ]
+            same = _same_proposal(members, np.asarray(cluster.centroid), previous, claimed)
+            values = {
+                "key_phrases": cluster.key_phrases,
+                "size": len(members),
+                "members": members,
+                "evidence": evidence,
+                "centroid": cluster.centroid,
+                "updated_at": now,
+            }
+            if same is not None:
+                claimed.add(same["id"])
+                conn.execute(
+                    sa.update(theme_proposals).where(theme_proposals.c.id == same["id"]).values(**values)
+                )
+                continue
+            signature = suggested_signature(cluster.key_phrases, taken)
+            taken.add(signature)
+            proposal_id = _free_id(conn, _proposal_id(members))
+            title = ", ".join(cluster.key_phrases[:3]).capitalize() or signature
+            conn.execute(
+                sa.insert(theme_proposals).values(
+                    id=proposal_id,
+                    signature=signature,
+                    title=title,
+                    status="proposed",
+                    decided_signature=None,
+                    created_at=now,
+                    **values,
+                )
+            )
+            claimed.add(proposal_id)
+        gone = [p["id"] for p in previous if p["id"] not in claimed]
+        if gone:
+            conn.execute(
+                sa.update(theme_proposals)
+                .where(theme_proposals.c.id.in_(gone))
+                .values(status="gone", updated_at=now)
+            )
+    return list_proposals(store)
+
+
+def _same_proposal(
+    members: list[list[str]], centroid: NDArray[Any], previous: list[dict[str, Any]], claimed: set[str]
+) -> dict[str, Any] | None:
+    import numpy as np
+
+    mine = {tuple(m) for m in members}
+    best: tuple[float, dict[str, Any]] | None = None
+    for proposal in previous:
+        if proposal["id"] in claimed:
+            continue
+        theirs = {tuple(m) for m in proposal["members"]}
+        overlap = len(mine & theirs) / max(len(mine | theirs), 1)
+        cosine = float(np.asarray(proposal["centroid"], dtype=np.float32) @ centroid)
+        if overlap >= _SAME_PROPOSAL_OVERLAP or cosine >= _SAME_PROPOSAL_COSINE:
+            score = overlap + cosine
+            if best is None or score > best[0]:
+                best = (score, proposal)
+    return best[1] if best else None
+
+
+def _proposal_id(members: list[list[str]]) -> str:
+    digest = hashlib.sha256("\n".join(sorted(f"{s}\t{i}" for s, i in members)).encode()).hexdigest()
+    return f"p{digest[:8]}"
+
+
+def _free_id(conn: Connection, proposal_id: str) -> str:
+    """The id itself, or a derived one when a decided proposal already holds it."""
+    while conn.execute(sa.select(theme_proposals.c.id).where(theme_proposals.c.id == proposal_id)).first():
+        proposal_id = f"p{hashlib.sha256(proposal_id.encode()).hexdigest()[:8]}"
+    return proposal_id
+
+
+def list_proposals(store: Store, *, status: str | None = "proposed", quotes: int = 5) -> list[dict[str, Any]]:
+    """Stored proposals, the biggest first (all statuses when ``status`` is None). JSON-able."""
+    query = sa.select(theme_proposals).order_by(theme_proposals.c.size.desc(), theme_proposals.c.id)
+    if status is not None:
+        query = query.where(theme_proposals.c.status == status)
+    with store.read() as conn:
+        rows = conn.execute(query).mappings().all()
+    return [
+        {
+            "id": r["id"],
+            "signature": r["signature"],
+            "title": r["title"],
+            "key_phrases": r["key_phrases"],
+            "size": r["size"],
+            "status": r["status"],
+            "decided_signature": r["decided_signature"],
+            "quotes": [item["quote"] for item in r["evidence"][:quotes]],
+        }
+        for r in rows
+    ]

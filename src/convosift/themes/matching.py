@@ -1,0 +1,196 @@
+"""Local theme matching: one vocabulary theme or *unmatched* per conversation, with evidence.
+
+The embedded classifier (:mod:`convosift.classify.local`) is trained on the active themes'
+examples, titles and descriptions. Its calibrated probabilities are then boosted by what the
+classifier cannot see: the theme's keywords in the customer's text and its URL patterns on the
+page the customer wrote from (``source.url``). The boosted best theme is kept when its match
+score — the engine's measure of "is this any known theme at all": the mean of the probability and
+the similarity to that theme's nearest examples, plus the boosts — reaches the threshold;
+otherwise the conversation is unmatched and discovery may group it with similar ones later.
+
+The evidence quote is the customer sentence closest to the matched theme's examples.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from convosift.config import Settings
+from convosift.domain import Conversation, ThemeMatch
+from convosift.errors import ConfigurationError
+from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
+from convosift.themes.vocabulary import Theme, Vocabulary
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from convosift.classify.local.engine import TextClassifier
+
+DEFAULT_THRESHOLD = 0.5
+KEYWORD_BOOST = 0.06
+"""Added per distinct keyword found (at most :data:`MAX_KEYWORD_HITS` count)."""
+MAX_KEYWORD_HITS = 2
+URL_BOOST = 0.05
+NEIGHBOURS = 5
+UNMATCHED_CATEGORIES = frozenset({"spam"})
+"""Conversations of these categories are never given a theme."""
+
+
+@dataclass(frozen=True)
+class _Trained:
+    classifier: TextClassifier
+    example_vectors: NDArray[np.float32]
+    """Sentence vectors of the training texts."""
+    owners: NDArray[np.int32]
+    """Classifier column (theme) of each training text."""
+    centroids: NDArray[np.float32]
+    """Unit mean vector of each theme's training texts, by classifier column."""
+    columns: list[int]
+    """Classifier column of each active theme, in vocabulary order."""
+
+
+def _keyword_pattern(keyword: str) -> re.Pattern[str]:
+    escaped = r"\s+".join(re.escape(part) for part in keyword.lower().split())
+    return re.compile(rf"(?<![\w]){escaped}(?![\w])")
+
+
+class LocalThemeMatcher:
+    """Matches conversations to the active themes of a vocabulary, on the CPU, offline."""
+
+    def __init__(self, vocabulary: Vocabulary, settings: Settings, *, threshold: float | None = None) -> None:
+        self.vocabulary = vocabulary
+        self.themes: list[Theme] = vocabulary.active
+        if not self.themes:
+            raise ConfigurationError("the theme vocabulary has no active theme to match against")
+        self.settings = settings
+        self.threshold = next(
+            t for t in (threshold, vocabulary.match_threshold, DEFAULT_THRESHOLD) if t is not None
+        )
+        self.name = f"local-themes:{vocabulary.content_hash}"
+        self._keywords = [[_keyword_pattern(k) for k in theme.keywords] for theme in self.themes]
+        self._lock = threading.Lock()
+        self._trained: _Trained | None = None
+
+    def _model(self) -> _Trained:
+        """Train (or load from the disk cache) once."""
+        with self._lock:
+            if self._trained is None:
+                self._trained = self._train()
+            return self._trained
+
+    def _train(self) -> _Trained:
+        import numpy as np
+
+        from convosift.classify.local import embed, load_or_train
+
+        texts: list[str] = []
+        labels: list[str] = []
+        for theme in self.themes:
+            for text in theme.training_texts():
+                texts.append(text)
+                labels.append(theme.signature)
+        classifier = load_or_train(self.settings.cache_dir, texts, labels)
+        position = {signature: i for i, signature in enumerate(classifier.classes)}
+        # Column of each vocabulary theme in the classifier's probability matrix.
+        columns = [position[theme.signature] for theme in self.themes]
+        vectors = embed(texts)
+        owners = np.array([position[label] for label in labels], dtype=np.int32)
+        centroids = np.zeros((len(classifier.classes), vectors.shape[1]), dtype=np.float32)
+        for column in range(len(classifier.classes)):
+            centre = vectors[owners == column].mean(axis=0)
+            centroids[column] = centre / max(float(np.linalg.norm(centre)), 1e-9)
+        return _Trained(classifier, vectors, owners, centroids, columns)
+
+    def _boosts(
+        self, conversations: Sequence[Conversation], texts: Sequence[str], columns: list[int], width: int
+    ) -> NDArray[np.float64]:
+        import numpy as np
+
+        boosts = np.zeros((len(texts), width), dtype=np.float64)
+        for row, (conversation, text) in enumerate(zip(conversations, texts, strict=True)):
+            lowered = text.lower()
+            for index, theme in enumerate(self.themes):
+                hits = sum(1 for pattern in self._keywords[index] if pattern.search(lowered))
+                boost = KEYWORD_BOOST * min(hits, MAX_KEYWORD_HITS)
+                if theme.matches_url(conversation.url):
+                    boost += URL_BOOST
+                boosts[row, columns[index]] = boost
+        return boosts
+
+    def match(
+        self, conversations: Sequence[Conversation], categories: Sequence[str | None] | None = None
+    ) -> list[ThemeMatch]:
+        """One :class:`ThemeMatch` per conversation, in order (signature None = unmatched)."""
+        if not conversations:
+            return []
+        texts = [(c.customer_text.strip() or (c.subject or ""))[:MAX_TEXT_CHARS] for c in conversations]
+        return self.match_texts(texts, conversations, categories)
+
+    def match_texts(
+        self,
+        texts: Sequence[str],
+        conversations: Sequence[Conversation] | None = None,
+        categories: Sequence[str | None] | None = None,
+    ) -> list[ThemeMatch]:
+        """Match raw texts (``conversations`` adds their URLs; ``categories`` may veto a theme)."""
+        import numpy as np
+
+        from convosift.classify.local import embed
+
+        if not texts:
+            return []
+        model = self._model()
+        classifier = model.classifier
+        probabilities = classifier.predict_proba(list(texts))
+        boosts = np.zeros_like(probabilities)
+        if conversations is not None:
+            boosts = self._boosts(conversations, texts, model.columns, probabilities.shape[1])
+        best = (probabilities + boosts).argmax(axis=1)
+        vectors = embed(list(texts))
+        similarity = _neighbour_similarity(vectors, model.example_vectors, model.owners, best)
+        rows = np.arange(len(texts))
+        scores = np.clip((probabilities[rows, best] + similarity) / 2.0 + boosts[rows, best], 0.0, 1.0)
+        matched = [
+            float(score) >= self.threshold
+            and bool(text.strip())
+            and not (categories is not None and categories[i] in UNMATCHED_CATEGORIES)
+            for i, (score, text) in enumerate(zip(scores, texts, strict=True))
+        ]
+        quotes = best_sentences(texts, model.centroids[best], embed)
+        results = []
+        for i, is_match in enumerate(matched):
+            signature = classifier.classes[int(best[i])] if is_match else None
+            results.append(
+                ThemeMatch(
+                    signature=signature,
+                    score=round(float(scores[i]), 4),
+                    evidence=quotes[i][0] if is_match else None,
+                    matcher=self.name,
+                )
+            )
+        return results
+
+
+def _neighbour_similarity(
+    vectors: NDArray[np.float32], examples: NDArray[np.float32], owners: NDArray[np.int32], best: Any
+) -> NDArray[np.float64]:
+    """Mean cosine similarity of each text to its nearest examples of its best theme."""
+    import numpy as np
+
+    result = np.zeros(len(vectors), dtype=np.float64)
+    for start in range(0, len(vectors), 512):
+        chunk = vectors[start : start + 512] @ examples.T
+        same = owners[None, :] == best[start : start + 512, None]
+        chunk = np.where(same, chunk, -np.inf)
+        k = min(NEIGHBOURS, chunk.shape[1])
+        top = -np.partition(-chunk, k - 1, axis=1)[:, :k]
+        finite = np.isfinite(top)
+        result[start : start + 512] = np.clip(
+            np.where(finite, top, 0.0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1), 0.0, 1.0
+        )
+    return result

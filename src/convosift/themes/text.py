@@ -1,0 +1,60 @@
+"""Sentence splitting and evidence selection shared by matching and discovery."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+Embedder = Callable[[Sequence[str]], "NDArray[np.float32]"]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_MIN_WORDS = 3
+MAX_QUOTE_CHARS = 300
+MAX_TEXT_CHARS = 2000
+"""Only the start of a conversation is matched or clustered: the issue is stated early, and long
+threads add noise and time."""
+
+
+def sentences(text: str) -> list[str]:
+    """Candidate evidence sentences: split on sentence ends and line breaks, drop fragments."""
+    parts = [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
+    useful = [part for part in parts if len(part.split()) >= _MIN_WORDS]
+    return [clip(part) for part in (useful or parts[:1])]
+
+
+def clip(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def best_sentences(
+    texts: Sequence[str], targets: NDArray[np.float32], embed: Embedder
+) -> list[tuple[str | None, float]]:
+    """For each text, its sentence most similar to the matching row of ``targets`` (unit vectors).
+
+    All sentences of the batch are embedded in one call; returns ``(sentence, cosine)`` pairs,
+    ``(None, 0.0)`` for an empty text.
+    """
+    import numpy as np
+
+    split = [sentences(text) for text in texts]
+    flat = [sentence for group in split for sentence in group]
+    if not flat:
+        return [(None, 0.0) for _ in texts]
+    vectors = np.asarray(embed(flat), dtype=np.float32)
+    results: list[tuple[str | None, float]] = []
+    start = 0
+    for index, group in enumerate(split):
+        if not group:
+            results.append((None, 0.0))
+            continue
+        similarity = vectors[start : start + len(group)] @ targets[index]
+        best = int(np.argmax(similarity))
+        results.append((group[best], float(similarity[best])))
+        start += len(group)
+    return results

@@ -1,0 +1,102 @@
+"""``convosift themes …`` and ``convosift report`` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from themes_seeding import DAY, START, Seed, seed
+from typer.testing import CliRunner
+
+from convosift.cli import app
+from convosift.store import Store
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database(store: Store, monkeypatch: pytest.MonkeyPatch, vocabulary_file: Path) -> Store:
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", store.url)
+    monkeypatch.setenv("CONVOSIFT_VOCABULARY", str(vocabulary_file))
+    rows = [
+        Seed(f"c{i}", START + i * DAY, "Coupon accepted, total unchanged.", "discount_code_not_applied")
+        for i in range(30)
+    ]
+    rows += [
+        Seed(f"g{i}", START + i * DAY, "Gift cards, please!", "gift_card_support_request") for i in range(3)
+    ]
+    seed(store, rows)
+    return store
+
+
+def _json(args: list[str]) -> object:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_themes_table_and_json(database: Store) -> None:
+    summaries = _json(["themes", "--json"])
+    assert isinstance(summaries, list)
+    assert [(s["signature"], s["count"]) for s in summaries] == [
+        ("discount_code_not_applied", 30),
+        ("gift_card_support_request", 3),
+    ]
+    assert _json(["themes", "--since", "2026-01-20", "--json"])[0]["count"] == 15  # type: ignore[index]
+    table = runner.invoke(app, ["themes"], env={"COLUMNS": "160"})
+    assert table.exit_code == 0 and "Discount codes have no effect at checkout" in table.stdout
+    detail = _json(["themes", "show", "gift_card_support_request", "--json"])
+    assert detail["count"] == 3 and len(detail["conversations"]) == 3  # type: ignore[index]
+
+
+def test_curation_commands_change_stored_results(database: Store, vocabulary_file: Path) -> None:
+    outcome = _json(["themes", "merge", "gift_card_support_request", "discount_code_not_applied", "--json"])
+    assert outcome == {
+        "action": "merge",
+        "signature": "gift_card_support_request",
+        "target": "discount_code_not_applied",
+        "matches_changed": 3,
+    }
+    assert _json(["themes", "--json"])[0]["count"] == 33  # type: ignore[index]
+    assert (
+        _json(["themes", "rename", "discount_code_not_applied", "coupon_ignored", "--json"])[
+            "matches_changed"
+        ]
+        == 33
+    )  # type: ignore[index]
+    assert _json(["themes", "retire", "coupon_ignored", "--json"])["matches_changed"] == 33  # type: ignore[index]
+    assert _json(["themes", "--json"]) == []
+    written = yaml.safe_load(vocabulary_file.read_text())
+    assert [d["action"] for d in written["decisions"]] == ["merge", "rename", "retire"]
+    history = _json(["themes", "history", "--json"])
+    assert [h["action"] for h in history] == ["retire", "rename", "merge"]  # type: ignore[union-attr]
+
+
+def test_curation_needs_a_writable_vocabulary(database: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONVOSIFT_VOCABULARY")
+    result = runner.invoke(app, ["themes", "retire", "gift_card_support_request"])
+    assert result.exit_code == 2 and "CONVOSIFT_VOCABULARY" in result.stderr
+    unknown = runner.invoke(
+        app, ["themes", "rename", "nope", "still_nope"], env={"CONVOSIFT_VOCABULARY": "x.yaml"}
+    )
+    assert unknown.exit_code == 2 and "does not exist" in unknown.stderr
+
+
+def test_discover_with_nothing_unmatched(database: Store) -> None:
+    assert _json(["themes", "discover", "--json"]) == []
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "csv"])
+def test_report_command_writes_each_format(database: Store, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"report.{fmt}"
+    result = runner.invoke(app, ["report", "--format", fmt, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "discount_code_not_applied" in out.read_text()
+
+
+def test_report_rejects_an_unknown_format(database: Store, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["report", "--format", "pdf", "--out", str(tmp_path / "r.pdf")])
+    assert result.exit_code == 2 and "unknown report format" in result.stderr
+    assert not (tmp_path / "r.pdf").exists()

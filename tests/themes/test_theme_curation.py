@@ -1,0 +1,162 @@
+"""Curation rewrites the vocabulary and re-points stored matches without re-classifying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from themes_seeding import DAY, START, Seed, seed
+
+from convosift.errors import ConfigurationError, NotFoundError
+from convosift.store import Store
+from convosift.store.schema import classifications, theme_matches
+from convosift.store.themes_schema import theme_proposals
+from convosift.themes.curation import Curator, decision_history
+from convosift.themes.vocabulary import load_vocabulary
+
+CLOCK = 1_770_000_000.0
+
+
+def _matches(store: Store) -> dict[str, str | None]:
+    with store.read() as conn:
+        return {r.conversation_id: r.signature for r in conn.execute(sa.select(theme_matches))}
+
+
+def _classifications(store: Store) -> list[tuple[object, ...]]:
+    with store.read() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(sa.select(classifications).order_by(classifications.c.conversation_id))
+        ]
+
+
+def _seeded(store: Store) -> None:
+    seed(
+        store,
+        [
+            Seed("c1", START, "Coupon does nothing.", "discount_code_not_applied"),
+            Seed("c2", START + DAY, "Promo code ignored.", "discount_code_not_applied"),
+            Seed("c3", START + DAY, "Gift cards please.", "gift_card_support_request"),
+            Seed("u1", START + 2 * DAY, "Dark mode for the dashboard please.", None, "feature_request"),
+            Seed("u2", START + 2 * DAY, "Please add a dark theme.", None, "feature_request"),
+        ],
+    )
+
+
+def _curator(store: Store, vocabulary_file: Path) -> Curator:
+    return Curator(store, vocabulary_file, clock=lambda: CLOCK)
+
+
+def test_rename_changes_file_and_rows_but_not_classifications(store: Store, vocabulary_file: Path) -> None:
+    _seeded(store)
+    before = _classifications(store)
+    outcome = _curator(store, vocabulary_file).rename("discount_code_not_applied", "coupon_not_applied")
+    assert outcome.matches_changed == 2
+    assert _matches(store)["c1"] == "coupon_not_applied"
+    vocabulary = load_vocabulary(vocabulary_file)
+    assert vocabulary.find("discount_code_not_applied") is None
+    assert vocabulary.get("coupon_not_applied").title == "Discount codes have no effect at checkout"
+    assert (
+        vocabulary.decisions[-1].action == "rename"
+        and vocabulary.decisions[-1].target == "coupon_not_applied"
+    )
+    assert _classifications(store) == before
+    history = decision_history(store)
+    assert history[0]["action"] == "rename" and history[0]["matches_changed"] == 2
+    assert history[0]["at"] == "2026-02-02T02:40:00+00:00"
+
+
+def test_merge_moves_matches_and_keeps_the_link(store: Store, vocabulary_file: Path) -> None:
+    _seeded(store)
+    before = _classifications(store)
+    outcome = _curator(store, vocabulary_file).merge("gift_card_support_request", "discount_code_not_applied")
+    assert outcome.matches_changed == 1
+    assert _classifications(store) == before
+    assert _matches(store)["c3"] == "discount_code_not_applied"
+    vocabulary = load_vocabulary(vocabulary_file)
+    merged = vocabulary.get("gift_card_support_request")
+    assert merged.status == "merged" and merged.merged_into == "discount_code_not_applied"
+    with pytest.raises(ConfigurationError, match="not active"):
+        _curator(store, vocabulary_file).merge("android_app_request", "gift_card_support_request")
+
+
+def test_retire_makes_matches_unmatched(store: Store, vocabulary_file: Path) -> None:
+    _seeded(store)
+    before = _classifications(store)
+    assert _curator(store, vocabulary_file).retire("discount_code_not_applied").matches_changed == 2
+    assert _classifications(store) == before
+    assert _matches(store)["c1"] is None
+    assert load_vocabulary(vocabulary_file).get("discount_code_not_applied").status == "retired"
+    with pytest.raises(ConfigurationError, match="already retired"):
+        _curator(store, vocabulary_file).retire("discount_code_not_applied")
+
+
+def _proposal(store: Store) -> None:
+    with store.write() as conn:
+        conn.execute(
+            sa.insert(theme_proposals).values(
+                id="p1234abcd",
+                signature="dark_mode_dashboard",
+                title="Dark mode, dashboard",
+                key_phrases=["dark mode"],
+                size=2,
+                members=[["intercom", "u1"], ["intercom", "u2"]],
+                evidence=[
+                    {
+                        "source": "intercom",
+                        "conversation_id": "u1",
+                        "quote": "Dark mode for the dashboard please.",
+                    }
+                ],
+                centroid=[0.0],
+                status="proposed",
+                decided_signature=None,
+                created_at=0.0,
+                updated_at=0.0,
+            )
+        )
+
+
+def test_accepting_a_proposal_adds_the_theme_and_adopts_its_members(
+    store: Store, vocabulary_file: Path
+) -> None:
+    _seeded(store)
+    _proposal(store)
+    before = _classifications(store)
+    outcome = _curator(store, vocabulary_file).accept("p1234abcd", signature="dark_mode_request")
+    assert outcome.matches_changed == 2
+    assert _classifications(store) == before
+    assert _matches(store)["u1"] == "dark_mode_request" and _matches(store)["u2"] == "dark_mode_request"
+    theme = load_vocabulary(vocabulary_file).get("dark_mode_request")
+    assert theme.status == "active" and theme.examples == ("Dark mode for the dashboard please.",)
+    with pytest.raises(ConfigurationError, match="already accepted"):
+        _curator(store, vocabulary_file).accept("p1234abcd")
+
+
+def test_merging_a_proposal_into_an_existing_theme(store: Store, vocabulary_file: Path) -> None:
+    _seeded(store)
+    _proposal(store)
+    before = load_vocabulary(vocabulary_file).themes
+    outcome = _curator(store, vocabulary_file).merge("p1234abcd", "gift_card_support_request")
+    assert outcome.matches_changed == 2 and _matches(store)["u2"] == "gift_card_support_request"
+    after = load_vocabulary(vocabulary_file)
+    assert after.themes == before and after.decisions[-1].note == "proposal p1234abcd"
+
+
+def test_bad_requests_change_nothing(store: Store, vocabulary_file: Path) -> None:
+    _seeded(store)
+    original = vocabulary_file.read_text()
+    curator = _curator(store, vocabulary_file)
+    with pytest.raises(NotFoundError):
+        curator.rename("no_such_theme", "whatever")
+    with pytest.raises(ConfigurationError, match="snake_case"):
+        curator.rename("discount_code_not_applied", "Not Snake")
+    with pytest.raises(ConfigurationError, match="already exists"):
+        curator.rename("discount_code_not_applied", "gift_card_support_request")
+    with pytest.raises(NotFoundError):
+        curator.accept("p-unknown")
+    with pytest.raises(ConfigurationError, match="not proposed"):
+        curator.accept("gift_card_support_request")
+    assert vocabulary_file.read_text() == original
+    assert decision_history(store) == []

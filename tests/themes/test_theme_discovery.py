@@ -1,0 +1,98 @@
+"""Discovery: clusters of unmatched conversations become proposals with stable ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from themes_seeding import DAY, START, Seed, seed
+
+from convosift.store import Store
+from convosift.store.schema import theme_matches
+from convosift.themes.curation import Curator
+from convosift.themes.discovery import discover, key_phrases, list_proposals, suggested_signature
+from convosift.themes.vocabulary import load_vocabulary
+
+DARK_MODE = [
+    "Please add a dark mode to the dashboard, the white screen hurts at night.",
+    "Any plans for a dark mode? Working late with this bright dashboard is tiring.",
+    "Dark mode would be great, my eyes hurt from the bright white pages.",
+    "Could you offer a dark theme for the admin? It's too bright in the evening.",
+    "Is a dark mode coming? The bright interface is hard on the eyes at night.",
+    "We would love a night mode or dark theme for the dashboard.",
+]
+RECEIPT_LANGUAGE = [
+    "The receipts our buyers get are in English but our shop is in Italian, can receipts be translated?",
+    "Customer receipts ignore the store language and always come in English.",
+    "How do I change the language of the customer receipt emails? They are English only.",
+    "Our German customers get receipts in English, the language setting is ignored.",
+    "Receipt emails are sent in the wrong language for our Spanish shop.",
+]
+ODD_ONES = [
+    "Do you sponsor local football clubs?",
+    "I think someone from your sales team called me twice today.",
+    "What is the meaning of the lighthouse in your logo?",
+]
+
+
+def _seed_unmatched(store: Store, texts: list[str], prefix: str, day: int = 0) -> None:
+    rows = [
+        Seed(f"{prefix}{i}", START + (day + i) * DAY, text, None, "feature_request")
+        for i, text in enumerate(texts)
+    ]
+    seed(store, rows)
+
+
+def test_clusters_become_proposals_with_phrases_and_quotes(store: Store) -> None:
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    _seed_unmatched(store, ODD_ONES, "o")
+    seed(store, [Seed("spam1", START, "Please add dark mode, buy cheap followers now", None, "spam")])
+    proposals = discover(store, min_cluster_size=4, taken_signatures=set(load_vocabulary().signatures))
+    assert [p["size"] for p in proposals] == [6, 5]
+    dark, receipts = proposals
+    assert "dark" in " ".join(dark["key_phrases"]) and dark["signature"].startswith("dark")
+    assert any("receipt" in phrase for phrase in receipts["key_phrases"])
+    assert dark["quotes"] and all(q in DARK_MODE or any(q in t for t in DARK_MODE) for q in dark["quotes"])
+    assert all(p["status"] == "proposed" and p["id"].startswith("p") for p in proposals)
+
+
+def test_rediscovery_keeps_ids_and_retires_vanished_clusters(store: Store, vocabulary_file: Path) -> None:
+    _seed_unmatched(store, DARK_MODE[:5], "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    first = {p["signature"]: p["id"] for p in discover(store, min_cluster_size=4)}
+    _seed_unmatched(store, DARK_MODE[5:], "late-d", day=5)  # one more member of the dark-mode cluster
+    second = discover(store, min_cluster_size=4)
+    assert {p["signature"]: p["id"] for p in second} == first
+    assert next(p for p in second if p["id"] == first[_dark(first)])["size"] == 6
+    Curator(store, vocabulary_file).accept(first[_dark(first)], signature="dark_mode_request")
+    with store.read() as conn:
+        adopted = conn.execute(
+            sa.select(sa.func.count()).where(theme_matches.c.signature == "dark_mode_request")
+        ).scalar_one()
+    assert adopted == 6
+    third = discover(store, min_cluster_size=4)
+    assert [p["id"] for p in third] == [first[_receipt(first)]]
+    statuses = {p["id"]: p["status"] for p in list_proposals(store, status=None)}
+    assert statuses[first[_dark(first)]] == "accepted"
+
+
+def test_nothing_to_cluster(store: Store) -> None:
+    _seed_unmatched(store, ODD_ONES, "o")
+    assert discover(store, min_cluster_size=4) == []
+
+
+def test_key_phrases_prefer_distinctive_terms() -> None:
+    phrases = key_phrases([DARK_MODE, RECEIPT_LANGUAGE])
+    assert phrases[0][0] in {"dark", "dark mode", "bright"}
+    assert "receipts" in phrases[1] or "receipt" in " ".join(phrases[1])
+    assert suggested_signature(["dark mode", "night"], {"dark_mode_night"}) == "dark_mode_night_2"
+    assert suggested_signature([], set()) == "new_theme"
+
+
+def _dark(ids: dict[str, str]) -> str:
+    return next(s for s in ids if "dark" in s)
+
+
+def _receipt(ids: dict[str, str]) -> str:
+    return next(s for s in ids if "dark" not in s)
