@@ -1,0 +1,145 @@
+"""Read-only views the API and the dashboard show: conversations with their analysis, category counts.
+
+Queries are SQLAlchemy Core with bound parameters only; filters never reach SQL as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from convosift.store.schema import classifications, conversations, theme_matches
+
+UNMATCHED = "unmatched"
+EXCERPT_CHARS = 280
+_NON_CATEGORY_STATUSES = ("failed", "unclassified")
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    category: str | None = None
+    """A category, or ``failed`` / ``unclassified`` for conversations without one."""
+    theme: str | None = None
+    """A theme signature, or ``unmatched`` for kept conversations without a theme."""
+    quality: str | None = None
+    """``kept``, ``filtered``, or one filter reason code."""
+    source: str | None = None
+
+
+def _joined() -> sa.FromClause:
+    c, k, t = conversations.c, classifications.c, theme_matches.c
+    return conversations.outerjoin(
+        classifications, sa.and_(k.source == c.source, k.conversation_id == c.id)
+    ).outerjoin(theme_matches, sa.and_(t.source == c.source, t.conversation_id == c.id))
+
+
+def _columns() -> list[Any]:
+    c, k, t = conversations.c, classifications.c, theme_matches.c
+    return [
+        c.source,
+        c.id,
+        c.created_at,
+        c.updated_at,
+        c.state,
+        c.subject,
+        c.url,
+        c.tags,
+        c.kept,
+        c.quality_reason,
+        c.customer_text,
+        k.status.label("classification_status"),
+        k.category,
+        k.confidence,
+        k.needs_review,
+        t.signature.label("theme"),
+        t.score.label("theme_score"),
+        t.evidence,
+    ]
+
+
+def _where(query: sa.Select[Any], chosen: ConversationFilter) -> sa.Select[Any]:
+    c, k, t = conversations.c, classifications.c, theme_matches.c
+    if chosen.source:
+        query = query.where(c.source == chosen.source)
+    if chosen.category:
+        if chosen.category in _NON_CATEGORY_STATUSES:
+            query = query.where(k.status == chosen.category)
+        else:
+            query = query.where(k.category == chosen.category)
+    if chosen.theme:
+        if chosen.theme == UNMATCHED:
+            query = query.where(c.kept.is_(True), t.signature.is_(None))
+        else:
+            query = query.where(t.signature == chosen.theme)
+    if chosen.quality == "kept":
+        query = query.where(c.kept.is_(True))
+    elif chosen.quality == "filtered":
+        query = query.where(c.kept.is_(False))
+    elif chosen.quality:
+        query = query.where(c.quality_reason == chosen.quality)
+    return query
+
+
+def _as_dict(row: Any, *, full_text: bool) -> dict[str, Any]:
+    values = dict(row._mapping)
+    values["kept"] = bool(values["kept"])
+    values["tags"] = list(values["tags"] or [])
+    if values["needs_review"] is not None:
+        values["needs_review"] = bool(values["needs_review"])
+    if not full_text:
+        text = values.pop("customer_text") or ""
+        values["excerpt"] = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+    return values
+
+
+def list_conversations(
+    conn: Connection, chosen: ConversationFilter, *, limit: int = 50, offset: int = 0
+) -> list[dict[str, Any]]:
+    """Conversations matching ``chosen``, most recently updated first, each with an excerpt."""
+    c = conversations.c
+    query = _where(sa.select(*_columns()).select_from(_joined()), chosen)
+    query = query.order_by(c.updated_at.desc(), c.source, c.id).limit(limit).offset(offset)
+    return [_as_dict(row, full_text=False) for row in conn.execute(query)]
+
+
+def count_conversations(conn: Connection, chosen: ConversationFilter) -> int:
+    query = _where(sa.select(sa.func.count()).select_from(_joined()), chosen)
+    return int(conn.execute(query).scalar_one())
+
+
+def get_conversation(
+    conn: Connection, conversation_id: str, source: str | None = None
+) -> dict[str, Any] | None:
+    """One conversation with its full customer text, or None."""
+    c = conversations.c
+    query = sa.select(*_columns()).select_from(_joined()).where(c.id == conversation_id)
+    if source:
+        query = query.where(c.source == source)
+    row = conn.execute(query.order_by(c.source).limit(1)).first()
+    return _as_dict(row, full_text=True) if row is not None else None
+
+
+def category_counts(conn: Connection, *, limit: int = 10) -> list[dict[str, Any]]:
+    """Kept conversations per category, largest first, with each one's share of the classified total."""
+    k = classifications.c
+    count = sa.func.count().label("count")
+    query = (
+        sa.select(k.category, count)
+        .where(k.status == "classified")
+        .group_by(k.category)
+        .order_by(count.desc(), k.category)
+    )
+    rows = [(str(category), int(n)) for category, n in conn.execute(query)]
+    total = sum(n for _name, n in rows) or 1
+    return [
+        {"category": name, "count": n, "share_percent": round(100 * n / total, 1)} for name, n in rows[:limit]
+    ]
+
+
+def known_categories(conn: Connection) -> list[str]:
+    k = classifications.c
+    query = sa.select(k.category).where(k.category.is_not(None)).distinct().order_by(k.category)
+    return [str(value) for value in conn.execute(query).scalars()]

@@ -1,0 +1,51 @@
+"""Stored conversations with their quality outcome, category and theme."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from convosift.api import queries
+from convosift.api.context import AppContext, get_context
+from convosift.errors import NotFoundError
+
+router = APIRouter(prefix="/api/conversations", tags=["conversations"])
+
+
+def conversation_filter(
+    category: str | None = Query(None, max_length=64, description="Category, or failed / unclassified."),
+    theme: str | None = Query(None, max_length=128, description="Theme signature, or unmatched."),
+    quality: str | None = Query(None, max_length=64, description="kept, filtered, or a filter reason."),
+    source: str | None = Query(None, max_length=64),
+) -> queries.ConversationFilter:
+    return queries.ConversationFilter(
+        category=category or None, theme=theme or None, quality=quality or None, source=source or None
+    )
+
+
+@router.get("")
+def list_conversations(
+    chosen: queries.ConversationFilter = Depends(conversation_filter),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    """Conversations, most recently updated first; ``total`` counts every match."""
+    with context.store().read() as conn:
+        items = queries.list_conversations(conn, chosen, limit=limit, offset=offset)
+        total = queries.count_conversations(conn, chosen)
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/{conversation_id}")
+def get_conversation(
+    conversation_id: str,
+    source: str | None = Query(None, max_length=64),
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    with context.store().read() as conn:
+        found = queries.get_conversation(conn, conversation_id, source)
+    if found is None:
+        raise NotFoundError(f"no stored conversation with id {conversation_id}")
+    return found

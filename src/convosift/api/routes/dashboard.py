@@ -1,0 +1,109 @@
+"""Server-rendered dashboard pages. They read what the JSON API reads; the page script polls the API."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from convosift.api import queries
+from convosift.api.context import AppContext, get_context
+from convosift.api.rendering import render
+from convosift.api.routes.conversations import conversation_filter
+from convosift.api.routes.themes import one_theme, theme_table
+from convosift.errors import NotFoundError
+from convosift.pipeline import service
+
+router = APIRouter(include_in_schema=False)
+
+COUNTER_NAMES = (
+    "listed",
+    "unchanged",
+    "fetched",
+    "filtered",
+    "classified",
+    "failed",
+    "stored",
+    "themed",
+    "unmatched",
+)
+PAGE_SIZE = 50
+
+
+@router.get("/", response_class=HTMLResponse, name="dashboard")
+def dashboard(request: Request, context: AppContext = Depends(get_context)) -> HTMLResponse:
+    settings = context.settings
+    with context.store().read() as conn:
+        categories = queries.category_counts(conn, limit=10)
+    return render(
+        request,
+        "index.html",
+        page="dashboard",
+        active=[record.to_dict() for record in service.active_runs(settings)],
+        history=[record.to_dict() for record in service.list_runs(settings, limit=15)],
+        categories=categories,
+        themes=theme_table(context)[:10],
+        counter_names=COUNTER_NAMES,
+    )
+
+
+@router.get("/conversations", response_class=HTMLResponse, name="conversations_page")
+def conversations_page(
+    request: Request,
+    chosen: queries.ConversationFilter = Depends(conversation_filter),
+    offset: int = Query(0, ge=0),
+    context: AppContext = Depends(get_context),
+) -> HTMLResponse:
+    with context.store().read() as conn:
+        items = queries.list_conversations(conn, chosen, limit=PAGE_SIZE, offset=offset)
+        category_options = queries.known_categories(conn)
+
+    def page_query(new_offset: int) -> str:
+        values: dict[str, Any] = {
+            key: value for key, value in vars(chosen).items() if value is not None and key != "source"
+        }
+        return urlencode({**values, "offset": max(new_offset, 0)})
+
+    return render(
+        request,
+        "conversations.html",
+        page="conversations",
+        conversations=items,
+        filters=chosen,
+        category_options=category_options,
+        limit=PAGE_SIZE,
+        offset=offset,
+        page_query=page_query,
+    )
+
+
+@router.get("/conversations/{conversation_id}", response_class=HTMLResponse, name="conversation_page")
+def conversation_page(
+    request: Request, conversation_id: str, context: AppContext = Depends(get_context)
+) -> HTMLResponse:
+    with context.store().read() as conn:
+        found = queries.get_conversation(conn, conversation_id)
+    if found is None:
+        raise NotFoundError(f"no stored conversation with id {conversation_id}")
+    return render(request, "conversation.html", page="conversations", conversation=found)
+
+
+@router.get("/themes", response_class=HTMLResponse, name="themes_page")
+def themes_page(request: Request, context: AppContext = Depends(get_context)) -> HTMLResponse:
+    return render(request, "themes.html", page="themes", themes=theme_table(context))
+
+
+@router.get("/themes/{signature}", response_class=HTMLResponse, name="theme_page")
+def theme_page(request: Request, signature: str, context: AppContext = Depends(get_context)) -> HTMLResponse:
+    detail = one_theme(context, signature, limit=PAGE_SIZE)
+    series = detail["series"]
+    return render(
+        request,
+        "theme.html",
+        page="themes",
+        theme=detail,
+        series=series,
+        series_max=max([point["count"] for point in series] or [1]),
+    )

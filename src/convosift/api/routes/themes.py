@@ -1,0 +1,62 @@
+"""Themes: counts, shares, weekly series, rising markers and evidence (computed by convosift.themes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+
+from convosift.api.context import AppContext, get_context
+from convosift.themes import aggregates
+from convosift.themes.vocabulary import load_vocabulary_for
+
+router = APIRouter(prefix="/api/themes", tags=["themes"])
+
+_SINCE = Query(None, max_length=40, description="Only conversations created from this ISO date or time.")
+_UNTIL = Query(None, max_length=40, description="Only conversations created before this ISO date or time.")
+
+
+def theme_table(
+    context: AppContext, since: str | None = None, until: str | None = None
+) -> list[dict[str, Any]]:
+    """Every theme with stored matches, biggest first (shared by the API and the dashboard)."""
+    vocabulary = load_vocabulary_for(context.settings)
+    return aggregates.theme_summary(context.store(), since, until, vocabulary=vocabulary)
+
+
+def one_theme(
+    context: AppContext,
+    signature: str,
+    since: str | None = None,
+    until: str | None = None,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+) -> dict[str, Any]:
+    vocabulary = load_vocabulary_for(context.settings)
+    return aggregates.theme_detail(
+        context.store(), signature, since, until, vocabulary=vocabulary, limit=limit, offset=offset
+    )
+
+
+@router.get("")
+def list_themes(
+    since: str | None = _SINCE, until: str | None = _UNTIL, context: AppContext = Depends(get_context)
+) -> dict[str, Any]:
+    """Themes with count, share, first/last seen, weekly series, change, ``rising`` and top quotes."""
+    themes = theme_table(context, since, until)
+    return {"themes": themes, "rising": [t["signature"] for t in aggregates.rising_themes(themes)]}
+
+
+@router.get("/{signature}")
+def get_theme(
+    signature: str,
+    *,
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    """One theme's figures and series with a page of its conversations (404 for an unknown signature)."""
+    return one_theme(context, signature, since, until, limit=limit, offset=offset)

@@ -1,0 +1,128 @@
+"""Fixtures of the API tests: settings with known secrets, a running app, seeded conversations."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from convosift.api import create_app
+from convosift.classify.base import NullAnalyzer
+from convosift.config import Settings, load_settings
+from convosift.domain import (
+    Analysis,
+    Classification,
+    ClassificationStatus,
+    Conversation,
+    QualityOutcome,
+    ThemeMatch,
+)
+from convosift.store import Store
+from convosift.store.conversations import ConversationResult, save_results
+
+INTERCOM_TOKEN = "icm-live-token-7f3a9b2c1d"
+LLM_KEY = "sk-llm-key-5e6d7c8b9a"
+API_TOKEN = "api-token-0b1c2d3e4f5a"
+SECRETS = (INTERCOM_TOKEN, LLM_KEY, API_TOKEN)
+
+
+def assert_no_secret(text: str) -> None:
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "intercom_access_token": INTERCOM_TOKEN,
+        "llm_api_key": LLM_KEY,
+    }
+    return load_settings(**{**values, **overrides})
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings over a fresh SQLite file and a fresh PostgreSQL database, with known secrets set."""
+    return make_settings(database_url)
+
+
+@contextmanager
+def client_for(settings: Settings, **factories: Any) -> Iterator[TestClient]:
+    """A TestClient whose app lifespan (and its background runs) ends with the block."""
+    with TestClient(create_app(settings, **factories), raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with client_for(settings, analyzer_factory=lambda _s: NullAnalyzer()) as test_client:
+        yield test_client
+
+
+def conversation(
+    conversation_id: str, text: str, *, updated_at: int = 1_700_000_000, subject: str | None = None
+) -> Conversation:
+    return Conversation(
+        id=conversation_id,
+        created_at=updated_at - 60,
+        updated_at=updated_at,
+        subject=subject,
+        opener=text,
+    )
+
+
+def analysed(
+    item: Conversation,
+    *,
+    category: str | None = "product_issue",
+    theme: str | None = None,
+    evidence: str | None = None,
+    kept: bool = True,
+    reason: str | None = None,
+) -> ConversationResult:
+    if not kept:
+        return ConversationResult(item, QualityOutcome(kept=False, reason=reason or "too_short"), None)
+    status = ClassificationStatus.CLASSIFIED if category else ClassificationStatus.FAILED
+    analysis = Analysis(
+        classification=Classification(status=status, category=category, confidence=0.9, classifier="test"),
+        theme=ThemeMatch(signature=theme, score=0.8 if theme else 0.0, evidence=evidence, matcher="test"),
+    )
+    return ConversationResult(item, QualityOutcome(kept=True, reason=reason), analysis)
+
+
+def seed(settings: Settings, results: Sequence[ConversationResult], source: str = "intercom") -> None:
+    """Store conversations the way the pipeline does."""
+    store = Store(settings.database_url)
+    try:
+        with store.write() as conn:
+            save_results(conn, source, "seedrun", 1_700_000_000.0, results)
+    finally:
+        store.dispose()
+
+
+class GatedAnalyzer:
+    """Analyzer that waits for the test before finishing chosen batches (to stop at a known boundary)."""
+
+    name = "gated"
+
+    def __init__(self, hold_batches: Callable[[int], bool]) -> None:
+        self.calls = 0
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self._hold = hold_batches
+        self._inner = NullAnalyzer()
+
+    async def analyze(self, conversations: Sequence[Conversation]) -> list[Analysis]:
+        self.calls += 1
+        if self._hold(self.calls):
+            self.entered.set()
+            await asyncio.to_thread(self.release.wait, 30)
+        return await self._inner.analyze(conversations)
+
+    async def aclose(self) -> None:
+        return None

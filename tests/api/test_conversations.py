@@ -1,0 +1,88 @@
+"""Conversation queries: filters, pagination, detail, and customer text returned as plain data."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from convosift.config import Settings
+
+from .conftest import analysed, conversation, seed
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _seed_inbox(settings: Settings) -> None:
+    seed(
+        settings,
+        [
+            analysed(
+                conversation("c1", f"I cannot log in {SCRIPT}", updated_at=1_700_000_300),
+                category="account_issue",
+                theme="login_fails",
+                evidence=f"cannot log in {SCRIPT}",
+            ),
+            analysed(
+                conversation("c2", "How do I export my invoices as CSV?", updated_at=1_700_000_200),
+                category="how_to_question",
+                theme=None,
+            ),
+            analysed(
+                conversation("c3", "ok thanks", updated_at=1_700_000_100), kept=False, reason="too_short"
+            ),
+            analysed(
+                conversation("c4", "The sync crashes every night", updated_at=1_700_000_400),
+                category=None,
+                theme=None,
+            ),
+        ],
+    )
+
+
+def test_list_is_newest_first_with_totals_and_pages(client: TestClient, settings: Settings) -> None:
+    _seed_inbox(settings)
+    body = client.get("/api/conversations", params={"limit": 2}).json()
+    assert [item["id"] for item in body["items"]] == ["c4", "c1"]
+    assert body["total"] == 4
+    second = client.get("/api/conversations", params={"limit": 2, "offset": 2}).json()
+    assert [item["id"] for item in second["items"]] == ["c2", "c3"]
+
+
+def test_filters_by_category_theme_and_quality(client: TestClient, settings: Settings) -> None:
+    _seed_inbox(settings)
+
+    def ids(**params: str) -> list[str]:
+        return sorted(item["id"] for item in client.get("/api/conversations", params=params).json()["items"])
+
+    assert ids(category="account_issue") == ["c1"]
+    assert ids(category="failed") == ["c4"]
+    assert ids(theme="login_fails") == ["c1"]
+    assert ids(theme="unmatched") == ["c2", "c4"]
+    assert ids(quality="filtered") == ["c3"]
+    assert ids(quality="too_short") == ["c3"]
+    assert ids(quality="kept") == ["c1", "c2", "c4"]
+    assert ids(category="account_issue", quality="filtered") == []
+
+
+def test_detail_returns_the_text_as_a_plain_json_string(client: TestClient, settings: Settings) -> None:
+    _seed_inbox(settings)
+    response = client.get("/api/conversations/c1")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["customer_text"] == f"I cannot log in {SCRIPT}"
+    assert body["category"] == "account_issue"
+    assert body["theme"] == "login_fails"
+    assert body["evidence"] == f"cannot log in {SCRIPT}"
+    assert "raw" not in body
+
+
+def test_unknown_conversation_is_404(client: TestClient) -> None:
+    response = client.get("/api/conversations/nope")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_bad_paging_is_422_naming_the_parameter(client: TestClient) -> None:
+    response = client.get("/api/conversations", params={"limit": 0})
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("limit:")

@@ -1,0 +1,108 @@
+"""The server-rendered dashboard: pages render from the database and escape every piece of customer text."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from convosift.config import Settings
+
+from .conftest import analysed, assert_no_secret, conversation, seed
+
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def _seed_hostile(settings: Settings) -> None:
+    seed(
+        settings,
+        [
+            analysed(
+                conversation("x1", f"Export breaks {SCRIPT} again", subject=f"Export {SCRIPT}"),
+                category="product_issue",
+                theme="export_fails",
+                evidence=f"Export breaks {SCRIPT}",
+            ),
+            analysed(
+                conversation("x2", "<img src=x onerror=alert(2)> thanks"), kept=False, reason="too_short"
+            ),
+        ],
+    )
+
+
+def _assert_escaped(html: str) -> None:
+    assert SCRIPT not in html
+    assert "<img src=x" not in html
+    assert "<script>" not in html.replace('<script src="', "")
+
+
+def test_overview_renders_history_categories_and_themes(client: TestClient, settings: Settings) -> None:
+    _seed_hostile(settings)
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.text
+    assert "Run history" in html
+    assert "product_issue" in html
+    assert "export_fails" in html or "Export fails" in html
+    assert "/static/convosift.js" in html
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    _assert_escaped(html)
+    assert_no_secret(html)
+
+
+def test_conversation_pages_escape_customer_text(client: TestClient, settings: Settings) -> None:
+    _seed_hostile(settings)
+    listing = client.get("/conversations").text
+    assert ESCAPED in listing
+    _assert_escaped(listing)
+    detail = client.get("/conversations/x1").text
+    assert f"Export breaks {ESCAPED} again" in detail
+    _assert_escaped(detail)
+    filtered = client.get("/conversations", params={"quality": "filtered"}).text
+    assert "&lt;img src=x onerror=alert(2)&gt;" in filtered
+    _assert_escaped(filtered)
+
+
+def test_theme_pages_escape_evidence(client: TestClient, settings: Settings) -> None:
+    _seed_hostile(settings)
+    themes = client.get("/themes")
+    assert themes.status_code == 200
+    detail = client.get("/themes/export_fails")
+    assert detail.status_code == 200
+    assert f"Export breaks {ESCAPED}" in detail.text
+    _assert_escaped(detail.text)
+
+
+def test_filters_are_escaped_when_echoed(client: TestClient) -> None:
+    html = client.get("/conversations", params={"theme": '"><script>alert(3)</script>'}).text
+    assert "<script>alert(3)" not in html
+    assert "&#34;&gt;&lt;script&gt;alert(3)" in html
+
+
+def test_static_files_are_served_locally(client: TestClient) -> None:
+    css = client.get("/static/convosift.css")
+    js = client.get("/static/convosift.js")
+    assert css.status_code == js.status_code == 200
+    assert "textContent" in js.text
+    assert "innerHTML" not in js.text
+    for page in ("/", "/conversations", "/themes"):
+        assert "http://" not in client.get(page).text.replace("http://testserver", "")
+        assert "https://" not in client.get(page).text
+
+
+def test_conversation_pages_keep_filters_across_pages(client: TestClient, settings: Settings) -> None:
+    seed(
+        settings,
+        [
+            analysed(
+                conversation(f"p{i:03d}", f"message number {i}", updated_at=1_700_000_000 + i),
+                category="billing_question",
+            )
+            for i in range(60)
+        ],
+    )
+    first = client.get("/conversations", params={"category": "billing_question"}).text
+    assert "p059" in first and "p010" in first and "p009" not in first
+    assert 'href="?category=billing_question&amp;offset=50"' in first
+    second = client.get("/conversations", params={"category": "billing_question", "offset": 50}).text
+    assert "p009" in second and "p010" not in second
+    assert 'href="?category=billing_question&amp;offset=0"' in second

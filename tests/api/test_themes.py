@@ -1,0 +1,99 @@
+"""Theme queries: the figures of convosift.themes served as JSON, and secrets masked from stored text."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from convosift.config import Settings
+
+from .conftest import INTERCOM_TOKEN, analysed, conversation, seed
+
+DAY = 86_400
+NOW = 1_700_000_000
+
+
+def _seed_themes(settings: Settings) -> None:
+    results = [
+        analysed(
+            conversation(f"s{i}", "My Shopify store will not connect", updated_at=NOW - i * DAY),
+            category="product_issue",
+            theme="shopify_store_connection_fails",
+            evidence=f"Shopify store will not connect ({i})",
+        )
+        for i in range(6)
+    ]
+    results += [
+        analysed(
+            conversation("v1", "Where is the VAT number on my invoice?", updated_at=NOW - 40 * DAY),
+            category="billing_question",
+            theme="invoice_missing_vat_number",
+            evidence="VAT number missing",
+        ),
+        analysed(conversation("u1", "Something odd happened", updated_at=NOW - DAY), theme=None),
+    ]
+    seed(settings, results)
+
+
+def test_themes_are_listed_biggest_first_with_figures(client: TestClient, settings: Settings) -> None:
+    _seed_themes(settings)
+    body = client.get("/api/themes").json()
+    signatures = [theme["signature"] for theme in body["themes"]]
+    assert signatures == ["shopify_store_connection_fails", "invoice_missing_vat_number"]
+    top = body["themes"][0]
+    assert top["count"] == 6
+    assert top["title"]
+    assert sum(point["count"] for point in top["series"]) == 6
+    assert top["quotes"]
+    assert isinstance(body["rising"], list)
+
+
+def test_theme_period_filters_and_bad_bounds(client: TestClient, settings: Settings) -> None:
+    _seed_themes(settings)
+    recent = client.get("/api/themes", params={"since": "2023-11-01"}).json()["themes"]
+    assert [theme["signature"] for theme in recent] == ["shopify_store_connection_fails"]
+    bad = client.get("/api/themes", params={"since": "yesterday-ish"})
+    assert bad.status_code == 422
+    assert bad.json()["error"] == "configuration_error"
+
+
+def test_one_theme_has_its_conversations(client: TestClient, settings: Settings) -> None:
+    _seed_themes(settings)
+    detail = client.get("/api/themes/shopify_store_connection_fails", params={"limit": 4}).json()
+    assert detail["count"] == 6
+    assert [item["id"] for item in detail["conversations"]] == ["s0", "s1", "s2", "s3"]
+    assert detail["description"]
+
+
+def test_unknown_theme_is_404_on_the_api_and_the_dashboard(client: TestClient) -> None:
+    for path in ("/api/themes/no_such_theme", "/themes/no_such_theme"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+
+
+def test_a_secret_pasted_into_a_conversation_is_masked_everywhere(
+    client: TestClient, settings: Settings
+) -> None:
+    seed(
+        settings,
+        [
+            analysed(
+                conversation("leak", f"my token is {INTERCOM_TOKEN} please help"),
+                theme="shopify_store_connection_fails",
+                evidence=f"token {INTERCOM_TOKEN}",
+            )
+        ],
+    )
+    for path in (
+        "/api/conversations",
+        "/api/conversations/leak",
+        "/conversations",
+        "/conversations/leak",
+        "/api/themes",
+        "/api/themes/shopify_store_connection_fails",
+        "/themes/shopify_store_connection_fails",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert INTERCOM_TOKEN not in response.text, path
+    assert client.get("/api/conversations/leak").json()["customer_text"] == "my token is *** please help"
