@@ -18,8 +18,11 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/convosift demo
 
-## All the tests (PostgreSQL tests start a throwaway cluster when none is configured).
+## All the tests: lint, strict type check, then pytest (PostgreSQL tests start a throwaway
+## cluster when CONVOSIFT_TEST_POSTGRES_URL is not set).
 test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -28,6 +31,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/python -m convosift.docgen
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

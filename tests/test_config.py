@@ -15,7 +15,9 @@ def test_defaults_point_at_us_region_and_local_sqlite() -> None:
     assert settings.batch_size == 50
 
 
-@pytest.mark.parametrize(("region", "url"), [("eu", "https://api.eu.intercom.io"), ("au", "https://api.au.intercom.io")])
+@pytest.mark.parametrize(
+    ("region", "url"), [("eu", "https://api.eu.intercom.io"), ("au", "https://api.au.intercom.io")]
+)
 def test_region_selects_base_url(monkeypatch: pytest.MonkeyPatch, region: str, url: str) -> None:
     monkeypatch.setenv("INTERCOM_REGION", region)
     assert load_settings().intercom_url == url
@@ -34,7 +36,9 @@ def test_batch_size_accepts_both_variables(monkeypatch: pytest.MonkeyPatch, name
 
 
 @pytest.mark.parametrize("value", ["0", "9", "501", "abc"])
-def test_out_of_range_batch_size_is_an_error_naming_the_setting(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+def test_out_of_range_batch_size_is_an_error_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
     monkeypatch.setenv("CONVOSIFT_BATCH_SIZE", value)
     with pytest.raises(ConfigurationError, match="BATCH_SIZE"):
         load_settings()
@@ -71,5 +75,5 @@ def test_toml_file_is_overridden_by_environment_then_by_arguments(
 def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("batch_size = = 3")
-    with pytest.raises(ConfigurationError, match="bad.toml"):
+    with pytest.raises(ConfigurationError, match=r"bad\.toml"):
         load_settings(config)

@@ -56,7 +56,8 @@ class Conversation(Record):
         """Customer-visible text written by the customer: the opener and user/lead/contact comments."""
         texts = [self.opener] if self.author_type in CUSTOMER_AUTHOR_TYPES and self.opener else []
         texts += [
-            m.body for m in self.messages
+            m.body
+            for m in self.messages
             if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES and m.body
         ]
         return texts

@@ -154,5 +154,5 @@ class ClassifierRetriableError(ClassifierError):
 # --- signals ---------------------------------------------------------------------------------
 
 
-class StopRequested(Exception):  # noqa: N818 - a signal, deliberately not an error
+class StopRequested(Exception):
     """Raised inside the pipeline when a stop was requested; the run ends as ``stopped``."""

@@ -21,8 +21,40 @@ def _scrub_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> M
     return event
 
 
+class _StderrLogger:
+    """Writes each line to the *current* ``sys.stderr`` (which tests and embedders may swap)."""
+
+    def msg(self, message: str) -> None:
+        stream = sys.stderr
+        stream.write(message + "\n")
+        stream.flush()
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _stderr_logger_factory(*_args: Any) -> _StderrLogger:
+    return _StderrLogger()
+
+
+_configured = False
+
+
 def configure_logging(level: str = "warning", fmt: str = "console") -> None:
-    """Configure structlog once per process. Safe to call again (the last call wins)."""
+    """Configure structlog once per process. Safe to call again (the last call wins).
+
+    The standard library's root logger gets a handler at the same level first: some libraries
+    call ``logging.basicConfig(level=INFO)`` when imported, which would otherwise flood stderr
+    with one line per HTTP request.
+    """
+    global _configured  # noqa: PLW0603 - one logging configuration per process
+    _configured = True
+    numeric = getattr(logging, level.upper())
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    root.setLevel(numeric)
+    for noisy in ("httpx", "httpcore", "openai"):
+        logging.getLogger(noisy).setLevel(max(numeric, logging.WARNING))
     renderer: Any = (
         structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -35,11 +67,14 @@ def configure_logging(level: str = "warning", fmt: str = "console") -> None:
             _scrub_event,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=_stderr_logger_factory,
         cache_logger_on_first_use=False,
     )
 
 
 def get_logger(name: str) -> Any:
+    """A structlog logger; logging is configured with the defaults if nothing configured it yet."""
+    if not _configured:
+        configure_logging()
     return structlog.get_logger(name)

@@ -58,7 +58,9 @@ def mock_intercom(  # noqa: PLR0917 - one parameter per command-line option
     seed: int = typer.Option(7, "--seed", help="Random seed of the inbox (same as `convosift generate`)."),
     days_span: int = typer.Option(365, "--days-span", min=1, help=_DAYS_SPAN_HELP),
     rate_limit: int | None = typer.Option(
-        None, "--rate-limit", min=1,
+        None,
+        "--rate-limit",
+        min=1,
         help="Requests allowed per 10-second window; over it the server answers 429.",
     ),
     latency_ms: int = typer.Option(0, "--latency-ms", min=0, help="Delay added to every response, in ms."),
@@ -82,9 +84,16 @@ def mock_intercom(  # noqa: PLR0917 - one parameter per command-line option
     from convosift.mock.state import MockIntercomConfig
 
     config = MockIntercomConfig(
-        conversations=conversations, seed=seed, days_span=days_span, rate_limit=rate_limit,
-        latency_ms=latency_ms, fault_rate=fault_rate, cursor_ttl=cursor_ttl, token=token,
-        mutate_per_minute=mutate_per_minute, port=port,
+        conversations=conversations,
+        seed=seed,
+        days_span=days_span,
+        rate_limit=rate_limit,
+        latency_ms=latency_ms,
+        fault_rate=fault_rate,
+        cursor_ttl=cursor_ttl,
+        token=token,
+        mutate_per_minute=mutate_per_minute,
+        port=port,
     )
     sock = bind_socket(config)
     base_url = f"http://{config.host}:{sock.getsockname()[1]}"

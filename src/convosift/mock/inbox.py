@@ -34,8 +34,13 @@ class GroundTruth:
     @classmethod
     def of(cls, plan: Plan) -> GroundTruth:
         return cls(
-            id=plan.id, category=plan.category, theme=plan.theme, expected_filter=plan.kind.expected_filter,
-            language=plan.language, planted_spike=plan.planted_spike, parts_total=plan.parts_total,
+            id=plan.id,
+            category=plan.category,
+            theme=plan.theme,
+            expected_filter=plan.kind.expected_filter,
+            language=plan.language,
+            planted_spike=plan.planted_spike,
+            parts_total=plan.parts_total,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -32,7 +32,14 @@ Behaviour = Callable[[dict[str, Any]], dict[str, Any]]
 """Turns a chat completion request body into the JSON object the assistant answers."""
 
 StepKind = Literal[
-    "answer", "content", "invalid_json", "unknown_category", "rate_limit", "error", "slow", "html",
+    "answer",
+    "content",
+    "invalid_json",
+    "unknown_category",
+    "rate_limit",
+    "error",
+    "slow",
+    "html",
     "no_choices",
 ]
 

@@ -7,12 +7,44 @@ exactly one reason (see :mod:`convosift.mock.inbox`).
 from __future__ import annotations
 
 FIRST_NAMES = (
-    "Ava", "Noah", "Mia", "Liam", "Zoe", "Omar", "Priya", "Jonas", "Lea", "Mateo",
-    "Hana", "Kofi", "Ines", "Yuki", "Sven", "Chloe", "Ravi", "Elena", "Tom", "Amara",
+    "Ava",
+    "Noah",
+    "Mia",
+    "Liam",
+    "Zoe",
+    "Omar",
+    "Priya",
+    "Jonas",
+    "Lea",
+    "Mateo",
+    "Hana",
+    "Kofi",
+    "Ines",
+    "Yuki",
+    "Sven",
+    "Chloe",
+    "Ravi",
+    "Elena",
+    "Tom",
+    "Amara",
 )
 LAST_NAMES = (
-    "Keller", "Okafor", "Lindqvist", "Moreau", "Tanaka", "Garcia", "Novak", "Shah", "Brennan", "Rossi",
-    "Haddad", "Nguyen", "Costa", "Fischer", "Olsen", "Mensah",
+    "Keller",
+    "Okafor",
+    "Lindqvist",
+    "Moreau",
+    "Tanaka",
+    "Garcia",
+    "Novak",
+    "Shah",
+    "Brennan",
+    "Rossi",
+    "Haddad",
+    "Nguyen",
+    "Costa",
+    "Fischer",
+    "Olsen",
+    "Mensah",
 )
 
 ADMINS = (
@@ -26,7 +58,11 @@ TEAMS = (5101, 5102, 5103)
 BOT = ("7319999", "Fin")
 
 TAG_NAMES = (
-    ("9001", "vip"), ("9002", "bug"), ("9003", "churn-risk"), ("9004", "escalated"), ("9005", "billing"),
+    ("9001", "vip"),
+    ("9002", "bug"),
+    ("9003", "churn-risk"),
+    ("9004", "escalated"),
+    ("9005", "billing"),
 )
 
 # --- noise openers -------------------------------------------------------------------------------
@@ -137,12 +173,18 @@ LONG_THREAD_ADMIN = (
 
 TRANSLATIONS: dict[str, dict[str, tuple[str, ...]]] = {
     "shopify_store_connection_fails": {
-        "de": ("Die Verbindung mit unserem Shopify-Shop schlägt ständig fehl.",
-               "Shopify lässt sich nicht verbinden, es kommt immer ein Autorisierungsfehler."),
-        "fr": ("La connexion à notre boutique Shopify échoue à chaque fois.",
-               "Impossible de connecter Shopify, erreur d'autorisation."),
-        "es": ("No puedo conectar mi tienda de Shopify, da error de autorización.",
-               "La integración con Shopify se desconecta todo el tiempo."),
+        "de": (
+            "Die Verbindung mit unserem Shopify-Shop schlägt ständig fehl.",
+            "Shopify lässt sich nicht verbinden, es kommt immer ein Autorisierungsfehler.",
+        ),
+        "fr": (
+            "La connexion à notre boutique Shopify échoue à chaque fois.",
+            "Impossible de connecter Shopify, erreur d'autorisation.",
+        ),
+        "es": (
+            "No puedo conectar mi tienda de Shopify, da error de autorización.",
+            "La integración con Shopify se desconecta todo el tiempo.",
+        ),
     },
     "order_status_stuck_processing": {
         "de": ("Unsere Bestellungen bleiben im Status 'in Bearbeitung' hängen.",),

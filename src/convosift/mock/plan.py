@@ -144,7 +144,8 @@ class _Draft:
     def finish(self, numeric_id: int, *, seed: int, now: int) -> Plan:
         rng = detail_rng(seed, self.draw)
         parts_total = (
-            rng.randint(LONG_THREAD_MIN_PARTS, LONG_THREAD_MAX_PARTS) if self.long_thread
+            rng.randint(LONG_THREAD_MIN_PARTS, LONG_THREAD_MAX_PARTS)
+            if self.long_thread
             else _parts_count(self.kind, rng)
         )
         span = _duration(self.kind, parts_total, rng)
@@ -154,9 +155,18 @@ class _Draft:
         author_type, delivered_as = _origin(self.kind, rng)
         planted = self.theme == SPIKE_THEME and self.created_at >= now - SPIKE_DAYS * DAY
         return Plan(
-            draw=self.draw, id=str(numeric_id), created_at=self.created_at, updated_at=updated_at,
-            kind=self.kind, theme=self.theme, language=self.language, parts_total=parts_total,
-            state=state, author_type=author_type, delivered_as=delivered_as, planted_spike=planted,
+            draw=self.draw,
+            id=str(numeric_id),
+            created_at=self.created_at,
+            updated_at=updated_at,
+            kind=self.kind,
+            theme=self.theme,
+            language=self.language,
+            parts_total=parts_total,
+            state=state,
+            author_type=author_type,
+            delivered_as=delivered_as,
+            planted_spike=planted,
         )
 
 

@@ -68,7 +68,8 @@ def render_conversation(
         "custom_attributes": {},
         "first_contact_reply": (
             {"created_at": plan.created_at, "type": "conversation", "url": source["url"]}
-            if plan.delivered_as == "customer_initiated" else None
+            if plan.delivered_as == "customer_initiated"
+            else None
         ),
         "sla_applied": None,
         "statistics": _statistics(plan, updated, total),
@@ -77,8 +78,10 @@ def render_conversation(
     }
     if plan.kind is Kind.BOT_ONLY:
         conversation["ai_agent"] = {
-            "source_type": "workflow", "source_title": "Messenger greeting",
-            "last_answer_type": "ai_answer", "resolution_state": "abandoned",
+            "source_type": "workflow",
+            "source_title": "Messenger greeting",
+            "last_answer_type": "ai_answer",
+            "resolution_state": "abandoned",
         }
     if with_parts:
         parts = _parts(plan, random.Random(parts_seed), people, updated)
@@ -129,12 +132,18 @@ class _People:
         }
         self.admin = rng.choice(pb.ADMINS)
         self.admin_author: Json = {
-            "type": "admin", "id": self.admin[0], "name": self.admin[1],
+            "type": "admin",
+            "id": self.admin[0],
+            "name": self.admin[1],
             "email": f"{self.admin[1].split()[0].lower()}@harbortide.example",
         }
         self.bot_author: Json = {
-            "type": "bot", "id": pb.BOT[0], "name": pb.BOT[1], "email": "operator+harbortide@intercom.io",
-            "from_ai_agent": True, "is_ai_answer": True,
+            "type": "bot",
+            "id": pb.BOT[0],
+            "name": pb.BOT[1],
+            "email": "operator+harbortide@intercom.io",
+            "from_ai_agent": True,
+            "is_ai_answer": True,
         }
 
 
@@ -149,7 +158,8 @@ def _source(plan: Plan, rng: random.Random, people: _People) -> Json:
     url = _source_url(plan, rng)
     by_email = plan.kind in (Kind.THEMED, Kind.GENERAL) and rng.random() < 0.1
     author = {
-        "admin": people.admin_author, "bot": people.bot_author,
+        "admin": people.admin_author,
+        "bot": people.bot_author,
     }.get(plan.author_type, people.customer_author)
     return {
         "type": "email" if by_email else "conversation",
@@ -188,10 +198,17 @@ def _opening_body(plan: Plan, rng: random.Random, people: _People) -> tuple[str,
         return "", []
     # EMPTY: a screenshot and no words, as the messenger sends an attachment-only message.
     body = rng.choice(("", "<p></p>", "<p><br></p>"))
-    return body, [{
-        "type": "upload", "name": "screenshot.png", "url": f"{MARKETING_SITE}/uploads/{plan.id}.png",
-        "content_type": "image/png", "filesize": rng.randint(20_000, 900_000), "width": 1280, "height": 800,
-    }]
+    return body, [
+        {
+            "type": "upload",
+            "name": "screenshot.png",
+            "url": f"{MARKETING_SITE}/uploads/{plan.id}.png",
+            "content_type": "image/png",
+            "filesize": rng.randint(20_000, 900_000),
+            "width": 1280,
+            "height": 800,
+        }
+    ]
 
 
 def _theme_text(plan: Plan, rng: random.Random, *, avoid: str | None = None) -> str:
@@ -259,7 +276,8 @@ def _parts(plan: Plan, rng: random.Random, people: _People, updated_at: int) -> 
     for number in range(first, total):
         created = min(updated_at, plan.created_at + step * (number + 1))
         draft = (
-            _long_thread_part(plan, number, rng, people) if total > PARTS_CAP
+            _long_thread_part(plan, number, rng, people)
+            if total > PARTS_CAP
             else _short_thread_part(plan, number, rng, people)
         )
         parts.append(_part(plan, number, draft, created))
@@ -339,18 +357,26 @@ def _tags(plan: Plan, rng: random.Random, people: _People) -> list[Json]:
     if not plan.kind.kept or rng.random() > 0.2:
         return []
     tag_id, name = rng.choice(pb.TAG_NAMES)
-    return [{
-        "type": "tag", "id": tag_id, "name": name, "applied_at": plan.created_at + 60,
-        "applied_by": {"type": "admin", "id": people.admin[0]},
-    }]
+    return [
+        {
+            "type": "tag",
+            "id": tag_id,
+            "name": name,
+            "applied_at": plan.created_at + 60,
+            "applied_by": {"type": "admin", "id": people.admin[0]},
+        }
+    ]
 
 
 def _rating(plan: Plan, rng: random.Random, people: _People) -> Json | None:
     if plan.state != "closed" or not plan.kind.kept or rng.random() > 0.3:
         return None
     return {
-        "rating": rng.randint(1, 5), "remark": "", "created_at": plan.updated_at,
-        "updated_at": plan.updated_at, "contact": people.contact_reference,
+        "rating": rng.randint(1, 5),
+        "remark": "",
+        "created_at": plan.updated_at,
+        "updated_at": plan.updated_at,
+        "contact": people.contact_reference,
         "teammate": {"type": "admin", "id": people.admin[0]},
     }
 

@@ -19,29 +19,70 @@ DEFAULT_PER_PAGE = 20
 MAX_NESTING = 2
 MAX_FILTERS_PER_GROUP = 15
 
-_DATE_FIELDS = frozenset({
-    "created_at", "updated_at", "waiting_since", "snoozed_until",
-    "statistics.first_contact_reply_at", "statistics.first_assignment_at", "statistics.first_admin_reply_at",
-    "statistics.first_close_at", "statistics.last_assignment_at", "statistics.last_assignment_admin_reply_at",
-    "statistics.last_contact_reply_at", "statistics.last_admin_reply_at", "statistics.last_close_at",
-    "conversation_rating.requested_at", "conversation_rating.replied_at",
-})
-_INTEGER_FIELDS = frozenset({
-    "admin_assignee_id", "team_assignee_id",
-    "statistics.time_to_assignment", "statistics.time_to_admin_reply",
-    "statistics.time_to_first_close", "statistics.time_to_last_close", "statistics.median_time_to_reply",
-    "statistics.count_reopens", "statistics.count_assignments", "statistics.count_conversation_parts",
-    "conversation_rating.score",
-})
+_DATE_FIELDS = frozenset(
+    {
+        "created_at",
+        "updated_at",
+        "waiting_since",
+        "snoozed_until",
+        "statistics.first_contact_reply_at",
+        "statistics.first_assignment_at",
+        "statistics.first_admin_reply_at",
+        "statistics.first_close_at",
+        "statistics.last_assignment_at",
+        "statistics.last_assignment_admin_reply_at",
+        "statistics.last_contact_reply_at",
+        "statistics.last_admin_reply_at",
+        "statistics.last_close_at",
+        "conversation_rating.requested_at",
+        "conversation_rating.replied_at",
+    }
+)
+_INTEGER_FIELDS = frozenset(
+    {
+        "admin_assignee_id",
+        "team_assignee_id",
+        "statistics.time_to_assignment",
+        "statistics.time_to_admin_reply",
+        "statistics.time_to_first_close",
+        "statistics.time_to_last_close",
+        "statistics.median_time_to_reply",
+        "statistics.count_reopens",
+        "statistics.count_assignments",
+        "statistics.count_conversation_parts",
+        "conversation_rating.score",
+    }
+)
 _BOOLEAN_FIELDS = frozenset({"open", "read", "ai_agent_participated"})
-_STRING_FIELDS = frozenset({
-    "id", "source.type", "source.id", "source.delivered_as", "source.subject", "source.body",
-    "source.author.id", "source.author.type", "source.author.name", "source.author.email", "source.url",
-    "contact_ids", "teammate_ids", "tag_ids", "channel_initiated", "state", "priority",
-    "statistics.last_closed_by_id", "conversation_rating.remark", "conversation_rating.contact_id",
-    "conversation_rating.admin_id", "ai_agent.resolution_state", "ai_agent.last_answer_type",
-    "ai_agent.source_type", "ai_agent.source_title",
-})
+_STRING_FIELDS = frozenset(
+    {
+        "id",
+        "source.type",
+        "source.id",
+        "source.delivered_as",
+        "source.subject",
+        "source.body",
+        "source.author.id",
+        "source.author.type",
+        "source.author.name",
+        "source.author.email",
+        "source.url",
+        "contact_ids",
+        "teammate_ids",
+        "tag_ids",
+        "channel_initiated",
+        "state",
+        "priority",
+        "statistics.last_closed_by_id",
+        "conversation_rating.remark",
+        "conversation_rating.contact_id",
+        "conversation_rating.admin_id",
+        "ai_agent.resolution_state",
+        "ai_agent.last_answer_type",
+        "ai_agent.source_type",
+        "ai_agent.source_title",
+    }
+)
 NUMERIC_FIELDS = _DATE_FIELDS | _INTEGER_FIELDS
 SORTABLE_FIELDS = NUMERIC_FIELDS | {"id"}
 
@@ -176,8 +217,10 @@ def _membership(field: str, values: frozenset[Any], *, negate: bool) -> Predicat
 
 def _ordering(field: str, operator: str, target: Any, key: Callable[[Any], Any]) -> Predicate:
     compare: Callable[[Any, Any], bool] = {
-        ">": lambda a, b: a > b, "<": lambda a, b: a < b,
-        ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b,
+        ">": lambda a, b: a > b,
+        "<": lambda a, b: a < b,
+        ">=": lambda a, b: a >= b,
+        "<=": lambda a, b: a <= b,
     }[operator]
 
     def predicate(row: Row) -> bool:
@@ -197,8 +240,10 @@ def _comparison(field: str, operator: str, target: Any) -> Predicate:
         return lambda row: any(v == target for v in _many(row.get(field))) == equal
     needle = str(target).lower()
     text_test: Callable[[str], bool] = {
-        "~": lambda s: needle in s, "!~": lambda s: needle not in s,
-        "^": lambda s: s.startswith(needle), "$": lambda s: s.endswith(needle),
+        "~": lambda s: needle in s,
+        "!~": lambda s: needle not in s,
+        "^": lambda s: s.startswith(needle),
+        "$": lambda s: s.endswith(needle),
     }[operator]
     if operator == "!~":
         return lambda row: all(text_test(str(v).lower()) for v in _many(row.get(field)))

@@ -39,8 +39,11 @@ _FAULT_STATUSES = (500, 502, 503)
 
 def error_response(status: int, code: str, message: str) -> Response:
     """Intercom's error body: ``{"type": "error.list", "request_id": ..., "errors": [...]}``."""
-    body = {"type": "error.list", "request_id": str(uuid.uuid4()),
-            "errors": [{"code": code, "message": message}]}
+    body = {
+        "type": "error.list",
+        "request_id": str(uuid.uuid4()),
+        "errors": [{"code": code, "message": message}],
+    }
     return _json(body, status)
 
 
@@ -147,10 +150,16 @@ async def _retrieve(request: Request, state: MockIntercomState) -> Response:
 
 def _admin(admin_id: str, name: str) -> dict[str, Any]:
     return {
-        "type": "admin", "id": admin_id, "name": name,
-        "email": f"{name.split(maxsplit=1)[0].lower()}@harbortide.example", "job_title": "Support",
-        "away_mode_enabled": False, "away_mode_reassign": False, "has_inbox_seat": True,
-        "team_ids": [pb.TEAMS[0]], "avatar": None,
+        "type": "admin",
+        "id": admin_id,
+        "name": name,
+        "email": f"{name.split(maxsplit=1)[0].lower()}@harbortide.example",
+        "job_title": "Support",
+        "away_mode_enabled": False,
+        "away_mode_reassign": False,
+        "has_inbox_seat": True,
+        "team_ids": [pb.TEAMS[0]],
+        "avatar": None,
     }
 
 
@@ -160,7 +169,10 @@ async def _me(_: Request, state: MockIntercomState) -> Response:
         "avatar": {"type": "avatar", "image_url": f"https://harbortide.example/avatars/{admin_id}.png"},
         "email_verified": True,
         "app": {
-            "type": "app", "id_code": "hbt0mock", "name": "Harbortide (local)", "region": "US",
+            "type": "app",
+            "id_code": "hbt0mock",
+            "name": "Harbortide (local)",
+            "region": "US",
             "timezone": "Europe/London",
             "created_at": state.inbox.plans[0].created_at if state.inbox.plans else 0,
             "identity_verification": False,
@@ -216,9 +228,15 @@ def bind_socket(config: MockIntercomConfig) -> socket.socket:
 
 
 def _uvicorn_server(state: MockIntercomState) -> uvicorn.Server:
-    return uvicorn.Server(uvicorn.Config(
-        create_app(state), log_level="warning", access_log=False, lifespan="on", timeout_graceful_shutdown=1,
-    ))
+    return uvicorn.Server(
+        uvicorn.Config(
+            create_app(state),
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            timeout_graceful_shutdown=1,
+        )
+    )
 
 
 @contextlib.contextmanager

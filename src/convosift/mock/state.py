@@ -170,8 +170,11 @@ class MockIntercomState:
         self.inbox = Inbox(config.conversations, config.seed, config.days_span, config.now)
         self.stats: Counter[str] = Counter()
         self.faults = Faults(
-            rate=config.fault_rate, burst=config.fault_burst, hang_rate=config.hang_rate,
-            hang_seconds=config.hang_seconds, truncate_rate=config.truncate_rate,
+            rate=config.fault_rate,
+            burst=config.fault_burst,
+            hang_rate=config.hang_rate,
+            hang_seconds=config.hang_seconds,
+            truncate_rate=config.truncate_rate,
             omit_reset_on_429=config.omit_reset_on_429,
         )
         self._lock = threading.Lock()
@@ -240,17 +243,24 @@ class MockIntercomState:
             cursor = self._cursor(request) if request.starting_after else None
             rows = self._matching(request)
             start = bisect.bisect_right(rows, cursor.after, key=lambda row: row[0]) if cursor else 0
-            page_rows = rows[start:start + request.per_page]
+            page_rows = rows[start : start + request.per_page]
             page = cursor.page + 1 if cursor else 1
             pages: Json = {
-                "type": "pages", "page": page, "per_page": request.per_page,
+                "type": "pages",
+                "page": page,
+                "per_page": request.per_page,
                 "total_pages": math.ceil(len(rows) / request.per_page),
             }
             if start + request.per_page < len(rows):
-                token = self._issue_cursor(_Cursor(
-                    after=page_rows[-1][0], page=page, sort=request.sort, epoch=self._epoch,
-                    issued_at=self.clock(),
-                ))
+                token = self._issue_cursor(
+                    _Cursor(
+                        after=page_rows[-1][0],
+                        page=page,
+                        sort=request.sort,
+                        epoch=self._epoch,
+                        issued_at=self.clock(),
+                    )
+                )
                 pages["next"] = {"page": page + 1, "starting_after": token}
             changes = self._changes
             views = [
@@ -261,8 +271,12 @@ class MockIntercomState:
             self.inbox.render(plan, updated_at=updated, extra_parts=extras, with_parts=False)
             for plan, updated, extras in views
         ]
-        return {"type": "conversation.list", "pages": pages, "total_count": len(rows),
-                "conversations": conversations}
+        return {
+            "type": "conversation.list",
+            "pages": pages,
+            "total_count": len(rows),
+            "conversations": conversations,
+        }
 
     # --- rate limit --------------------------------------------------------------------------------
 
@@ -313,8 +327,10 @@ class MockIntercomState:
 
     def _summary(self, plan: Plan) -> Json:
         return self.inbox.render(
-            plan, updated_at=self._changes.updated_at.get(plan.id),
-            extra_parts=self._changes.extra_parts.get(plan.id, ()), with_parts=False,
+            plan,
+            updated_at=self._changes.updated_at.get(plan.id),
+            extra_parts=self._changes.extra_parts.get(plan.id, ()),
+            with_parts=False,
         )
 
     def _matching(self, request: SearchRequest) -> list[_Match]:
