@@ -92,16 +92,32 @@ def test_bad_options_exit_with_a_readable_error(inbox_env: Path) -> None:
     assert _invoke("stop").exit_code == 6
 
 
-def test_a_failed_run_exits_non_zero_with_its_reason_and_resumes(
+def test_a_missing_source_file_is_a_configuration_error_that_writes_nothing(
     inbox_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox_env.parent / "missing.jsonl"))
     failed = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
-    assert failed.exit_code == 1 and "missing.jsonl" in failed.stderr and "resume" in failed.stderr
+    assert failed.exit_code == 2 and "missing.jsonl" in failed.stderr
     monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox_env))
+    assert json.loads(_invoke("runs", "--json").stdout) == []
+
+
+def test_a_failed_run_exits_non_zero_with_its_reason_and_resumes(
+    inbox_env: Path, monkeypatch: pytest.MonkeyPatch, mock_intercom: Any
+) -> None:
+    server = mock_intercom(conversations=60, fault_rate=1.0)
+    monkeypatch.setenv("CONVOSIFT_SOURCE", "intercom")
+    monkeypatch.setenv("INTERCOM_BASE_URL", server.base_url)
+    monkeypatch.setenv("INTERCOM_ACCESS_TOKEN", server.token)
+    monkeypatch.setenv("INTERCOM_MAX_RETRIES", "0")
+    failed = _invoke("backfill", "--days", "3650", "--batch-size", "10")
+    assert failed.exit_code == 1 and "resume" in failed.stderr
+    assert server.token not in failed.stderr + failed.stdout
+    server.state.set_faults(rate=0.0)
     resumed = _invoke("resume", "--json")
     assert resumed.exit_code == 0, resumed.stderr
-    assert json.loads(resumed.stdout)["status"] == "completed"
+    record = json.loads(resumed.stdout)
+    assert record["status"] == "completed" and record["counts"]["listed"] == 60
 
 
 def test_dry_run_reports_counts_and_stores_no_conversation(inbox_env: Path, tmp_path: Path) -> None:
