@@ -121,7 +121,6 @@ class LLMAnalyzer:
         }
         pending = {key: text for key, text in zip(keys, texts, strict=True) if key not in cached}
         fresh = await self._ask_all(pending)
-        self._cache.put_many({key: entry for key, (_, entry) in fresh.items() if entry is not None})
         results = []
         for key in keys:
             if key in cached:
@@ -144,12 +143,21 @@ class LLMAnalyzer:
             return {}
         try:
             async with asyncio.TaskGroup() as group:
-                tasks = {key: group.create_task(self._ask(text)) for key, text in pending.items()}
+                tasks = {
+                    key: group.create_task(self._ask_and_keep(key, text)) for key, text in pending.items()
+                }
         except* Exception as errors:
             # Settings no retry can fix (bad key, unknown model): stop the batch with one clear
             # error rather than a group of identical ones.
             raise errors.exceptions[0] from None
         return {key: task.result() for key, task in tasks.items()}
+
+    async def _ask_and_keep(self, key: str, text: str) -> tuple[Analysis, CachedResult | None]:
+        """Ask, and cache a success at once: a crash later in the batch must not lose a paid answer."""
+        analysis, entry = await self._ask(text)
+        if entry is not None:
+            self._cache.put_many({key: entry})
+        return analysis, entry
 
     async def _ask(self, text: str) -> tuple[Analysis, CachedResult | None]:
         """One conversation: the analysis, and the cache entry when it succeeded."""
