@@ -136,7 +136,8 @@ def test_demo_backfills_a_synthetic_inbox(monkeypatch: pytest.MonkeyPatch, tmp_p
     summary = json.loads(result.stdout)
     assert summary["run"]["status"] == "completed" and summary["run"]["counts"]["listed"] == 120
     assert summary["run"]["counts"]["filtered_by_reason"] and database.exists()
-    assert {"top_categories", "top_themes"} <= set(summary)
+    assert {"top_categories", "top_themes", "ground_truth"} <= set(summary)
+    assert summary["ground_truth"]["filter_agreement"] == 1.0
 
 
 # --- signals against a real process ----------------------------------------------------------

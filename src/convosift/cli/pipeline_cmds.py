@@ -353,6 +353,14 @@ def _print_demo(summary: dict[str, Any], database: Path) -> None:
         for name, count in summary[key]:
             table.add_row(str(name), str(count))
         console.print(table)
+    truth = summary["ground_truth"]
+    console.print(
+        f"against the generator's ground truth: filter agreement {truth['filter_agreement']:.1%}; "
+        f"of {truth['kept']} kept conversations, category accuracy {truth['category_accuracy']:.1%} "
+        f"({truth['needs_review']} flagged for review), theme precision {truth['theme_precision']:.1%}, "
+        f"recall {truth['theme_recall']:.1%}",
+        soft_wrap=True,
+    )
     console.print(
         f"stored in {database}; export it with "
         f"`CONVOSIFT_DATABASE_URL=sqlite:///{database} convosift export conversations --format csv`"

@@ -7,13 +7,18 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from pydantic import SecretStr
 
 from convosift.config import Settings
 from convosift.pipeline import service, windows
+from convosift.store.schema import classifications, conversations, theme_matches
 from convosift.store.summaries import top_categories, top_themes
+
+if TYPE_CHECKING:
+    from convosift.mock.inbox import GroundTruth
 
 DEMO_SEED = 42
 DEMO_DAYS = 365
@@ -27,6 +32,7 @@ def run_demo(
     stop_event: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Serve ``conversations`` synthetic conversations, backfill them all, and summarise the result."""
+    from convosift.mock.inbox import GroundTruth
     from convosift.mock.server import serve_in_thread
     from convosift.mock.state import MockIntercomConfig
 
@@ -44,6 +50,69 @@ def run_demo(
         )
         window = windows.last_days(DEMO_DAYS + 1, time.time())
         record = service.start_run(demo_settings, window=window, progress=progress, stop_event=stop_event)
+        truths = [GroundTruth.of(plan) for plan in server.state.inbox.plans]
     with service.open_store(demo_settings).read() as conn:
         categories, themes = top_categories(conn), top_themes(conn)
-    return {"run": record.to_dict(), "top_categories": categories, "top_themes": themes}
+        stored = {row.id: row for row in conn.execute(_RESULTS)}
+    return {
+        "run": record.to_dict(),
+        "top_categories": categories,
+        "top_themes": themes,
+        "ground_truth": score_against_truth(stored, truths),
+    }
+
+
+_RESULTS = (
+    sa.select(
+        conversations.c.id,
+        conversations.c.kept,
+        classifications.c.category,
+        classifications.c.needs_review,
+        theme_matches.c.signature,
+    )
+    .select_from(conversations)
+    .outerjoin(
+        classifications,
+        (classifications.c.source == conversations.c.source)
+        & (classifications.c.conversation_id == conversations.c.id),
+    )
+    .outerjoin(
+        theme_matches,
+        (theme_matches.c.source == conversations.c.source)
+        & (theme_matches.c.conversation_id == conversations.c.id),
+    )
+)
+
+
+def score_against_truth(stored: dict[str, Any], truths: list[GroundTruth]) -> dict[str, Any]:
+    """How the stored results compare with what the generator planted (the demo knows the answers).
+
+    ``filter_agreement``: kept/dropped as planted. Over conversations kept both ways:
+    ``category_accuracy``, ``needs_review`` (flagged for a person), and theme precision/recall
+    (a theme counts as right only with the planted signature; unmatched is never right or wrong
+    for precision, and a miss for recall).
+    """
+    agree = kept = right_category = flagged = matched = right_theme = planted_themes = 0
+    for truth in truths:
+        row = stored.get(truth.id)
+        if row is None:
+            continue
+        expected_kept = truth.expected_filter == "kept"
+        agree += int(bool(row.kept) == expected_kept)
+        if not (row.kept and expected_kept):
+            continue
+        kept += 1
+        right_category += int(row.category == truth.category)
+        flagged += int(bool(row.needs_review))
+        matched += int(row.signature is not None)
+        planted_themes += int(truth.theme is not None)
+        right_theme += int(row.signature is not None and row.signature == truth.theme)
+    return {
+        "conversations": len(stored),
+        "filter_agreement": round(agree / max(1, len(stored)), 4),
+        "kept": kept,
+        "category_accuracy": round(right_category / max(1, kept), 4),
+        "needs_review": flagged,
+        "theme_precision": round(right_theme / max(1, matched), 4),
+        "theme_recall": round(right_theme / max(1, planted_themes), 4),
+    }
