@@ -97,6 +97,8 @@ class Page(Record):
     items: tuple[ListedItem, ...]
     cursor: str | None
     next_cursor: str | None
+    total: int | None = None
+    """How many results the whole search holds, when the source says (for progress and ETA)."""
 
 
 class Skipped(Record):
@@ -186,6 +188,8 @@ class RunCounts(Record):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
+    window_total: int = 0
+    """Conversations the source reports in the run's window (an estimate for progress; not summed)."""
 
     def plus(self, other: RunCounts) -> RunCounts:
         """Field-wise sum (reason breakdowns merged)."""
@@ -200,6 +204,7 @@ class RunCounts(Record):
             else:
                 values[name] = mine + theirs
         values["cost_usd"] = round(values["cost_usd"], 6)
+        values["window_total"] = other.window_total or self.window_total
         return RunCounts(**values)
 
 

@@ -293,3 +293,30 @@ def test_the_heartbeat_beats_while_a_batch_is_busy(make_settings: Callable[..., 
     )
     assert record.status is RunStatus.COMPLETED
     assert analyzer.lag and analyzer.lag[0] >= 0.2  # no batch had committed yet: only the heartbeat moved it
+
+
+def test_progress_reports_the_window_total_and_an_eta(tmp_path: Any, mock_intercom: Any) -> None:
+    import time as _time
+
+    from pydantic import SecretStr
+
+    from convosift.config import load_settings
+    from convosift.pipeline import service, windows
+
+    server = mock_intercom(conversations=200, seed=3)
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'eta.db'}",
+        classifier="none",
+        intercom_base_url=server.base_url,
+        intercom_access_token=SecretStr(server.token),
+    )
+    seen: list[tuple[int, int, float | None]] = []
+    record = service.start_run(
+        settings,
+        window=windows.last_days(400, _time.time()),
+        batch_size=20,
+        progress=lambda r: seen.append((r.counts.listed, r.counts.window_total, r.eta_seconds)),
+    )
+    assert record.counts.window_total == record.counts.listed == 200
+    running = [entry for entry in seen if 0 < entry[0] < 200]
+    assert running and all(total == 200 and eta is not None and eta >= 0 for _, total, eta in running)

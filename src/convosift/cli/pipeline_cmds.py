@@ -239,13 +239,15 @@ def _with_progress(run: Callable[[Callable[[Any], None], threading.Event], Any],
             TimeElapsedColumn(),
             TextColumn("{task.fields[eta]}"),
         )
+        from convosift.pipeline.records import expected_total
+
         with Progress(*columns, console=err_console, transient=False) as bar:
             task = bar.add_task("starting", total=None, counters="", eta="")
 
             def show(record: Any) -> None:
                 counts = record.counts
                 rate = counts.listed / record.duration_seconds if record.duration_seconds > 0 else 0.0
-                total = record.options.max_conversations
+                total = expected_total(record.options, counts)
                 eta = f"ETA {record.eta_seconds:.0f}s" if record.eta_seconds is not None else ""
                 counters = (
                     f"listed {counts.listed} · unchanged {counts.unchanged} · fetched {counts.fetched} · "

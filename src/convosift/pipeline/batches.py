@@ -22,6 +22,8 @@ class ListedBatch:
     items: tuple[tuple[ListedItem, Position], ...]
     restarted: bool
     """The window was listed again from its start just before this batch."""
+    window_total: int | None = None
+    """The source's latest count of results in the window."""
 
     @property
     def last(self) -> Position:
@@ -33,11 +35,13 @@ async def listed_batches(
 ) -> AsyncGenerator[ListedBatch, None]:
     """Yield batches of ``batch_size`` listed items from ``start``; at most ``budget`` items in all."""
     cursor, skip, restarts, restarted = start.page_cursor, start.page_offset, 0, False
+    total: int | None = None
     batch: list[tuple[ListedItem, Position]] = []
     while True:
         try:
             async for page in source.pages(window, cursor):
                 size = len(page.items)
+                total = page.total if page.total is not None else total
                 for index, item in enumerate(page.items):
                     if index < skip:
                         continue
@@ -46,7 +50,7 @@ async def listed_batches(
                     batch.append((item, Position(page.cursor, index, size, page.next_cursor)))
                     budget = None if budget is None else budget - 1
                     if len(batch) == batch_size:
-                        yield ListedBatch(tuple(batch), restarted)
+                        yield ListedBatch(tuple(batch), restarted, total)
                         batch, restarted = [], False
                 skip = 0
                 if budget is not None and budget <= 0:
@@ -64,4 +68,4 @@ async def listed_batches(
             continue
         break
     if batch:
-        yield ListedBatch(tuple(batch), restarted)
+        yield ListedBatch(tuple(batch), restarted, total)

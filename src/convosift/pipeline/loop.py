@@ -263,6 +263,7 @@ class BatchLoop:
             prompt_tokens=prompt,
             completion_tokens=completion,
             cost_usd=round(cost, 6),
+            window_total=batch.listed.window_total or 0,
         )
 
     def _extend_preview(self, results: Sequence[ConversationResult], skipped: Sequence[Skipped]) -> None:

@@ -125,10 +125,17 @@ def record_from_row(row: RunRow, *, now: float, stale_after: float) -> RunRecord
     )
 
 
+def expected_total(options: RunOptions, counts: RunCounts) -> int | None:
+    """How many conversations the run will list: the source's count, capped by ``max_conversations``."""
+    totals = [t for t in (options.max_conversations, counts.window_total or None) if t is not None]
+    return min(totals) if totals else None
+
+
 def _eta(options: RunOptions, counts: RunCounts, elapsed: float, status: RunStatus) -> float | None:
-    if not status.active or options.max_conversations is None or counts.listed == 0 or elapsed <= 0:
+    total = expected_total(options, counts)
+    if not status.active or total is None or counts.listed == 0 or elapsed <= 0:
         return None
-    remaining = max(0, options.max_conversations - counts.listed)
+    remaining = max(0, total - counts.listed)
     return round(remaining / (counts.listed / elapsed), 1)
 
 

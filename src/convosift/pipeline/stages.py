@@ -40,7 +40,9 @@ def check_stages(settings: Settings) -> None:
         try:
             load()
         except ConfigurationError as exc:
-            raise ConfigurationError(f"{setting}: {exc.message}", hint=exc.hint or f"fix or unset {setting}") from None
+            raise ConfigurationError(
+                f"{setting}: {exc.message}", hint=exc.hint or f"fix or unset {setting}"
+            ) from None
 
 
 def build_source(settings: Settings) -> Source:

@@ -137,7 +137,9 @@ def parse_search_page(payload: Mapping[str, Any], window: Window, cursor: str | 
     next_cursor = _next_cursor(payload.get("pages"))
     if next_cursor is not None and next_cursor == cursor:
         raise SourceRetriableError("Intercom returned the cursor it was given as the next one")
-    return Page(items=tuple(items), cursor=cursor, next_cursor=next_cursor)
+    total = payload.get("total_count")
+    total = total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
+    return Page(items=tuple(items), cursor=cursor, next_cursor=next_cursor, total=total)
 
 
 def _listed_item(entry: Any, window: Window) -> ListedItem | None:
