@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from convosift.store.schema import classifications, conversations, theme_matches
+from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
 
 UNMATCHED = "unmatched"
 EXCERPT_CHARS = 280
@@ -30,10 +30,7 @@ class ConversationFilter:
 
 
 def _joined() -> sa.FromClause:
-    c, k, t = conversations.c, classifications.c, theme_matches.c
-    return conversations.outerjoin(
-        classifications, sa.and_(k.source == c.source, k.conversation_id == c.id)
-    ).outerjoin(theme_matches, sa.and_(t.source == c.source, t.conversation_id == c.id))
+    return conversations_with_results()
 
 
 def _columns() -> list[Any]:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from convosift.config import Settings
 from convosift.pipeline import service, windows
-from convosift.store.schema import classifications, conversations, theme_matches
+from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
 from convosift.store.summaries import top_categories, top_themes
 
 if TYPE_CHECKING:
@@ -62,26 +62,13 @@ def run_demo(
     }
 
 
-_RESULTS = (
-    sa.select(
-        conversations.c.id,
-        conversations.c.kept,
-        classifications.c.category,
-        classifications.c.needs_review,
-        theme_matches.c.signature,
-    )
-    .select_from(conversations)
-    .outerjoin(
-        classifications,
-        (classifications.c.source == conversations.c.source)
-        & (classifications.c.conversation_id == conversations.c.id),
-    )
-    .outerjoin(
-        theme_matches,
-        (theme_matches.c.source == conversations.c.source)
-        & (theme_matches.c.conversation_id == conversations.c.id),
-    )
-)
+_RESULTS = sa.select(
+    conversations.c.id,
+    conversations.c.kept,
+    classifications.c.category,
+    classifications.c.needs_review,
+    theme_matches.c.signature,
+).select_from(conversations_with_results())
 
 
 def score_against_truth(stored: dict[str, Any], truths: list[GroundTruth]) -> dict[str, Any]:

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from convosift.domain import Analysis, ClassificationStatus, Conversation, QualityOutcome, Skipped
-from convosift.store.schema import classifications, conversations, skipped, theme_matches
+from convosift.store.schema import (
+    classifications,
+    conversations,
+    conversations_with_results,
+    skipped,
+    theme_matches,
+)
 from convosift.store.upsert import upsert
 
 
@@ -184,11 +190,7 @@ def export_rows(conn: Connection, *, batch: int = 500) -> Iterator[dict[str, Any
             t.score.label("theme_score"),
             c.customer_text,
         )
-        .select_from(
-            conversations.outerjoin(
-                classifications, sa.and_(k.source == c.source, k.conversation_id == c.id)
-            ).outerjoin(theme_matches, sa.and_(t.source == c.source, t.conversation_id == c.id))
-        )
+        .select_from(conversations_with_results())
         .order_by(c.source, c.id)
     )
     for row in conn.execution_options(yield_per=batch).execute(query):

@@ -131,3 +131,18 @@ classification_cache = sa.Table(
     sa.Column("value", sa.JSON, nullable=False),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+
+
+def conversations_with_results(*, themed_only: bool = False) -> sa.FromClause:
+    """Conversations joined with their classification and theme match (both optional).
+
+    ``themed_only`` keeps only conversations that have a theme-match row (matched or unmatched).
+    """
+    c, k, t = conversations.c, classifications.c, theme_matches.c
+    on_theme = sa.and_(t.source == c.source, t.conversation_id == c.id)
+    with_theme = (
+        conversations.join(theme_matches, on_theme)
+        if themed_only
+        else conversations.outerjoin(theme_matches, on_theme)
+    )
+    return with_theme.outerjoin(classifications, sa.and_(k.source == c.source, k.conversation_id == c.id))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from convosift.errors import ConfigurationError, NotFoundError
 from convosift.store import Store
-from convosift.store.schema import classifications, conversations, theme_matches
+from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
 from convosift.themes.trends import (
     TrendWindows,
     iso_day,
@@ -77,21 +77,7 @@ def _rows(conn: Connection, period: Period) -> list[_Row]:
             theme_matches.c.signature,
             classifications.c.category,
         )
-        .select_from(
-            conversations.outerjoin(
-                theme_matches,
-                sa.and_(
-                    theme_matches.c.source == conversations.c.source,
-                    theme_matches.c.conversation_id == conversations.c.id,
-                ),
-            ).outerjoin(
-                classifications,
-                sa.and_(
-                    classifications.c.source == conversations.c.source,
-                    classifications.c.conversation_id == conversations.c.id,
-                ),
-            )
-        )
+        .select_from(conversations_with_results())
         .where(*period.where())
     )
     return [_Row(r.source, r.id, int(r.created_at), r.signature, r.category) for r in conn.execute(query)]
@@ -327,21 +313,7 @@ def _conversations_of(
             theme_matches.c.matcher,
             classifications.c.category,
         )
-        .select_from(
-            conversations.join(
-                theme_matches,
-                sa.and_(
-                    theme_matches.c.source == conversations.c.source,
-                    theme_matches.c.conversation_id == conversations.c.id,
-                ),
-            ).outerjoin(
-                classifications,
-                sa.and_(
-                    classifications.c.source == conversations.c.source,
-                    classifications.c.conversation_id == conversations.c.id,
-                ),
-            )
-        )
+        .select_from(conversations_with_results(themed_only=True))
         .where(*period.where(), theme_matches.c.signature == signature)
         .order_by(conversations.c.created_at.desc(), conversations.c.id)
         .limit(limit)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from convosift.store import Store
-from convosift.store.schema import classifications, conversations, theme_matches
+from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
 from convosift.store.themes_schema import theme_proposals
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
@@ -243,21 +243,7 @@ def unmatched_conversations(conn: Connection, limit: int) -> list[tuple[str, str
     """``(source, id, customer_text)`` of kept, unmatched, non-spam conversations, newest first."""
     query = (
         sa.select(conversations.c.source, conversations.c.id, conversations.c.customer_text)
-        .select_from(
-            conversations.join(
-                theme_matches,
-                sa.and_(
-                    theme_matches.c.source == conversations.c.source,
-                    theme_matches.c.conversation_id == conversations.c.id,
-                ),
-            ).outerjoin(
-                classifications,
-                sa.and_(
-                    classifications.c.source == conversations.c.source,
-                    classifications.c.conversation_id == conversations.c.id,
-                ),
-            )
-        )
+        .select_from(conversations_with_results(themed_only=True))
         .where(
             conversations.c.kept.is_(True),
             theme_matches.c.signature.is_(None),
