@@ -36,7 +36,7 @@ from convosift.classify.local.engine import EngineParams
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = REPO.parent / "shared" / "data" / "banking77" / "train.csv"
 UNSEEN = "unseen"
-TRADE_OFF_THRESHOLDS = (0.0, 0.45, 0.51, 0.55, 0.6, 0.65, 0.7)
+TRADE_OFF_THRESHOLDS = (0.0, 0.5, 0.55, 0.6, 0.62, 0.65, 0.7)
 TRADE_OFF_KEYS = ("in_scope_accuracy", "unmatched_recall", "unmatched_precision")
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BANKING77
 from convosift.classify.local import EngineParams, TextClassifier, embed
 from convosift.errors import ClassifierError
+from shared_data import BANKING77
 
 TINY = {
     "billing": [
@@ -147,3 +147,26 @@ def test_one_example_per_label_still_trains_without_calibration_folds() -> None:
 def test_predict_before_fit_is_a_classifier_error() -> None:
     with pytest.raises(ClassifierError, match="before it was trained"):
         TextClassifier().predict(["anything"])
+
+
+def test_label_texts_teach_a_label_its_own_words() -> None:
+    """A label known from two examples plus its description wins texts only the description covers."""
+    texts = [*TINY["billing"][:2], *TINY["login"][:2], *TINY["crash"][:2]]
+    labels = ["billing"] * 2 + ["login"] * 2 + ["crash"] * 2
+    query = ["accounting documents for my records"]
+    plain = TextClassifier().fit(texts, labels)
+    described = TextClassifier().fit(
+        texts, labels, label_texts={"billing": ["receipts, VAT, sales tax and accounting documents"]}
+    )
+    assert plain.predict(query, threshold=0.0)[0].best_label != "billing"
+    assert described.predict(query, threshold=0.0)[0].best_label == "billing"
+
+
+def test_label_texts_are_part_of_the_model_cache_key() -> None:
+    from convosift.classify.local.model_cache import model_key
+
+    texts, labels = ["a b c", "d e f"], ["x", "y"]
+    plain = model_key(texts, labels, EngineParams())
+    described = model_key(texts, labels, EngineParams(), label_texts={"x": ["letters at the start"]})
+    assert plain != described
+    assert described == model_key(texts, labels, EngineParams(), label_texts={"x": ["letters at the start"]})

@@ -86,7 +86,7 @@ class LocalThemeMatcher:
     def _train(self) -> _Trained:
         import numpy as np
 
-        from convosift.classify.local import embed, load_or_train
+        from convosift.classify.local import EngineParams, embed, load_or_train
 
         texts: list[str] = []
         labels: list[str] = []
@@ -94,7 +94,10 @@ class LocalThemeMatcher:
             for text in theme.training_texts():
                 texts.append(text)
                 labels.append(theme.signature)
-        classifier = load_or_train(self.settings.cache_dir, texts, labels)
+        # No pull towards each theme's mean vector: on a vocabulary of a few examples per theme it
+        # raises the probabilities of vague texts, and match thresholds were chosen without it.
+        params = EngineParams(centroid_weight=0.0)
+        classifier = load_or_train(self.settings.cache_dir, texts, labels, params)
         position = {signature: i for i, signature in enumerate(classifier.classes)}
         # Column of each vocabulary theme in the classifier's probability matrix.
         columns = [position[theme.signature] for theme in self.themes]

@@ -39,7 +39,8 @@ class LocalCategoryClassifier:
         """The trained engine (loaded from the model cache, or trained once on first use)."""
         if self._engine is None:
             texts, labels = self.taxonomy.training_examples()
-            self._engine = load_or_train(self.settings.cache_dir, texts, labels)
+            descriptions = {c.name: [c.description] for c in self.taxonomy.categories if c.description}
+            self._engine = load_or_train(self.settings.cache_dir, texts, labels, label_texts=descriptions)
         return self._engine
 
     @property

@@ -10,17 +10,23 @@ carries two numbers:
   known label at all?": a text of an unseen kind can still get a confident best label among the
   known ones, but it tends to sit far from all their examples. Below ``unmatched_threshold`` the
   prediction's ``label`` is None (unmatched).
+
+Besides its examples, each label can learn from text that describes it: its own name
+("card_arrival" → "card arrival") and any ``label_texts`` the caller passes (a category's
+description, a theme's title). With ten examples per label such a text is a tenth of the evidence.
 """
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from convosift.classify.local.calibration import fit_probabilistic
-from convosift.classify.local.embeddings import EMBEDDING_MODEL, embed
+from convosift.classify.local.embeddings import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 from convosift.classify.local.features import FeatureBuilder, FeatureParams
 from convosift.errors import ClassifierError
 
@@ -28,9 +34,10 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 """Bump when features or model change in a way that invalidates cached models."""
 _CHUNK = 1024
+_LABEL_SEPARATORS = re.compile(r"[_\-\s]+")
 
 
 @dataclass(frozen=True)
@@ -39,12 +46,22 @@ class EngineParams:
     c: float = 1.0
     """Inverse regularisation strength of the linear SVM."""
     calibration_folds: int = 3
-    neighbours: int = 5
-    """How many nearest training examples of the best label make up ``similarity``."""
+    centroid_weight: float = 2.0
+    """Weight of the similarity to each label's mean sentence vector added to the SVM's scores
+    (see :mod:`convosift.classify.local.linear`); 0 turns it off."""
+    centroid_max_examples: int = 30
+    """The centroid pull applies only when the median label has at most this many examples. On
+    BANKING77 validation it added 1.8 points at 10 per label and cost 0.7 at about 100."""
+    label_names: bool = True
+    """Also learn each label from its own name, with ``_`` and ``-`` read as spaces."""
+    neighbours: int = 1
+    """How many nearest training examples of the best label make up ``similarity``. On four
+    BANKING77 validation splits with unseen intents, the single nearest example caught more
+    unseen texts at the same in-scope cost than the mean of the 3, 5, 10 or 20 nearest."""
     confidence_weight: float = 0.3
     """Share of ``confidence`` in ``match_score`` (the rest is ``similarity``). On validation data
     with unseen intents, 0.3 caught more unseen texts than 0.5 or 0.7 at the same in-scope cost."""
-    unmatched_threshold: float = 0.55
+    unmatched_threshold: float = 0.62
     """Default ``match_score`` below which a prediction is unmatched.
 
     Chosen on a BANKING77 validation split with 10 intents held out as unseen (see
@@ -88,7 +105,14 @@ class TextClassifier:
     def fitted(self) -> bool:
         return self._model is not None
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        label_texts: Mapping[str, Sequence[str]] | None = None,
+    ) -> TextClassifier:
+        """Train on labelled ``texts``; ``label_texts`` adds texts describing a label (for example
+        a description or a title) to learn from alongside its examples."""
         import numpy as np
 
         if len(texts) != len(labels):
@@ -99,12 +123,20 @@ class TextClassifier:
                 hint="add examples for more categories or themes",
             )
         started = time.perf_counter()
+        texts, labels = self._with_label_texts(texts, labels, label_texts or {})
         try:
             matrix, vectors = self._features.fit_transform(texts)
         except ValueError as exc:  # e.g. an empty vocabulary: no text has a usable word
             raise ClassifierError(f"cannot build features from the training texts: {exc}") from None
         self._model = fit_probabilistic(
-            matrix, labels, c=self.params.c, folds=self.params.calibration_folds, seed=self.params.seed
+            matrix,
+            labels,
+            c=self.params.c,
+            folds=self.params.calibration_folds,
+            seed=self.params.seed,
+            centroid_weight=self._centroid_weight(labels),
+            dense_columns=EMBEDDING_DIM,
+            dense_scale=self.params.features.embedding_weight,
         )
         self.classes = tuple(str(label) for label in self._model.classes_)
         index = {label: i for i, label in enumerate(self.classes)}
@@ -112,6 +144,27 @@ class TextClassifier:
         self._train_label_ids = np.array([index[label] for label in labels], dtype=np.int32)
         self.train_seconds = time.perf_counter() - started
         return self
+
+    def _centroid_weight(self, labels: Sequence[str]) -> float:
+        import numpy as np
+
+        median = float(np.median(list(Counter(labels).values())))
+        return self.params.centroid_weight if median <= self.params.centroid_max_examples else 0.0
+
+    def _with_label_texts(
+        self, texts: Sequence[str], labels: Sequence[str], label_texts: Mapping[str, Sequence[str]]
+    ) -> tuple[list[str], list[str]]:
+        """The examples followed by the texts describing each known label (unknown labels ignored)."""
+        all_texts, all_labels = list(texts), list(labels)
+        for label in sorted(set(labels)):
+            extra = [*label_texts.get(label, ())]
+            if self.params.label_names:
+                extra.append(_LABEL_SEPARATORS.sub(" ", label))
+            for text in extra:
+                if text.strip():
+                    all_texts.append(text)
+                    all_labels.append(label)
+        return all_texts, all_labels
 
     def predict(self, texts: Sequence[str], threshold: float | None = None) -> list[Prediction]:
         """One prediction per text; ``threshold`` overrides the default unmatched threshold."""

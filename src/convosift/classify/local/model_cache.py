@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
@@ -24,7 +24,12 @@ from convosift.logs import get_logger
 log = get_logger(__name__)
 
 
-def model_key(texts: Sequence[str], labels: Sequence[str], params: EngineParams) -> str:
+def model_key(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    params: EngineParams,
+    label_texts: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """A hex digest identifying the model these inputs train."""
     digest = hashlib.sha256()
     header = {
@@ -37,6 +42,9 @@ def model_key(texts: Sequence[str], labels: Sequence[str], params: EngineParams)
     digest.update(json.dumps(header, sort_keys=True).encode())
     for text, label in zip(texts, labels, strict=True):
         digest.update(b"\x1e" + label.encode() + b"\x1f" + text.encode())
+    for label in sorted(label_texts or {}):
+        for text in (label_texts or {})[label]:
+            digest.update(b"\x1d" + label.encode() + b"\x1f" + text.encode())
     return digest.hexdigest()[:24]
 
 
@@ -52,16 +60,23 @@ def model_path(cache_dir: Path, key: str) -> Path:
 
 
 def load_or_train(
-    cache_dir: Path, texts: Sequence[str], labels: Sequence[str], params: EngineParams | None = None
+    cache_dir: Path,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    params: EngineParams | None = None,
+    label_texts: Mapping[str, Sequence[str]] | None = None,
 ) -> TextClassifier:
-    """The cached classifier for these training data, training and storing it on a miss."""
+    """The cached classifier for these training data, training and storing it on a miss.
+
+    ``label_texts`` are texts describing a label (see :meth:`TextClassifier.fit`).
+    """
     params = params or EngineParams()
-    key = model_key(texts, labels, params)
+    key = model_key(texts, labels, params, label_texts)
     path = model_path(cache_dir, key)
     cached = _load(path)
     if cached is not None:
         return cached
-    classifier = TextClassifier(params).fit(texts, labels)
+    classifier = TextClassifier(params).fit(texts, labels, label_texts)
     _store(path, classifier)
     log.info("local_model_trained", key=key, examples=len(texts), seconds=round(classifier.train_seconds, 2))
     return classifier
