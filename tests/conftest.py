@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 
+from shared_data import BANKING77, INTERCOM_OPENAPI, SHARED
+
+__all__ = ["BANKING77", "INTERCOM_OPENAPI", "SHARED"]
+
 SCRUBBED_PREFIXES = ("INTERCOM_", "OPENAI_", "CONVOSIFT_", "PIPELINE_", "AZURE_OPENAI_", "DATABASE_URL")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-BANKING77 = SHARED / "data" / "banking77" / "train.csv"
-INTERCOM_OPENAPI = SHARED / "intercom-openapi" / "api.intercom.io.2.14.yaml"
 IN_CI = os.environ.get("CI") == "true"
 _PG_URL_ENV = "CONVOSIFT_TEST_POSTGRES_URL"
 _PG_URL_AT_START = os.environ.get(_PG_URL_ENV)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import BANKING77
 from convosift.classify.evaluate import (
     BASE_KEYS,
     UNMATCHED_KEYS,
@@ -22,6 +21,7 @@ from convosift.classify.evaluate import (
 )
 from convosift.cli import app
 from convosift.errors import ConfigurationError
+from shared_data import BANKING77
 
 runner = CliRunner()
 

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from conftest import INTERCOM_OPENAPI
 from convosift.mock.plan import Kind
 from convosift.mock.render import PARTS_CAP
+from shared_data import INTERCOM_OPENAPI
 
 from .support import client_for
 
