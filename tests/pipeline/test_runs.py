@@ -320,3 +320,37 @@ def test_progress_reports_the_window_total_and_an_eta(tmp_path: Any, mock_interc
     assert record.counts.window_total == record.counts.listed == 200
     running = [entry for entry in seen if 0 < entry[0] < 200]
     assert running and all(total == 200 and eta is not None and eta >= 0 for _, total, eta in running)
+
+
+class _FailingSome(CountingAnalyzer):
+    """Fails the classification of every third conversation it sees (as an LLM outage would)."""
+
+    async def analyze(self, conversations: Any) -> Any:
+        from convosift.domain import Classification, ClassificationStatus
+
+        results = await super().analyze(conversations)
+        return [
+            result.model_copy(
+                update={
+                    "classification": Classification(
+                        status=ClassificationStatus.FAILED, classifier=self.name, error="llm down"
+                    ),
+                    "theme": result.theme.model_copy(update={"signature": None}),
+                }
+            )
+            if int(conversation.id[1:]) % 3 == 0
+            else result
+            for conversation, result in zip(conversations, results, strict=True)
+        ]
+
+
+def test_a_later_run_retries_failed_classifications_and_skips_the_rest(settings: Settings) -> None:
+    source = _source()
+    first = service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=_FailingSome())
+    assert first.status is RunStatus.COMPLETED and first.counts.failed > 0
+    retried = CountingAnalyzer()
+    second = service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=retried)
+    assert second.counts.fetched == first.counts.failed + first.counts.skipped
+    assert retried.calls == first.counts.failed
+    assert second.counts.failed == 0 and second.counts.classified == first.counts.failed
+    assert all(row["classification_status"] != "failed" for row in _export(settings))

@@ -183,7 +183,11 @@ class BatchLoop:
                 and version.updated_at == item.updated_at
             ):
                 revisits += 1
-            elif version is not None and not version.skipped and version.updated_at == item.updated_at:
+            elif (
+                version is not None
+                and not (version.skipped or version.failed)
+                and version.updated_at == item.updated_at
+            ):
                 unchanged += 1
             else:
                 fetch.append(item)

@@ -27,6 +27,8 @@ class StoredVersion:
     updated_at: int | None
     run_id: str
     skipped: bool
+    failed: bool = False
+    """Its classification failed: a later run analyses it again even when it is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -42,18 +44,38 @@ def stored_versions(conn: Connection, source: str, ids: Sequence[str]) -> dict[s
     """Stored versions of ``ids`` (conversations and skipped records) in one query."""
     if not ids:
         return {}
-    stored = sa.select(
-        conversations.c.id,
-        conversations.c.updated_at,
-        conversations.c.run_id,
-        sa.literal(False).label("skip"),
-    ).where(conversations.c.source == source, conversations.c.id.in_(ids))
+    failed = sa.func.coalesce(classifications.c.status == ClassificationStatus.FAILED.value, False)
+    stored = (
+        sa.select(
+            conversations.c.id,
+            conversations.c.updated_at,
+            conversations.c.run_id,
+            sa.literal(False).label("skip"),
+            failed.label("failed"),
+        )
+        .select_from(
+            conversations.outerjoin(
+                classifications,
+                sa.and_(
+                    classifications.c.source == conversations.c.source,
+                    classifications.c.conversation_id == conversations.c.id,
+                ),
+            )
+        )
+        .where(conversations.c.source == source, conversations.c.id.in_(ids))
+    )
     gone = sa.select(
-        skipped.c.id, skipped.c.updated_at, skipped.c.run_id, sa.literal(True).label("skip")
+        skipped.c.id,
+        skipped.c.updated_at,
+        skipped.c.run_id,
+        sa.literal(True).label("skip"),
+        sa.literal(False).label("failed"),
     ).where(skipped.c.source == source, skipped.c.id.in_(ids))
     found: dict[str, StoredVersion] = {}
     for row in conn.execute(sa.union_all(stored, gone)):
-        version = StoredVersion(updated_at=row.updated_at, run_id=row.run_id, skipped=bool(row.skip))
+        version = StoredVersion(
+            updated_at=row.updated_at, run_id=row.run_id, skipped=bool(row.skip), failed=bool(row.failed)
+        )
         # A stored conversation wins over an older skipped record of the same id.
         if row.id not in found or found[row.id].skipped:
             found[row.id] = version
