@@ -114,6 +114,11 @@ class _TextExtractor(HTMLParser):
             self._after_bullet = self._after_bullet and not data.strip()
 
 
+def strip_invalid(value: str) -> str:
+    """``value`` without control characters, lone surrogates and non-characters."""
+    return _INVALID_CHARS.sub("", value)
+
+
 def html_to_text(value: str | None) -> str:
     """Readable text of an HTML fragment: one line per block, entities decoded, spaces collapsed."""
     if not value:

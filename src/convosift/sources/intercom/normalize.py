@@ -13,9 +13,13 @@ from typing import Any
 
 from convosift.domain import Conversation, Message
 from convosift.errors import SkippableRecordError
-from convosift.sources.intercom.html import html_to_text
+from convosift.sources.intercom.html import html_to_text, strip_invalid
 
 UNKNOWN_AUTHOR = "unknown"
+MAX_ID_LENGTH = 128
+"""Longer ids are not Intercom's: such a record is unreadable (the store keys rows by id)."""
+MAX_KIND_LENGTH = 32
+"""Enumerated values (state, author and part types) longer than this are garbage, read as absent."""
 
 
 def normalize_conversation(payload: Any) -> Conversation:
@@ -48,7 +52,7 @@ def normalize_conversation(payload: Any) -> Conversation:
         id=conversation_id,
         created_at=created_at,
         updated_at=updated_at,
-        state=_text(payload.get("state")),
+        state=_short(_text(payload.get("state"))),
         author_type=_kind_of(author.get("type")) or UNKNOWN_AUTHOR,
         delivered_as=_kind_of(source.get("delivered_as")),
         subject=html_to_text(_text(source.get("subject"))) or _text(payload.get("title")) or None,
@@ -71,7 +75,11 @@ def record_id(payload: Mapping[str, Any]) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str) and value.strip():
-        return value.strip()
+        cleaned = value.strip()
+        # Characters a database would reject, or a length no store column holds: not a usable id.
+        if strip_invalid(cleaned) != cleaned or len(cleaned) > MAX_ID_LENGTH:
+            return None
+        return cleaned
     return None
 
 
@@ -132,12 +140,17 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 
 def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return strip_invalid(value) if isinstance(value, str) else None
+
+
+def _short(value: str | None) -> str | None:
+    return value if value is not None and len(value) <= MAX_KIND_LENGTH else None
 
 
 def _kind_of(value: Any) -> str | None:
     """An enumerated value (author type, part type, delivery) compared as Intercom spells it."""
-    return value.strip().lower() or None if isinstance(value, str) else None
+    kind = (_text(value) or "").strip().lower()
+    return kind if 0 < len(kind) <= MAX_KIND_LENGTH else None
 
 
 def _count(value: Any) -> int | None:
