@@ -52,13 +52,18 @@ async def fetch_everything(settings: Settings) -> int:
 def main() -> None:
     args = parse_args()
     config = MockIntercomConfig(
-        conversations=args.conversations, seed=1, rate_limit=args.rate_limit, latency_ms=args.latency_ms,
+        conversations=args.conversations,
+        seed=1,
+        rate_limit=args.rate_limit,
+        latency_ms=args.latency_ms,
         token=TOKEN,
     )
     with serve_in_thread(config) as server:
         settings = load_settings(
-            intercom_access_token=TOKEN, intercom_base_url=server.base_url,
-            intercom_per_page=args.per_page, intercom_fetch_concurrency=args.concurrency,
+            intercom_access_token=TOKEN,
+            intercom_base_url=server.base_url,
+            intercom_per_page=args.per_page,
+            intercom_fetch_concurrency=args.concurrency,
         )
         # Start with a fresh window: leftover budget of the current one would inflate the result.
         time.sleep(RATE_WINDOW_SECONDS - time.time() % RATE_WINDOW_SECONDS + 0.01)
@@ -74,8 +79,10 @@ def main() -> None:
     print(f"rate limit           {args.rate_limit} requests / {RATE_WINDOW_SECONDS} s")
     print(f"latency              {args.latency_ms} ms")
     print(f"conversations        {fetched} of {args.conversations}")
-    print(f"requests made        {stats.get('requests', 0)} "
-          f"(search {stats.get('search', 0)}, retrieve {stats.get('retrieve', 0)})")
+    print(
+        f"requests made        {stats.get('requests', 0)} "
+        f"(search {stats.get('search', 0)}, retrieve {stats.get('retrieve', 0)})"
+    )
     print(f"429 responses        {rate_limited}")
     print(f"elapsed              {elapsed:.2f} s")
     print(f"throughput           {rate:.2f} conversations/s")
