@@ -129,19 +129,32 @@ def discover_cmd(
         max=1.5,
         help="Cosine distance at which clusters stop merging (lower: tighter, more proposals).",
     ),
+    llm_titles: bool | None = typer.Option(
+        None,
+        "--llm-titles/--no-llm-titles",
+        help="Ask the configured LLM to title new clusters (default: when CONVOSIFT_LLM_BASE_URL "
+        "or CONVOSIFT_LLM_API_KEY is set).",
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """Cluster unmatched conversations into proposed themes (ids stay stable across runs)."""
-    from convosift.themes.discovery import discover
+    from convosift.themes.discovery import Namer, discover
     from convosift.themes.vocabulary import load_vocabulary_for
 
     config = settings()
     vocabulary = load_vocabulary_for(config)
+    use_llm = llm_titles if llm_titles is not None else bool(config.llm_base_url or config.llm_api_key)
+    namer: Namer | None = None
+    if use_llm:
+        from convosift.classify.llm.titles import llm_namer
+
+        namer = llm_namer(config)
     proposals = discover(
         _store(config),
         min_cluster_size=min_cluster_size,
         distance_threshold=distance_threshold,
         taken_signatures=set(vocabulary.signatures),
+        namer=namer,
     )
     if as_json:
         emit_json(proposals)

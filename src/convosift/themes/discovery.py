@@ -93,6 +93,10 @@ class Cluster:
     """Evidence sentence of each member, aligned with ``members``."""
 
 
+Namer = Callable[[list[tuple[list[str], list[str]]]], list[tuple[str, str] | None]]
+"""Given (key phrases, quotes) per new cluster, a (title, signature) for each, or None to keep the label."""
+
+
 def _default_embedder() -> Embedder:
     from convosift.classify.local import embed
 
@@ -269,12 +273,15 @@ def discover(
     max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
     taken_signatures: set[str] | None = None,
     embed: Embedder | None = None,
+    namer: Namer | None = None,
     clock: Callable[[], float] = time.time,
 ) -> list[dict[str, Any]]:
     """Cluster the stored unmatched conversations and store the clusters as ``proposed`` themes.
 
     Returns the current proposals (as :func:`list_proposals` does). ``taken_signatures`` (the
-    vocabulary's) keeps suggested signatures from colliding with existing themes.
+    vocabulary's) keeps suggested signatures from colliding with existing themes. ``namer`` (an
+    LLM, when one is configured) titles the clusters that are new; proposals that already exist
+    keep the title they have.
     """
     import numpy as np
 
@@ -286,6 +293,7 @@ def discover(
         distance_threshold=distance_threshold,
         embed=embed,
     )
+    names = _name_new_clusters(store, pool, clusters, namer) if namer is not None else {}
     now = clock()
     with store.write() as conn:
         previous = [
@@ -298,7 +306,7 @@ def discover(
             r.signature for r in conn.execute(sa.select(theme_proposals.c.signature))
         }
         claimed: set[str] = set()
-        for cluster in clusters:
+        for index, cluster in enumerate(clusters):
             members = [[pool[i][0], pool[i][1]] for i in cluster.members]
             evidence = [
                 {"source": pool[i][0], "conversation_id": pool[i][1], "quote": quote}
@@ -320,10 +328,14 @@ def discover(
                     sa.update(theme_proposals).where(theme_proposals.c.id == same["id"]).values(**values)
                 )
                 continue
-            signature = suggested_signature(cluster.key_phrases, taken)
+            named = names.get(index)
+            if named is not None and named[1] not in taken:
+                title, signature = named
+            else:
+                signature = suggested_signature(cluster.key_phrases, taken)
+                title = named[0] if named else ", ".join(cluster.key_phrases[:3]).capitalize() or signature
             taken.add(signature)
             proposal_id = _free_id(conn, _proposal_id(members))
-            title = ", ".join(cluster.key_phrases[:3]).capitalize() or signature
             conn.execute(
                 sa.insert(theme_proposals).values(
                     id=proposal_id,
@@ -344,6 +356,34 @@ def discover(
                 .values(status="gone", updated_at=now)
             )
     return list_proposals(store)
+
+
+def _name_new_clusters(
+    store: Store, pool: list[tuple[str, str, str]], clusters: list[Cluster], namer: Namer
+) -> dict[int, tuple[str, str]]:
+    """Ask ``namer`` for (title, signature) of the clusters that match no existing proposal."""
+    import numpy as np
+
+    with store.read() as conn:
+        previous = [
+            dict(r)
+            for r in conn.execute(
+                sa.select(theme_proposals).where(theme_proposals.c.status == "proposed")
+            ).mappings()
+        ]
+    claimed: set[str] = set()
+    new: list[int] = []
+    for index, cluster in enumerate(clusters):
+        members = [[pool[i][0], pool[i][1]] for i in cluster.members]
+        same = _same_proposal(members, np.asarray(cluster.centroid), previous, claimed)
+        if same is None:
+            new.append(index)
+        else:
+            claimed.add(same["id"])
+    if not new:
+        return {}
+    answers = namer([(clusters[i].key_phrases, [q for q in clusters[i].quotes if q]) for i in new])
+    return {index: answer for index, answer in zip(new, answers, strict=True) if answer is not None}
 
 
 def _same_proposal(
