@@ -33,6 +33,7 @@ class LocalCategoryClassifier:
         self.settings = settings
         self.taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
         self._engine: TextClassifier | None = None
+        self._model_name: str | None = None
 
     @property
     def engine(self) -> TextClassifier:
@@ -46,7 +47,10 @@ class LocalCategoryClassifier:
     @property
     def model(self) -> str:
         """Engine identity and taxonomy version: part of every result-cache key."""
-        return f"{self.engine.engine_id}/taxonomy-{self.taxonomy.version}"
+        if self._model_name is None:
+            # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
+            self._model_name = f"{self.engine.engine_id}/taxonomy-{self.taxonomy.version}"
+        return self._model_name
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
         results: list[Classification | None] = [None] * len(texts)
