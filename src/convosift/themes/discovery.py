@@ -296,12 +296,7 @@ def discover(
     names = _name_new_clusters(store, pool, clusters, namer) if namer is not None else {}
     now = clock()
     with store.write() as conn:
-        previous = [
-            dict(r)
-            for r in conn.execute(
-                sa.select(theme_proposals).where(theme_proposals.c.status == "proposed")
-            ).mappings()
-        ]
+        previous = _open_proposals(conn)
         taken = set(taken_signatures or ()) | {
             r.signature for r in conn.execute(sa.select(theme_proposals.c.signature))
         }
@@ -358,6 +353,11 @@ def discover(
     return list_proposals(store)
 
 
+def _open_proposals(conn: Connection) -> list[dict[str, Any]]:
+    query = sa.select(theme_proposals).where(theme_proposals.c.status == "proposed")
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
 def _name_new_clusters(
     store: Store, pool: list[tuple[str, str, str]], clusters: list[Cluster], namer: Namer
 ) -> dict[int, tuple[str, str]]:
@@ -365,12 +365,7 @@ def _name_new_clusters(
     import numpy as np
 
     with store.read() as conn:
-        previous = [
-            dict(r)
-            for r in conn.execute(
-                sa.select(theme_proposals).where(theme_proposals.c.status == "proposed")
-            ).mappings()
-        ]
+        previous = _open_proposals(conn)
     claimed: set[str] = set()
     new: list[int] = []
     for index, cluster in enumerate(clusters):
