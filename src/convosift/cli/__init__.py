@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from convosift.cli import classify_cmds, pipeline_cmds, server_cmds, source_cmds, theme_cmds
+# Import order is registration order, which --help follows: runs first, test data last.
+# isort: off
+from convosift.cli import pipeline_cmds, theme_cmds, server_cmds, classify_cmds, source_cmds
+
+# isort: on
 from convosift.cli.app import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (source_cmds, pipeline_cmds, classify_cmds, theme_cmds, server_cmds)
+_COMMAND_MODULES = (pipeline_cmds, theme_cmds, server_cmds, classify_cmds, source_cmds)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from convosift.cli.app import app, console, emit_json, handle_errors, settings
 __all__ = ["app"]
 
 
-@app.command("eval")
+@app.command("eval", rich_help_panel="Accuracy")
 @handle_errors
 def eval_command(  # noqa: PLR0917 - Typer maps each parameter to an option
     train: Path = typer.Option(..., "--train", help="Labelled CSV to train on."),
@@ -65,7 +65,7 @@ def eval_command(  # noqa: PLR0917 - Typer maps each parameter to an option
     console.print(table)
 
 
-@app.command("eval-split")
+@app.command("eval-split", rich_help_panel="Accuracy")
 @handle_errors
 def eval_split_command(  # noqa: PLR0917 - Typer maps each parameter to an option
     input_csv: Path = typer.Option(..., "--input", help="Labelled CSV to split."),

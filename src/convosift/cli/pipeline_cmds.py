@@ -27,7 +27,7 @@ from convosift.domain import RunStatus
 __all__ = ["app"]
 
 export_app = typer.Typer(help="Write stored data to files.", no_args_is_help=True)
-app.add_typer(export_app, name="export")
+app.add_typer(export_app, name="export", rich_help_panel="Results")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the final run record as JSON.")
 
@@ -35,7 +35,7 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the final run record as 
 # --- commands --------------------------------------------------------------------------------
 
 
-@app.command("backfill")
+@app.command("backfill", rich_help_panel="Runs")
 @handle_errors
 def backfill(
     *,
@@ -81,7 +81,7 @@ def backfill(
     _finish(record, as_json)
 
 
-@app.command("resume")
+@app.command("resume", rich_help_panel="Runs")
 @handle_errors
 def resume(
     run_id: str | None = typer.Argument(None, help="Run to resume (default: the latest resumable run)."),
@@ -98,7 +98,7 @@ def resume(
     _finish(record, as_json)
 
 
-@app.command("sync")
+@app.command("sync", rich_help_panel="Runs")
 @handle_errors
 def sync(as_json: bool = JSON_OPTION) -> None:
     """Process conversations changed since the last completed backfill or sync."""
@@ -111,7 +111,7 @@ def sync(as_json: bool = JSON_OPTION) -> None:
     _finish(record, as_json)
 
 
-@app.command("stop")
+@app.command("stop", rich_help_panel="Runs")
 @handle_errors
 def stop(run_id: str | None = typer.Argument(None, help="Run to stop (default: the active run).")) -> None:
     """Ask a run to stop at its next batch boundary (it can be resumed later)."""
@@ -121,7 +121,7 @@ def stop(run_id: str | None = typer.Argument(None, help="Run to stop (default: t
     console.print(f"run {record.id}: {record.status.value}")
 
 
-@app.command("status")
+@app.command("status", rich_help_panel="Runs")
 @handle_errors
 def status(
     run_id: str | None = typer.Argument(None, help="Run to show (default: active runs, else the latest)."),
@@ -145,7 +145,7 @@ def status(
         _print_record(record)
 
 
-@app.command("runs")
+@app.command("runs", rich_help_panel="Runs")
 @handle_errors
 def runs(
     limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many runs to list."),
@@ -197,7 +197,7 @@ def export_conversations(
     err_console.print(f"wrote {written} conversations to {out}")
 
 
-@app.command("demo")
+@app.command("demo", rich_help_panel="Runs")
 @handle_errors
 def demo(
     conversations: int = typer.Option(2000, "--conversations", min=10, help="Size of the synthetic inbox."),

@@ -21,7 +21,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-@app.command("serve")
+@app.command("serve", rich_help_panel="Results")
 @handle_errors
 def serve(
     host: str | None = typer.Option(

@@ -19,7 +19,7 @@ themes_app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
-app.add_typer(themes_app, name="themes")
+app.add_typer(themes_app, name="themes", rich_help_panel="Results")
 
 _SINCE = typer.Option(None, "--since", help="Only conversations created on or after this date (YYYY-MM-DD).")
 _UNTIL = typer.Option(None, "--until", help="Only conversations created before this date (YYYY-MM-DD).")
@@ -252,7 +252,7 @@ def history(limit: int = typer.Option(50, "--limit", min=1, max=1000), as_json: 
         )
 
 
-@app.command("report")
+@app.command("report", rich_help_panel="Results")
 @handle_errors
 def report(
     fmt: str = typer.Option("html", "--format", help="md, html or csv."),
