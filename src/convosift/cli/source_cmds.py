@@ -14,7 +14,7 @@ __all__ = ["app"]
 _DAYS_SPAN_HELP = "Spread conversations over the last D days."
 
 
-@app.command("generate", rich_help_panel="Demo and test data")
+@app.command("generate", rich_help_panel="Test data")
 @handle_errors
 def generate(
     conversations: int = typer.Option(1000, "--conversations", "-n", min=0, help="How many conversations."),
@@ -50,7 +50,7 @@ def generate(
     )
 
 
-@app.command("mock-intercom", rich_help_panel="Demo and test data")
+@app.command("mock-intercom", rich_help_panel="Test data")
 @handle_errors
 def mock_intercom(  # noqa: PLR0917 - one parameter per command-line option
     port: int = typer.Option(8089, "--port", min=0, max=65535, help="Port on 127.0.0.1 (0: any free port)."),
