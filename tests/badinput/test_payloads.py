@@ -224,3 +224,35 @@ def test_each_hostile_value_alone(line: bytes, database_url: str, tmp_path: Path
     with service.open_store(config).read() as conn:
         stored = set(conn.execute(sa.text("SELECT id FROM conversations")).scalars())
     assert "2" in stored
+
+
+def _normalised_line(**overrides: Any) -> bytes:
+    from convosift.domain import Conversation
+
+    record = Conversation(
+        id="n1", created_at=1_750_000_000, updated_at=1_750_000_100, opener="The export button does nothing"
+    ).model_dump(mode="json", exclude={"raw"})
+    record.update(overrides)
+    return json.dumps(record).encode()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        _normalised_line(opener="a\x00b nothing happens when I click export", subject="\x00"),
+        _normalised_line(url="https://app.example/\x00", tags=["\x00\ud800"]),
+        _normalised_line(id="n" + "9" * 300),
+        _normalised_line(id="n\x00"),
+    ],
+    ids=["nul-text", "nul-url-and-tag", "long-id", "nul-id"],
+)
+def test_hostile_values_in_normalised_records(line: bytes, database_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(line + b"\n" + _normalised_line(id="n2") + b"\n")
+    config = load_settings(database_url=database_url, source="files", source_path=path, classifier="none")
+    record = service.start_run(config, window=EVERYTHING, batch_size=10)
+    assert record.status is RunStatus.COMPLETED, record.error
+    assert record.counts.listed == 2 and record.counts.stored + record.counts.skipped == 2
+    with service.open_store(config).read() as conn:
+        texts = dict(conn.execute(sa.text("SELECT id, customer_text FROM conversations")).all())
+    assert "n2" in texts and all("\x00" not in text for text in texts.values())

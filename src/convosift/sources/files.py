@@ -26,6 +26,7 @@ from convosift.config import Settings
 from convosift.domain import Conversation, ListedItem, Page, Skipped, Window
 from convosift.errors import ConfigurationError, InvalidCursorError, SkippableRecordError, SourceFatalError
 from convosift.sources.base import DetailResult
+from convosift.sources.intercom.html import strip_invalid
 from convosift.sources.intercom.normalize import normalize_conversation, record_id, timestamp
 
 DEFAULT_PAGE_SIZE = 150
@@ -204,7 +205,9 @@ def to_result(item: Any, where: str, *, fallback_id: str) -> DetailResult:
     found_id = record_id(item) if isinstance(item, Mapping) else None
     try:
         if isinstance(item, Mapping) and _is_normalised(item):
-            return Conversation.model_validate(item)
+            if found_id is None:
+                raise SkippableRecordError("the conversation has no usable id", reason="malformed")
+            return _cleaned(Conversation.model_validate(item))
         return normalize_conversation(item)
     except SkippableRecordError as exc:
         return _malformed(found_id or fallback_id, f"{where}: {exc.message}", item)
@@ -317,3 +320,22 @@ class _JsonStream:
         self._buffer = self._buffer[self._pos :] + chunk
         self._pos = 0
         return True
+
+
+def _cleaned(conversation: Conversation) -> Conversation:
+    """A normalised record with the characters a database would reject removed from its text.
+
+    Intercom-shaped records get the same treatment in the normaliser; ``raw`` stays as it was read.
+    """
+    values = conversation.model_dump(exclude={"raw"})
+    return Conversation.model_validate({**_strip_strings(values), "raw": conversation.raw})
+
+
+def _strip_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return strip_invalid(value)
+    if isinstance(value, dict):
+        return {key: _strip_strings(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strip_strings(item) for item in value]
+    return value
