@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 
-from convosift.api import queries
 from convosift.api.context import AppContext, get_context
 from convosift.errors import NotFoundError
+from convosift.store import queries
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 

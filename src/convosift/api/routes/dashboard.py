@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from convosift.api import queries
 from convosift.api.context import AppContext, get_context
 from convosift.api.rendering import render
 from convosift.api.routes.conversations import conversation_filter
 from convosift.api.routes.themes import one_theme, theme_table
 from convosift.errors import NotFoundError
 from convosift.pipeline import service
+from convosift.store import queries
 
 router = APIRouter(include_in_schema=False)
 

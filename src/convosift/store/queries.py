@@ -1,4 +1,4 @@
-"""Read-only views the API and the dashboard show: conversations with their analysis, category counts.
+"""Read-only views of stored conversations with their analysis, and category counts (API and dashboard).
 
 Queries are SQLAlchemy Core with bound parameters only; filters never reach SQL as text.
 """
