@@ -144,10 +144,12 @@ class LocalThemeMatcher:
         import numpy as np
 
         from convosift.classify.local import embed
+        from convosift.classify.local.blas import use_one_blas_thread
 
         if not texts:
             return []
         model = self._model()
+        use_one_blas_thread()
         classifier = model.classifier
         probabilities = classifier.predict_proba(list(texts))
         boosts = np.zeros_like(probabilities)

@@ -3,10 +3,17 @@
 The weights are loaded from the package folder with downloads disabled, so nothing here ever
 touches the network. Vectors are mean-pooled token embeddings, L2-normalised; an empty text gets
 the zero vector instead of the NaN a plain normalisation would produce.
+
+The mean is computed here, text by text, from wordllama's tokenizer and embedding table rather
+than by ``WordLlama.embed``, which pads every text of a chunk to the longest one's tokens: with
+texts of mixed length most of its work went into padding, more so the more texts a call passed.
+The token vectors are summed in token order, as ``WordLlama.embed`` sums them, so the vectors are
+the same to the last bit (a test compares them).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +28,6 @@ if TYPE_CHECKING:
 EMBEDDING_MODEL = "wordllama-l2_supercat-256"
 """Identity of the sentence-vector model (part of every cache key built on it)."""
 EMBEDDING_DIM = 256
-_BATCH = 256
 
 
 @functools.cache
@@ -40,6 +46,29 @@ def _model() -> Any:
         ) from None
 
 
+@functools.cache
+def _tokenizer() -> Any:
+    """wordllama's tokenizer without the padding it turns on (a copy: the model keeps its own)."""
+    tokenizer = copy.deepcopy(_model().tokenizer)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def _mean_token_vectors(texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    """The mean token vector of each text (zero for a text without tokens), as ``WordLlama.embed``."""
+    import numpy as np
+
+    table = _model().embedding
+    means = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
+    for row, encoding in enumerate(_tokenizer().encode_batch(list(texts), add_special_tokens=False)):
+        if encoding.ids:
+            ids = np.array(encoding.ids, dtype=np.intp)
+            # Ids past the end of the table are clamped to its last row, as wordllama does.
+            np.clip(ids, 0, table.shape[0] - 1, out=ids)
+            means[row] = table[ids].sum(axis=0, dtype=np.float32) / np.float32(len(ids))
+    return means
+
+
 def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     """Unit-length sentence vectors, one row per text (zero rows for empty texts)."""
     import numpy as np
@@ -47,7 +76,7 @@ def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     vectors = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
     present = [i for i, text in enumerate(texts) if text and text.strip()]
     if present:
-        raw = _model().embed([texts[i] for i in present], norm=False, batch_size=_BATCH)
+        raw = _mean_token_vectors([texts[i] for i in present])
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         vectors[present] = raw / norms

@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from convosift.classify.local.blas import use_one_blas_thread
 from convosift.classify.local.calibration import fit_probabilistic
 from convosift.classify.local.embeddings import EMBEDDING_DIM, EMBEDDING_MODEL, embed
 from convosift.classify.local.features import FeatureBuilder, FeatureParams
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 """Bump when features or model change in a way that invalidates cached models."""
 _CHUNK = 1024
 _LABEL_SEPARATORS = re.compile(r"[_\-\s]+")
@@ -169,6 +170,7 @@ class TextClassifier:
     def predict(self, texts: Sequence[str], threshold: float | None = None) -> list[Prediction]:
         """One prediction per text; ``threshold`` overrides the default unmatched threshold."""
         cutoff = self.params.unmatched_threshold if threshold is None else threshold
+        use_one_blas_thread()
         predictions: list[Prediction] = []
         for start in range(0, len(texts), _CHUNK):
             predictions.extend(self._predict_chunk(texts[start : start + _CHUNK], cutoff))
