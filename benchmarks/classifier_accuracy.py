@@ -4,8 +4,9 @@ Reproduces, from the BANKING77 training file kept outside the repository:
   1. full: stratified 80/20 split, train on the 80 %, score the 20 %;
   2. few-shot: the same split, 10 training examples per intent;
   3. unseen intents: 10 intents held out entirely; the unmatched threshold is chosen on a
-     validation split carved from the training part (with 10 *other* intents held out there),
-     then applied once to the test split;
+     validation split carved from the training part (with 10 *other* intents held out there): the
+     one catching the most unseen texts while in-scope accuracy stays >= 0.90 (the goal), then
+     applied once to the test split;
   4. categories of the synthetic demo inbox: the default taxonomy's classifier against the
      generator's ground truth (conversations the quality filter is expected to keep).
 
@@ -37,6 +38,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = REPO.parent / "shared" / "data" / "banking77" / "train.csv"
 UNSEEN = "unseen"
 TRADE_OFF_THRESHOLDS = (0.0, 0.5, 0.55, 0.6, 0.62, 0.65, 0.7)
+IN_SCOPE_FLOOR = 0.90
+FEW_SHOT_DRAWS = 5
 TRADE_OFF_KEYS = ("in_scope_accuracy", "unmatched_recall", "unmatched_precision")
 
 
@@ -58,12 +61,19 @@ def main() -> None:
     full = evaluate(split.train, split.test, seed=args.seed)
     full_cpu = time.process_time() - cpu_before
     few = evaluate(split.train, split.test, examples_per_label=10, seed=args.seed)
+    # Which 10 texts per intent are drawn moves the figure by about a point: report several draws.
+    few_draws = [few.accuracy] + [
+        evaluate(split.train, split.test, examples_per_label=10, seed=args.seed + draw).accuracy
+        for draw in range(1, FEW_SHOT_DRAWS)
+    ]
 
     outer = split_for_eval(data, test_fraction=0.2, holdout_labels=10, seed=args.seed, unmatched_label=UNSEEN)
     inner = split_for_eval(
         outer.train, test_fraction=0.2, holdout_labels=10, seed=args.seed + 1, unmatched_label=UNSEEN
     )
-    threshold, validation = choose_unmatched_threshold(inner.train, inner.test, UNSEEN, seed=args.seed)
+    threshold, validation = choose_unmatched_threshold(
+        inner.train, inner.test, UNSEEN, min_in_scope=IN_SCOPE_FLOOR, seed=args.seed
+    )
     unseen = evaluate(outer.train, outer.test, unmatched_label=UNSEEN, threshold=threshold, seed=args.seed)
     default_unseen = evaluate(outer.train, outer.test, unmatched_label=UNSEEN, seed=args.seed)
     # Reported for the trade-off table only; the threshold above was chosen on validation.
@@ -77,6 +87,11 @@ def main() -> None:
         "full": full.to_dict(),
         "full_train_and_score_cpu_seconds": round(full_cpu, 1),
         "ten_per_label": few.to_dict(),
+        "ten_per_label_draws": {
+            "seeds": list(range(args.seed, args.seed + FEW_SHOT_DRAWS)),
+            "accuracy": [round(value, 4) for value in few_draws],
+            "mean": round(sum(few_draws) / len(few_draws), 4),
+        },
         "unseen_intents": {
             "held_out": list(outer.unseen_labels),
             "threshold_chosen_on_validation": threshold,
@@ -98,7 +113,8 @@ def main() -> None:
     else:
         _print_human(figures)
     print(
-        f"SUMMARY full={full.accuracy:.4f} (goal 0.92) 10-shot={few.accuracy:.4f} (goal 0.80) "
+        f"SUMMARY full={full.accuracy:.4f} (goal 0.92) 10-shot={few.accuracy:.4f} "
+        f"(mean of {FEW_SHOT_DRAWS} draws {sum(few_draws) / len(few_draws):.4f}; goal 0.80) "
         f"train={full.train_seconds:.1f}s wall, {full_cpu:.1f}s CPU incl. scoring (goal <60) "
         f"unseen: in-scope={unseen.in_scope_accuracy:.4f} "
         f"(goal 0.90) unmatched-recall={unseen.unmatched_recall:.4f} (goal 0.60) threshold={threshold:.2f}"

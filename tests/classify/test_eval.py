@@ -189,3 +189,18 @@ def test_chosen_threshold_keeps_in_scope_accuracy_within_the_allowed_drop(split_
     assert 0.0 <= threshold <= 1.0
     assert report.in_scope_accuracy >= sweep[0][1].in_scope_accuracy - 0.05
     assert report.unmatched_recall >= sweep[0][1].unmatched_recall
+
+
+def test_an_absolute_in_scope_floor_is_kept_and_capped_by_the_unthresholded_accuracy(split_dir: Path) -> None:
+    train = read_labelled_csv(split_dir / "train.csv")
+    test = read_labelled_csv(split_dir / "test.csv")
+    unthresholded = threshold_sweep(train, test, "unseen", [0.0])[0][1].in_scope_accuracy
+    floor = unthresholded - 0.1
+    threshold, report = choose_unmatched_threshold(train, test, "unseen", min_in_scope=floor)
+    assert report.in_scope_accuracy >= floor
+    # Every stricter threshold in reach would break the floor or catch no more unseen texts.
+    stricter = threshold_sweep(train, test, "unseen", [round(threshold + 0.01, 2)])[0][1]
+    assert stricter.in_scope_accuracy < floor or stricter.unmatched_recall <= report.unmatched_recall
+    # A floor above what the classifier reaches at all falls back to the unthresholded accuracy.
+    _, capped = choose_unmatched_threshold(train, test, "unseen", min_in_scope=1.01)
+    assert capped.in_scope_accuracy >= unthresholded

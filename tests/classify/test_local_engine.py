@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from convosift.classify.local import EngineParams, TextClassifier, embed
+from convosift.classify.local.pairwise import PairwiseParams
 from convosift.errors import ClassifierError
 from shared_data import BANKING77
 
@@ -170,3 +171,28 @@ def test_label_texts_are_part_of_the_model_cache_key() -> None:
     described = model_key(texts, labels, EngineParams(), label_texts={"x": ["letters at the start"]})
     assert plain != described
     assert described == model_key(texts, labels, EngineParams(), label_texts={"x": ["letters at the start"]})
+
+
+def test_pair_votes_lower_the_match_score_of_contested_texts(
+    banking_subset: tuple[list[str], list[str], list[str], list[str]],
+    tiny_engine: TextClassifier,
+) -> None:
+    train_texts, train_labels, test_texts, test_labels = banking_subset
+    engine = TextClassifier().fit(train_texts, train_labels)
+    # 40 examples per label: enough for the penalty; six per label (tiny) is not.
+    assert engine.agreement_weight == EngineParams().agreement_weight > 0
+    assert tiny_engine.agreement_weight == 0.0
+    predictions = engine.predict(test_texts, threshold=0.0)
+    weight = engine.params.confidence_weight
+    for p in predictions:
+        assert -1.0 <= p.agreement <= 1.0
+        blend = weight * p.confidence + (1 - weight) * p.similarity
+        assert p.match_score == pytest.approx(
+            max(0.0, blend - engine.agreement_weight * (1 - p.agreement)), abs=1e-5
+        )
+    right = [p.agreement for p, gold in zip(predictions, test_labels, strict=True) if p.best_label == gold]
+    wrong = [p.agreement for p, gold in zip(predictions, test_labels, strict=True) if p.best_label != gold]
+    assert wrong and sum(wrong) / len(wrong) < sum(right) / len(right)
+    # Without pair models nothing is contested and the score is the plain blend.
+    plain = TextClassifier(EngineParams(pairwise=PairwiseParams(candidates=1))).fit(train_texts, train_labels)
+    assert {p.agreement for p in plain.predict(test_texts[:20], threshold=0.0)} == {1.0}

@@ -162,18 +162,21 @@ def choose_unmatched_threshold(
     unmatched_label: str,
     *,
     max_in_scope_drop: float = 0.02,
+    min_in_scope: float | None = None,
     seed: int = 0,
 ) -> tuple[float, EvalReport]:
     """The unmatched threshold that catches the most unseen texts of ``validation``.
 
     Among thresholds 0.00-1.00 (steps of 0.01), the highest unmatched recall whose in-scope
-    accuracy stays within ``max_in_scope_drop`` of the accuracy with no threshold. Tune on a
-    validation split, never on the split you report.
+    accuracy stays at or above a floor: ``min_in_scope`` when given, otherwise
+    ``max_in_scope_drop`` below the accuracy with no threshold. Tune on a validation split, never
+    on the split you report.
     """
     reports = threshold_sweep(
         train, validation, unmatched_label, [step / 100 for step in range(101)], seed=seed
     )
-    floor = (reports[0][1].in_scope_accuracy or 0.0) - max_in_scope_drop
+    unthresholded = reports[0][1].in_scope_accuracy or 0.0
+    floor = unthresholded - max_in_scope_drop if min_in_scope is None else min(min_in_scope, unthresholded)
     allowed = [pair for pair in reports if (pair[1].in_scope_accuracy or 0.0) >= floor]
     return max(allowed, key=lambda pair: (pair[1].unmatched_recall or 0.0, -pair[0]))
 

@@ -1,15 +1,16 @@
 """Local theme matching: one vocabulary theme or *unmatched* per conversation, with evidence.
 
 The embedded classifier (:mod:`convosift.classify.local`) is trained on the active themes'
-examples, titles and descriptions. Its calibrated probabilities are then boosted by what the
-classifier cannot see: the theme's keywords in the customer's text and its URL patterns on the
-page the customer wrote from (``source.url``). The boosted best theme is kept when its match
-score — the engine's measure of "is this any known theme at all": the mean of the probability and
-the similarity to that theme's nearest examples, plus the boosts — reaches the threshold;
-otherwise the conversation is unmatched and discovery may group it with similar ones later.
+examples, titles and descriptions. What the classifier cannot see is added as boosts: the
+theme's keywords in the customer's text and its URL patterns on the page the customer wrote from
+(``source.url``). The boosts are added to the classifier's scores before the best theme is chosen
+(with the engine's pair votes). The best theme is kept when its match score — the engine's
+measure of "is this any known theme at all": the mean of the probability and the similarity to
+that theme's nearest examples, plus the boosts, minus the engine's penalty when the pair models
+disagree — reaches the threshold; otherwise the conversation is unmatched and discovery may group
+it with similar ones later.
 
-The evidence quote is the customer sentence closest to the matched theme's examples.
-"""
+The evidence quote is the customer sentence closest to the matched theme's examples."""
 
 from __future__ import annotations
 
@@ -151,15 +152,21 @@ class LocalThemeMatcher:
         model = self._model()
         use_one_blas_thread()
         classifier = model.classifier
-        probabilities = classifier.predict_proba(list(texts))
-        boosts = np.zeros_like(probabilities)
+        width = len(classifier.classes)
+        boosts = np.zeros((len(texts), width), dtype=np.float64)
         if conversations is not None:
-            boosts = self._boosts(conversations, texts, model.columns, probabilities.shape[1])
-        best = (probabilities + boosts).argmax(axis=1)
-        vectors = embed(list(texts))
-        similarity = _neighbour_similarity(vectors, model.example_vectors, model.owners, best)
+            boosts = self._boosts(conversations, texts, model.columns, width)
+        # The boosts take part in choosing the best theme (and its pair votes).
+        ranking = classifier.rank(list(texts), boosts)
+        best = ranking.best
+        similarity = _neighbour_similarity(ranking.vectors, model.example_vectors, model.owners, best)
         rows = np.arange(len(texts))
-        scores = np.clip((probabilities[rows, best] + similarity) / 2.0 + boosts[rows, best], 0.0, 1.0)
+        disagreement = classifier.agreement_weight * (1.0 - ranking.agreement)
+        scores = np.clip(
+            (ranking.probabilities[rows, best] + similarity) / 2.0 + boosts[rows, best] - disagreement,
+            0.0,
+            1.0,
+        )
         matched = [
             float(score) >= self.threshold
             and bool(text.strip())

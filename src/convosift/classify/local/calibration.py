@@ -31,12 +31,13 @@ class SoftmaxLinear:
         self._model = model
         self.classes_ = model.classes_
 
+    def decision_function(self, matrix: Any) -> npt.NDArray[np.float64]:
+        return _per_class(self._model.decision_function(matrix))
+
     def predict_proba(self, matrix: Any) -> npt.NDArray[np.float64]:
         import numpy as np
 
-        scores = np.asarray(self._model.decision_function(matrix), dtype=np.float64)
-        if scores.ndim == 1:
-            scores = np.column_stack([-scores, scores])
+        scores = self.decision_function(matrix)
         scores = scores - scores.max(axis=1, keepdims=True)
         exp = np.exp(scores * 4.0)
         result: npt.NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
@@ -61,6 +62,10 @@ class PlattScaledLinear:
         self._slopes = np.array([sigmoid.a_ for sigmoid in fitted.calibrators], dtype=np.float64)
         self._intercepts = np.array([sigmoid.b_ for sigmoid in fitted.calibrators], dtype=np.float64)
 
+    def decision_function(self, matrix: Any) -> npt.NDArray[np.float64]:
+        """The SVM's scores, one column per label (two labels: ``-score, score``)."""
+        return _per_class(self._model.decision_function(matrix))
+
     def predict_proba(self, matrix: Any) -> npt.NDArray[np.float64]:
         import numpy as np
         from scipy.special import expit
@@ -78,6 +83,14 @@ class PlattScaledLinear:
             probabilities = np.divide(sigmoids, total, out=uniform, where=total != 0)
         probabilities[(probabilities > 1.0) & (probabilities <= 1.0 + 1e-5)] = 1.0
         return probabilities
+
+
+def _per_class(scores: Any) -> npt.NDArray[np.float64]:
+    """Decision values as one column per label: a binary SVM's single score becomes two."""
+    import numpy as np
+
+    result: npt.NDArray[np.float64] = np.asarray(scores, dtype=np.float64)
+    return np.column_stack([-result, result]) if result.ndim == 1 else result
 
 
 def fit_probabilistic(
