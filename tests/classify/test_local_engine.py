@@ -178,7 +178,8 @@ def test_pair_votes_lower_the_match_score_of_contested_texts(
     tiny_engine: TextClassifier,
 ) -> None:
     train_texts, train_labels, test_texts, test_labels = banking_subset
-    engine = TextClassifier().fit(train_texts, train_labels)
+    # Without the novelty detector the match score is the blend (see the next test for the detector).
+    engine = TextClassifier(EngineParams(novelty=False)).fit(train_texts, train_labels)
     # 40 examples per label: enough for the penalty; six per label (tiny) is not.
     assert engine.agreement_weight == EngineParams().agreement_weight > 0
     assert tiny_engine.agreement_weight == 0.0
@@ -196,3 +197,25 @@ def test_pair_votes_lower_the_match_score_of_contested_texts(
     # Without pair models nothing is contested and the score is the plain blend.
     plain = TextClassifier(EngineParams(pairwise=PairwiseParams(candidates=1))).fit(train_texts, train_labels)
     assert {p.agreement for p in plain.predict(test_texts[:20], threshold=0.0)} == {1.0}
+
+
+def test_with_a_detector_the_match_score_is_its_score_lowered_by_disagreement(
+    banking_subset: tuple[list[str], list[str], list[str], list[str]],
+    tiny_engine: TextClassifier,
+) -> None:
+    train_texts, train_labels, test_texts, _ = banking_subset
+    engine = TextClassifier().fit(train_texts, train_labels)
+    assert engine.has_detector and not tiny_engine.has_detector
+    assert engine.unmatched_threshold == EngineParams().unmatched_threshold
+    assert tiny_engine.unmatched_threshold == EngineParams().blend_unmatched_threshold
+    ranking = engine.rank(test_texts)
+    assert ranking.unseen is not None
+    pull = engine.params.novelty_agreement_weight
+    expected = (1 - ranking.unseen + pull * (1 + ranking.agreement)) / (1 + 2 * pull)
+    predictions = engine.predict(test_texts)
+    assert [p.match_score for p in predictions] == pytest.approx(list(expected), abs=1e-5)
+    assert [p.best_label for p in predictions] == [engine.classes[b] for b in ranking.best]
+    # The default threshold is the detector's.
+    for p in predictions:
+        assert (p.label is None) == (p.match_score < engine.params.unmatched_threshold)
+    assert any(p.label is None for p in predictions) and any(p.label for p in predictions)

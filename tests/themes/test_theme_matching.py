@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import pytest
 
 from convosift.config import load_settings
@@ -9,6 +12,7 @@ from convosift.domain import Conversation, Message
 from convosift.errors import ConfigurationError
 from convosift.themes.matching import KEYWORD_BOOST, URL_BOOST, LocalThemeMatcher
 from convosift.themes.vocabulary import Theme, Vocabulary, load_vocabulary
+from shared_data import BANKING77
 
 
 def _conversation(text: str, url: str | None = None, follow_up: str | None = None) -> Conversation:
@@ -89,3 +93,48 @@ def test_a_vocabulary_without_active_themes_is_refused() -> None:
     vocabulary = Vocabulary(themes=(Theme(signature="only", title="Only", status="proposed"),))
     with pytest.raises(ConfigurationError, match="no active theme"):
         LocalThemeMatcher(vocabulary, load_settings())
+
+
+def test_the_shipped_vocabulary_is_too_small_for_a_novelty_detector(matcher: LocalThemeMatcher) -> None:
+    # About seven texts per theme: the match score stays the blend its threshold was chosen for.
+    assert not matcher._model().classifier.has_detector
+
+
+def test_a_large_vocabulary_scores_with_the_novelty_detector_plus_boosts(tmp_path: Path) -> None:
+    if not BANKING77.exists():
+        pytest.skip(f"{BANKING77} is not available")
+    with Path(BANKING77).open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    names = sorted({row["category"] for row in rows if row["category"].islower()})[:15]
+    texts = {name: [row["text"] for row in rows if row["category"] == name] for name in names}
+    unseen = [row["text"] for row in rows if row["category"] not in names][:60]
+    themes = [
+        Theme(
+            signature=name,
+            title=name.replace("_", " "),
+            keywords=("activate",) if name == "activate_my_card" else (),
+            examples=tuple(texts[name][:40]),
+        )
+        for name in names
+    ]
+    matcher = LocalThemeMatcher(
+        Vocabulary(themes=tuple(themes)), load_settings(cache_dir=tmp_path), threshold=0.0
+    )
+    classifier = matcher._model().classifier
+    assert classifier.has_detector
+    known = [text for name in names for text in texts[name][40:44]]
+    ranking = classifier.rank(known)
+    expected = classifier.detector_score(ranking)
+    assert expected is not None
+    plain = matcher.match_texts(known)
+    assert [m.score for m in plain] == pytest.approx(list(expected), abs=1e-4)
+    assert [m.signature for m in plain] == [classifier.classes[b] for b in ranking.best]
+    # Texts of intents outside the vocabulary score lower on average.
+    novel = [m.score for m in matcher.match_texts(unseen)]
+    assert sum(novel) / len(novel) < sum(m.score for m in plain) / len(plain) - 0.2
+    # The keyword boost is added on top of the detector's score.
+    text = next(t for t in texts["activate_my_card"][40:] if "activate" in t.lower())
+    base = matcher.match_texts([text])[0]
+    boosted = matcher.match([_conversation(text)])[0]
+    assert base.signature == boosted.signature == "activate_my_card"
+    assert boosted.score == pytest.approx(min(1.0, base.score + KEYWORD_BOOST), abs=2e-4)

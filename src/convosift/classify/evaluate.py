@@ -119,7 +119,7 @@ def evaluate(
     engine = TextClassifier(params or EngineParams(seed=seed))
     engine.fit(train.texts, train.labels)
     if threshold is None:
-        threshold = engine.params.unmatched_threshold if unmatched_label is not None else 0.0
+        threshold = engine.unmatched_threshold if unmatched_label is not None else 0.0
     started = time.perf_counter()
     predictions = engine.predict(test.texts, threshold=threshold)
     predict_seconds = max(time.perf_counter() - started, 1e-9)

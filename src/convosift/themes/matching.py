@@ -4,11 +4,12 @@ The embedded classifier (:mod:`convosift.classify.local`) is trained on the acti
 examples, titles and descriptions. What the classifier cannot see is added as boosts: the
 theme's keywords in the customer's text and its URL patterns on the page the customer wrote from
 (``source.url``). The boosts are added to the classifier's scores before the best theme is chosen
-(with the engine's pair votes). The best theme is kept when its match score — the engine's
-measure of "is this any known theme at all": the mean of the probability and the similarity to
-that theme's nearest examples, plus the boosts, minus the engine's penalty when the pair models
-disagree — reaches the threshold; otherwise the conversation is unmatched and discovery may group
-it with similar ones later.
+(with the engine's pair votes). The best theme is kept when its match score reaches the threshold;
+otherwise the conversation is unmatched and discovery may group it with similar ones later. The
+match score is the engine's measure of "is this any known theme at all" plus the boosts: its
+novelty detector's score when the vocabulary is large enough for one, else the mean of the
+probability and the similarity to that theme's nearest examples minus the engine's penalty when
+the pair models disagree.
 
 The evidence quote is the customer sentence closest to the matched theme's examples."""
 
@@ -159,14 +160,13 @@ class LocalThemeMatcher:
         # The boosts take part in choosing the best theme (and its pair votes).
         ranking = classifier.rank(list(texts), boosts)
         best = ranking.best
-        similarity = _neighbour_similarity(ranking.vectors, model.example_vectors, model.owners, best)
         rows = np.arange(len(texts))
-        disagreement = classifier.agreement_weight * (1.0 - ranking.agreement)
-        scores = np.clip(
-            (ranking.probabilities[rows, best] + similarity) / 2.0 + boosts[rows, best] - disagreement,
-            0.0,
-            1.0,
-        )
+        base = classifier.detector_score(ranking)
+        if base is None:
+            similarity = _neighbour_similarity(ranking.vectors, model.example_vectors, model.owners, best)
+            disagreement = classifier.agreement_weight * (1.0 - ranking.agreement)
+            base = (ranking.probabilities[rows, best] + similarity) / 2.0 - disagreement
+        scores = np.clip(base + boosts[rows, best], 0.0, 1.0)
         matched = [
             float(score) >= self.threshold
             and bool(text.strip())
