@@ -56,9 +56,21 @@ class _Trained:
     """Classifier column of each active theme, in vocabulary order."""
 
 
-def _keyword_pattern(keyword: str) -> re.Pattern[str]:
-    escaped = r"\s+".join(re.escape(part) for part in keyword.lower().split())
-    return re.compile(rf"(?<![\w]){escaped}(?![\w])")
+@dataclass(frozen=True)
+class _Keyword:
+    first_word: str
+    """A match needs this literal text; checking for it first skips most regex searches (about a
+    quarter of a batch's matching time went into them)."""
+    pattern: re.Pattern[str]
+
+    @classmethod
+    def of(cls, keyword: str) -> _Keyword:
+        words = keyword.lower().split()
+        escaped = r"\s+".join(re.escape(word) for word in words)
+        return cls(words[0] if words else "", re.compile(rf"(?<![\w]){escaped}(?![\w])"))
+
+    def found_in(self, lowered: str) -> bool:
+        return self.first_word in lowered and self.pattern.search(lowered) is not None
 
 
 class LocalThemeMatcher:
@@ -74,7 +86,7 @@ class LocalThemeMatcher:
             t for t in (threshold, vocabulary.match_threshold, DEFAULT_THRESHOLD) if t is not None
         )
         self.name = f"local-themes:{vocabulary.content_hash}"
-        self._keywords = [[_keyword_pattern(k) for k in theme.keywords] for theme in self.themes]
+        self._keywords = [[_Keyword.of(k) for k in theme.keywords] for theme in self.themes]
         self._lock = threading.Lock()
         self._trained: _Trained | None = None
 
@@ -120,7 +132,7 @@ class LocalThemeMatcher:
         for row, (conversation, text) in enumerate(zip(conversations, texts, strict=True)):
             lowered = text.lower()
             for index, theme in enumerate(self.themes):
-                hits = sum(1 for pattern in self._keywords[index] if pattern.search(lowered))
+                hits = sum(1 for keyword in self._keywords[index] if keyword.found_in(lowered))
                 boost = KEYWORD_BOOST * min(hits, MAX_KEYWORD_HITS)
                 if theme.matches_url(conversation.url):
                     boost += URL_BOOST
