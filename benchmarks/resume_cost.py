@@ -11,6 +11,7 @@
    counted. Goal: 0 (changed ones must be classified again).
 
     .venv/bin/python benchmarks/resume_cost.py [--conversations 1500] [--batch-size 50] [--kills 8]
+        [--prefetch]
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ def parse_args() -> argparse.Namespace:
         default="none",
         help="classifier of the crashed processes (default none: quicker restarts)",
     )
+    parser.add_argument(
+        "--prefetch",
+        action="store_true",
+        help="crash runs with CONVOSIFT_PREFETCH=true (the next batch is fetched while one is analysed)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     return parser.parse_args()
 
@@ -95,6 +101,7 @@ def crashes(args: argparse.Namespace, workdir: Path) -> tuple[list[int], int]:
             "CONVOSIFT_DATABASE_URL": url,
             "CONVOSIFT_SOURCE": "intercom",
             "CONVOSIFT_CLASSIFIER": args.classifier,
+            "CONVOSIFT_PREFETCH": "true" if args.prefetch else "false",
             "INTERCOM_BASE_URL": server.base_url,
             "INTERCOM_ACCESS_TOKEN": TOKEN,
             "CONVOSIFT_CACHE_DIR": str(Path(tempfile.gettempdir()) / "convosift-bench-models"),
@@ -191,6 +198,7 @@ def main() -> None:
     mean = sum(wasted) / len(wasted) if wasted else 0.0
     print(
         f"crashes: {len(wasted)} kills (classifier {args.classifier}, batch {args.batch_size}, "
+        f"prefetch {'on' if args.prefetch else 'off'}, "
         f"{args.conversations} conversations); re-done per crash {wasted}; "
         f"mean {mean:.1f}, max {worst}; final fetched counter {fetched}"
     )
@@ -203,7 +211,8 @@ def main() -> None:
         and expiry["expired_cursor_hits"] > 0
     )
     print(
-        f"SUMMARY resume_cost: re-done per crash mean {mean:.0f}, max {worst} conversations "
+        f"SUMMARY resume_cost: re-done per crash (prefetch {'on' if args.prefetch else 'off'}) "
+        f"mean {mean:.0f}, max {worst} conversations "
         f"(goal <= one batch = {args.batch_size}): {verdict(crash_met)}; classifier calls for unchanged "
         f"conversations after cursor expiry {expiry['reclassified_unchanged']} (goal 0): "
         f"{verdict(expiry_met)}"

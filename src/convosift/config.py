@@ -114,6 +114,15 @@ class Settings(BaseSettings):
         validation_alias=_env("CONVOSIFT_SYNC_LOOKBACK_SECONDS", "sync_lookback_seconds"),
         description="Overlap subtracted from a sync's start time to form the next bookmark.",
     )
+    prefetch: bool = Field(
+        False,
+        validation_alias=_env("CONVOSIFT_PREFETCH", "prefetch"),
+        description=(
+            "List and fetch the next batch while the current one is analysed and stored. Pays off "
+            "when analysis waits on the network (an LLM backend); a crash can then re-fetch up to "
+            "two batches. Off, at most one batch is ever uncommitted."
+        ),
+    )
     heartbeat_seconds: float = Field(
         5.0,
         gt=0,

@@ -2,7 +2,7 @@
 
 The result must equal an uninterrupted run: the same exported conversations, the same counters,
 no duplicate rows, and each crash may only repeat the work the dead process had not committed
-(the batch in flight and the batch it was prefetching).
+(the batch in flight and the batch it was prefetching; with prefetch off, the batch in flight).
 """
 
 from __future__ import annotations
@@ -39,9 +39,10 @@ class CrashLog:
     """Per kill: details the server served minus details the dead process committed."""
 
 
-def _env(database_url: str, server: Any) -> dict[str, str]:
+def _env(database_url: str, server: Any, prefetch: bool) -> dict[str, str]:
     return {
         **os.environ,
+        "CONVOSIFT_PREFETCH": "true" if prefetch else "false",
         "CONVOSIFT_DATABASE_URL": database_url,
         "CONVOSIFT_SOURCE": "intercom",
         "CONVOSIFT_CLASSIFIER": "none",
@@ -117,6 +118,7 @@ def _crash_and_resume(
     batch_size: int,
     kills: int,
     seed: int,
+    prefetch: bool = True,
 ) -> int:
     server = mock_intercom(conversations=CONVERSATIONS, seed=5, latency_ms=10)
     base = {
@@ -131,7 +133,7 @@ def _crash_and_resume(
     )
     assert clean.status is RunStatus.COMPLETED
 
-    env, rng, log = _env(database_url, server), random.Random(seed), CrashLog()
+    env, rng, log = _env(database_url, server, prefetch), random.Random(seed), CrashLog()
     command = ["backfill", "--since", SINCE, "--until", UNTIL, "--batch-size", str(batch_size), "--json"]
     finished: int | None = None
     for _ in range(kills * 4):
@@ -153,7 +155,8 @@ def _crash_and_resume(
         ).one()
     assert total == distinct == clean.counts.stored
     # A crash repeats only uncommitted work: the batch in flight and the one being prefetched.
-    assert all(0 <= wasted <= 2 * batch_size for wasted in log.wasted), log.wasted
+    uncommitted = 2 * batch_size if prefetch else batch_size
+    assert all(0 <= wasted <= uncommitted for wasted in log.wasted), log.wasted
     return log.kills
 
 
@@ -175,3 +178,11 @@ def test_sigkill_and_resume_on_postgresql(
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite runs the longer variant above")
     assert _crash_and_resume(tmp_path, database_url, mock_intercom, 25, kills=4, seed=4) == 4
+
+
+@pytest.mark.slow
+def test_without_prefetch_a_crash_re_fetches_at_most_one_batch(
+    tmp_path: Path, sqlite_url: str, mock_intercom: Callable[..., Any]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'crash-no-prefetch.db'}"
+    assert _crash_and_resume(tmp_path, url, mock_intercom, 25, kills=6, seed=6, prefetch=False) == 6

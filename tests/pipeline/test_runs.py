@@ -354,3 +354,46 @@ def test_a_later_run_retries_failed_classifications_and_skips_the_rest(settings:
     assert retried.calls == first.counts.failed
     assert second.counts.failed == 0 and second.counts.classified == first.counts.failed
     assert all(row["classification_status"] != "failed" for row in _export(settings))
+
+
+class _WatchedSource(MemorySource):
+    """Records the most details it has served that the run had not yet committed."""
+
+    def __init__(self) -> None:
+        super().__init__(make_inbox(TOTAL), page_size=7, broken=BROKEN)
+        self.served = self.committed = self.most_uncommitted = 0
+
+    async def details(self, ids: Any) -> Any:
+        result = await super().details(ids)
+        self.served += len(ids)
+        self.most_uncommitted = max(self.most_uncommitted, self.served - self.committed)
+        return result
+
+
+class _PausingAnalyzer(CountingAnalyzer):
+    """Gives a prefetch time to fetch the next batch while this one is analysed."""
+
+    async def analyze(self, conversations: Any) -> Any:
+        await asyncio.sleep(0.05)
+        return await super().analyze(conversations)
+
+
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_prefetch_holds_a_second_batch_and_without_it_only_one_is_ever_uncommitted(
+    make_settings: Callable[..., Settings], prefetch: bool
+) -> None:
+    settings = make_settings(prefetch=prefetch)
+    source = _WatchedSource()
+
+    def progress(record: RunRecord) -> None:
+        source.committed = record.counts.fetched
+
+    record = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=source, analyzer=_PausingAnalyzer(), progress=progress
+    )
+    assert record.status is RunStatus.COMPLETED
+    assert record.counts.fetched == TOTAL and record.counts.stored == 98
+    if prefetch:
+        assert source.most_uncommitted > 10  # the next batch was fetched before this one committed
+    else:
+        assert source.most_uncommitted <= 10

@@ -67,6 +67,8 @@ class Stages:
 @dataclass(frozen=True)
 class LoopConfig:
     heartbeat_seconds: float
+    prefetch: bool = False
+    """Prepare the next batch while the current one is analysed and stored."""
     input_cost_per_1k: float = 0.0
     output_cost_per_1k: float = 0.0
     preview_limit: int = PREVIEW_LIMIT
@@ -121,21 +123,30 @@ class BatchLoop:
             batch_size=self.options.batch_size,
             budget=budget,
         )
-        pending = asyncio.create_task(self._prepare(batches, {}))
+        pending: asyncio.Task[PreparedBatch | None] | None = None
+        versions: dict[str, int] = {}
         try:
             while True:
                 if self._stop_signalled():
                     return Outcome.STOPPED
+                if pending is None:
+                    pending = asyncio.create_task(self._prepare(batches, versions))
                 prepared = await pending
+                pending = None
                 if prepared is None:
                     return Outcome.COMPLETED
+                versions = prepared.versions
                 # Prefetch: list and fetch the next batch while this one is analysed and stored.
-                pending = asyncio.create_task(self._prepare(batches, prepared.versions))
+                # Without it only one batch is ever uncommitted, so a crash re-fetches at most one.
+                if self.config.prefetch:
+                    pending = asyncio.create_task(self._prepare(batches, versions))
                 row = await self._process(prepared)
                 if row["status"] == RunStatus.STOPPING.value:
                     return Outcome.STOPPED
         finally:
             for task in (pending, heartbeat):
+                if task is None:
+                    continue
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
