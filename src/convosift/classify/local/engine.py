@@ -193,13 +193,16 @@ class TextClassifier:
             matrix, vectors = self._features.fit_transform(texts)
         except ValueError as exc:  # e.g. an empty vocabulary: no text has a usable word
             raise ClassifierError(f"cannot build features from the training texts: {exc}") from None
+        # Examples of the median label: decides which parts suit this much data.
+        median = float(np.median(list(Counter(labels).values())))
+        centroid_weight = self.params.centroid_weight if median <= self.params.centroid_max_examples else 0.0
         self._model = fit_probabilistic(
             matrix,
             labels,
             c=self.params.c,
             folds=self.params.calibration_folds,
             seed=self.params.seed,
-            centroid_weight=self._centroid_weight(labels),
+            centroid_weight=centroid_weight,
             dense_columns=EMBEDDING_DIM,
             dense_scale=self.params.features.embedding_weight,
         )
@@ -210,12 +213,11 @@ class TextClassifier:
         self._pairwise = PairwiseRefiner(self.params.pairwise, self.params.seed).fit(
             matrix, self._train_label_ids, self._model.decision_function(matrix), EMBEDDING_DIM
         )
-        median = float(np.median(list(Counter(labels).values())))
         enough = median >= self.params.agreement_min_examples
         self.agreement_weight = self.params.agreement_weight if enough else 0.0
         self._novelty = self._words = None
         if self.params.novelty and median >= self.params.novelty_min_examples:
-            self._fit_novelty(texts, matrix, vectors, self._centroid_weight(labels))
+            self._fit_novelty(texts, matrix, vectors, centroid_weight)
         self.train_seconds = time.perf_counter() - started
         return self
 
@@ -266,12 +268,6 @@ class TextClassifier:
             seed=params.seed,
         )
         self._words = words if self._novelty is not None else None
-
-    def _centroid_weight(self, labels: Sequence[str]) -> float:
-        import numpy as np
-
-        median = float(np.median(list(Counter(labels).values())))
-        return self.params.centroid_weight if median <= self.params.centroid_max_examples else 0.0
 
     def _with_label_texts(
         self, texts: Sequence[str], labels: Sequence[str], label_texts: Mapping[str, Sequence[str]]
