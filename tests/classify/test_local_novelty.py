@@ -90,7 +90,11 @@ def test_training_is_deterministic(engine: TextClassifier, split: tuple[Texts, l
     train, in_scope, unseen = split
     again = TextClassifier().fit(*train)
     texts = in_scope[::5] + unseen[::5]
-    assert [p.match_score for p in again.predict(texts)] == [p.match_score for p in engine.predict(texts)]
+    first, second = engine.predict(texts), again.predict(texts)
+    # Labels exactly; scores within a tolerance, since the fixture may have trained under another
+    # BLAS thread count, and a different kernel may sum in another order.
+    assert [p.label for p in second] == [p.label for p in first]
+    assert [p.match_score for p in second] == pytest.approx([p.match_score for p in first], abs=1e-5)
 
 
 def test_the_detector_survives_the_model_cache(

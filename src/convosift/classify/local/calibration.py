@@ -48,7 +48,8 @@ class PlattScaledLinear:
     """The linear SVM and per-class sigmoids of a fitted ``CalibratedClassifierCV(ensemble=False)``.
 
     ``predict_proba`` does the same arithmetic as scikit-learn's, in the same order, on all
-    classes at once, so the probabilities are identical to the last bit.
+    classes at once. One product for all classes may sum in another order than one per class, so
+    the probabilities are equal within 1e-6 (a test compares them), not always to the last bit.
     """
 
     def __init__(self, calibrated: Any) -> None:

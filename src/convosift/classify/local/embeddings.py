@@ -8,7 +8,7 @@ The mean is computed here, text by text, from wordllama's tokenizer and embeddin
 than by ``WordLlama.embed``, which pads every text of a chunk to the longest one's tokens: with
 texts of mixed length most of its work went into padding, more so the more texts a call passed.
 The token vectors are summed in token order, as ``WordLlama.embed`` sums them, so the vectors are
-the same to the last bit (a test compares them).
+the same within 1e-6 (a test compares them; the normalisation may round differently).
 """
 
 from __future__ import annotations

@@ -74,7 +74,7 @@ class FeatureBuilder:
 def _tfidf(vectorizer: Any, texts: list[str]) -> Any:
     """``vectorizer.transform(texts)`` for the vectorisers built here (sublinear tf, idf, l2 norm),
     without the input checks: the steps and their order are scikit-learn's, so the matrix is
-    identical (a test compares them)."""
+    the same: identical structure, weights within 1e-12 (a test compares them)."""
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
