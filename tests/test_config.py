@@ -77,3 +77,42 @@ def test_malformed_toml_names_the_file(tmp_path: Path) -> None:
     config.write_text("batch_size = = 3")
     with pytest.raises(ConfigurationError, match=r"bad\.toml"):
         load_settings(config)
+
+
+@pytest.mark.parametrize("value", ["", " ", "\t\n", "\u00a0", "\u3000\u00a0 "])
+def test_an_empty_or_blank_api_token_is_refused_at_load(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("CONVOSIFT_API_TOKEN", value)
+    with pytest.raises(
+        ConfigurationError, match="CONVOSIFT_API_TOKEN: is empty or only whitespace"
+    ) as caught:
+        load_settings()
+    assert "unset it" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (" secret-token-1", "starts or ends with whitespace"),
+        ("secret-token-2 ", "starts or ends with whitespace"),
+        ("secret-tökén-3", "characters an Authorization header cannot carry"),
+        ("secret\x7ftoken-4", "characters an Authorization header cannot carry"),
+    ],
+)
+def test_an_api_token_http_cannot_carry_is_refused_without_printing_it(
+    monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    monkeypatch.setenv("CONVOSIFT_API_TOKEN", value)
+    with pytest.raises(ConfigurationError, match=problem) as caught:
+        load_settings()
+    assert "secret" not in str(caught.value)
+
+
+def test_an_empty_api_token_is_refused_from_an_override_too() -> None:
+    with pytest.raises(ConfigurationError, match=r"api_token \(CONVOSIFT_API_TOKEN\): is empty"):
+        load_settings(api_token="")
+
+
+def test_a_printable_api_token_is_kept_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVOSIFT_API_TOKEN", "tok en-with_inner.space~+/=")
+    token = load_settings().api_token
+    assert token is not None and token.get_secret_value() == "tok en-with_inner.space~+/="

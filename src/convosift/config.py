@@ -108,6 +108,15 @@ class Settings(BaseSettings):
         validation_alias=_env("CONVOSIFT_SOURCE_PATH", "source_path"),
         description="JSONL or Intercom JSON export read by the files source.",
     )
+    max_record_bytes: int = Field(
+        5 << 20,
+        ge=1024,
+        validation_alias=_env("CONVOSIFT_MAX_RECORD_BYTES", "max_record_bytes"),
+        description=(
+            "Largest conversation JSON the files source reads, in bytes; a larger record is "
+            "skipped with reason too_large without being held in memory."
+        ),
+    )
     sync_lookback_seconds: int = Field(
         3600,
         ge=0,
@@ -241,7 +250,8 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = Field(
         None,
         validation_alias=_env("CONVOSIFT_API_TOKEN", "api_token"),
-        description="Bearer token required by the API's mutating endpoints when set.",
+        description="Bearer token required by the API's mutating endpoints when set (printable ASCII, "
+        "not empty, no surrounding spaces).",
     )
     api_host: str = Field(
         "127.0.0.1",
@@ -271,6 +281,30 @@ class Settings(BaseSettings):
     def _batch_size_in_range(cls, value: int) -> int:
         if not MIN_BATCH_SIZE <= value <= MAX_BATCH_SIZE:
             raise ValueError(f"must be between {MIN_BATCH_SIZE} and {MAX_BATCH_SIZE}, got {value}")
+        return value
+
+    @field_validator("api_token")
+    @classmethod
+    def _api_token_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty token would switch protection on with a credential anyone can guess, and one that
+        # HTTP cannot carry (surrounding spaces, which header parsing strips; non-ASCII) locks
+        # everyone out. The messages never repeat the value.
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        if not token.strip():
+            raise ValueError(
+                "is empty or only whitespace; set a long random value (e.g. `openssl rand -hex 32`) "
+                "or unset it to leave the API without a token"
+            )
+        if token != token.strip():
+            raise ValueError(
+                "starts or ends with whitespace, which an Authorization header cannot carry; remove it"
+            )
+        if not (token.isascii() and token.isprintable()):
+            raise ValueError(
+                "holds characters an Authorization header cannot carry; use letters, digits and -._~+/="
+            )
         return value
 
     @field_validator("database_url")
@@ -311,7 +345,7 @@ def _describe(exc: ValidationError) -> str:
         field = ".".join(str(part) for part in error["loc"]) or "settings"
         env_names = _env_names(field)
         where = f"{field} ({env_names})" if env_names else field
-        problems.append(f"{where}: {error['msg']}")
+        problems.append(f"{where}: {str(error['msg']).removeprefix('Value error, ')}")
     return "invalid setting: " + "; ".join(problems)
 
 

@@ -72,6 +72,17 @@ CUSTOMER_AUTHOR_TYPES = frozenset({"user", "lead", "contact"})
 CUSTOMER_PART_TYPES = frozenset({"comment", "conversation", "open"})
 
 
+EARLIEST_TIMESTAMP = 631_152_000
+"""1990-01-01 UTC: no help desk conversation is older; an earlier time is a broken record."""
+LATEST_TIMESTAMP = 4_102_444_800
+"""2100-01-01 UTC: a later time is a broken record (and may not fit a database integer)."""
+
+
+def is_sane_timestamp(seconds: int) -> bool:
+    """Whether a conversation's time lies in ``[1990, 2100)``, the range the sources accept."""
+    return EARLIEST_TIMESTAMP <= seconds < LATEST_TIMESTAMP
+
+
 class Window(Record):
     """A half-open time window ``[since, until)`` on ``updated_at``, UNIX seconds."""
 
@@ -206,6 +217,18 @@ class RunCounts(Record):
         values["cost_usd"] = round(values["cost_usd"], 6)
         values["window_total"] = other.window_total or self.window_total
         return RunCounts(**values)
+
+    def minus(self, other: RunCounts) -> RunCounts:
+        """Field-wise difference, for taking back what a row replaced in this run had counted."""
+        negated: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(other, name)
+            negated[name] = (
+                {key: -count for key, count in value.items()} if isinstance(value, dict) else -value
+            )
+        difference = self.plus(RunCounts(**{**negated, "window_total": 0}))
+        reasons = {key: count for key, count in difference.filtered_by_reason.items() if count}
+        return difference.model_copy(update={"filtered_by_reason": reasons})
 
 
 class RunKind(StrEnum):

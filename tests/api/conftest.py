@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from convosift.api import create_app
@@ -56,6 +59,30 @@ def client_for(settings: Settings, **factories: Any) -> Iterator[TestClient]:
     """A TestClient whose app lifespan (and its background runs) ends with the block."""
     with TestClient(create_app(settings, **factories), raise_server_exceptions=False) as client:
         yield client
+
+
+@contextmanager
+def live_server(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port; yields its base URL.
+
+    For what the TestClient does not reproduce: it percent-decodes a request path twice, so an id
+    holding ``%25`` reaches the app differently than through a real server.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        for _ in range(500):
+            if server.started:
+                break
+            threading.Event().wait(0.01)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
 
 
 @pytest.fixture

@@ -29,6 +29,31 @@ def test_check_bearer_accepts_only_the_exact_token(sqlite_url: str) -> None:
             check_bearer(settings, header)
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer \u00a0",
+        f"Bearer {API_TOKEN} ",
+        f"Bearer  {API_TOKEN}",
+        f"Bearer {API_TOKEN}\u00a0",
+        f"Bearer \u00a0{API_TOKEN}",
+        f"Bearer {API_TOKEN}\n",
+        "Bearer \ud800",
+    ],
+)
+def test_check_bearer_strips_nothing_from_the_token(sqlite_url: str, header: str) -> None:
+    settings = make_settings(sqlite_url, api_token=API_TOKEN)
+    with pytest.raises(UnauthorizedError):
+        check_bearer(settings, header)
+
+
+@pytest.mark.parametrize("value", [b"Bearer \xa0", f"Bearer {API_TOKEN}\xa0".encode("latin-1")])
+def test_a_non_breaking_space_is_not_the_token_over_http(guarded: TestClient, value: bytes) -> None:
+    response = guarded.post("/api/pipeline/stop", json={}, headers={"Authorization": value})
+    assert response.status_code == 401
+    assert guarded.get("/api/pipeline/history").json()["runs"] == []
+
+
 def test_without_a_configured_token_nothing_is_required(sqlite_url: str) -> None:
     check_bearer(make_settings(sqlite_url), None)
 

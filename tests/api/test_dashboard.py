@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi.testclient import TestClient
+import re
+from html import unescape
+from urllib.parse import urlsplit
 
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from markupsafe import escape
+
+from convosift.api import create_app
 from convosift.config import Settings
 
-from .conftest import analysed, assert_no_secret, conversation, seed
+from .conftest import analysed, assert_no_secret, conversation, live_server, seed
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -106,3 +114,60 @@ def test_conversation_pages_keep_filters_across_pages(client: TestClient, settin
     second = client.get("/conversations", params={"category": "billing_question", "offset": 50}).text
     assert "p009" in second and "p010" not in second
     assert 'href="?category=billing_question&amp;offset=0"' in second
+
+
+# Ids are opaque: each holds characters a URL builder refuses or misreads (/ ? # % space, unicode).
+HOSTILE_IDS = (
+    "a/b?c#d %e",
+    "100%25 done",
+    "%2F",
+    "ünï/cödé ✓",
+    "/leading and trailing/",
+    "x/../y",
+    "a\\b;c&d=e+f",
+)
+
+
+def _seed_hostile_ids(settings: Settings) -> None:
+    seed(
+        settings,
+        [
+            analysed(
+                conversation(
+                    conversation_id,
+                    f"Export breaks for customer {number} every time",
+                    subject=f"subject {number}",
+                    updated_at=1_700_000_000 + number,
+                ),
+                theme="export_fails",
+                evidence=f"Export breaks for customer {number}",
+            )
+            for number, conversation_id in enumerate(HOSTILE_IDS)
+        ],
+    )
+
+
+def _conversation_links(html: str) -> set[str]:
+    return {unescape(href) for href in re.findall(r'href="([^"]*/conversations/[^"]*)"', html)}
+
+
+@pytest.mark.parametrize("page", ["/conversations", "/themes/export_fails"])
+def test_any_printable_id_round_trips_through_the_listing_links(settings: Settings, page: str) -> None:
+    """Each listed conversation links to its page and, by the same path, to its API record."""
+    _seed_hostile_ids(settings)
+    # A real server: the TestClient decodes a path twice, which would mangle "100%25 done".
+    with live_server(create_app(settings)) as base_url, httpx.Client(base_url=base_url) as http:
+        listing = http.get(page)
+        assert listing.status_code == 200
+        links = _conversation_links(listing.text)
+        assert len(links) == len(HOSTILE_IDS), links
+        reached = set()
+        for link in links:
+            detail = http.get(link)
+            assert detail.status_code == 200, link
+            record = http.get(urlsplit(link).path.replace("/conversations/", "/api/conversations/", 1))
+            assert record.status_code == 200, link
+            conversation_id = record.json()["id"]
+            assert f"<code>{escape(conversation_id)}</code>" in detail.text
+            reached.add(conversation_id)
+    assert reached == set(HOSTILE_IDS)

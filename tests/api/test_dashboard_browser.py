@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from convosift.api import create_app
 from convosift.mock.server import serve_in_thread
 from convosift.mock.state import MockIntercomConfig
 from convosift.sources.intercom import IntercomSource
 
-from .conftest import INTERCOM_TOKEN, GatedAnalyzer, analysed, conversation, make_settings, seed
+from .conftest import (
+    INTERCOM_TOKEN,
+    GatedAnalyzer,
+    analysed,
+    conversation,
+    live_server,
+    make_settings,
+    seed,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,25 +35,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 pytestmark = pytest.mark.browser
-
-
-@contextmanager
-def _uvicorn(app: Any) -> Iterator[str]:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            threading.Event().wait(0.01)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 @pytest.fixture
@@ -93,7 +78,7 @@ def test_live_counters_follow_a_run_and_hostile_text_stays_text(sqlite_url: str,
         )
         gate = GatedAnalyzer(hold_batches=lambda call: call == 2)
         app = create_app(settings, source_factory=IntercomSource, analyzer_factory=lambda _s: gate)
-        with _uvicorn(app) as base_url:
+        with live_server(app) as base_url:
             run = httpx.post(f"{base_url}/api/pipeline/run", json={"days": 400, "batch_size": 10}).json()
             assert gate.entered.wait(30)
             page = chromium.new_page()

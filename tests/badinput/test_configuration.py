@@ -55,6 +55,8 @@ def _nothing_written(tmp_path: Path) -> None:
         ({"CONVOSIFT_HEARTBEAT_SECONDS": "-1"}, [], ["CONVOSIFT_HEARTBEAT_SECONDS"]),
         ({"CONVOSIFT_CLASSIFIER": "oracle"}, [], ["CONVOSIFT_CLASSIFIER"]),
         ({"CONVOSIFT_SOURCE": "files", "CONVOSIFT_SOURCE_PATH": "missing.jsonl"}, [], ["missing.jsonl"]),
+        ({"CONVOSIFT_API_TOKEN": ""}, [], ["CONVOSIFT_API_TOKEN", "is empty or only whitespace"]),
+        ({"CONVOSIFT_API_TOKEN": "\u00a0 "}, [], ["CONVOSIFT_API_TOKEN", "is empty or only whitespace"]),
     ],
     ids=[
         "batch-size-env-0",
@@ -67,6 +69,8 @@ def _nothing_written(tmp_path: Path) -> None:
         "negative-heartbeat",
         "unknown-classifier",
         "missing-source-file",
+        "empty-api-token",
+        "blank-api-token",
     ],
 )
 def test_invalid_settings_stop_backfill_before_anything_is_written(

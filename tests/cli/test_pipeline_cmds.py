@@ -92,6 +92,92 @@ def test_bad_options_exit_with_a_readable_error(inbox_env: Path) -> None:
     assert _invoke("stop").exit_code == 6
 
 
+def _refused(result: Any, *expected: str) -> None:
+    """Exit 2 with a one-line message naming the problem, and no traceback."""
+    output = result.stdout + result.stderr
+    assert result.exit_code == 2, output
+    assert "Traceback" not in output and "Error:" not in output
+    message = result.stderr.strip()
+    assert message.startswith("error: ") and "\n" not in message, message
+    for text in expected:
+        assert text in message, message
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--days", "99999999999999999999"], "--days must be between 1 and 36500, got 99999999999999999999"),
+        (["--days", "100000000"], "--days must be between 1 and 36500, got 100000000"),
+        (["--days", "36501"], "--days must be between 1 and 36500"),
+        (["--days", "0"], "--days must be between 1 and 36500, got 0"),
+        (["--since", "0001-01-01"], "--since '0001-01-01' is out of range"),
+        (["--since", "9999-12-31"], "--since '9999-12-31' is out of range"),
+        (["--since", SINCE, "--until", "9999-12-31T23:00:00-05:00"], "--until '9999-12-31T23:00:00-05:00'"),
+        (["--since", "2099-12-31"], "--since (2099-12-31) must be before now"),
+        (["--days", "3", "--since", SINCE], "give either --days or --since/--until, not both"),
+        (["--until", UNTIL], "--until needs --since"),
+    ],
+)
+def test_backfill_refuses_a_window_out_of_range(inbox_env: Path, args: list[str], expected: str) -> None:
+    _refused(_invoke("backfill", *args), expected)
+    assert json.loads(_invoke("runs", "--json").stdout) == []
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "99999999999999999999"])
+def test_runs_refuses_a_limit_out_of_range(inbox_env: Path, limit: str) -> None:
+    _refused(_invoke("runs", "--limit", limit), f"--limit must be between 1 and 1000, got {limit}")
+
+
+@pytest.mark.parametrize("command", [["export", "conversations"], ["report", "--format", "csv"]])
+def test_export_and_report_refuse_an_output_that_is_a_folder(
+    inbox_env: Path, tmp_path: Path, command: list[str]
+) -> None:
+    for out in ("", str(tmp_path)):
+        _refused(_invoke(*command, "--out", out), "is a folder, not a file")
+
+
+@pytest.mark.parametrize("command", [["export", "conversations"], ["report", "--format", "csv"]])
+def test_export_and_report_refuse_an_output_they_cannot_create(
+    inbox_env: Path, tmp_path: Path, command: list[str]
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    _refused(_invoke(*command, "--out", str(blocker / "out.txt")), "a-file cannot be created")
+
+
+@pytest.mark.parametrize("command", [["export", "conversations"], ["report", "--format", "csv"]])
+def test_export_and_report_create_missing_folders(
+    inbox_env: Path, tmp_path: Path, command: list[str]
+) -> None:
+    assert _invoke("backfill", "--since", SINCE, "--until", UNTIL).exit_code == 0
+    out = tmp_path / "new" / "folder" / "out.txt"
+    result = _invoke(*command, "--out", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text()
+
+
+HOSTILE_IDS = ("a/b?c#d %e", "100%25 done", "ünï/cödé ✓", "/leading and trailing/", 'quote " and , comma')
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_export_keeps_any_printable_id(inbox_env: Path, tmp_path: Path, fmt: str) -> None:
+    renamed = [
+        item.model_copy(update={"id": conversation_id})
+        for item, conversation_id in zip(make_inbox(len(HOSTILE_IDS)), HOSTILE_IDS, strict=True)
+    ]
+    inbox_env.write_text("".join(json.dumps(c.model_dump(mode="json")) + "\n" for c in renamed))
+    assert _invoke("backfill", "--since", SINCE, "--until", UNTIL).exit_code == 0
+    out = tmp_path / f"export.{fmt}"
+    assert _invoke("export", "conversations", "--format", fmt, "--out", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    rows = (
+        [json.loads(line) for line in text.splitlines()]
+        if fmt == "jsonl"
+        else csv.DictReader(io.StringIO(text))
+    )
+    assert {row["id"] for row in rows} == set(HOSTILE_IDS)
+
+
 def test_a_missing_source_file_is_a_configuration_error_that_writes_nothing(
     inbox_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

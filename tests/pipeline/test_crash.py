@@ -100,9 +100,22 @@ def _run(
     process.send_signal(signal.SIGKILL)
     process.wait()
     log.kills += 1
+    _settle(server)
     _, after_fetched = _committed(database_url)
     log.wasted.append(server.stats["retrieve"] - served_before - (after_fetched - before_fetched))
     return None
+
+
+def _settle(server: Any) -> None:
+    """Wait until the server has counted every request the dead process sent.
+
+    The server counts a retrieve after its latency, so requests that arrived just before the kill
+    are counted a little later; read too early, they would be charged to the next process.
+    """
+    previous = -1
+    while server.stats["retrieve"] != previous:
+        previous = server.stats["retrieve"]
+        time.sleep(0.2)
 
 
 def _export(settings: Any) -> str:

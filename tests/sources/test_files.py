@@ -12,7 +12,7 @@ import pytest
 
 from convosift.config import load_settings
 from convosift.domain import Conversation, Page, Skipped, Window
-from convosift.errors import ConfigurationError, InvalidCursorError, SourceFatalError
+from convosift.errors import ConfigurationError, InvalidCursorError
 from convosift.mock.inbox import generate_inbox, write_inbox
 from convosift.sources.base import Source
 from convosift.sources.files import FileSource
@@ -137,16 +137,40 @@ async def test_details_of_an_earlier_page_are_found_by_scanning(
     assert isinstance(results[2], Conversation)
 
 
-async def test_bad_cursor_and_broken_document_are_clear_errors(
+async def test_a_bad_cursor_is_a_clear_error_and_a_broken_document_says_where_it_breaks(
     tmp_path: Path, payloads: list[dict[str, Any]]
 ) -> None:
     path = write_jsonl(tmp_path / "inbox.jsonl", payloads[:3])
     with pytest.raises(InvalidCursorError):
         await read_pages(FileSource(path), cursor="page:2")
+    # An object whose keys are not strings: nothing after the break can be placed, and it says so.
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  42: "not an export"\n}')
+    (result,) = await read_all(FileSource(broken))
+    assert isinstance(result, Skipped) and result.reason == "malformed"
+    assert "the rest of the file cannot be read" in result.detail
+
+
+async def test_a_file_of_text_lines_is_skipped_line_by_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.csv"
+    notes.write_text("id,text\n1,hello\n")
+    results = await read_all(FileSource(notes))
+    assert [(r.id, r.reason) for r in results if isinstance(r, Skipped)] == [
+        ("line:1", "malformed"),
+        ("line:2", "malformed"),
+    ]
+
+
+async def test_a_document_cut_short_gives_every_record_before_the_cut_and_says_so(
+    tmp_path: Path, payloads: list[dict[str, Any]]
+) -> None:
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps(payloads[:3])[:-40])
-    with pytest.raises(SourceFatalError, match="not valid JSON"):
-        await read_all(FileSource(broken))
+    results = await read_all(FileSource(broken))
+    assert [r.id for r in results[:2]] == [str(p["id"]) for p in payloads[:2]]
+    assert all(isinstance(r, Conversation) for r in results[:2])
+    assert len(results) == 3 and isinstance(results[2], Skipped)
+    assert results[2].reason == "malformed" and "ends inside a record" in results[2].detail
 
 
 def test_missing_file_and_missing_setting_are_configuration_errors(tmp_path: Path) -> None:

@@ -30,16 +30,17 @@ from convosift.sources.intercom import (
 )
 from convosift.sources.intercom.ratelimit import RateLimiter
 
-WINDOW = Window(since=1_000, until=2_000)
+T0 = 1_700_000_000
+WINDOW = Window(since=T0 + 1_000, until=T0 + 2_000)
 FAST_RETRY = RetryPolicy(max_retries=3, base_delay=1.0, max_delay=8.0)
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def conversation(conversation_id: str, updated_at: int = 1_500) -> dict[str, Any]:
+def conversation(conversation_id: str, updated_at: int = T0 + 1_500) -> dict[str, Any]:
     return {
         "type": "conversation",
         "id": conversation_id,
-        "created_at": 1_000,
+        "created_at": T0 + 1_000,
         "updated_at": updated_at,
         "source": {
             "body": f"<p>Conversation {conversation_id} about exports</p>",
@@ -88,7 +89,7 @@ async def test_search_sends_window_cursor_and_headers_and_follows_pages(clock: F
                 "pages": {"next": {"starting_after": "c1"}},
             }
         ),
-        "c1": {"conversations": [conversation("3"), conversation("4", updated_at=2_000)], "pages": {}},
+        "c1": {"conversations": [conversation("3"), conversation("4", updated_at=T0 + 2_000)], "pages": {}},
     }
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -111,8 +112,8 @@ async def test_search_sends_window_cursor_and_headers_and_follows_pages(clock: F
         "query": {
             "operator": "AND",
             "value": [
-                {"field": "updated_at", "operator": ">", "value": 999},
-                {"field": "updated_at", "operator": "<", "value": 2_000},
+                {"field": "updated_at", "operator": ">", "value": T0 + 999},
+                {"field": "updated_at", "operator": "<", "value": T0 + 2_000},
             ],
         },
         "pagination": {"per_page": 2},

@@ -100,3 +100,23 @@ def test_report_rejects_an_unknown_format(database: Store, tmp_path: Path) -> No
     result = runner.invoke(app, ["report", "--format", "pdf", "--out", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and "unknown report format" in result.stderr
     assert not (tmp_path / "r.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["themes", "--since", "0001-01-01"], "since '0001-01-01' is out of range"),
+        (["themes", "--until", "9999-12-31T23:00:00-05:00"], "is out of range"),
+        (["report", "--out", "r.md", "--since", "9999-12-31"], "since '9999-12-31' is out of range"),
+        (
+            ["themes", "show", "discount_code_not_applied", "--limit", "501"],
+            "--limit must be between 1 and 500",
+        ),
+        (["themes", "history", "--limit", "99999999999999999999"], "--limit must be between 1 and 1000"),
+    ],
+)
+def test_values_out_of_range_exit_2_with_one_line(database: Store, args: list[str], expected: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.stderr.startswith("error: ") and expected in result.stderr

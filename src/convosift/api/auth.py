@@ -3,7 +3,8 @@
 When ``settings.api_token`` is set, every POST needs ``Authorization: Bearer <token>``; reads
 (GET) stay open so the dashboard and monitoring work without a credential. Without a token the
 API trusts whoever can reach it, which is why ``convosift serve`` binds to loopback by default.
-The comparison is constant-time and the token never appears in a response or a log line.
+The comparison is exact and constant-time, and the token never appears in a response or a log
+line; settings refuse an empty or whitespace-only token (:mod:`convosift.config`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def check_bearer(settings: Settings, authorization: str | None) -> None:
         raise UnauthorizedError(
             "this endpoint needs the API token", hint="send the header 'Authorization: Bearer <token>'"
         )
-    if not hmac.compare_digest(given.strip().encode(), expected):
+    # Exactly the configured token: nothing is stripped (str.strip() would turn a non-breaking
+    # space into an empty string). surrogatepass keeps any str encodable; it cannot match anyway.
+    if not hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected):
         raise UnauthorizedError("the API token is not valid", hint="check CONVOSIFT_API_TOKEN")
 
 

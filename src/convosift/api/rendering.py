@@ -3,6 +3,9 @@
 Conversation text is customer input: templates print it with ``{{ }}`` only (escaped), never
 with ``|safe``. Pages also send a Content-Security-Policy that allows only this app's own
 scripts and styles, so even a missed escape could not run injected script.
+
+Ids are customer input too: a conversation id may hold ``/``, ``?``, ``#``, ``%``, spaces or any
+other character, so ``url_for`` encodes every path parameter as one path segment.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from starlette.datastructures import URL
 
 from convosift.secrets import scrub
 
@@ -70,6 +75,22 @@ def _scrub_printed(value: Any) -> Any:
     return value
 
 
+def path_segment(value: object) -> str:
+    """``value`` percent-encoded as one URL path segment (``a/b?c`` → ``a%2Fb%3Fc``)."""
+    return quote(str(value), safe="")
+
+
+@jinja2.pass_context
+def url_for(context: jinja2.runtime.Context, name: str, /, **path_params: Any) -> URL:
+    """Starlette's ``url_for`` with every path parameter encoded as one segment.
+
+    Starlette inserts parameters as they are: it refuses a ``/`` and lets ``?``, ``#`` or ``%``
+    break the link. The server decodes the segment back before routing, so the handler sees the id.
+    """
+    request: Request = context["request"]
+    return request.url_for(name, **{key: path_segment(value) for key, value in path_params.items()})
+
+
 def build_templates() -> Jinja2Templates:
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
@@ -80,6 +101,8 @@ def build_templates() -> Jinja2Templates:
         finalize=_scrub_printed,
     )
     environment.filters.update(shorttime=shorttime, isotime=isotime, human_duration=human_duration)
+    # Set before Jinja2Templates adds its own url_for (it only fills in a missing one).
+    environment.globals["url_for"] = url_for
     return Jinja2Templates(env=environment)
 
 

@@ -1,23 +1,56 @@
-"""Request bodies of the API, validated with messages a person can act on."""
+"""Request bodies and bounded query values of the API, validated with messages a person can act on.
+
+Ranges and windows are checked by the library (:mod:`convosift.limits`,
+:mod:`convosift.pipeline.windows`), the same code the CLI calls; here their refusals become
+pydantic validation errors, so the API answers them as 422 ``validation_error`` naming the field.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from collections.abc import Callable
+from typing import Annotated
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+
+from convosift import limits
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE
 from convosift.errors import ConfigurationError
 from convosift.pipeline import windows
 
-MAX_DAYS = 36_500
+
+def _within(allowed: limits.Range) -> Callable[[int], int]:
+    def validate(value: int) -> int:
+        problem = allowed.problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return validate
 
 
-def _check_instant(value: str) -> None:
-    try:
-        windows.parse_instant(value)
-    except ConfigurationError:
-        raise ValueError(
-            f"'{value}' is not an ISO date (2024-01-31) or date-time (2024-01-31T08:00:00Z)"
-        ) from None
+def _checked(allowed: limits.Range) -> AfterValidator:
+    return AfterValidator(_within(allowed))
+
+
+def _documented(allowed: limits.Range) -> WithJsonSchema:
+    # The schema states the bounds the validator enforces, so /openapi.json documents them.
+    return WithJsonSchema({"type": "integer", "minimum": allowed.low, "maximum": allowed.high})
+
+
+def _instant(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            windows.parse_instant(value)
+        except ConfigurationError as exc:
+            raise ValueError(exc.message) from None
+    return value
+
+
+Days = Annotated[int, _checked(limits.DAYS), _documented(limits.DAYS)]
+Offset = Annotated[int, _checked(limits.OFFSET), _documented(limits.OFFSET)]
+PageSize = Annotated[int, _checked(limits.PAGE_SIZE), _documented(limits.PAGE_SIZE)]
+HistorySize = Annotated[int, _checked(limits.HISTORY_SIZE), _documented(limits.HISTORY_SIZE)]
+Instant = Annotated[str | None, AfterValidator(_instant)]
 
 
 class RunRequest(BaseModel):
@@ -25,9 +58,9 @@ class RunRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    days: int | None = Field(None, ge=1, le=MAX_DAYS, description="Backfill the last N days.")
-    since: str | None = Field(None, description="Window start, ISO date or datetime (UTC when naive).")
-    until: str | None = Field(None, description="Window end (exclusive); default now.")
+    days: Days | None = Field(None, description="Backfill the last N days.")
+    since: Instant = Field(None, description="Window start, ISO date or datetime (UTC when naive).")
+    until: Instant = Field(None, description="Window end (exclusive); default now.")
     batch_size: int | None = Field(
         None, ge=MIN_BATCH_SIZE, le=MAX_BATCH_SIZE, description="Conversations per batch."
     )
@@ -36,28 +69,16 @@ class RunRequest(BaseModel):
     resume: bool = Field(False, description="Resume a stopped or failed run instead of starting one.")
     resume_run_id: str | None = Field(None, min_length=1, description="Run to resume (default: the latest).")
 
-    @field_validator("since", "until")
-    @classmethod
-    def _iso_instant(cls, value: str | None) -> str | None:
-        if value is not None:
-            _check_instant(value)
-        return value
-
     @model_validator(mode="after")
     def _consistent(self) -> RunRequest:
-        if self.days is not None and (self.since is not None or self.until is not None):
-            raise ValueError("give either days or since/until, not both")
         if self.resume_run_id is not None and not self.resume:
             raise ValueError("resume_run_id needs resume: true")
-        if self.resume:
-            return self
-        if self.until is not None and self.since is None:
-            raise ValueError("until needs since")
-        if self.days is None and self.since is None:
-            raise ValueError("give days or since (and optionally until)")
-        since, until = self.since, self.until
-        if since and until and windows.parse_instant(since) >= windows.parse_instant(until):
-            raise ValueError(f"since ({self.since}) must be before until ({self.until})")
+        if self.resume and self.days is None and self.since is None and self.until is None:
+            return self  # resume over the run's own window
+        try:
+            windows.check_request(self.days, self.since, self.until)
+        except ConfigurationError as exc:
+            raise ValueError(exc.message) from None
         return self
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from convosift.errors import ConfigurationError
+from convosift.outputs import open_output
 
 BASE_KEYS = ("accuracy", "macro_f1", "n_train", "n_test", "train_seconds", "predict_per_second")
 UNMATCHED_KEYS = ("in_scope_accuracy", "unmatched_recall", "unmatched_precision")
@@ -267,11 +268,7 @@ def split_for_eval(
 def write_labelled_csv(
     path: Path, data: LabelledTexts, text_column: str = "text", label_column: str = "category"
 ) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([text_column, label_column])
-            writer.writerows(zip(data.texts, data.labels, strict=True))
-    except OSError as exc:
-        raise ConfigurationError(f"{path}: cannot be written: {exc}") from None
+    with open_output(path) as handle:
+        writer = csv.writer(handle)
+        writer.writerow([text_column, label_column])
+        writer.writerows(zip(data.texts, data.labels, strict=True))

@@ -21,6 +21,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from convosift import limits
 from convosift.cli.app import app, console, emit_json, err_console, handle_errors, settings
 from convosift.domain import RunStatus
 
@@ -39,7 +40,9 @@ JSON_OPTION = typer.Option(False, "--json", help="Print the final run record as 
 @handle_errors
 def backfill(
     *,
-    days: int | None = typer.Option(None, "--days", min=1, help="Backfill the last N days."),
+    days: int | None = typer.Option(
+        None, "--days", help=f"Backfill the last N days ({limits.DAYS.low}-{limits.DAYS.high})."
+    ),
     since: str | None = typer.Option(None, "--since", help="Start date (YYYY-MM-DD or ISO date-time, UTC)."),
     until: str | None = typer.Option(None, "--until", help="End date, exclusive (default: now)."),
     batch_size: int | None = typer.Option(None, "--batch-size", help="Conversations per batch (10-500)."),
@@ -53,19 +56,10 @@ def backfill(
 
     Example: convosift backfill --days 90 --batch-size 100
     """
-    from convosift.errors import ConfigurationError
     from convosift.pipeline import service, windows
 
-    if (days is None) == (since is None):
-        raise ConfigurationError("give either --days N or --since DATE")
-    if until is not None and since is None:
-        raise ConfigurationError("--until needs --since")
+    window = windows.requested(days, since, until, time.time(), prefix="--")
     loaded = settings()
-    window = (
-        windows.last_days(days, time.time())
-        if days is not None
-        else windows.between(since or "", until, time.time())
-    )
     record = _with_progress(
         lambda progress, stop: service.start_run(
             loaded,
@@ -148,12 +142,15 @@ def status(
 @app.command("runs", rich_help_panel="Runs")
 @handle_errors
 def runs(
-    limit: int = typer.Option(20, "--limit", min=1, max=1000, help="How many runs to list."),
+    limit: int = typer.Option(
+        20, "--limit", help=f"How many runs to list ({limits.HISTORY_SIZE.low}-{limits.HISTORY_SIZE.high})."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (newest first, each with its counts)."),
 ) -> None:
     """List runs, newest first."""
     from convosift.pipeline import service
 
+    limits.HISTORY_SIZE.check(limit, "--limit")
     records = service.list_runs(settings(), limit=limit)
     if as_json:
         emit_json([r.to_dict() for r in records])
@@ -183,18 +180,43 @@ def export_conversations(
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
 ) -> None:
     """Export stored conversations in (source, id) order, with quality, category and theme."""
-    from convosift.errors import ConfigurationError
+    from convosift.outputs import open_output
     from convosift.pipeline import service
 
-    if fmt not in ("jsonl", "csv"):
-        raise ConfigurationError(f"unknown format {fmt!r}; use jsonl or csv")
+    chosen = service.export_format(fmt)
     loaded = settings()
     if out is None:
-        service.export_conversations(loaded, fmt, typer.get_text_stream("stdout"))  # type: ignore[arg-type]
+        service.export_conversations(loaded, chosen, typer.get_text_stream("stdout"))
         return
-    with out.open("w", encoding="utf-8", newline="") as handle:
-        written = service.export_conversations(loaded, fmt, handle)  # type: ignore[arg-type]
+    with open_output(out) as handle:
+        written = service.export_conversations(loaded, chosen, handle)
     err_console.print(f"wrote {written} conversations to {out}")
+
+
+@export_app.command("skipped")
+@handle_errors
+def export_skipped(
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Only this reason: malformed, too_large, too_deep, out_of_range or gone."
+    ),
+) -> None:
+    """Export the records no run could read, with their reason, where they were and what was wrong.
+
+    Each is tried again by the next run, so a record fixed at its source is stored then.
+    """
+    from convosift.outputs import open_output
+    from convosift.pipeline import service
+
+    chosen = service.export_format(fmt)
+    loaded = settings()
+    if out is None:
+        service.export_skipped(loaded, chosen, typer.get_text_stream("stdout"), reason=reason)
+        return
+    with open_output(out) as handle:
+        written = service.export_skipped(loaded, chosen, handle, reason=reason)
+    err_console.print(f"wrote {written} skipped records to {out}")
 
 
 @app.command("demo", rich_help_panel="Runs")

@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from convosift import limits
 from convosift.cli.app import app, console, emit_json, handle_errors, settings
 from convosift.config import Settings
 from convosift.errors import ConfigurationError
@@ -92,13 +93,16 @@ def show(
     signature: str = typer.Argument(..., help="Theme signature."),
     since: str | None = _SINCE,
     until: str | None = _UNTIL,
-    limit: int = typer.Option(20, "--limit", min=1, max=500, help="Conversations to list."),
+    limit: int = typer.Option(
+        20, "--limit", help=f"Conversations to list ({limits.PAGE_SIZE.low}-{limits.PAGE_SIZE.high})."
+    ),
     as_json: bool = _JSON,
 ) -> None:
     """One theme: its figures, quotes and latest conversations."""
     from convosift.themes.aggregates import theme_detail
     from convosift.themes.vocabulary import load_vocabulary_for
 
+    limits.PAGE_SIZE.check(limit, "--limit")
     config = settings()
     detail = theme_detail(
         _store(config), signature, since, until, vocabulary=load_vocabulary_for(config), limit=limit
@@ -236,10 +240,18 @@ def retire(signature: str = typer.Argument(..., help="Theme to retire."), as_jso
 
 @themes_app.command("history")
 @handle_errors
-def history(limit: int = typer.Option(50, "--limit", min=1, max=1000), as_json: bool = _JSON) -> None:
+def history(
+    limit: int = typer.Option(
+        50,
+        "--limit",
+        help=f"How many decisions to list ({limits.HISTORY_SIZE.low}-{limits.HISTORY_SIZE.high}).",
+    ),
+    as_json: bool = _JSON,
+) -> None:
     """Curation decisions, newest first."""
     from convosift.themes.curation import decision_history
 
+    limits.HISTORY_SIZE.check(limit, "--limit")
     decisions = decision_history(_store(settings()), limit)
     if as_json:
         emit_json(decisions)

@@ -39,9 +39,11 @@ from convosift.store import Store
 from convosift.store import runs as run_rows
 from convosift.store.conversations import (
     ConversationResult,
+    StoredOutcome,
     StoredVersion,
     save_results,
     save_skipped,
+    stored_outcomes,
     stored_versions,
 )
 from convosift.store.runs import RunRow
@@ -84,6 +86,9 @@ class PreparedBatch:
     fetch: list[ListedItem]
     details: list[DetailResult]
     versions: dict[str, int] = field(default_factory=dict)
+    """The newest ``updated_at`` listed for each id of the batch."""
+    replacing: set[str] = field(default_factory=set)
+    """Ids this run has seen before, fetched again in a newer version that replaces the row."""
 
 
 class BatchLoop:
@@ -182,18 +187,32 @@ class BatchLoop:
             return None
         ids = [item.id for item, _ in listed.items]
         stored = await asyncio.to_thread(self._stored_versions, ids)
-        seen = dict(previous)
+        newest: dict[str, int] = {}
+        for item, _ in listed.items:
+            newest[item.id] = max(item.updated_at, newest.get(item.id, item.updated_at))
         revisits = unchanged = 0
         fetch: list[ListedItem] = []
+        replacing: set[str] = set()
+        decided: set[str] = set()
         for item, _ in listed.items:
+            if item.id in decided or item.updated_at < newest[item.id]:
+                revisits += 1  # an id listed twice in one batch: only its newest version counts
+                continue
+            decided.add(item.id)
             version = stored.get(item.id)
-            # Already handled by this run (a window listed again, or an id listed twice): not counted again.
-            if seen.get(item.id) == item.updated_at or (
-                version is not None
-                and version.run_id == self.run_id
-                and version.updated_at == item.updated_at
-            ):
+            handled = previous.get(item.id)
+            if version is not None and version.run_id == self.run_id and version.updated_at is not None:
+                handled = max(handled or version.updated_at, version.updated_at)
+            if handled is not None and handled >= item.updated_at:
+                # Already handled by this run (a window listed again, or an id listed twice): the
+                # greatest updated_at wins, and a row is not counted twice.
                 revisits += 1
+            elif handled is not None:
+                # A newer version of an id this run has seen: it replaces the row, and if this run
+                # wrote that row, the counters take back what they counted for it (in _process,
+                # once the batch before this one is committed).
+                replacing.add(item.id)
+                fetch.append(item)
             elif (
                 version is not None
                 and not (version.skipped or version.failed)
@@ -202,12 +221,10 @@ class BatchLoop:
                 unchanged += 1
             else:
                 fetch.append(item)
-            seen[item.id] = item.updated_at
         details = await self.stages.source.details([item.id for item in fetch]) if fetch else []
         if len(details) != len(fetch):
             raise SourceFatalError(f"the source returned {len(details)} details for {len(fetch)} ids")
-        versions = {item.id: item.updated_at for item, _ in listed.items}
-        return PreparedBatch(listed, revisits, unchanged, fetch, details, versions)
+        return PreparedBatch(listed, revisits, unchanged, fetch, details, newest, replacing)
 
     def _stored_versions(self, ids: Sequence[str]) -> dict[str, StoredVersion]:
         # Dry runs read what is stored too, so they preview what a real run would do.
@@ -234,7 +251,10 @@ class BatchLoop:
             ConversationResult(c, outcome, by_id.get(c.id) if outcome.kept else None)
             for c, outcome in zip(conversations, outcomes, strict=True)
         ]
-        self.counts = self.counts.plus(self._batch_counts(batch, results, skipped))
+        taken_back = RunCounts()
+        if batch.replacing and not self.options.dry_run:
+            skipped, taken_back = await asyncio.to_thread(self._replaced, batch.replacing, skipped)
+        self.counts = self.counts.plus(self._batch_counts(batch, results, skipped)).minus(taken_back)
         self._extend_preview(results, skipped)
         start = checkpoints.restart_window(self.checkpoint) if batch.listed.restarted else self.checkpoint
         newest = max(item.updated_at for item, _ in batch.listed.items)
@@ -243,6 +263,21 @@ class BatchLoop:
         if self.on_commit is not None:
             self.on_commit(row)
         return row
+
+    def _replaced(self, ids: set[str], skipped: list[Skipped]) -> tuple[list[Skipped], RunCounts]:
+        """What this run counted for the rows that newer versions of ``ids`` replace.
+
+        A newer version that cannot be read does not replace a readable conversation: it is left
+        out, and taken back from the counters as if it had not been listed.
+        """
+        with self.store.read() as conn:
+            previous = stored_outcomes(conn, self.source_name, sorted(ids), run_id=self.run_id)
+        unreadable = {r.id for r in skipped if r.id in previous and not previous[r.id].skipped}
+        taken_back = RunCounts(listed=len(unreadable), fetched=len(unreadable), skipped=len(unreadable))
+        for record_id, outcome in previous.items():
+            if record_id not in unreadable:
+                taken_back = taken_back.plus(outcome_counts(outcome))
+        return [r for r in skipped if r.id not in unreadable], taken_back
 
     def _batch_counts(
         self, batch: PreparedBatch, results: Sequence[ConversationResult], skipped: Sequence[Skipped]
@@ -308,6 +343,25 @@ class BatchLoop:
             if not run_rows.update_run(conn, self.run_id, values, lease=self.claim.lease):
                 raise RunTakenOverError(self.run_id)
             return run_rows.get_run(conn, self.run_id)
+
+
+def outcome_counts(outcome: StoredOutcome) -> RunCounts:
+    """What a run counts for one row it listed, fetched and wrote."""
+    if outcome.skipped:
+        return RunCounts(listed=1, fetched=1, skipped=1)
+    row = RunCounts(listed=1, fetched=1, stored=1)
+    if not outcome.kept:
+        reason = outcome.quality_reason or "unspecified"
+        return row.plus(RunCounts(filtered=1, filtered_by_reason={reason: 1}))
+    return row.plus(
+        RunCounts(
+            classified=int(outcome.status == ClassificationStatus.CLASSIFIED.value),
+            failed=int(outcome.status == ClassificationStatus.FAILED.value),
+            themed=int(outcome.themed),
+            unmatched=int(not outcome.themed),
+            needs_review=int(outcome.needs_review),
+        )
+    )
 
 
 def preview_entry(result: ConversationResult) -> dict[str, Any]:

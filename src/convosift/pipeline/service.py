@@ -13,8 +13,8 @@ import csv
 import json
 import threading
 import time
-from collections.abc import Callable
-from typing import IO, Literal
+from collections.abc import Callable, Iterable, Sequence
+from typing import IO, Any, Literal
 
 from convosift.classify.base import Analyzer
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
@@ -29,7 +29,7 @@ from convosift.sources.base import Source
 from convosift.store import Store
 from convosift.store import runs as run_rows
 from convosift.store.bookmarks import get_bookmark
-from convosift.store.conversations import EXPORT_COLUMNS, export_rows
+from convosift.store.conversations import EXPORT_COLUMNS, export_rows, skipped_records
 from convosift.store.runs import RunRow
 
 Progress = Callable[[RunRecord], None]
@@ -364,22 +364,54 @@ def get_preview(settings: Settings, run_id: str) -> list[dict[str, object]]:
         return list(run_rows.get_run(conn, run_id)["preview"] or [])
 
 
-def export_conversations(settings: Settings, fmt: Literal["jsonl", "csv"], out: IO[str]) -> int:
+ExportFormat = Literal["jsonl", "csv"]
+SKIPPED_COLUMNS = ("source", "id", "reason", "detail", "updated_at", "run_id", "recorded_at")
+
+
+def export_format(fmt: str) -> ExportFormat:
+    """``fmt`` as an export format, or a configuration error that names the choices."""
+    if fmt == "jsonl":
+        return "jsonl"
+    if fmt == "csv":
+        return "csv"
+    raise ConfigurationError(f"unknown export format {fmt!r}; use jsonl or csv")
+
+
+def export_conversations(settings: Settings, fmt: str, out: IO[str]) -> int:
     """Write every stored conversation in ``(source, id)`` order; returns how many were written."""
-    if fmt not in ("jsonl", "csv"):
-        raise ConfigurationError(f"unknown export format {fmt!r}; use jsonl or csv")
-    written = 0
-    writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n") if fmt == "csv" else None
+    chosen = export_format(fmt)
+    with open_store(settings).read() as conn:
+        return _write_rows(export_rows(conn), EXPORT_COLUMNS, chosen, out)
+
+
+def export_skipped(settings: Settings, fmt: str, out: IO[str], *, reason: str | None = None) -> int:
+    """Write every skipped record (or those of one reason) in ``(source, id)`` order."""
+    chosen = export_format(fmt)
+    with open_store(settings).read() as conn:
+        return _write_rows(skipped_records(conn, reason=reason), SKIPPED_COLUMNS, chosen, out)
+
+
+def _write_rows(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: ExportFormat, out: IO[str]
+) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
-    with open_store(settings).read() as conn:
-        for row in export_rows(conn):
-            if writer is not None:
-                writer.writerow(row)
-            else:
-                out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
-            written += 1
+    written = 0
+    for row in rows:
+        if writer is not None:
+            writer.writerow(row)
+        else:
+            out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+        written += 1
     return written
+
+
+def list_skipped(settings: Settings, *, reason: str | None = None) -> list[dict[str, Any]]:
+    """Records that could not be read (malformed, too_large, too_deep, out_of_range, gone), with
+    where they were and why; each is tried again by the next run."""
+    with open_store(settings).read() as conn:
+        return list(skipped_records(conn, reason=reason))
 
 
 def _record(settings: Settings, row: RunRow, clock: Clock | None) -> RunRecord:

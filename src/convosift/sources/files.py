@@ -6,33 +6,43 @@ or a ``conversation.list`` object. Files are streamed: memory holds the page bei
 recent pages for :meth:`FileSource.details`, never the whole export.
 
 Cursors are stable positions, ``offset:N``: the line (JSONL) or list element (JSON) where the page
-starts, so a resumed run reads the same pages. A line that cannot be read is listed under the id
-``line:N`` and comes back from :meth:`FileSource.details` as ``Skipped(reason="malformed")``.
+starts, so a resumed run reads the same pages. A record that cannot be read (see
+:mod:`convosift.sources.json_reader`) is listed under its id, or ``line:N`` / ``item:N`` when it has
+none, and comes back from :meth:`FileSource.details` as ``Skipped`` with its reason. When an id
+appears twice, :meth:`FileSource.details` gives the newest version it has read.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any
 
 from pydantic import ValidationError
 
 from convosift.config import Settings
-from convosift.domain import Conversation, ListedItem, Page, Skipped, Window
-from convosift.errors import ConfigurationError, InvalidCursorError, SkippableRecordError, SourceFatalError
+from convosift.domain import Conversation, ListedItem, Page, Skipped, Window, is_sane_timestamp
+from convosift.errors import ConfigurationError, InvalidCursorError, SkippableRecordError
 from convosift.sources.base import DetailResult
 from convosift.sources.intercom.html import strip_invalid
 from convosift.sources.intercom.normalize import normalize_conversation, record_id, timestamp
+from convosift.sources.json_reader import (
+    DEFAULT_MAX_RECORD_BYTES,
+    Unreadable,
+    decode_record,
+    document_records,
+    jsonl_lines,
+    looks_like_jsonl,
+)
 
 DEFAULT_PAGE_SIZE = 150
 _CURSOR_PREFIX = "offset:"
-_CHUNK = 1 << 16
-_LONGEST_JSONL_LINE = 8 << 20
+_RECENT_BYTES = 64 << 20
+"""Recent records kept for :meth:`FileSource.details`, by the size of their JSON."""
+_RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 _INTERCOM_KEYS = ("source", "conversation_parts", "statistics", "contacts", "conversation_message")
 
 
@@ -40,6 +50,8 @@ _INTERCOM_KEYS = ("source", "conversation_parts", "statistics", "contacts", "con
 class _Record:
     position: int
     result: DetailResult
+    size: int
+    """Bytes (JSONL) or characters (JSON document) of the record's JSON."""
 
 
 class FileSource:
@@ -47,7 +59,13 @@ class FileSource:
 
     name = "files"
 
-    def __init__(self, path: Path | str, *, page_size: int = DEFAULT_PAGE_SIZE) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    ) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise ConfigurationError(
@@ -55,17 +73,25 @@ class FileSource:
             )
         if page_size < 1:
             raise ConfigurationError(f"page size must be at least 1, got {page_size}")
+        if max_record_bytes < 1:
+            raise ConfigurationError(f"the record size cap must be at least 1 byte, got {max_record_bytes}")
         self.page_size = page_size
-        self._recent: OrderedDict[str, DetailResult] = OrderedDict()
+        self.max_record_bytes = max_record_bytes
+        self._recent: OrderedDict[str, _Record] = OrderedDict()
+        self._recent_bytes = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileSource:
         if settings.source_path is None:
             raise ConfigurationError("the files source needs a file", hint="set CONVOSIFT_SOURCE_PATH")
-        return cls(settings.source_path, page_size=settings.intercom_per_page)
+        return cls(
+            settings.source_path,
+            page_size=settings.intercom_per_page,
+            max_record_bytes=settings.max_record_bytes,
+        )
 
     async def pages(self, window: Window, cursor: str | None = None) -> AsyncIterator[Page]:
-        records = _read_records(self.path, start=parse_cursor(cursor))
+        records = _read_records(self.path, start=parse_cursor(cursor), cap=self.max_record_bytes)
         pending: list[_Record] = []
         try:
             while True:
@@ -87,7 +113,8 @@ class FileSource:
         found = await asyncio.to_thread(self._scan_for, missing) if missing else {}
         results: list[DetailResult] = []
         for conversation_id in ids:
-            result = self._recent.get(conversation_id, found.get(conversation_id))
+            record = self._recent.get(conversation_id)
+            result = record.result if record is not None else found.get(conversation_id)
             if result is None:
                 result = Skipped(id=conversation_id, reason="gone", detail=f"not in {self.path.name}")
             results.append(result)
@@ -113,25 +140,41 @@ class FileSource:
 
     def _remember(self, records: list[_Record]) -> None:
         # The pipeline asks for details of the page it just listed (and of the one before when a
-        # batch spans pages): keeping a few pages avoids re-reading the file.
+        # batch spans pages): keeping a few pages, within a byte budget, avoids re-reading the file.
         for record in records:
-            self._recent[record.result.id] = record.result
+            known = self._recent.get(record.result.id)
+            if known is not None and _newer(known.result, record.result):
+                continue  # an id listed twice: its newest version is the one to fetch
+            if known is not None:
+                self._recent_bytes -= known.size
+            self._recent[record.result.id] = record
             self._recent.move_to_end(record.result.id)
-        while len(self._recent) > 4 * self.page_size:
-            self._recent.popitem(last=False)
+            self._recent_bytes += record.size
+        while len(self._recent) > 4 * self.page_size or (
+            self._recent_bytes > _RECENT_BYTES and len(self._recent) > len(records)
+        ):
+            _, dropped = self._recent.popitem(last=False)
+            self._recent_bytes -= dropped.size
 
     def _scan_for(self, wanted: set[str]) -> dict[str, DetailResult]:
+        """The newest version in the whole file of each wanted id."""
         found: dict[str, DetailResult] = {}
-        records = _read_records(self.path, start=0)
+        records = _read_records(self.path, start=0, cap=self.max_record_bytes)
         try:
             for record in records:
-                if record.result.id in wanted:
+                known = found.get(record.result.id)
+                if record.result.id in wanted and (known is None or not _newer(known, record.result)):
                     found[record.result.id] = record.result
-                    if len(found) == len(wanted):
-                        break
         finally:
             records.close()
         return found
+
+
+def _newer(kept: DetailResult, other: DetailResult) -> bool:
+    """Whether ``kept`` is a newer version than ``other`` (a readable one beats an unreadable one)."""
+    if not isinstance(kept, Conversation):
+        return False
+    return not isinstance(other, Conversation) or kept.updated_at > other.updated_at
 
 
 def parse_cursor(cursor: str | None) -> int:
@@ -154,172 +197,63 @@ def _in_window(result: DetailResult, window: Window) -> bool:
     return result.updated_at is None or window.since <= result.updated_at < window.until
 
 
-def _read_records(path: Path, *, start: int) -> Generator[_Record, None, None]:
+def _read_records(path: Path, *, start: int, cap: int) -> Generator[_Record, None, None]:
     """Every record of the file from position ``start``, in file order."""
-    if _is_jsonl(path):
-        yield from _jsonl_records(path, start)
+    if looks_like_jsonl(path):
+        yield from _jsonl_records(path, start, cap)
         return
     with path.open(encoding="utf-8", errors="replace") as handle:
-        for position, item in enumerate(_json_document_items(_JsonStream(handle, path))):
+        for position, (item, size) in enumerate(document_records(handle, path, cap)):
             if position >= start:
                 result = to_result(item, f"item {position + 1}", fallback_id=f"item:{position + 1}")
-                yield _Record(position, result)
+                yield _Record(position, result, size)
 
 
-def _is_jsonl(path: Path) -> bool:
-    """JSONL unless the file is one JSON document (pretty-printed, a list, or a conversation list)."""
+def _jsonl_records(path: Path, start: int, cap: int) -> Generator[_Record, None, None]:
     with path.open("rb") as handle:
-        if handle.read(_CHUNK).lstrip().startswith(b"["):
-            return False
-        handle.seek(0)
-        first_line = handle.readline(_LONGEST_JSONL_LINE + 1)
-    if len(first_line) > _LONGEST_JSONL_LINE:
-        return False  # no conversation is this long: a whole document written on one line
-    first_line = first_line.strip()
-    if not first_line:
-        return True
-    try:
-        first = json.loads(first_line)
-    except ValueError:
-        # A pretty-printed document starts with a lone "{"; anything else is a broken first line.
-        return first_line != b"{"
-    return not (isinstance(first, Mapping) and first.get("type") == "conversation.list")
-
-
-def _jsonl_records(path: Path, start: int) -> Generator[_Record, None, None]:
-    with path.open("rb") as handle:
-        for position, raw in enumerate(handle):
-            if position < start or not raw.strip():
+        for position, line in jsonl_lines(handle, cap):
+            if position < start or (isinstance(line, bytes) and not line.strip()):
                 continue
-            where = f"line {position + 1}"
-            try:
-                item = json.loads(raw)
-            except ValueError as exc:
-                yield _Record(position, _malformed(f"line:{position + 1}", f"{where}: invalid JSON ({exc})"))
-                continue
-            yield _Record(position, to_result(item, where, fallback_id=f"line:{position + 1}"))
+            item = decode_record(line, cap) if isinstance(line, bytes) else line
+            result = to_result(item, f"line {position + 1}", fallback_id=f"line:{position + 1}")
+            yield _Record(position, result, len(line) if isinstance(line, bytes) else 0)
 
 
 def to_result(item: Any, where: str, *, fallback_id: str) -> DetailResult:
     """One record of an export as a conversation, or as Skipped with the reason and its place."""
+    if isinstance(item, Unreadable):
+        return Skipped(id=fallback_id, reason=item.reason, detail=f"{where}: {item.detail}"[:500])
     found_id = record_id(item) if isinstance(item, Mapping) else None
     try:
         if isinstance(item, Mapping) and _is_normalised(item):
             if found_id is None:
                 raise SkippableRecordError("the conversation has no usable id", reason="malformed")
-            return _cleaned(Conversation.model_validate(item))
+            conversation = Conversation.model_validate(item)
+            for field in ("created_at", "updated_at"):
+                seconds = getattr(conversation, field)
+                if not is_sane_timestamp(seconds):
+                    raise SkippableRecordError(
+                        f"'{field}' {str(seconds)[:30]} is outside 1990-2100 (UNIX seconds)",
+                        reason="out_of_range",
+                    )
+            return _cleaned(conversation)
         return normalize_conversation(item)
     except SkippableRecordError as exc:
-        return _malformed(found_id or fallback_id, f"{where}: {exc.message}", item)
+        return _malformed(found_id or fallback_id, f"{where}: {exc.message}", item, reason=exc.reason)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()[:3])
-        return _malformed(found_id or fallback_id, f"{where}: {problems}", item)
+        errors = exc.errors()
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:3])
+        reason = "out_of_range" if all(e["type"] in _RANGE_ERRORS for e in errors) else "malformed"
+        return _malformed(found_id or fallback_id, f"{where}: {problems}", item, reason=reason)
 
 
 def _is_normalised(item: Mapping[str, Any]) -> bool:
     return item.get("type") != "conversation" and not any(key in item for key in _INTERCOM_KEYS)
 
 
-def _malformed(record: str, detail: str, item: Any = None) -> Skipped:
+def _malformed(record: str, detail: str, item: Any = None, *, reason: str = "malformed") -> Skipped:
     updated_at = timestamp(item.get("updated_at")) if isinstance(item, Mapping) else None
-    return Skipped(id=record, reason="malformed", detail=detail[:500], updated_at=updated_at)
-
-
-def _json_document_items(stream: _JsonStream) -> Iterator[Any]:
-    """Conversations of a JSON document, streamed element by element when it holds a list."""
-    first = stream.peek()
-    if first == "[":
-        yield from stream.array()
-        return
-    if first != "{":
-        stream.fail("expected a conversation, a list or a conversation.list object")
-    stream.take("{")
-    fields: dict[str, Any] = {}
-    listed = False
-    while stream.peek() != "}":
-        key = stream.value()
-        if not isinstance(key, str):
-            stream.fail("object keys must be strings")
-        stream.take(":")
-        if key == "conversations" and stream.peek() == "[":
-            listed = True
-            yield from stream.array()
-        else:
-            fields[key] = stream.value()
-        if stream.peek() == ",":
-            stream.take(",")
-    if not listed:
-        yield fields
-
-
-class _JsonStream:
-    """Just enough of an incremental JSON reader to stream the elements of a large array."""
-
-    def __init__(self, handle: IO[str], path: Path) -> None:
-        self._handle = handle
-        self._path = path
-        self._buffer = ""
-        self._pos = 0
-        self._consumed = 0
-        self._eof = False
-        self._decoder = json.JSONDecoder()
-
-    def peek(self) -> str:
-        while True:
-            while self._pos < len(self._buffer) and self._buffer[self._pos].isspace():
-                self._pos += 1
-            if self._pos < len(self._buffer) or not self._fill(_CHUNK):
-                return self._buffer[self._pos : self._pos + 1]
-
-    def take(self, char: str) -> None:
-        if self.peek() != char:
-            self.fail(f"expected '{char}'")
-        self._pos += 1
-
-    def value(self) -> Any:
-        self.peek()
-        while True:
-            try:
-                item, end = self._decoder.raw_decode(self._buffer, self._pos)
-            except json.JSONDecodeError as exc:
-                # Probably cut at the buffer's end: read as much again (amortised linear) and retry.
-                if not self._fill(max(_CHUNK, len(self._buffer) - self._pos)):
-                    self.fail(exc.msg)
-                continue
-            if end == len(self._buffer) and self._fill(_CHUNK):
-                continue  # a number may go on in the next chunk
-            self._pos = end
-            return item
-
-    def array(self) -> Iterator[Any]:
-        self.take("[")
-        if self.peek() == "]":
-            self._pos += 1
-            return
-        while True:
-            yield self.value()
-            if self.peek() == "]":
-                self._pos += 1
-                return
-            self.take(",")
-
-    def fail(self, problem: str) -> NoReturn:
-        raise SourceFatalError(
-            f"{self._path.name} is not valid JSON near character {self._consumed + self._pos}: {problem}",
-            hint="export the conversations again, or convert the file to JSONL (one conversation per line)",
-        )
-
-    def _fill(self, size: int) -> bool:
-        if self._eof:
-            return False
-        chunk = self._handle.read(size)
-        if not chunk:
-            self._eof = True
-            return False
-        self._consumed += self._pos
-        self._buffer = self._buffer[self._pos :] + chunk
-        self._pos = 0
-        return True
+    return Skipped(id=record, reason=reason, detail=detail[:500], updated_at=updated_at)
 
 
 def _cleaned(conversation: Conversation) -> Conversation:

@@ -82,6 +82,73 @@ def stored_versions(conn: Connection, source: str, ids: Sequence[str]) -> dict[s
     return found
 
 
+@dataclass(frozen=True)
+class StoredOutcome:
+    """What the stored row of one id says: skipped, or kept or filtered, and how it was analysed."""
+
+    skipped: bool
+    kept: bool = False
+    quality_reason: str | None = None
+    status: str | None = None
+    needs_review: bool = False
+    themed: bool = False
+
+
+def stored_outcomes(
+    conn: Connection, source: str, ids: Sequence[str], *, run_id: str
+) -> dict[str, StoredOutcome]:
+    """The stored outcome of each of ``ids`` whose row ``run_id`` wrote (a conversation wins over a
+    skipped record)."""
+    if not ids:
+        return {}
+    joined = conversations.outerjoin(
+        classifications,
+        sa.and_(
+            classifications.c.source == conversations.c.source,
+            classifications.c.conversation_id == conversations.c.id,
+        ),
+    ).outerjoin(
+        theme_matches,
+        sa.and_(
+            theme_matches.c.source == conversations.c.source,
+            theme_matches.c.conversation_id == conversations.c.id,
+        ),
+    )
+    query = (
+        sa.select(
+            conversations.c.id,
+            conversations.c.kept,
+            conversations.c.quality_reason,
+            classifications.c.status,
+            classifications.c.needs_review,
+            theme_matches.c.signature,
+        )
+        .select_from(joined)
+        .where(
+            conversations.c.source == source,
+            conversations.c.id.in_(ids),
+            conversations.c.run_id == run_id,
+        )
+    )
+    found = {
+        row.id: StoredOutcome(
+            skipped=False,
+            kept=bool(row.kept),
+            quality_reason=row.quality_reason,
+            status=row.status,
+            needs_review=bool(row.needs_review),
+            themed=row.signature is not None,
+        )
+        for row in conn.execute(query)
+    }
+    gone = sa.select(skipped.c.id).where(
+        skipped.c.source == source, skipped.c.id.in_(ids), skipped.c.run_id == run_id
+    )
+    for record_id in conn.execute(gone).scalars():
+        found.setdefault(record_id, StoredOutcome(skipped=True))
+    return found
+
+
 def save_results(
     conn: Connection, source: str, run_id: str, now: float, results: Sequence[ConversationResult]
 ) -> None:
@@ -100,6 +167,23 @@ def save_results(
     analysed = [(r.conversation.id, r.analysis) for r in results if r.analysis is not None]
     upsert(conn, classifications, [_classification_row(source, cid, a) for cid, a in analysed])
     upsert(conn, theme_matches, [_theme_row(source, cid, a) for cid, a in analysed])
+
+
+def skipped_records(conn: Connection, *, reason: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every skipped record in ``(source, id)`` order, with its reason, detail and run."""
+    query = sa.select(
+        skipped.c.source,
+        skipped.c.id,
+        skipped.c.reason,
+        skipped.c.detail,
+        skipped.c.updated_at,
+        skipped.c.run_id,
+        skipped.c.recorded_at,
+    ).order_by(skipped.c.source, skipped.c.id)
+    if reason is not None:
+        query = query.where(skipped.c.reason == reason)
+    for row in conn.execute(query):
+        yield dict(row._mapping)
 
 
 def save_skipped(conn: Connection, source: str, run_id: str, now: float, records: Sequence[Skipped]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from convosift import limits
 from convosift.errors import ConfigurationError, NotFoundError
 from convosift.store import Store
 from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
@@ -55,6 +56,10 @@ class Period:
             start, end = to_timestamp(since), to_timestamp(until)
         except ValueError as exc:
             raise ConfigurationError(str(exc)) from None
+        for name, given, seconds in (("since", since, start), ("until", until, end)):
+            problem = None if seconds is None else limits.instant_problem(seconds)
+            if problem is not None:
+                raise ConfigurationError(f"{name} {given!r} is out of range: dates {problem}")
         if start is not None and end is not None and end <= start:
             raise ConfigurationError("--until must be after --since")
         return cls(start, end)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from convosift.errors import ConfigurationError
+from convosift.outputs import write_output
 from convosift.store import Store
 from convosift.themes.aggregates import TimeBound, overview, rising_themes, theme_summary
 from convosift.themes.vocabulary import Vocabulary
@@ -126,10 +127,4 @@ def render(data: dict[str, Any], fmt: str) -> str:
 
 
 def write_report(data: dict[str, Any], fmt: str, out: Path) -> Path:
-    text = render(data, fmt)
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ConfigurationError(f"cannot write the report to {out}: {exc.strerror}") from None
-    return out
+    return write_output(out, render(data, fmt))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from convosift.api.context import AppContext, get_context
+from convosift.api.schemas import Offset, PageSize
 from convosift.errors import NotFoundError
 from convosift.store import queries
 
@@ -27,8 +28,8 @@ def conversation_filter(
 @router.get("")
 def list_conversations(
     chosen: queries.ConversationFilter = Depends(conversation_filter),
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Annotated[PageSize, Query()] = 50,
+    offset: Annotated[Offset, Query()] = 0,
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     """Conversations, most recently updated first; ``total`` counts every match."""
@@ -38,7 +39,8 @@ def list_conversations(
     return {"items": items, "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/{conversation_id}")
+# Ids are opaque: ``path`` lets one hold a slash, which arrives percent-encoded (%2F) and decoded.
+@router.get("/{conversation_id:path}")
 def get_conversation(
     conversation_id: str,
     source: str | None = Query(None, max_length=64),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,6 +12,7 @@ from convosift.api.context import AppContext, get_context
 from convosift.api.rendering import render
 from convosift.api.routes.conversations import conversation_filter
 from convosift.api.routes.themes import one_theme, theme_table
+from convosift.api.schemas import Offset
 from convosift.errors import NotFoundError
 from convosift.pipeline import service
 from convosift.store import queries
@@ -53,7 +54,7 @@ def dashboard(request: Request, context: AppContext = Depends(get_context)) -> H
 def conversations_page(
     request: Request,
     chosen: queries.ConversationFilter = Depends(conversation_filter),
-    offset: int = Query(0, ge=0),
+    offset: Annotated[Offset, Query()] = 0,
     context: AppContext = Depends(get_context),
 ) -> HTMLResponse:
     with context.store().read() as conn:
@@ -79,7 +80,8 @@ def conversations_page(
     )
 
 
-@router.get("/conversations/{conversation_id}", response_class=HTMLResponse, name="conversation_page")
+# ``path``: an id may hold a slash (links encode it as %2F, which arrives decoded).
+@router.get("/conversations/{conversation_id:path}", response_class=HTMLResponse, name="conversation_page")
 def conversation_page(
     request: Request, conversation_id: str, context: AppContext = Depends(get_context)
 ) -> HTMLResponse:

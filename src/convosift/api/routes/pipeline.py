@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 
 from convosift.api.auth import require_token
 from convosift.api.context import AppContext, get_context
-from convosift.api.schemas import RunRequest, StopRequest
+from convosift.api.schemas import HistorySize, Offset, RunRequest, StopRequest
 from convosift.config import Settings
 from convosift.domain import RunKind, Window
 from convosift.errors import ConvosiftError, RunConflictError, StoreError
@@ -113,8 +113,8 @@ def active_runs(context: AppContext = Depends(get_context)) -> dict[str, Any]:
 
 @router.get("/history")
 def run_history(
-    limit: int = Query(20, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    limit: Annotated[HistorySize, Query()] = 20,
+    offset: Annotated[Offset, Query()] = 0,
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     """Runs, newest first."""
@@ -146,8 +146,4 @@ def _discard(components: dict[str, Any]) -> None:
 
 
 def _window(body: RunRequest) -> Window:
-    now = time.time()
-    if body.days is not None:
-        return windows.last_days(body.days, now)
-    assert body.since is not None  # guaranteed by RunRequest's validation
-    return windows.between(body.since, body.until, now)
+    return windows.requested(body.days, body.since, body.until, time.time())

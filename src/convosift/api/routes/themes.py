@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from convosift.api.context import AppContext, get_context
+from convosift.api.schemas import Offset, PageSize
 from convosift.themes import aggregates
 from convosift.themes.vocabulary import load_vocabulary_for
 
@@ -54,8 +55,8 @@ def get_theme(
     *,
     since: str | None = _SINCE,
     until: str | None = _UNTIL,
-    limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    limit: Annotated[PageSize, Query()] = 50,
+    offset: Annotated[Offset, Query()] = 0,
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     """One theme's figures and series with a page of its conversations (404 for an unknown signature)."""

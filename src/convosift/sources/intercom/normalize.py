@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from convosift.domain import Conversation, Message
+from convosift.domain import Conversation, Message, is_sane_timestamp
 from convosift.errors import SkippableRecordError
 from convosift.sources.intercom.html import html_to_text, strip_invalid
 
@@ -33,6 +33,14 @@ def normalize_conversation(payload: Any) -> Conversation:
     updated_at = timestamp(payload.get("updated_at"))
     for field, value in (("created_at", created_at), ("updated_at", updated_at)):
         if value is None:
+            seconds = _seconds(payload.get(field))
+            if seconds is not None:
+                raise SkippableRecordError(
+                    f"conversation {conversation_id} has '{field}' {str(seconds)[:30]}, "
+                    "outside 1990-2100 (UNIX seconds)",
+                    record_id=conversation_id,
+                    reason="out_of_range",
+                )
             raise SkippableRecordError(
                 f"conversation {conversation_id} has no usable '{field}' "
                 f"(UNIX seconds required, got {_kind(payload.get(field))})",
@@ -73,7 +81,8 @@ def record_id(payload: Mapping[str, Any]) -> str | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return str(value)
+        digits = str(value)
+        return digits if len(digits) <= MAX_ID_LENGTH else None
     if isinstance(value, str) and value.strip():
         cleaned = value.strip()
         # Characters a database would reject, or a length no store column holds: not a usable id.
@@ -84,15 +93,22 @@ def record_id(payload: Mapping[str, Any]) -> str | None:
 
 
 def timestamp(value: Any) -> int | None:
-    """UNIX seconds from an integer, a whole float or a digit string; None otherwise."""
+    """UNIX seconds in ``[1990, 2100)`` from an integer, a whole float or a digit string; None otherwise."""
+    seconds = _seconds(value)
+    return seconds if seconds is not None and is_sane_timestamp(seconds) else None
+
+
+def _seconds(value: Any) -> int | None:
+    """A whole number of seconds, of any size or sign; None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
-    if isinstance(value, float) and value.is_integer() and value >= 0:
+        return value
+    if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit() and value.strip().isascii():
-        return int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.removeprefix("-").isdigit() and len(text) <= 30:
+        return int(text)
     return None
 
 

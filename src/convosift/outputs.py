@@ -1,0 +1,47 @@
+"""Files convosift writes on request (exports, reports, evaluation splits): one way to open them.
+
+A path the user typed may name a missing folder, a folder, nothing at all (``--out ''`` arrives
+as ``.``) or a place they cannot write; each becomes a :class:`ConfigurationError` that says
+which path and why, never an ``OSError`` traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from convosift.errors import ConfigurationError
+
+_HINT = "give a file path in a folder you can write to"
+
+
+@contextmanager
+def open_output(path: Path) -> Iterator[TextIO]:
+    """Open ``path`` for writing text (UTF-8, newlines untranslated), creating its folders.
+
+    An ``OSError`` while the file is open (a full disk) is reported the same way as one opening it.
+    """
+    if path.is_dir():
+        raise ConfigurationError(f"cannot write to {path}: it is a folder, not a file", hint=_HINT)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # "File exists" alone would puzzle: say it is the folder that cannot be made.
+        raise ConfigurationError(
+            f"cannot write to {path}: its folder {path.parent} cannot be created ({exc.strerror or exc})",
+            hint=_HINT,
+        ) from None
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write to {path}: {exc.strerror or exc}", hint=_HINT) from None
+
+
+def write_output(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` through :func:`open_output`; return the path."""
+    with open_output(path) as handle:
+        handle.write(text)
+    return path

@@ -1,0 +1,354 @@
+"""Hostile exports through a real backfill: one bad record never fails a run or hides the rest.
+
+Each case writes an export, backfills it with the files source into SQLite and PostgreSQL, and
+checks that the run completes, every good record is stored, every bad one is recorded as skipped
+with its reason, and the counters equal the rows.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from convosift.config import load_settings
+from convosift.domain import RunStatus, Window
+from convosift.pipeline import service
+from convosift.pipeline.records import RunRecord
+
+EVERYTHING = Window(since=0, until=2**40)
+T0 = 1_750_000_000
+
+
+def good(
+    conversation_id: str, updated_at: int = T0 + 100, text: str = "The export button does nothing"
+) -> dict[str, Any]:
+    """A normalised conversation record."""
+    return {"id": conversation_id, "created_at": T0, "updated_at": updated_at, "opener": text}
+
+
+def deep(levels: int = 10_000) -> str:
+    return (
+        '{"id": "deep", "created_at": 1750000000, "updated_at": 1750000100, "x": '
+        + "[" * levels
+        + "]" * levels
+        + "}"
+    )
+
+
+def write_jsonl(path: Path, lines: Iterable[str | dict[str, Any]]) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for line in lines:
+            out.write((line if isinstance(line, str) else json.dumps(line)) + "\n")
+    return path
+
+
+def backfill(path: Path, database_url: str, **settings: Any) -> RunRecord:
+    config = load_settings(
+        database_url=database_url, source="files", source_path=path, classifier="none", **settings
+    )
+    return service.start_run(config, window=EVERYTHING, batch_size=10)
+
+
+def rows(database_url: str) -> tuple[dict[str, int], dict[str, str]]:
+    """Stored conversations (id -> updated_at) and skipped records (id -> reason)."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            stored = dict(conn.execute(sa.text("SELECT id, updated_at FROM conversations")).all())
+            skipped = dict(conn.execute(sa.text("SELECT id, reason FROM skipped")).all())
+    finally:
+        engine.dispose()
+    return stored, skipped
+
+
+def assert_counters_equal_rows(record: RunRecord, database_url: str) -> tuple[dict[str, int], dict[str, str]]:
+    assert record.status is RunStatus.COMPLETED, record.error
+    stored, skipped = rows(database_url)
+    assert record.counts.stored == len(stored)
+    assert record.counts.skipped == len(skipped)
+    assert record.counts.listed == record.counts.unchanged + record.counts.fetched
+    assert record.counts.fetched == record.counts.skipped + record.counts.stored
+    return stored, skipped
+
+
+def test_a_huge_first_jsonl_line_is_skipped_and_every_other_line_is_read(
+    tmp_path: Path, database_url: str
+) -> None:
+    huge = good("huge", text="x" * (9 << 20))
+    path = write_jsonl(tmp_path / "export.jsonl", [huge, good("a"), good("b"), good("c")])
+    stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
+    assert set(stored) == {"a", "b", "c"}
+    assert skipped == {"line:1": "too_large"}
+
+
+def test_a_huge_line_under_a_raised_cap_is_read(tmp_path: Path, sqlite_url: str) -> None:
+    path = write_jsonl(tmp_path / "export.jsonl", [good("big", text="word " * 300_000), good("a")])
+    stored, skipped = assert_counters_equal_rows(
+        backfill(path, sqlite_url, max_record_bytes=4 << 20), sqlite_url
+    )
+    assert set(stored) == {"big", "a"} and not skipped
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last"])
+def test_a_deeply_nested_jsonl_line_is_skipped(tmp_path: Path, database_url: str, where: str) -> None:
+    lines: list[str | dict[str, Any]] = [good("a"), good("b")]
+    lines.insert({"first": 0, "middle": 1, "last": 2}[where], deep())
+    path = write_jsonl(tmp_path / "export.jsonl", lines)
+    stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
+    assert set(stored) == {"a", "b"}
+    assert list(skipped.values()) == ["too_deep"]
+
+
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_a_deeply_nested_element_of_a_json_array_is_skipped(
+    tmp_path: Path, database_url: str, where: int
+) -> None:
+    elements = [json.dumps(good("a")), json.dumps(good("b"))]
+    elements.insert(where, deep())
+    path = tmp_path / "export.json"
+    path.write_text("[" + ",\n".join(elements) + "]")
+    stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
+    assert set(stored) == {"a", "b"}
+    assert skipped == {f"item:{where + 1}": "too_deep"}
+
+
+@pytest.mark.parametrize("value", [10**20, -(10**20), 0, 5_000_000_000])
+@pytest.mark.parametrize("shape", ["normalised", "intercom"])
+def test_timestamps_out_of_range_are_skipped(
+    tmp_path: Path, database_url: str, value: int, shape: str
+) -> None:
+    if shape == "normalised":
+        bad: dict[str, Any] = good("bad") | {"created_at": value}
+    else:
+        bad = {
+            "type": "conversation",
+            "id": "bad",
+            "created_at": value,
+            "updated_at": T0,
+            "source": {"body": "hi"},
+        }
+    path = write_jsonl(tmp_path / "export.jsonl", [good("a"), bad, good("b")])
+    stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
+    assert set(stored) == {"a", "b"}
+    assert skipped == {"bad": "out_of_range"}
+
+
+@pytest.mark.parametrize("order", ["newest first", "oldest first"])
+@pytest.mark.parametrize("apart", [1, 25], ids=["same batch", "other batches"])
+def test_a_duplicate_id_stores_its_newest_version_once(
+    tmp_path: Path, database_url: str, order: str, apart: int
+) -> None:
+    versions = [good("dup", T0 + 500, "newest text"), good("dup", T0 + 200, "older text")]
+    if order == "oldest first":
+        versions.reverse()
+    fillers = [good(f"f{n}") for n in range(apart - 1)]
+    path = write_jsonl(tmp_path / "export.jsonl", [versions[0], *fillers, versions[1], good("z")])
+    record = backfill(path, database_url)
+    stored, skipped = assert_counters_equal_rows(record, database_url)
+    assert stored["dup"] == T0 + 500 and not skipped
+    assert record.counts.stored == apart + 1  # dup, the fillers and z: one row each
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        text = conn.execute(sa.text("SELECT customer_text FROM conversations WHERE id = 'dup'")).scalar_one()
+    engine.dispose()
+    assert text == "newest text"
+
+
+def test_a_newer_unreadable_duplicate_keeps_the_readable_row(tmp_path: Path, database_url: str) -> None:
+    broken = {"id": "dup", "created_at": T0, "updated_at": T0 + 900, "opener": ["not", "text"]}
+    path = write_jsonl(tmp_path / "export.jsonl", [good("dup"), *[good(f"f{n}") for n in range(12)], broken])
+    stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
+    assert stored["dup"] == T0 + 100 and not skipped
+
+
+@pytest.mark.parametrize("suffix", ["jsonl", "json"])
+def test_a_50_mb_record_is_skipped_without_being_held(tmp_path: Path, suffix: str) -> None:
+    import asyncio
+    import tracemalloc
+
+    from convosift.sources.files import FileSource
+
+    path = tmp_path / f"export.{suffix}"
+    huge = json.dumps(good("huge", text="y" * (50 << 20)))
+    records = [json.dumps(good("a")), huge, json.dumps(good("b"))]
+    path.write_text("\n".join(records) + "\n" if suffix == "jsonl" else "[" + ",".join(records) + "]")
+    del huge, records
+
+    async def read_all() -> list[Any]:
+        source = FileSource(path)
+        results: list[Any] = []
+        async for page in source.pages(EVERYTHING):
+            results += await source.details([item.id for item in page.items])
+        return results
+
+    tracemalloc.start()
+    try:
+        results = asyncio.run(read_all())
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert [(r.id, getattr(r, "reason", None)) for r in results] == [
+        ("a", None),
+        ("line:2" if suffix == "jsonl" else "item:2", "too_large"),
+        ("b", None),
+    ]
+    # JSONL reads at most the cap (5 MiB) at once; a JSON document's buffer grows by doubling while it looks
+    # for the record's end, so up to a few times the cap. Never the 50 MB record.
+    assert peak < (12 << 20 if suffix == "jsonl" else 25 << 20), peak
+
+
+def test_skipped_records_can_be_listed(tmp_path: Path, sqlite_url: str) -> None:
+    path = write_jsonl(tmp_path / "export.jsonl", ["{not json", good("a"), deep()])
+    record = backfill(path, sqlite_url)
+    assert record.status is RunStatus.COMPLETED
+    config = load_settings(database_url=sqlite_url)
+    listed = service.list_skipped(config)
+    assert {(item["id"], item["reason"]) for item in listed} == {
+        ("line:1", "malformed"),
+        ("line:3", "too_deep"),
+    }
+    assert all(item["detail"].startswith("line ") for item in listed)
+
+
+# --- property: any mix of good and hostile records -----------------------------------------------
+
+CAP = 2048
+_example_numbers = itertools.count()
+
+
+@st.composite
+def hostile_export(draw: st.DrawFn) -> tuple[str, list[tuple[str, str | None, dict[str, Any] | None]]]:
+    """An export's format and its records: ``(text, kind, good record or None)`` each."""
+    fmt = draw(st.sampled_from(["jsonl", "json"]))
+    records: list[tuple[str, str | None, dict[str, Any] | None]] = []
+    good_ids: list[str] = []
+    used_times: set[int] = set()
+    for number in range(draw(st.integers(min_value=1, max_value=30))):
+        kind = draw(
+            st.sampled_from(
+                ["good", "good", "duplicate", "invalid", "deep", "large", "range", "not-object", "no-id"]
+            )
+        )
+        if kind == "duplicate" and not good_ids:
+            kind = "good"
+        if kind in ("good", "duplicate"):
+            conversation_id = draw(st.sampled_from(good_ids)) if kind == "duplicate" else f"g{number}"
+            updated = draw(
+                st.integers(min_value=T0, max_value=T0 + 10_000).filter(lambda t: t not in used_times)
+            )
+            used_times.add(updated)
+            record = good(conversation_id, updated, f"text of {conversation_id} at {updated}")
+            good_ids.append(conversation_id)
+            records.append((json.dumps(record), None, record))
+        elif kind == "invalid":
+            text = draw(st.sampled_from(['{"id": "x" "y"}', "tru", "{'id': 1}", '{"id": 1,}', "[1, 2,]"]))
+            if fmt == "jsonl":
+                text = draw(st.sampled_from([text, '{"id": ', "not json at all", "\x00\x01"]))
+            records.append((text, "malformed", None))
+        elif kind == "deep":
+            records.append((deep(draw(st.integers(min_value=70, max_value=900))), "too_deep", None))
+        elif kind == "large":
+            records.append((json.dumps(good(f"l{number}", text="z" * (CAP + 10))), "too_large", None))
+        elif kind == "range":
+            value = draw(st.sampled_from([10**20, -(10**20), -1, 0, 2**31 * 3, 10**12]))
+            field = draw(st.sampled_from(["created_at", "updated_at"]))
+            records.append((json.dumps(good(f"r{number}") | {field: value}), "out_of_range", None))
+        elif kind == "not-object":
+            records.append((draw(st.sampled_from(["42", '"text"', "null", "[]", "true"])), "malformed", None))
+        else:
+            records.append(
+                (json.dumps({"created_at": T0, "updated_at": T0, "opener": "hi"}), "malformed", None)
+            )
+    if fmt == "jsonl" and records[0][0].startswith("["):
+        # A first line that opens a list makes the file a JSON document: a file of one line "[]"
+        # is an empty export, not a malformed record.
+        records.insert(0, (json.dumps(good("first")), None, good("first")))
+    return fmt, records
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(export=hostile_export())
+def test_any_mix_of_hostile_and_good_records(
+    export: tuple[str, list[tuple[str, str | None, dict[str, Any] | None]]],
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    fmt, records = export
+    path = tmp_path / f"export-{next(_example_numbers)}.{fmt}"
+    texts = [text for text, _, _ in records]
+    path.write_text("\n".join(texts) + "\n" if fmt == "jsonl" else "[" + ",\n".join(texts) + "]")
+    config = load_settings(
+        database_url=database_url,
+        source="files",
+        source_path=path,
+        classifier="none",
+        max_record_bytes=CAP,
+        intercom_per_page=4,
+    )
+    with service.open_store(config).write() as conn:
+        for table in ("classifications", "theme_matches", "conversations", "skipped", "runs"):
+            conn.execute(sa.text(f"DELETE FROM {table}"))
+
+    record = service.start_run(config, window=EVERYTHING, batch_size=10)
+
+    stored, skipped = assert_counters_equal_rows(record, database_url)
+    newest: dict[str, dict[str, Any]] = {}
+    for _, _, version in records:
+        if (
+            version is not None
+            and version["updated_at"] > newest.get(version["id"], {"updated_at": 0})["updated_at"]
+        ):
+            newest[version["id"]] = version
+    assert stored == {cid: version["updated_at"] for cid, version in newest.items()}
+    assert sorted(skipped.values()) == sorted(kind for _, kind, _ in records if kind is not None)
+    with service.open_store(config).read() as conn:
+        texts_stored = dict(conn.execute(sa.text("SELECT id, customer_text FROM conversations")).all())
+        details = list(conn.execute(sa.text("SELECT detail FROM skipped")).scalars())
+    assert texts_stored == {cid: version["opener"] for cid, version in newest.items()}
+    assert all(detail for detail in details)
+
+
+def test_the_cli_exports_skipped_records(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from convosift.cli import app
+
+    path = write_jsonl(
+        tmp_path / "export.jsonl", ["{not json", good("a"), deep(100), good("b", text="z" * 3000)]
+    )
+    backfill(path, sqlite_url, max_record_bytes=2048)
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", sqlite_url)
+    runner = CliRunner()
+    everything = runner.invoke(app, ["export", "skipped"])
+    assert everything.exit_code == 0, everything.output
+    lines = [json.loads(line) for line in everything.stdout.splitlines()]
+    assert [(line["id"], line["reason"]) for line in lines] == [
+        ("line:1", "malformed"),
+        ("line:3", "too_deep"),
+        ("line:4", "too_large"),
+    ]
+    out = tmp_path / "skipped" / "large.csv"
+    only = runner.invoke(
+        app, ["export", "skipped", "--reason", "too_large", "--format", "csv", "--out", str(out)]
+    )
+    assert only.exit_code == 0, only.output
+    assert out.read_text().splitlines()[0] == "source,id,reason,detail,updated_at,run_id,recorded_at"
+    assert len(out.read_text().splitlines()) == 2
+    wrong = runner.invoke(app, ["export", "skipped", "--format", "xml"])
+    assert (
+        wrong.exit_code != 0 and "unknown export format" in wrong.output and "Traceback" not in wrong.output
+    )
