@@ -275,7 +275,7 @@ def timed_stages(clock: StageClock) -> Iterator[None]:
 
 def local_analyzer(settings: Settings) -> Any:
     """The embedded local analyzer, trained or loaded once and warmed up (not part of any timing)."""
-    from convosift.classify.factory import build_local_analyzer
+    from convosift.analysis.local import build_local_analyzer
 
     analyzer = build_local_analyzer(settings)
     analyzer.warm_up()

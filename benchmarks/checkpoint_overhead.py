@@ -31,7 +31,7 @@ from _support import (
     verdict,
 )
 
-from convosift.classify.base import NullAnalyzer
+from convosift.analysis.base import NullAnalyzer
 from convosift.domain import RunStatus
 from convosift.mock.state import MockIntercomConfig
 from convosift.pipeline import service

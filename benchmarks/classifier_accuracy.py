@@ -32,7 +32,7 @@ from convosift.classify.evaluate import (
     split_for_eval,
     threshold_sweep,
 )
-from convosift.classify.local.engine import EngineParams
+from convosift.ml.engine import EngineParams
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = REPO.parent / "shared" / "data" / "banking77" / "train.csv"
@@ -126,7 +126,7 @@ def _synthetic_inbox(size: int, seed: int) -> dict[str, object]:
         return {}
     from collections import Counter
 
-    from convosift.classify.local import LocalCategoryClassifier
+    from convosift.classify.categories import LocalCategoryClassifier
     from convosift.config import load_settings
     from convosift.mock.inbox import generate_inbox
     from convosift.sources.intercom.normalize import normalize_conversation

@@ -14,8 +14,8 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from convosift.analysis.base import NullAnalyzer
 from convosift.api import create_app
-from convosift.classify.base import NullAnalyzer
 from convosift.config import Settings, load_settings
 from convosift.domain import (
     Analysis,

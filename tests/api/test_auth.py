@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from convosift.analysis.base import NullAnalyzer
 from convosift.api.auth import UnauthorizedError, check_bearer
-from convosift.classify.base import NullAnalyzer
 
 from .conftest import API_TOKEN, assert_no_secret, client_for, make_settings
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from convosift.classify.base import NullAnalyzer
+from convosift.analysis.base import NullAnalyzer
 from convosift.config import Settings
 from convosift.mock.server import MockIntercomHandle
 from convosift.sources.intercom import IntercomSource

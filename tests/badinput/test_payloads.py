@@ -132,7 +132,7 @@ def export_file(draw: st.DrawFn) -> list[tuple[bytes, bool]]:
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[Any]:
     """The embedded local models, loaded once for every example."""
-    from convosift.classify.factory import build_local_analyzer
+    from convosift.analysis.local import build_local_analyzer
 
     yield build_local_analyzer(load_settings())
 

@@ -9,12 +9,12 @@ import pytest
 from pydantic import SecretStr
 from test_theme_discovery import DARK_MODE, RECEIPT_LANGUAGE, _seed_unmatched
 
-from convosift.classify.llm.titles import llm_namer
 from convosift.config import load_settings
 from convosift.errors import ConfigurationError
 from convosift.mock.openai_server import OpenAIServer, serve_openai_in_thread
 from convosift.store import Store
 from convosift.themes.discovery import discover
+from convosift.themes.titles import llm_namer
 
 
 def _title(body: dict[str, Any]) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import Request
 
+from convosift.analysis.base import Analyzer
 from convosift.api.launcher import RunLauncher
-from convosift.classify.base import Analyzer
 from convosift.config import Settings
 from convosift.pipeline import service
 from convosift.sources.base import Source

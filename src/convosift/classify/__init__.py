@@ -1,5 +1,2 @@
-"""Classification of conversations into categories, and the stage interface shared with themes."""
-
-from convosift.classify.base import Analyzer, NullAnalyzer
-
-__all__ = ["Analyzer", "NullAnalyzer"]
+"""Categories: the taxonomy, the embedded category classifier (on :mod:`convosift.ml`) and the
+evaluation of the engine on labelled text. Knows nothing of themes."""

@@ -109,7 +109,7 @@ def evaluate(
     ``threshold`` is the unmatched threshold; by default the engine's own with an unmatched
     label, and none (every text gets its best label) without one.
     """
-    from convosift.classify.local.engine import EngineParams, TextClassifier
+    from convosift.ml.engine import EngineParams, TextClassifier
 
     if unmatched_label is not None:
         train = train.without(unmatched_label)
@@ -144,7 +144,7 @@ def threshold_sweep(
     seed: int = 0,
 ) -> list[tuple[float, EvalReport]]:
     """Train once, then score ``test`` at each unmatched threshold (``predict_per_second`` is 0)."""
-    from convosift.classify.local.engine import EngineParams, TextClassifier
+    from convosift.ml.engine import EngineParams, TextClassifier
 
     train = train.without(unmatched_label)
     engine = TextClassifier(EngineParams(seed=seed)).fit(train.texts, train.labels)

@@ -150,7 +150,7 @@ def discover_cmd(
     use_llm = llm_titles if llm_titles is not None else bool(config.llm_base_url or config.llm_api_key)
     namer: Namer | None = None
     if use_llm:
-        from convosift.classify.llm.titles import llm_namer
+        from convosift.themes.titles import llm_namer
 
         namer = llm_namer(config)
     proposals = discover(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from convosift.classify.base import Analyzer
+from convosift.analysis.base import Analyzer
 from convosift.domain import (
     Analysis,
     Checkpoint,

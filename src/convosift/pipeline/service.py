@@ -16,7 +16,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any, Literal
 
-from convosift.classify.base import Analyzer
+from convosift.analysis.base import Analyzer
+from convosift.analysis.factory import build_analyzer
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
 from convosift.domain import RunKind, RunStatus, Window
 from convosift.errors import ConfigurationError, ConvosiftError, NotFoundError
@@ -24,7 +25,7 @@ from convosift.pipeline import lifecycle
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.loop import BatchLoop, LoopConfig, Outcome, Stages
 from convosift.pipeline.records import RunOptions, RunRecord, record_from_row
-from convosift.pipeline.stages import build_analyzer, build_assess, build_source, check_stages, source_name
+from convosift.pipeline.stages import build_assess, build_source, check_stages, source_name
 from convosift.sources.base import Source
 from convosift.store import Store
 from convosift.store import runs as run_rows

@@ -5,13 +5,11 @@ Each stage is imported where it is built, so importing the pipeline stays cheap.
 
 from __future__ import annotations
 
-from convosift.classify.base import Analyzer, NullAnalyzer
 from convosift.config import Settings
 from convosift.domain import Conversation, QualityOutcome
 from convosift.errors import ConfigurationError
 from convosift.pipeline.loop import Assess
 from convosift.sources.base import Source
-from convosift.store import Store
 
 
 def source_name(settings: Settings) -> str:
@@ -53,16 +51,6 @@ def build_source(settings: Settings) -> Source:
     from convosift.sources.intercom import IntercomSource
 
     return IntercomSource(settings)
-
-
-def build_analyzer(settings: Settings, store: Store) -> Analyzer:
-    """The configured classify-and-match backend (``none`` marks everything unclassified)."""
-    if settings.classifier == "none":
-        return NullAnalyzer()
-    from convosift.classify.factory import build_analyzer as build_configured
-
-    analyzer: Analyzer = build_configured(settings, store)
-    return analyzer
 
 
 def build_assess(settings: Settings) -> Assess:

@@ -98,7 +98,7 @@ Namer = Callable[[list[tuple[list[str], list[str]]]], list[tuple[str, str] | Non
 
 
 def _default_embedder() -> Embedder:
-    from convosift.classify.local import embed
+    from convosift.ml import embed
 
     return embed
 

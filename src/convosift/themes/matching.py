@@ -1,6 +1,6 @@
 """Local theme matching: one vocabulary theme or *unmatched* per conversation, with evidence.
 
-The embedded classifier (:mod:`convosift.classify.local`) is trained on the active themes'
+The embedded classifier (:mod:`convosift.ml`) is trained on the active themes'
 examples, titles and descriptions. What the classifier cannot see is added as boosts: the
 theme's keywords in the customer's text and its URL patterns on the page the customer wrote from
 (``source.url``). The boosts are added to the classifier's scores before the best theme is chosen
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from convosift.classify.local.engine import TextClassifier
+    from convosift.ml.engine import TextClassifier
 
 DEFAULT_THRESHOLD = 0.5
 KEYWORD_BOOST = 0.06
@@ -100,7 +100,7 @@ class LocalThemeMatcher:
     def _train(self) -> _Trained:
         import numpy as np
 
-        from convosift.classify.local import EngineParams, embed, load_or_train
+        from convosift.ml import EngineParams, embed, load_or_train
 
         texts: list[str] = []
         labels: list[str] = []
@@ -157,8 +157,8 @@ class LocalThemeMatcher:
         """Match raw texts (``conversations`` adds their URLs; ``categories`` may veto a theme)."""
         import numpy as np
 
-        from convosift.classify.local import embed
-        from convosift.classify.local.blas import use_one_blas_thread
+        from convosift.ml import embed
+        from convosift.ml.blas import use_one_blas_thread
 
         if not texts:
             return []

@@ -1,0 +1,35 @@
+"""Build the analyzer the settings ask for.
+
+``local`` (the default) composes the embedded category classifier and the local theme matcher;
+``llm`` answers category, theme and evidence in one call per conversation through any
+OpenAI-compatible endpoint, with results cached in the database; ``none`` marks every
+conversation unclassified.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from convosift.config import Settings
+
+if TYPE_CHECKING:
+    from convosift.analysis.base import Analyzer
+    from convosift.store.database import Store
+
+
+def build_analyzer(settings: Settings, store: Store | None = None) -> Analyzer:
+    """The analyzer ``settings.classifier`` names; the LLM backend caches in ``store`` when given."""
+    if settings.classifier == "none":
+        from convosift.analysis.base import NullAnalyzer
+
+        return NullAnalyzer()
+    if settings.classifier == "llm":
+        from convosift.analysis.cache import MemoryCache
+        from convosift.analysis.llm import build_llm_analyzer
+        from convosift.store.cache import DatabaseCache
+
+        cache = DatabaseCache(store) if store is not None else MemoryCache()
+        return build_llm_analyzer(settings, cache)
+    from convosift.analysis.local import build_local_analyzer
+
+    return build_local_analyzer(settings)

@@ -1,0 +1,97 @@
+"""Categories from the embedded classifier trained on the taxonomy's examples.
+
+A category is always the best one among the taxonomy's (a category is a routing decision, not
+an open set); a low calibrated confidence sets ``needs_review`` instead.
+
+Conversations mix the issue with greetings, thanks and "any update?" follow-ups, which on their
+own look like the taxonomy's catch-all category. So the text is judged as a whole and line by
+line: the most confident judgement naming a specific category wins, and the catch-all is chosen
+only when no part says anything more specific. A text with no words cannot be judged at all: it
+comes back ``unclassified`` (no category, confidence 0, flagged for review) rather than as a
+guessed category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from convosift.classify.taxonomy import Taxonomy, load_taxonomy
+from convosift.config import Settings
+from convosift.domain import Classification, ClassificationStatus
+from convosift.ml.engine import Prediction, TextClassifier
+from convosift.ml.model_cache import load_or_train
+
+CLASSIFIER_NAME = "local"
+MAX_LINES = 20
+"""Lines judged on their own per text (the opening lines carry the issue)."""
+
+
+class LocalCategoryClassifier:
+    """Classifies texts into the taxonomy's categories, offline."""
+
+    def __init__(self, settings: Settings, taxonomy: Taxonomy | None = None) -> None:
+        self.settings = settings
+        self.taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
+        self._engine: TextClassifier | None = None
+        self._model_name: str | None = None
+
+    @property
+    def engine(self) -> TextClassifier:
+        """The trained engine (loaded from the model cache, or trained once on first use)."""
+        if self._engine is None:
+            texts, labels = self.taxonomy.training_examples()
+            descriptions = {c.name: [c.description] for c in self.taxonomy.categories if c.description}
+            self._engine = load_or_train(self.settings.cache_dir, texts, labels, label_texts=descriptions)
+        return self._engine
+
+    @property
+    def model(self) -> str:
+        """Engine identity and taxonomy version: part of every result-cache key."""
+        if self._model_name is None:
+            # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
+            self._model_name = f"{self.engine.engine_id}/taxonomy-{self.taxonomy.version}"
+        return self._model_name
+
+    def classify(self, texts: Sequence[str]) -> list[Classification]:
+        results: list[Classification | None] = [None] * len(texts)
+        present = [i for i, text in enumerate(texts) if text and text.strip()]
+        if present:
+            segments = [_segments(texts[i]) for i in present]
+            flat = [segment for group in segments for segment in group]
+            predictions = iter(self.engine.predict(flat, threshold=0.0))
+            for i, group in zip(present, segments, strict=True):
+                best = self._choose([next(predictions) for _ in group])
+                results[i] = Classification(
+                    status=ClassificationStatus.CLASSIFIED,
+                    category=best.best_label,
+                    confidence=best.confidence,
+                    classifier=CLASSIFIER_NAME,
+                    model=self.model,
+                    needs_review=best.confidence < self.settings.review_confidence,
+                )
+        return [result or self._unclassified() for result in results]
+
+    def _choose(self, predictions: list[Prediction]) -> Prediction:
+        """The whole-text judgement, unless it is the catch-all and some line is more specific."""
+        whole = predictions[0]
+        fallback = self.taxonomy.fallback
+        if fallback is None:
+            return whole
+        specific = [p for p in predictions if p.best_label != fallback]
+        return max(specific, key=lambda p: p.confidence) if specific else whole
+
+    def _unclassified(self) -> Classification:
+        return Classification(
+            status=ClassificationStatus.UNCLASSIFIED,
+            confidence=0.0,
+            classifier=CLASSIFIER_NAME,
+            model=self.model if self._engine is not None else "",
+            needs_review=True,
+            error="no text to classify",
+        )
+
+
+def _segments(text: str) -> list[str]:
+    """The whole text first, then each non-empty line when there is more than one."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return [text, *lines[:MAX_LINES]] if len(lines) > 1 else [text]

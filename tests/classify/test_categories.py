@@ -1,0 +1,79 @@
+"""Categories from the default taxonomy's seeds, through LocalCategoryClassifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from convosift.classify.categories import LocalCategoryClassifier
+from convosift.config import load_settings
+from convosift.domain import ClassificationStatus
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory: pytest.TempPathFactory) -> LocalCategoryClassifier:
+    cache = tmp_path_factory.mktemp("models")
+    return LocalCategoryClassifier(load_settings(cache_dir=cache))
+
+
+def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> None:
+    texts = {
+        "I keep getting an error 500 when I open the reports page, nothing loads": "product_issue",
+        "how can I invite a colleague to my project?": "how_to_question",
+        "It would be great to have a calendar integration, please add it": "feature_request",
+        "I forgot my password and the reset link does not work": "account_issue",
+        "We were billed twice this month, please refund the extra charge": "billing_question",
+        "What DNS records do I add to connect our custom domain?": "configuration_help",
+        "Thank you so much, have a great day": "general_inquiry",
+        "Cheap SEO backlinks, rank first on Google guaranteed!!!": "spam",
+    }
+    results = classifier.classify(list(texts))
+    got = [r.category for r in results]
+    assert sum(g == want for g, want in zip(got, texts.values(), strict=True)) >= 7, got
+    for result in results:
+        assert result.status is ClassificationStatus.CLASSIFIED
+        assert result.classifier == "local"
+        assert result.model.endswith(f"taxonomy-{classifier.taxonomy.version}")
+        assert 0 < result.confidence <= 1
+
+
+def test_greetings_and_thanks_around_an_issue_do_not_make_it_general(
+    classifier: LocalCategoryClassifier,
+) -> None:
+    issue = "the export button gives an error 500 every time I click it"
+    wrapped = f"Hi there,\n{issue}\nThanks!\nAny update on this?"
+    thanks_only = "Hi there,\nThanks a lot!\nHave a nice day"
+    whole, polite, general = classifier.classify([issue, wrapped, thanks_only])
+    assert whole.category == "product_issue"
+    assert polite.category == "product_issue"
+    assert general.category == "general_inquiry"
+
+
+def test_empty_text_is_unclassified_and_flagged(classifier: LocalCategoryClassifier) -> None:
+    results = classifier.classify(["", "   ", "the app crashes on start"])
+    assert [r.status for r in results[:2]] == [ClassificationStatus.UNCLASSIFIED] * 2
+    assert all(r.category is None and r.confidence == 0.0 and r.needs_review for r in results[:2])
+    assert results[2].status is ClassificationStatus.CLASSIFIED
+
+
+def test_low_confidence_is_flagged_for_review(classifier: LocalCategoryClassifier) -> None:
+    cache = classifier.settings.cache_dir
+    strict = LocalCategoryClassifier(load_settings(cache_dir=cache, review_confidence=1.0))
+    lenient = LocalCategoryClassifier(load_settings(cache_dir=cache, review_confidence=0.0))
+    text = ["hmm not sure"]
+    assert strict.classify(text)[0].needs_review
+    assert not lenient.classify(text)[0].needs_review
+
+
+def test_custom_taxonomy_path_is_used(tmp_path: Path) -> None:
+    taxonomy = tmp_path / "taxonomy.yaml"
+    taxonomy.write_text(
+        "categories:\n"
+        "  praise:\n    description: Compliments.\n    examples: [great product, love it, you are the best]\n"
+        "  complaint:\n    description: Unhappy.\n    examples: [terrible service, very slow, I hate this]\n",
+        encoding="utf-8",
+    )
+    custom = LocalCategoryClassifier(load_settings(taxonomy_path=taxonomy, cache_dir=tmp_path / "cache"))
+    assert custom.taxonomy.names == ("praise", "complaint")
+    assert custom.classify(["I love this product"])[0].category == "praise"
