@@ -147,9 +147,9 @@ def _close_shared_stores() -> Iterator[None]:
     yield
     import sys
 
-    service = sys.modules.get("convosift.pipeline.service")
-    if service is not None:
-        service.close_stores()
+    services = sys.modules.get("services")
+    if services is not None:
+        services.close_stores()
 
 
 # --- local Intercom-compatible server ---------------------------------------------------------

@@ -1,10 +1,21 @@
 """One exception tree, grouped by what the caller should do.
 
-Every error convosift raises on purpose derives from :class:`ConvosiftError`. Each class carries
-the exit code the CLI uses and the HTTP status the API uses, so one place
-(:func:`convosift.cli.app.run_command` and the API's exception handler) turns them into output.
+Every error convosift raises on purpose derives from :class:`ConvosiftError`, and every such class
+is defined in this module (``tests/test_errors.py`` checks it). Each class carries the exit code
+the CLI uses and the HTTP status the API uses, so one place each
+(:func:`convosift.cli.app.handle_errors` and :mod:`convosift.api.errors`) turns them into output.
 Messages are written for the user: they say what went wrong and what to do, and they never
 contain a secret (see :mod:`convosift.secrets`).
+
+The groups, by what the caller should do:
+
+- :class:`ConfigurationError`, :class:`UnauthorizedError`: fix the input, then run again;
+- :class:`NotFoundError`: the thing asked for does not exist; ask for another;
+- :class:`ConflictError`: another process owns the run or the source; wait for it, stop it or
+  resume it, but do not simply retry;
+- :class:`SourceError` (fatal, retriable, skippable record), :class:`StoreError` and
+  :class:`ClassifierError`: a dependency failed; the subclass says whether to retry, skip the
+  record or fix the settings, and the run can be resumed from its checkpoint.
 
 A resumable stop is not an error: :class:`StopRequested` is a signal the pipeline raises and
 catches itself.
@@ -48,6 +59,63 @@ class ConfigurationError(ConvosiftError):
     code = "configuration_error"
 
 
+class UnauthorizedError(ConvosiftError):
+    """An API request lacks the API token or carries a wrong one. Send the right token."""
+
+    exit_code = 2
+    http_status = 401
+    code = "unauthorized"
+
+
+# --- things that do not exist ----------------------------------------------------------------
+
+
+class NotFoundError(ConvosiftError):
+    """The run, conversation or theme asked for does not exist."""
+
+    exit_code = 6
+    http_status = 404
+    code = "not_found"
+
+
+class RunNotFoundError(NotFoundError):
+    code = "run_not_found"
+
+
+# --- runs owned by another process -----------------------------------------------------------
+
+
+class ConflictError(ConvosiftError):
+    """Another process owns the run or the source: wait for it, stop it or resume it.
+
+    Retrying at once will not help; ``convosift status`` names the owner.
+    """
+
+    exit_code = 5
+    http_status = 409
+    code = "conflict"
+
+
+class RunConflictError(ConflictError):
+    """Another run is already active for this source, or claimed this run at the same moment."""
+
+    code = "run_conflict"
+
+
+class RunTakenOverError(ConflictError):
+    """Another process took this run over (its heartbeat looked stale); this execution must end.
+
+    Nothing of the batch in flight was written: the commit that noticed it was rolled back.
+    """
+
+    code = "run_taken_over"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"run {run_id} was taken over by another process", hint="check `convosift status` for its owner"
+        )
+
+
 # --- sources ---------------------------------------------------------------------------------
 
 
@@ -88,6 +156,12 @@ class RateLimitedError(SourceRetriableError):
         self.reset_at = reset_at
 
 
+class MalformedResponseError(SourceRetriableError):
+    """Intercom kept answering with invalid or truncated JSON."""
+
+    code = "malformed_response"
+
+
 class InvalidCursorError(SourceError):
     """The pagination cursor is no longer accepted; the pipeline restarts the window."""
 
@@ -116,31 +190,14 @@ class StoreError(ConvosiftError):
     code = "store_error"
 
 
-class RunConflictError(StoreError):
-    """Another run is already active for this source."""
-
-    exit_code = 5
-    http_status = 409
-    code = "run_conflict"
-
-
-class RunNotFoundError(StoreError):
-    exit_code = 6
-    http_status = 404
-    code = "run_not_found"
-
-
-class NotFoundError(ConvosiftError):
-    exit_code = 6
-    http_status = 404
-    code = "not_found"
-
-
 # --- classifier ------------------------------------------------------------------------------
 
 
 class ClassifierError(ConvosiftError):
-    """Classification failed for a whole batch (not a single conversation)."""
+    """Classification failed: this class itself stops the batch (fix the backend settings, resume).
+
+    Its subclasses are narrower: retried after a delay, or failing only one conversation.
+    """
 
     exit_code = 7
     http_status = 502
@@ -148,7 +205,38 @@ class ClassifierError(ConvosiftError):
 
 
 class ClassifierRetriableError(ClassifierError):
+    """A transient failure worth retrying after a delay."""
+
     code = "classifier_unavailable"
+
+
+class RetriableCallError(ClassifierRetriableError):
+    """The LLM endpoint failed transiently; retry after at least ``retry_after`` seconds when given."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+
+class InvalidAnswerError(ClassifierRetriableError):
+    """The model replied, but not with a usable answer (not JSON, off-schema, unknown category)."""
+
+    code = "classifier_invalid_answer"
+
+
+class RejectedCallError(ClassifierError):
+    """The LLM endpoint refused this request (400/422, content filter): only this conversation fails.
+
+    Retrying it unchanged will not help, but other conversations may work, so the analyzer records
+    this one as failed and goes on.
+    """
+
+    code = "classifier_rejected"
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 # --- signals ---------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from convosift.analysis.llm import LLMAnalyzer, build_llm_analyzer, estimate_cos
 from convosift.config import Settings
 from convosift.domain import Analysis, ClassificationStatus, Conversation
 from convosift.errors import ClassifierError, ConfigurationError
-from convosift.mock.openai_server import OpenAIServer, Step, openai_server
 from convosift.themes.vocabulary import Theme, Vocabulary
+from openai_server import OpenAIServer, Step, openai_server
 
 API_KEY = "sk-test-7d1c0ffee5ecret"
 CATEGORIES = (

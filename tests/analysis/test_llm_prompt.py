@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from convosift.analysis.llm import InvalidAnswerError, build_prompt, parse_answer
+from convosift.analysis.llm import build_prompt, parse_answer
 from convosift.analysis.llm.prompt import MAX_CUSTOMER_CHARS, chat_messages, conversation_text
 from convosift.domain import Conversation, Message
+from convosift.errors import InvalidAnswerError
 from convosift.themes.vocabulary import Theme, Vocabulary
 
 

@@ -7,7 +7,7 @@ import json
 import openai
 import pytest
 
-from convosift.mock.openai_server import Step, keyword_answer, openai_server
+from openai_server import Step, keyword_answer, openai_server
 
 SYSTEM = (
     "Intro\n\nCategories:\n- billing_question: Money.\n- general_inquiry: Else.\n\n"

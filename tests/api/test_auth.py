@@ -6,7 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from convosift.analysis.base import NullAnalyzer
-from convosift.api.auth import UnauthorizedError, check_bearer
+from convosift.api.auth import check_bearer
+from convosift.errors import UnauthorizedError
 
 from .conftest import API_TOKEN, assert_no_secret, client_for, make_settings
 

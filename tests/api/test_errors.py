@@ -14,6 +14,7 @@ from convosift.errors import (
     RateLimitedError,
     RunConflictError,
     RunNotFoundError,
+    RunTakenOverError,
     StoreError,
 )
 
@@ -33,6 +34,7 @@ def raising_client(sqlite_url: str) -> TestClient:
             "store": StoreError("database is locked"),
             "conflict": RunConflictError("another run is active"),
             "run": RunNotFoundError("no run abc"),
+            "taken_over": RunTakenOverError("abc"),
             "missing": NotFoundError("nothing here"),
         }
         if kind in errors:
@@ -51,6 +53,7 @@ def raising_client(sqlite_url: str) -> TestClient:
         ("store", 503, "store_error"),
         ("conflict", 409, "run_conflict"),
         ("run", 404, "run_not_found"),
+        ("taken_over", 409, "run_taken_over"),
         ("missing", 404, "not_found"),
     ],
 )

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from convosift.cli.server_cmds import is_loopback
+from convosift.api.serving import is_loopback
 
 from .conftest import API_TOKEN, INTERCOM_TOKEN, assert_no_secret
 

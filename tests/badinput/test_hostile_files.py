@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import services as service
 from convosift.config import load_settings
 from convosift.domain import RunStatus, Window
-from convosift.pipeline import service
 from convosift.pipeline.records import RunRecord
 
 EVERYTHING = Window(since=0, until=2**40)
@@ -352,3 +352,18 @@ def test_the_cli_exports_skipped_records(
     assert (
         wrong.exit_code != 0 and "unknown export format" in wrong.output and "Traceback" not in wrong.output
     )
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("suffix", ["jsonl", "json"])
+def test_nan_and_infinity_are_not_json_and_are_skipped(
+    tmp_path: Path, database_url: str, constant: str, suffix: str
+) -> None:
+    """Python reads them, but PostgreSQL's JSON type refuses them: they failed the batch at save time."""
+    bad = json.dumps(good("bad")).replace('"opener"', f'"score": {constant}, "opener"')
+    records = [json.dumps(good("a")), bad, json.dumps(good("b"))]
+    path = tmp_path / f"export.{suffix}"
+    path.write_text("\n".join(records) + "\n" if suffix == "jsonl" else "[" + ",".join(records) + "]")
+    stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
+    assert set(stored) == {"a", "b"}
+    assert list(skipped.values()) == ["malformed"]

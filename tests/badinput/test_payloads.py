@@ -21,10 +21,10 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import services as service
 from convosift.config import load_settings
 from convosift.domain import RunStatus, Window
 from convosift.mock.inbox import Inbox
-from convosift.pipeline import service
 
 # Wide enough for any timestamp the strategies below can produce.
 EVERYTHING = Window(since=-(2**42), until=2**42)

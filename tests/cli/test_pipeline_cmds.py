@@ -312,3 +312,20 @@ def test_a_second_sigint_aborts_at_once_and_the_run_resumes(
     assert resumed.returncode == 0, resumed.stderr.decode()
     record = json.loads(resumed.stdout)
     assert record["status"] == "completed" and record["counts"]["listed"] == SIGNAL_INBOX == _stored(url)
+
+
+def test_resume_refuses_while_a_run_of_the_source_is_active(inbox_env: Path, tmp_path: Path) -> None:
+    """The CLI applies the API's rule: "resume the latest run" beside an active one is a conflict."""
+    from convosift.config import load_settings
+    from convosift.domain import Window
+    from convosift.pipeline.service import Service
+
+    config = load_settings()
+    with Service.open(config) as service:
+        stopped = service.start_run(window=Window(since=0, until=2**31), max_conversations=10)
+        active = service.create_run(window=Window(since=0, until=2**31))
+    assert stopped.status.value == "completed" and active.status.value == "running"
+    result = _invoke("resume")
+    assert result.exit_code == 5, result.output
+    assert f"run {active.id} is already running" in result.stderr
+    assert "Traceback" not in result.output

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+import services as service
 from convosift.config import Settings, load_settings
 from convosift.domain import RunStatus, Window
 from convosift.mock.server import MockIntercomHandle
-from convosift.pipeline import service
 from convosift.pipeline.records import RunRecord
 
 NOW = 1_750_000_000

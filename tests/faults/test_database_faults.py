@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+import services as service
 from convosift.domain import RunStatus
 from convosift.errors import ConvosiftError
 from convosift.mock.server import MockIntercomHandle
-from convosift.pipeline import service
 from faults.conftest import BATCH, INBOX, backfill, export, resume_until_done, settings_for
 
 Server = Callable[..., MockIntercomHandle]

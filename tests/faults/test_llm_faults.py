@@ -11,9 +11,9 @@ import pytest
 from pydantic import SecretStr
 
 from convosift.domain import RunStatus
-from convosift.mock.openai_server import OpenAIServer, Step, openai_server
 from convosift.mock.server import MockIntercomHandle
 from faults.conftest import INBOX, backfill, export, resume_until_done, settings_for
+from openai_server import OpenAIServer, Step, openai_server
 
 Server = Callable[..., MockIntercomHandle]
 

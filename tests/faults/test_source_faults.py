@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
+import services as service
 from convosift.domain import RunStatus
 from convosift.mock.server import MockIntercomHandle
-from convosift.pipeline import service
 from faults.conftest import INBOX, backfill, export, resume_until_done, settings_for
 
 Server = Callable[..., MockIntercomHandle]

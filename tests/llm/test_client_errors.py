@@ -9,12 +9,10 @@ import openai
 import pytest
 from openai import _exceptions as openai_exceptions
 
-from convosift.errors import ClassifierError
+from convosift.errors import ClassifierError, RejectedCallError, RetriableCallError
 from convosift.llm.client import (
     BACKOFF_CAP_SECONDS,
     MAX_RETRY_AFTER_SECONDS,
-    RejectedCallError,
-    RetriableCallError,
     backoff_delay,
     retry_after_seconds,
     translate_error,

@@ -24,9 +24,10 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+import services as service
 from convosift.config import load_settings
 from convosift.domain import RunStatus
-from convosift.pipeline import service, windows
+from convosift.pipeline import windows
 
 SINCE, UNTIL = "2000-01-01", "2100-01-01"
 CONVERSATIONS = 600

@@ -24,10 +24,11 @@ import pytest
 import sqlalchemy as sa
 from pydantic import SecretStr
 
+import services as service
 from convosift.config import load_settings
 from convosift.domain import RunStatus
-from convosift.mock.openai_server import OpenAIServer, serve_openai_in_thread
-from convosift.pipeline import service, windows
+from convosift.pipeline import windows
+from openai_server import OpenAIServer, serve_openai_in_thread
 
 SINCE, UNTIL = "2000-01-01", "2100-01-01"
 BATCH = 20

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+import services as service
 from convosift.config import Settings
 from convosift.domain import RunStatus
 from convosift.errors import ConfigurationError, NotFoundError, RunConflictError
-from convosift.pipeline import service
 from convosift.pipeline.records import RunRecord
 from convosift.store.conversations import count_rows
 from pipeline.conftest import WINDOW
@@ -300,8 +300,9 @@ def test_progress_reports_the_window_total_and_an_eta(tmp_path: Any, mock_interc
 
     from pydantic import SecretStr
 
+    import services as service
     from convosift.config import load_settings
-    from convosift.pipeline import service, windows
+    from convosift.pipeline import windows
 
     server = mock_intercom(conversations=200, seed=3)
     settings = load_settings(

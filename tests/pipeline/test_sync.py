@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+import services as service
 from convosift.config import Settings
 from convosift.domain import RunKind, RunStatus, Window
 from convosift.errors import ConfigurationError
-from convosift.pipeline import service, windows
+from convosift.pipeline import windows
 from convosift.store.bookmarks import get_bookmark
 from pipeline.conftest import WINDOW
 from pipeline.memory import BASE_TIME, CountingAnalyzer, MemorySource, make_conversation, make_inbox

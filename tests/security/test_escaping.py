@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
+import services as service
 from convosift.api import create_app
 from convosift.cli import app
 from convosift.config import load_settings
 from convosift.domain import RunStatus, Window
 from convosift.mock.inbox import Inbox
-from convosift.mock.openai_server import openai_server
-from convosift.pipeline import service
+from openai_server import openai_server
 
 PAYLOADS = (
     "<script>alert('xss')</script>",

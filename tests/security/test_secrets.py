@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from convosift.config import load_settings
-from convosift.mock.openai_server import Step, openai_server
 from convosift.mock.server import MockIntercomHandle
+from openai_server import Step, openai_server
 
 INTERCOM_SECRET = "tok-Zq81intercom-secret-4b1f7e"
 LLM_SECRET = "sk-Zq81llm-secret-93ac2d"

@@ -17,6 +17,7 @@ from convosift.errors import (
     ConfigurationError,
     ConvosiftError,
     InvalidCursorError,
+    MalformedResponseError,
     RateLimitedError,
     SourceFatalError,
     SourceRetriableError,
@@ -24,7 +25,6 @@ from convosift.errors import (
 from convosift.sources.base import Source
 from convosift.sources.intercom import (
     IntercomSource,
-    MalformedResponseError,
     RetryPolicy,
     translate_transport_error,
 )

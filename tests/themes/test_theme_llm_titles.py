@@ -11,10 +11,10 @@ from test_theme_discovery import DARK_MODE, RECEIPT_LANGUAGE, _seed_unmatched
 
 from convosift.config import load_settings
 from convosift.errors import ConfigurationError
-from convosift.mock.openai_server import OpenAIServer, serve_openai_in_thread
 from convosift.store import Store
 from convosift.themes.discovery import discover
 from convosift.themes.titles import llm_namer
+from openai_server import OpenAIServer, serve_openai_in_thread
 
 
 def _title(body: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from convosift.api.routes import conversations, dashboard, health, pipeline, the
 from convosift.config import Settings, load_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
-LOOPBACK_HOST_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 API_DESCRIPTION = """\
 Every POST endpoint requires `Authorization: Bearer <token>` when `CONVOSIFT_API_TOKEN` is set
 (401 otherwise). GET endpoints (status, history, conversations, themes, the dashboard) are open to

@@ -14,15 +14,7 @@ import hmac
 from fastapi import Request
 
 from convosift.config import Settings
-from convosift.errors import ConvosiftError
-
-
-class UnauthorizedError(ConvosiftError):
-    """The request lacks the API token or carries a wrong one."""
-
-    exit_code = 2
-    http_status = 401
-    code = "unauthorized"
+from convosift.errors import UnauthorizedError
 
 
 def check_bearer(settings: Settings, authorization: str | None) -> None:

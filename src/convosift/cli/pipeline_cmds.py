@@ -56,22 +56,22 @@ def backfill(
 
     Example: convosift backfill --days 90 --batch-size 100
     """
-    from convosift.pipeline import service, windows
+    from convosift.pipeline import windows
+    from convosift.pipeline.service import Service
 
     window = windows.requested(days, since, until, time.time(), prefix="--")
-    loaded = settings()
-    record = _with_progress(
-        lambda progress, stop: service.start_run(
-            loaded,
-            window=window,
-            batch_size=batch_size,
-            max_conversations=max_conversations,
-            dry_run=dry_run,
-            progress=progress,
-            stop_event=stop,
-        ),
-        quiet=as_json,
-    )
+    with Service.open(settings()) as service:
+        record = _with_progress(
+            lambda progress, stop: service.start_run(
+                window=window,
+                batch_size=batch_size,
+                max_conversations=max_conversations,
+                dry_run=dry_run,
+                progress=progress,
+                stop_event=stop,
+            ),
+            quiet=as_json,
+        )
     _finish(record, as_json)
 
 
@@ -81,14 +81,17 @@ def resume(
     run_id: str | None = typer.Argument(None, help="Run to resume (default: the latest resumable run)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Resume a stopped, failed or abandoned run from its last committed batch."""
-    from convosift.pipeline import service
+    """Resume a stopped, failed or abandoned run from its last committed batch.
 
-    loaded = settings()
-    record = _with_progress(
-        lambda progress, stop: service.resume_run(loaded, run_id, progress=progress, stop_event=stop),
-        quiet=as_json,
-    )
+    Without a run id, a run of the source that is still active is a conflict (exit 5).
+    """
+    from convosift.pipeline.service import Service
+
+    with Service.open(settings()) as service:
+        record = _with_progress(
+            lambda progress, stop: service.resume_run(run_id, progress=progress, stop_event=stop),
+            quiet=as_json,
+        )
     _finish(record, as_json)
 
 
@@ -96,12 +99,12 @@ def resume(
 @handle_errors
 def sync(as_json: bool = JSON_OPTION) -> None:
     """Process conversations changed since the last completed backfill or sync."""
-    from convosift.pipeline import service
+    from convosift.pipeline.service import Service
 
-    loaded = settings()
-    record = _with_progress(
-        lambda progress, stop: service.run_sync(loaded, progress=progress, stop_event=stop), quiet=as_json
-    )
+    with Service.open(settings()) as service:
+        record = _with_progress(
+            lambda progress, stop: service.run_sync(progress=progress, stop_event=stop), quiet=as_json
+        )
     _finish(record, as_json)
 
 
@@ -109,9 +112,10 @@ def sync(as_json: bool = JSON_OPTION) -> None:
 @handle_errors
 def stop(run_id: str | None = typer.Argument(None, help="Run to stop (default: the active run).")) -> None:
     """Ask a run to stop at its next batch boundary (it can be resumed later)."""
-    from convosift.pipeline import service
+    from convosift.pipeline.service import Service
 
-    record = service.request_stop(settings(), run_id)
+    with Service.open(settings()) as service:
+        record = service.request_stop(run_id)
     console.print(f"run {record.id}: {record.status.value}")
 
 
@@ -123,13 +127,13 @@ def status(
 ) -> None:
     """Show a run's status, counters, checkpoint and error."""
     from convosift.errors import NotFoundError
-    from convosift.pipeline import service
+    from convosift.pipeline.service import Service
 
-    loaded = settings()
-    if run_id is not None:
-        records = [service.get_run(loaded, run_id)]
-    else:
-        records = service.active_runs(loaded) or service.list_runs(loaded, limit=1)
+    with Service.open(settings()) as service:
+        if run_id is not None:
+            records = [service.get_run(run_id)]
+        else:
+            records = service.active_runs() or service.list_runs(limit=1)
     if not records:
         raise NotFoundError("no runs yet", hint="start one with `convosift backfill`")
     if as_json:
@@ -148,10 +152,11 @@ def runs(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (newest first, each with its counts)."),
 ) -> None:
     """List runs, newest first."""
-    from convosift.pipeline import service
+    from convosift.pipeline.service import Service
 
     limits.HISTORY_SIZE.check(limit, "--limit")
-    records = service.list_runs(settings(), limit=limit)
+    with Service.open(settings()) as service:
+        records = service.list_runs(limit=limit)
     if as_json:
         emit_json([r.to_dict() for r in records])
         return
@@ -181,15 +186,15 @@ def export_conversations(
 ) -> None:
     """Export stored conversations in (source, id) order, with quality, category and theme."""
     from convosift.outputs import open_output
-    from convosift.pipeline import service
+    from convosift.pipeline.service import Service, export_format
 
-    chosen = service.export_format(fmt)
-    loaded = settings()
-    if out is None:
-        service.export_conversations(loaded, chosen, typer.get_text_stream("stdout"))
-        return
-    with open_output(out) as handle:
-        written = service.export_conversations(loaded, chosen, handle)
+    chosen = export_format(fmt)
+    with Service.open(settings()) as service:
+        if out is None:
+            service.export_conversations(chosen, typer.get_text_stream("stdout"))
+            return
+        with open_output(out) as handle:
+            written = service.export_conversations(chosen, handle)
     err_console.print(f"wrote {written} conversations to {out}")
 
 
@@ -207,15 +212,15 @@ def export_skipped(
     Each is tried again by the next run, so a record fixed at its source is stored then.
     """
     from convosift.outputs import open_output
-    from convosift.pipeline import service
+    from convosift.pipeline.service import Service, export_format
 
-    chosen = service.export_format(fmt)
-    loaded = settings()
-    if out is None:
-        service.export_skipped(loaded, chosen, typer.get_text_stream("stdout"), reason=reason)
-        return
-    with open_output(out) as handle:
-        written = service.export_skipped(loaded, chosen, handle, reason=reason)
+    chosen = export_format(fmt)
+    with Service.open(settings()) as service:
+        if out is None:
+            service.export_skipped(chosen, typer.get_text_stream("stdout"), reason=reason)
+            return
+        with open_output(out) as handle:
+            written = service.export_skipped(chosen, handle, reason=reason)
     err_console.print(f"wrote {written} skipped records to {out}")
 
 
@@ -230,7 +235,7 @@ def demo(
 
     No token and no network: the server runs in this process and the local models are embedded.
     """
-    from convosift.pipeline.demo import run_demo
+    from convosift.mock.demo import run_demo
 
     loaded = settings(database_url=f"sqlite:///{database}")
     summary = _with_progress(
@@ -339,21 +344,9 @@ def _print_record(record: Any) -> None:
         f"batch {record.options.batch_size}, max {record.options.max_conversations}, "
         f"dry run {record.options.dry_run}",
     )
-    for name in (
-        "listed",
-        "unchanged",
-        "fetched",
-        "skipped",
-        "filtered",
-        "classified",
-        "failed",
-        "stored",
-        "themed",
-        "unmatched",
-        "needs_review",
-        "classifier_calls",
-        "cache_hits",
-    ):
+    from convosift.pipeline.records import DISPLAYED_COUNTERS
+
+    for name in DISPLAYED_COUNTERS:
         table.add_row(name, str(getattr(counts, name)))
     for reason, count in counts.filtered_by_reason.items():
         table.add_row(f"  filtered: {reason}", str(count))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +29,19 @@ _UNTIL = typer.Option(None, "--until", help="Only conversations created before t
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 
 
-def _store(config: Settings) -> Any:
-    from convosift.pipeline.service import open_store
+@contextlib.contextmanager
+def _store(config: Settings) -> Iterator[Any]:
+    """The database of ``config`` for this command, closed when the command ends."""
+    from convosift.store import Store
 
-    return open_store(config)
+    store = Store(config.database_url)
+    try:
+        yield store
+    finally:
+        store.dispose()
 
 
-def _curator(config: Settings) -> Any:
+def _curator(config: Settings, store: Any) -> Any:
     from convosift.themes.curation import Curator
     from convosift.themes.vocabulary import default_vocabulary_path
 
@@ -43,7 +51,7 @@ def _curator(config: Settings) -> Any:
             hint=f"copy it (cp {default_vocabulary_path()} vocabulary.yaml) "
             "and set CONVOSIFT_VOCABULARY=vocabulary.yaml",
         )
-    return Curator(_store(config), config.vocabulary_path)
+    return Curator(store, config.vocabulary_path)
 
 
 @themes_app.callback()
@@ -58,7 +66,8 @@ def themes(
     from convosift.themes.vocabulary import load_vocabulary_for
 
     config = settings()
-    summaries = theme_summary(_store(config), since, until, vocabulary=load_vocabulary_for(config))
+    with _store(config) as store:
+        summaries = theme_summary(store, since, until, vocabulary=load_vocabulary_for(config))
     if as_json:
         emit_json(summaries)
         return
@@ -104,9 +113,10 @@ def show(
 
     limits.PAGE_SIZE.check(limit, "--limit")
     config = settings()
-    detail = theme_detail(
-        _store(config), signature, since, until, vocabulary=load_vocabulary_for(config), limit=limit
-    )
+    with _store(config) as store:
+        detail = theme_detail(
+            store, signature, since, until, vocabulary=load_vocabulary_for(config), limit=limit
+        )
     if as_json:
         emit_json(detail)
         return
@@ -142,24 +152,20 @@ def discover_cmd(
     as_json: bool = _JSON,
 ) -> None:
     """Cluster unmatched conversations into proposed themes (ids stay stable across runs)."""
-    from convosift.themes.discovery import Namer, discover
+    from convosift.themes.discovery import discover
+    from convosift.themes.titles import namer_for
     from convosift.themes.vocabulary import load_vocabulary_for
 
     config = settings()
     vocabulary = load_vocabulary_for(config)
-    use_llm = llm_titles if llm_titles is not None else bool(config.llm_base_url or config.llm_api_key)
-    namer: Namer | None = None
-    if use_llm:
-        from convosift.themes.titles import llm_namer
-
-        namer = llm_namer(config)
-    proposals = discover(
-        _store(config),
-        min_cluster_size=min_cluster_size,
-        distance_threshold=distance_threshold,
-        taken_signatures=set(vocabulary.signatures),
-        namer=namer,
-    )
+    with _store(config) as store:
+        proposals = discover(
+            store,
+            min_cluster_size=min_cluster_size,
+            distance_threshold=distance_threshold,
+            taken_signatures=set(vocabulary.signatures),
+            namer=namer_for(config, llm_titles),
+        )
     if as_json:
         emit_json(proposals)
         return
@@ -206,7 +212,10 @@ def accept(
     as_json: bool = _JSON,
 ) -> None:
     """Make a proposal an active theme; its conversations are matched to it without re-classifying."""
-    _print_outcome(_curator(settings()).accept(name, signature=signature, title=title), as_json)
+    config = settings()
+    with _store(config) as store:
+        outcome = _curator(config, store).accept(name, signature=signature, title=title)
+    _print_outcome(outcome, as_json)
 
 
 @themes_app.command("rename")
@@ -217,7 +226,10 @@ def rename(
     as_json: bool = _JSON,
 ) -> None:
     """Rename a theme in the vocabulary and in every stored match."""
-    _print_outcome(_curator(settings()).rename(old, new), as_json)
+    config = settings()
+    with _store(config) as store:
+        outcome = _curator(config, store).rename(old, new)
+    _print_outcome(outcome, as_json)
 
 
 @themes_app.command("merge")
@@ -228,14 +240,20 @@ def merge(
     as_json: bool = _JSON,
 ) -> None:
     """Merge a theme (or a proposal) into another; stored matches move to the target."""
-    _print_outcome(_curator(settings()).merge(name, into), as_json)
+    config = settings()
+    with _store(config) as store:
+        outcome = _curator(config, store).merge(name, into)
+    _print_outcome(outcome, as_json)
 
 
 @themes_app.command("retire")
 @handle_errors
 def retire(signature: str = typer.Argument(..., help="Theme to retire."), as_json: bool = _JSON) -> None:
     """Stop matching a theme; its stored conversations become unmatched."""
-    _print_outcome(_curator(settings()).retire(signature), as_json)
+    config = settings()
+    with _store(config) as store:
+        outcome = _curator(config, store).retire(signature)
+    _print_outcome(outcome, as_json)
 
 
 @themes_app.command("history")
@@ -252,7 +270,8 @@ def history(
     from convosift.themes.curation import decision_history
 
     limits.HISTORY_SIZE.check(limit, "--limit")
-    decisions = decision_history(_store(settings()), limit)
+    with _store(settings()) as store:
+        decisions = decision_history(store, limit)
     if as_json:
         emit_json(decisions)
         return
@@ -280,7 +299,7 @@ def report(
     if fmt not in FORMATS:
         raise ConfigurationError(f"unknown report format {fmt!r}", hint="use --format md, html or csv")
     config = settings()
-    store = _store(config)
-    data = report_data(store, load_vocabulary_for(config), since, until, proposals=list_proposals(store))
+    with _store(config) as store:
+        data = report_data(store, load_vocabulary_for(config), since, until, proposals=list_proposals(store))
     path = write_report(data, fmt, out)
     console.print(f"wrote {path}", highlight=False)

@@ -10,7 +10,7 @@ The layers, from the bottom: the foundation (records, settings, errors); the eng
 ``sources``, ``filtering``); ``classify`` and ``themes``, each on the engines and neither on the
 other; ``analysis``, which combines them for a batch; ``pipeline``; and the skins ``api`` and
 ``cli``. ``mock`` (test servers and the synthetic inbox) is used by the CLI's test-data commands
-and by the demo, never by the library below it.
+and its `demo` module runs the pipeline over them; the library below never imports it.
 """
 
 from __future__ import annotations
@@ -57,9 +57,9 @@ OWNED = {"sqlalchemy": "store", "alembic": "store", "psycopg": "store"}
 """Libraries only one package may import: the database drivers and query builder belong to store."""
 
 
-def package_of(path: Path) -> str:
+def package_of(path: Path, root: Path = ROOT) -> str:
     """``convosift/themes/matching.py`` -> ``themes``; ``convosift/config.py`` -> ``config``."""
-    parts = path.relative_to(ROOT).parts
+    parts = path.relative_to(root).parts
     return parts[0] if len(parts) > 1 else parts[0].removesuffix(".py")
 
 
@@ -80,7 +80,7 @@ def graph(root: Path = ROOT) -> dict[str, set[str]]:
     """Each package's imports of the other packages."""
     edges: dict[str, set[str]] = {}
     for path in sorted(root.rglob("*.py")):
-        package = package_of(path)
+        package = package_of(path, root)
         inside = {name.split(".")[1] for name in imported_names(path) if name.startswith(f"{PACKAGE}.")}
         edges.setdefault(package, set()).update(inside - {package})
     return edges
@@ -92,7 +92,7 @@ def misplaced_libraries(root: Path = ROOT) -> list[str]:
         f"{path.relative_to(root.parent)} imports {library}, which only {owner}/ may import"
         for path in sorted(root.rglob("*.py"))
         for library, owner in sorted(OWNED.items())
-        if package_of(path) != owner and any(n.split(".")[0] == library for n in imported_names(path))
+        if package_of(path, root) != owner and any(n.split(".")[0] == library for n in imported_names(path))
     ]
 
 

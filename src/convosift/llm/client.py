@@ -5,8 +5,10 @@ The SDK's own retries are off (``max_retries=0``): the analyzer owns the retry l
 Every ``openai`` exception is translated by :func:`translate_error`, grouped by what the caller
 should do:
 
-- :class:`RetriableCallError` — 429, 408/409, 5xx, timeouts, connection errors, malformed responses;
-- :class:`RejectedCallError` — this request was refused (400/422...); other conversations may work;
+- :class:`~convosift.errors.RetriableCallError` — 429, 408/409, 5xx, timeouts, connection errors,
+  malformed responses;
+- :class:`~convosift.errors.RejectedCallError` — this request was refused (400/422...); other
+  conversations may work;
 - :class:`~convosift.errors.ClassifierError` — nothing will work until the settings change
   (bad key, forbidden, unknown model or endpoint).
 
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from convosift.config import Settings
-from convosift.errors import ClassifierError, ClassifierRetriableError
+from convosift.errors import ClassifierError, RejectedCallError, RetriableCallError
 from convosift.secrets import scrub
 
 if TYPE_CHECKING:
@@ -47,25 +49,6 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 _NO_KEY = "unused"
 """Local servers (vLLM, Ollama, llama.cpp) accept any key, but the SDK insists on one."""
 _RETRIABLE_STATUSES = frozenset({408, 409, 425})
-
-
-class RetriableCallError(ClassifierRetriableError):
-    """A transient failure: try again after a delay (at least ``retry_after`` seconds when given)."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.status = status
-
-
-class RejectedCallError(ClassifierError):
-    """The endpoint refused this request; retrying it unchanged will not help."""
-
-    code = "classifier_rejected"
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)

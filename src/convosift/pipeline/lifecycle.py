@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from convosift.domain import RunCounts, RunKind, RunStatus, Window
-from convosift.errors import ConfigurationError, RunConflictError, StoreError
+from convosift.errors import ConfigurationError, RunConflictError, RunTakenOverError
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline.records import RunOptions, is_stale, this_owner
 from convosift.secrets import scrub
@@ -174,14 +174,3 @@ def complete(store: Store, claim: Claim, *, clock: Clock, bookmark: int | None) 
             raise RunTakenOverError(claim.row["id"])
         if bookmark is not None:
             advance_bookmark(conn, str(claim.row["source"]), bookmark, str(claim.row["id"]), now)
-
-
-class RunTakenOverError(StoreError):
-    """Another process took this run over (its heartbeat looked stale); this execution must end."""
-
-    code = "run_taken_over"
-
-    def __init__(self, run_id: str) -> None:
-        super().__init__(
-            f"run {run_id} was taken over by another process", hint="check `convosift status` for its owner"
-        )

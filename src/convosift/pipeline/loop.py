@@ -2,8 +2,10 @@
 
 For each batch: one query finds what is already stored, details are fetched for the rest, the
 quality filter runs, kept conversations are analysed, and ONE transaction writes the rows, the
-run's counters and its checkpoint. The next batch is listed and fetched while the current one is
-analysed and stored, so memory holds about two batches.
+run's counters and its checkpoint. By default one batch is prepared only after the previous one
+committed, so a crash re-fetches at most one batch. With :attr:`LoopConfig.prefetch`
+(``CONVOSIFT_PREFETCH``, off by default) the next batch is listed and fetched while the current
+one is analysed and stored, and memory holds about two batches.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from convosift.domain import (
     Skipped,
     Window,
 )
-from convosift.errors import ClassifierError, SourceFatalError
+from convosift.errors import ClassifierError, RunTakenOverError, SourceFatalError
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline.batches import ListedBatch, listed_batches
-from convosift.pipeline.lifecycle import Claim, Clock, RunTakenOverError
+from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.records import RunOptions
 from convosift.sources.base import DetailResult, Source
 from convosift.store import Store

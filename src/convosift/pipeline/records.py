@@ -30,6 +30,24 @@ class RunOwner(BaseModel):
     pid: int | None = None
 
 
+DISPLAYED_COUNTERS = (
+    "listed",
+    "unchanged",
+    "fetched",
+    "skipped",
+    "filtered",
+    "classified",
+    "failed",
+    "stored",
+    "themed",
+    "unmatched",
+    "needs_review",
+    "classifier_calls",
+    "cache_hits",
+)
+"""The counters a run's summary shows, in this order, in the CLI and on the dashboard."""
+
+
 class RunRecord(BaseModel):
     """A run as the CLI and the API show it. Built from the database, so any process can read it."""
 

@@ -1,5 +1,7 @@
-"""The pipeline's library API: every CLI command and API route calls one of these functions.
+"""The pipeline's library API: every CLI command and API route calls a :class:`Service` method.
 
+A service is built from the settings and an open :class:`~convosift.store.Store`; the caller owns
+the store (the API for the life of the app, a CLI command for one command: :meth:`Service.open`).
 Run state lives in the database, so any process can start, watch, stop or resume a run.
 ``start_run`` and ``execute_run`` run in the calling thread (they use their own event loop);
 the API calls ``create_run`` then ``execute_run`` in a background thread.
@@ -13,14 +15,19 @@ import csv
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Literal
 
 from convosift.analysis.base import Analyzer
 from convosift.analysis.factory import build_analyzer
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
 from convosift.domain import RunKind, RunStatus, Window
-from convosift.errors import ConfigurationError, ConvosiftError, NotFoundError
+from convosift.errors import (
+    ConfigurationError,
+    ConvosiftError,
+    NotFoundError,
+    RunConflictError,
+)
 from convosift.pipeline import lifecycle
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.loop import BatchLoop, LoopConfig, Outcome, Stages
@@ -35,189 +42,364 @@ from convosift.store.runs import RunRow
 
 Progress = Callable[[RunRecord], None]
 
-_stores: dict[str, Store] = {}
-_stores_lock = threading.Lock()
+ExportFormat = Literal["jsonl", "csv"]
+SKIPPED_COLUMNS = ("source", "id", "reason", "detail", "updated_at", "run_id", "recorded_at")
 
 
-def open_store(settings: Settings) -> Store:
-    """The database of ``settings``, migrated; one shared :class:`Store` per URL and process."""
-    with _stores_lock:
-        store = _stores.get(settings.database_url)
-        if store is None:
-            store = _stores[settings.database_url] = Store(settings.database_url)
-        return store
+class Service:
+    """Runs and stored results of one database, as the CLI and the API use them."""
 
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self._store = store
+        self._owns_store = store is None
+        self._lock = threading.Lock()
 
-def close_stores() -> None:
-    """Dispose every engine :func:`open_store` created (tests and shutdown)."""
-    with _stores_lock:
-        for store in _stores.values():
-            store.dispose()
-        _stores.clear()
+    @property
+    def store(self) -> Store:
+        """The database, opened (and migrated) on first use: settings that fail validation stop a
+        command before anything is written, not even an empty database file."""
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.settings.database_url)
+            return self._store
 
+    def close(self) -> None:
+        """Dispose the store this service opened (one passed in belongs to the caller)."""
+        with self._lock:
+            if self._owns_store and self._store is not None:
+                self._store.dispose()
+                self._store = None
 
-# --- starting and executing runs ------------------------------------------------------------
-
-
-def create_run(
-    settings: Settings,
-    *,
-    kind: RunKind | str = RunKind.BACKFILL,
-    window: Window,
-    batch_size: int | None = None,
-    max_conversations: int | None = None,
-    dry_run: bool = False,
-    source: str | None = None,
-    clock: Clock | None = None,
-) -> RunRecord:
-    """Register a run (status running, owned by this process) without executing it."""
-    options = _options(settings, batch_size, max_conversations, dry_run)
-    check_stages(settings)
-    claim = lifecycle.create(
-        open_store(settings),
-        kind=RunKind(kind),
-        source=source or source_name(settings),
-        window=window,
-        options=options,
-        clock=clock or time.time,
-    )
-    return _record(settings, claim.row, clock)
-
-
-def start_run(
-    settings: Settings,
-    *,
-    kind: RunKind | str = RunKind.BACKFILL,
-    window: Window,
-    batch_size: int | None = None,
-    max_conversations: int | None = None,
-    dry_run: bool = False,
-    source: Source | None = None,
-    analyzer: Analyzer | None = None,
-    progress: Progress | None = None,
-    stop_event: threading.Event | None = None,
-    clock: Clock | None = None,
-) -> RunRecord:
-    """Create a run and execute it to its end (or a stop) in the calling thread."""
-    record = create_run(
-        settings,
-        kind=kind,
-        window=window,
-        batch_size=batch_size,
-        max_conversations=max_conversations,
-        dry_run=dry_run,
-        source=source.name if source is not None else None,
-        clock=clock,
-    )
-    return execute_run(
-        settings,
-        record.id,
-        source=source,
-        analyzer=analyzer,
-        progress=progress,
-        stop_event=stop_event,
-        clock=clock,
-    )
-
-
-def execute_run(
-    settings: Settings,
-    run_id: str,
-    *,
-    source: Source | None = None,
-    analyzer: Analyzer | None = None,
-    progress: Progress | None = None,
-    stop_event: threading.Event | None = None,
-    clock: Clock | None = None,
-) -> RunRecord:
-    """Execute a run from its checkpoint: one this process created, a stopped or failed one, or a stale one.
-
-    Returns the final record: completed, stopped, or failed with its error (a failed run can be
-    resumed). Errors that are not convosift's are recorded and re-raised.
-    """
-    store, tick = open_store(settings), clock or time.time
-    claim = lifecycle.claim(store, run_id, clock=tick, stale_after=settings.stale_after_seconds)
-    with lifecycle.executing(run_id):
-        if progress is not None:
-            progress(_record(settings, claim.row, clock))
+    @classmethod
+    @contextlib.contextmanager
+    def open(cls, settings: Settings) -> Iterator[Service]:
+        """A service for ``settings`` whose store is closed on exit."""
+        service = cls(settings)
         try:
-            outcome = asyncio.run(
-                _drive(
-                    settings,
-                    store,
-                    claim=claim,
-                    source=source,
-                    analyzer=analyzer,
-                    progress=progress,
-                    stop_event=stop_event,
-                    clock=tick,
-                )
-            )
-        except ConvosiftError as error:
-            lifecycle.fail(store, claim, error, clock=tick)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            # Aborted at once (a second Ctrl-C): the last batch either committed or rolled back.
-            with contextlib.suppress(ConvosiftError):
-                lifecycle.mark_stopped(store, claim, clock=tick, phase="aborted")
-            raise
-        except Exception as error:
-            lifecycle.fail(store, claim, error, clock=tick)
-            raise
-        else:
-            _finish(settings, store, claim, outcome, tick)
-    record = get_run(settings, run_id, clock=clock)
-    if progress is not None:
-        progress(record)
-    return record
-
-
-async def _drive(
-    settings: Settings,
-    store: Store,
-    *,
-    claim: Claim,
-    source: Source | None,
-    analyzer: Analyzer | None,
-    progress: Progress | None,
-    stop_event: threading.Event | None,
-    clock: Clock,
-) -> Outcome:
-    own_source, own_analyzer = source is None, analyzer is None
-    active_source = source if source is not None else build_source(settings)
-    try:
-        active_analyzer = analyzer if analyzer is not None else build_analyzer(settings, store)
-        try:
-            stages = Stages(source=active_source, assess=build_assess(settings), analyzer=active_analyzer)
-            config = LoopConfig(
-                heartbeat_seconds=settings.heartbeat_seconds,
-                prefetch=settings.prefetch,
-                input_cost_per_1k=settings.llm_input_cost_per_1k,
-                output_cost_per_1k=settings.llm_output_cost_per_1k,
-            )
-
-            def on_commit(row: RunRow) -> None:
-                if progress is not None:
-                    progress(record_from_row(row, now=clock(), stale_after=settings.stale_after_seconds))
-
-            loop = BatchLoop(
-                store, claim, stages, config, clock=clock, stop_event=stop_event, on_commit=on_commit
-            )
-            return await loop.run()
+            yield service
         finally:
-            if own_analyzer:
-                await active_analyzer.aclose()
-    finally:
-        if own_source:
-            await active_source.aclose()
+            service.close()
+
+    # --- starting and executing runs --------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        kind: RunKind | str = RunKind.BACKFILL,
+        window: Window,
+        batch_size: int | None = None,
+        max_conversations: int | None = None,
+        dry_run: bool = False,
+        source: str | None = None,
+        clock: Clock | None = None,
+    ) -> RunRecord:
+        """Register a run (status running, owned by this process) without executing it."""
+        options = _options(self.settings, batch_size, max_conversations, dry_run)
+        check_stages(self.settings)
+        claim = lifecycle.create(
+            self.store,
+            kind=RunKind(kind),
+            source=source or source_name(self.settings),
+            window=window,
+            options=options,
+            clock=clock or time.time,
+        )
+        return self._record(claim.row, clock)
+
+    def start_run(
+        self,
+        *,
+        kind: RunKind | str = RunKind.BACKFILL,
+        window: Window,
+        batch_size: int | None = None,
+        max_conversations: int | None = None,
+        dry_run: bool = False,
+        source: Source | None = None,
+        analyzer: Analyzer | None = None,
+        progress: Progress | None = None,
+        stop_event: threading.Event | None = None,
+        clock: Clock | None = None,
+    ) -> RunRecord:
+        """Create a run and execute it to its end (or a stop) in the calling thread."""
+        record = self.create_run(
+            kind=kind,
+            window=window,
+            batch_size=batch_size,
+            max_conversations=max_conversations,
+            dry_run=dry_run,
+            source=source.name if source is not None else None,
+            clock=clock,
+        )
+        return self.execute_run(
+            record.id, source=source, analyzer=analyzer, progress=progress, stop_event=stop_event, clock=clock
+        )
+
+    def execute_run(
+        self,
+        run_id: str,
+        *,
+        source: Source | None = None,
+        analyzer: Analyzer | None = None,
+        progress: Progress | None = None,
+        stop_event: threading.Event | None = None,
+        clock: Clock | None = None,
+    ) -> RunRecord:
+        """Execute a run from its checkpoint: one this process created, a stopped or failed one, or a stale one.
+
+        Returns the final record: completed, stopped, or failed with its error (a failed run can be
+        resumed). Errors that are not convosift's are recorded and re-raised.
+        """
+        store, tick = self.store, clock or time.time
+        claim = lifecycle.claim(store, run_id, clock=tick, stale_after=self.settings.stale_after_seconds)
+        with lifecycle.executing(run_id):
+            if progress is not None:
+                progress(self._record(claim.row, clock))
+            try:
+                outcome = asyncio.run(
+                    self._drive(
+                        claim=claim,
+                        source=source,
+                        analyzer=analyzer,
+                        progress=progress,
+                        stop_event=stop_event,
+                        clock=tick,
+                    )
+                )
+            except ConvosiftError as error:
+                lifecycle.fail(store, claim, error, clock=tick)
+            except (KeyboardInterrupt, asyncio.CancelledError):
+                # Aborted at once (a second Ctrl-C): the last batch either committed or rolled back.
+                with contextlib.suppress(ConvosiftError):
+                    lifecycle.mark_stopped(store, claim, clock=tick, phase="aborted")
+                raise
+            except Exception as error:
+                lifecycle.fail(store, claim, error, clock=tick)
+                raise
+            else:
+                self._finish(claim, outcome, tick)
+        record = self.get_run(run_id, clock=clock)
+        if progress is not None:
+            progress(record)
+        return record
+
+    async def _drive(
+        self,
+        *,
+        claim: Claim,
+        source: Source | None,
+        analyzer: Analyzer | None,
+        progress: Progress | None,
+        stop_event: threading.Event | None,
+        clock: Clock,
+    ) -> Outcome:
+        settings = self.settings
+        own_source, own_analyzer = source is None, analyzer is None
+        active_source = source if source is not None else build_source(settings)
+        try:
+            active_analyzer = analyzer if analyzer is not None else build_analyzer(settings, self.store)
+            try:
+                stages = Stages(source=active_source, assess=build_assess(settings), analyzer=active_analyzer)
+                config = LoopConfig(
+                    heartbeat_seconds=settings.heartbeat_seconds,
+                    prefetch=settings.prefetch,
+                    input_cost_per_1k=settings.llm_input_cost_per_1k,
+                    output_cost_per_1k=settings.llm_output_cost_per_1k,
+                )
+
+                def on_commit(row: RunRow) -> None:
+                    if progress is not None:
+                        progress(record_from_row(row, now=clock(), stale_after=settings.stale_after_seconds))
+
+                loop = BatchLoop(
+                    self.store, claim, stages, config, clock=clock, stop_event=stop_event, on_commit=on_commit
+                )
+                return await loop.run()
+            finally:
+                if own_analyzer:
+                    await active_analyzer.aclose()
+        finally:
+            if own_source:
+                await active_source.aclose()
+
+    def _finish(self, claim: Claim, outcome: Outcome, clock: Clock) -> None:
+        if outcome is Outcome.STOPPED:
+            lifecycle.mark_stopped(self.store, claim, clock=clock)
+            return
+        with self.store.read() as conn:
+            row = run_rows.get_run(conn, claim.row["id"])
+        lifecycle.complete(self.store, claim, clock=clock, bookmark=_next_bookmark(self.settings, row))
+
+    # --- resume, stop, sync -----------------------------------------------------------------
+
+    def resume_run(
+        self,
+        run_id: str | None = None,
+        *,
+        window: Window | None = None,
+        source: Source | None = None,
+        analyzer: Analyzer | None = None,
+        progress: Progress | None = None,
+        stop_event: threading.Event | None = None,
+        clock: Clock | None = None,
+    ) -> RunRecord:
+        """Resume a run by id, or the latest resumable run of the source (and window, if given).
+
+        Without an id, a run of the source that is still active (and not stale) is a conflict:
+        resuming an older run beside it would be refused by the database anyway, later and less clearly.
+        """
+        if run_id is None:
+            name = source.name if source is not None else source_name(self.settings)
+            self.refuse_while_active(name, clock=clock)
+            run_id = self._latest_resumable(name, window, clock)
+        return self.execute_run(
+            run_id, source=source, analyzer=analyzer, progress=progress, stop_event=stop_event, clock=clock
+        )
+
+    def refuse_while_active(self, source: str, *, clock: Clock | None = None) -> None:
+        """:class:`RunConflictError` when ``source`` has an active run that is not stale."""
+        for record in self.active_runs(clock=clock):
+            if record.source == source and not record.stale:
+                raise RunConflictError(
+                    f"run {record.id} is already {record.status.value} for source {source}",
+                    hint=f"watch it (status {record.id}) or stop it, then resume",
+                )
+
+    def _latest_resumable(self, name: str, window: Window | None, clock: Clock | None) -> str:
+        statuses = [s.value for s in RunStatus if s is not RunStatus.COMPLETED]
+        with self.store.read() as conn:
+            rows = run_rows.list_runs(conn, limit=1000, source=name, statuses=statuses)
+        for row in rows:
+            if window is not None and (int(row["since"]), int(row["until"])) != (window.since, window.until):
+                continue
+            record = self._record(row, clock)
+            if not record.status.active or record.stale:
+                return record.id
+        raise NotFoundError(
+            f"no resumable run for source {name}",
+            hint="start one with `convosift backfill` or list them with `convosift runs`",
+        )
+
+    def request_stop(self, run_id: str | None = None, *, clock: Clock | None = None) -> RunRecord:
+        """Ask a run (by id, else the active run of the configured source) to stop at its next batch boundary."""
+        if run_id is None:
+            name = source_name(self.settings)
+            active = [r for r in self.active_runs(clock=clock) if r.source == name]
+            if not active:
+                raise NotFoundError(f"no active run for source {name}")
+            run_id = active[0].id
+        row = lifecycle.request_stop(
+            self.store, run_id, clock=clock or time.time, stale_after=self.settings.stale_after_seconds
+        )
+        return self._record(row, clock)
+
+    def run_sync(
+        self,
+        *,
+        source: Source | None = None,
+        analyzer: Analyzer | None = None,
+        progress: Progress | None = None,
+        stop_event: threading.Event | None = None,
+        clock: Clock | None = None,
+    ) -> RunRecord:
+        """Process what changed since the source's bookmark (set by a completed backfill or sync)."""
+        name = source.name if source is not None else source_name(self.settings)
+        with self.store.read() as conn:
+            bookmark = get_bookmark(conn, name)
+        if bookmark is None:
+            raise ConfigurationError(
+                f"source {name} has no sync bookmark yet", hint="complete a `convosift backfill` first"
+            )
+        now = (clock or time.time)()
+        window = Window(since=bookmark, until=max(int(now) + 1, bookmark + 1))
+        return self.start_run(
+            kind=RunKind.SYNC,
+            window=window,
+            source=source,
+            analyzer=analyzer,
+            progress=progress,
+            stop_event=stop_event,
+            clock=clock,
+        )
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def get_run(self, run_id: str, *, clock: Clock | None = None) -> RunRecord:
+        with self.store.read() as conn:
+            return self._record(run_rows.get_run(conn, run_id), clock)
+
+    def list_runs(self, limit: int = 20, offset: int = 0, *, clock: Clock | None = None) -> list[RunRecord]:
+        """Runs newest first."""
+        with self.store.read() as conn:
+            rows = run_rows.list_runs(conn, limit=limit, offset=offset)
+        return [self._record(row, clock) for row in rows]
+
+    def active_runs(self, *, clock: Clock | None = None) -> list[RunRecord]:
+        with self.store.read() as conn:
+            rows = run_rows.active_runs(conn)
+        return [self._record(row, clock) for row in rows]
+
+    def get_preview(self, run_id: str) -> list[dict[str, object]]:
+        """The stored preview of a dry run (empty for other runs)."""
+        with self.store.read() as conn:
+            return list(run_rows.get_run(conn, run_id)["preview"] or [])
+
+    def export_conversations(self, fmt: str, out: IO[str]) -> int:
+        """Write every stored conversation in ``(source, id)`` order; returns how many were written."""
+        chosen = export_format(fmt)
+        with self.store.read() as conn:
+            return _write_rows(export_rows(conn), EXPORT_COLUMNS, chosen, out)
+
+    def export_skipped(self, fmt: str, out: IO[str], *, reason: str | None = None) -> int:
+        """Write every skipped record (or those of one reason) in ``(source, id)`` order."""
+        chosen = export_format(fmt)
+        with self.store.read() as conn:
+            return _write_rows(skipped_records(conn, reason=reason), SKIPPED_COLUMNS, chosen, out)
+
+    def list_skipped(self, *, reason: str | None = None) -> list[dict[str, Any]]:
+        """Records that could not be read (malformed, too_large, too_deep, out_of_range, gone), with
+        where they were and why; each is tried again by the next run."""
+        with self.store.read() as conn:
+            return list(skipped_records(conn, reason=reason))
+
+    def _record(self, row: RunRow, clock: Clock | None) -> RunRecord:
+        return record_from_row(row, now=(clock or time.time)(), stale_after=self.settings.stale_after_seconds)
 
 
-def _finish(settings: Settings, store: Store, claim: Claim, outcome: Outcome, clock: Clock) -> None:
-    if outcome is Outcome.STOPPED:
-        lifecycle.mark_stopped(store, claim, clock=clock)
-        return
-    with store.read() as conn:
-        row = run_rows.get_run(conn, claim.row["id"])
-    lifecycle.complete(store, claim, clock=clock, bookmark=_next_bookmark(settings, row))
+def discard(source: Source | None, analyzer: Analyzer | None) -> None:
+    """Close a source and an analyzer that will not run (their HTTP clients hold connections)."""
+
+    async def close() -> None:
+        for component in (source, analyzer):
+            if component is not None:
+                await component.aclose()
+
+    asyncio.run(close())
+
+
+def export_format(fmt: str) -> ExportFormat:
+    """``fmt`` as an export format, or a configuration error that names the choices."""
+    if fmt == "jsonl":
+        return "jsonl"
+    if fmt == "csv":
+        return "csv"
+    raise ConfigurationError(f"unknown export format {fmt!r}; use jsonl or csv")
+
+
+def _write_rows(
+    rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: ExportFormat, out: IO[str]
+) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    written = 0
+    for row in rows:
+        if writer is not None:
+            writer.writerow(row)
+        else:
+            out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
+        written += 1
+    return written
 
 
 def _next_bookmark(settings: Settings, row: RunRow) -> int | None:
@@ -242,178 +424,3 @@ def _options(
     if max_conversations is not None and max_conversations < 1:
         raise ConfigurationError(f"max_conversations must be at least 1, got {max_conversations}")
     return RunOptions(batch_size=size, max_conversations=max_conversations, dry_run=dry_run)
-
-
-# --- resume, stop, sync ---------------------------------------------------------------------
-
-
-def resume_run(
-    settings: Settings,
-    run_id: str | None = None,
-    *,
-    window: Window | None = None,
-    source: Source | None = None,
-    analyzer: Analyzer | None = None,
-    progress: Progress | None = None,
-    stop_event: threading.Event | None = None,
-    clock: Clock | None = None,
-) -> RunRecord:
-    """Resume a run by id, or the latest resumable run of the source (and window, if given)."""
-    if run_id is None:
-        run_id = _latest_resumable(settings, source.name if source is not None else None, window, clock)
-    return execute_run(
-        settings,
-        run_id,
-        source=source,
-        analyzer=analyzer,
-        progress=progress,
-        stop_event=stop_event,
-        clock=clock,
-    )
-
-
-def _latest_resumable(
-    settings: Settings, source: str | None, window: Window | None, clock: Clock | None
-) -> str:
-    name = source or source_name(settings)
-    statuses = [s.value for s in RunStatus if s is not RunStatus.COMPLETED]
-    with open_store(settings).read() as conn:
-        rows = run_rows.list_runs(conn, limit=1000, source=name, statuses=statuses)
-    for row in rows:
-        if window is not None and (int(row["since"]), int(row["until"])) != (window.since, window.until):
-            continue
-        record = _record(settings, row, clock)
-        if not record.status.active or record.stale:
-            return record.id
-    raise NotFoundError(
-        f"no resumable run for source {name}",
-        hint="start one with `convosift backfill` or list them with `convosift runs`",
-    )
-
-
-def request_stop(settings: Settings, run_id: str | None = None, *, clock: Clock | None = None) -> RunRecord:
-    """Ask a run (by id, else the active run of the configured source) to stop at its next batch boundary."""
-    if run_id is None:
-        name = source_name(settings)
-        active = [r for r in active_runs(settings, clock=clock) if r.source == name]
-        if not active:
-            raise NotFoundError(f"no active run for source {name}")
-        run_id = active[0].id
-    row = lifecycle.request_stop(
-        open_store(settings), run_id, clock=clock or time.time, stale_after=settings.stale_after_seconds
-    )
-    return _record(settings, row, clock)
-
-
-def run_sync(
-    settings: Settings,
-    *,
-    source: Source | None = None,
-    analyzer: Analyzer | None = None,
-    progress: Progress | None = None,
-    stop_event: threading.Event | None = None,
-    clock: Clock | None = None,
-) -> RunRecord:
-    """Process what changed since the source's bookmark (set by a completed backfill or sync)."""
-    name = source.name if source is not None else source_name(settings)
-    with open_store(settings).read() as conn:
-        bookmark = get_bookmark(conn, name)
-    if bookmark is None:
-        raise ConfigurationError(
-            f"source {name} has no sync bookmark yet", hint="complete a `convosift backfill` first"
-        )
-    now = (clock or time.time)()
-    window = Window(since=bookmark, until=max(int(now) + 1, bookmark + 1))
-    return start_run(
-        settings,
-        kind=RunKind.SYNC,
-        window=window,
-        source=source,
-        analyzer=analyzer,
-        progress=progress,
-        stop_event=stop_event,
-        clock=clock,
-    )
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def get_run(settings: Settings, run_id: str, *, clock: Clock | None = None) -> RunRecord:
-    with open_store(settings).read() as conn:
-        return _record(settings, run_rows.get_run(conn, run_id), clock)
-
-
-def list_runs(
-    settings: Settings, limit: int = 20, offset: int = 0, *, clock: Clock | None = None
-) -> list[RunRecord]:
-    """Runs newest first."""
-    with open_store(settings).read() as conn:
-        rows = run_rows.list_runs(conn, limit=limit, offset=offset)
-    return [_record(settings, row, clock) for row in rows]
-
-
-def active_runs(settings: Settings, *, clock: Clock | None = None) -> list[RunRecord]:
-    with open_store(settings).read() as conn:
-        rows = run_rows.active_runs(conn)
-    return [_record(settings, row, clock) for row in rows]
-
-
-def get_preview(settings: Settings, run_id: str) -> list[dict[str, object]]:
-    """The stored preview of a dry run (empty for other runs)."""
-    with open_store(settings).read() as conn:
-        return list(run_rows.get_run(conn, run_id)["preview"] or [])
-
-
-ExportFormat = Literal["jsonl", "csv"]
-SKIPPED_COLUMNS = ("source", "id", "reason", "detail", "updated_at", "run_id", "recorded_at")
-
-
-def export_format(fmt: str) -> ExportFormat:
-    """``fmt`` as an export format, or a configuration error that names the choices."""
-    if fmt == "jsonl":
-        return "jsonl"
-    if fmt == "csv":
-        return "csv"
-    raise ConfigurationError(f"unknown export format {fmt!r}; use jsonl or csv")
-
-
-def export_conversations(settings: Settings, fmt: str, out: IO[str]) -> int:
-    """Write every stored conversation in ``(source, id)`` order; returns how many were written."""
-    chosen = export_format(fmt)
-    with open_store(settings).read() as conn:
-        return _write_rows(export_rows(conn), EXPORT_COLUMNS, chosen, out)
-
-
-def export_skipped(settings: Settings, fmt: str, out: IO[str], *, reason: str | None = None) -> int:
-    """Write every skipped record (or those of one reason) in ``(source, id)`` order."""
-    chosen = export_format(fmt)
-    with open_store(settings).read() as conn:
-        return _write_rows(skipped_records(conn, reason=reason), SKIPPED_COLUMNS, chosen, out)
-
-
-def _write_rows(
-    rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: ExportFormat, out: IO[str]
-) -> int:
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n") if fmt == "csv" else None
-    if writer is not None:
-        writer.writeheader()
-    written = 0
-    for row in rows:
-        if writer is not None:
-            writer.writerow(row)
-        else:
-            out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
-        written += 1
-    return written
-
-
-def list_skipped(settings: Settings, *, reason: str | None = None) -> list[dict[str, Any]]:
-    """Records that could not be read (malformed, too_large, too_deep, out_of_range, gone), with
-    where they were and why; each is tried again by the next run."""
-    with open_store(settings).read() as conn:
-        return list(skipped_records(conn, reason=reason))
-
-
-def _record(settings: Settings, row: RunRow, clock: Clock | None) -> RunRecord:
-    return record_from_row(row, now=(clock or time.time)(), stale_after=settings.stale_after_seconds)

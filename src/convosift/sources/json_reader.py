@@ -54,7 +54,7 @@ def decode_record(text: bytes | str, cap: int) -> Any:
     if len(text) > cap:
         return too_large(len(text), cap)
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json)
     except RecursionError:
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
@@ -62,6 +62,11 @@ def decode_record(text: bytes | str, cap: int) -> Any:
     if nesting_exceeds(value, MAX_DEPTH):
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
     return value
+
+
+def _not_json(constant: str) -> Any:
+    # Python reads NaN and Infinity, but they are not JSON and no database's JSON type stores them.
+    raise ValueError(f"{constant} is not a JSON value")
 
 
 def nesting_exceeds(value: Any, limit: int) -> bool:
@@ -237,7 +242,7 @@ class JsonStream:
         self._consumed = 0
         self._eof = False
         self._ended_inside = False
-        self._decoder = json.JSONDecoder()
+        self._decoder = json.JSONDecoder(parse_constant=_not_json)
 
     @property
     def position(self) -> int:
@@ -288,6 +293,9 @@ class JsonStream:
                         return self.cut_short()
                 self._skip_value()
                 return Unreadable("malformed", f"invalid JSON near character {start}: {exc.msg}")
+            except ValueError as exc:  # NaN or Infinity, an integer of too many digits
+                self._skip_value()
+                return Unreadable("malformed", f"invalid JSON near character {start}: {exc}")
             if end == len(self._buffer) and self._fill(_CHUNK):
                 continue  # a number may go on in the next chunk
             if end - self._pos > cap:

@@ -8,17 +8,14 @@ else just after the newest stored conversation, so results do not depend on the 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from convosift import limits
 from convosift.errors import ConfigurationError, NotFoundError
 from convosift.store import Store
-from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
+from convosift.store.themes import KeptResult, MatchEvidence, kept_results, match_evidence, theme_members
 from convosift.themes.trends import (
     TrendWindows,
     iso_day,
@@ -34,15 +31,6 @@ TimeBound = int | float | datetime | date | str | None
 RECENT_DAYS = 14
 BASELINE_DAYS = 84
 TOP_QUOTES = 3
-
-
-@dataclass(frozen=True)
-class _Row:
-    source: str
-    conversation_id: str
-    created_at: int
-    signature: str | None
-    category: str | None
 
 
 @dataclass(frozen=True)
@@ -64,59 +52,13 @@ class Period:
             raise ConfigurationError("--until must be after --since")
         return cls(start, end)
 
-    def where(self) -> list[sa.ColumnElement[bool]]:
-        clauses: list[sa.ColumnElement[bool]] = [conversations.c.kept.is_(True)]
-        if self.since is not None:
-            clauses.append(conversations.c.created_at >= self.since)
-        if self.until is not None:
-            clauses.append(conversations.c.created_at < self.until)
-        return clauses
 
-
-def _rows(conn: Connection, period: Period) -> list[_Row]:
-    query = (
-        sa.select(
-            conversations.c.source,
-            conversations.c.id,
-            conversations.c.created_at,
-            theme_matches.c.signature,
-            classifications.c.category,
-        )
-        .select_from(conversations_with_results())
-        .where(*period.where())
-    )
-    return [_Row(r.source, r.id, int(r.created_at), r.signature, r.category) for r in conn.execute(query)]
-
-
-def _top_quotes(
-    conn: Connection, period: Period, signatures: list[str] | None, limit: int
-) -> dict[str, list[dict[str, Any]]]:
-    query = (
-        sa.select(
-            theme_matches.c.signature,
-            theme_matches.c.source,
-            theme_matches.c.conversation_id,
-            theme_matches.c.evidence,
-            theme_matches.c.score,
-        )
-        .select_from(
-            theme_matches.join(
-                conversations,
-                sa.and_(
-                    theme_matches.c.source == conversations.c.source,
-                    theme_matches.c.conversation_id == conversations.c.id,
-                ),
-            )
-        )
-        .where(*period.where(), theme_matches.c.signature.is_not(None), theme_matches.c.evidence.is_not(None))
-        .order_by(theme_matches.c.signature, theme_matches.c.score.desc(), theme_matches.c.conversation_id)
-    )
-    if signatures is not None:
-        query = query.where(theme_matches.c.signature.in_(signatures))
+def _top_quotes(evidence: list[MatchEvidence], limit: int) -> dict[str, list[dict[str, Any]]]:
+    """Up to ``limit`` distinct quotes per theme (ignoring case), from evidence sorted best first."""
     quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     seen: dict[str, set[str]] = defaultdict(set)
-    for row in conn.execute(query):
-        text = (row.evidence or "").strip()
+    for row in evidence:
+        text = row.evidence.strip()
         key = text.lower()
         if not text or len(quotes[row.signature]) >= limit or key in seen[row.signature]:
             continue
@@ -126,7 +68,7 @@ def _top_quotes(
                 "source": row.source,
                 "conversation_id": row.conversation_id,
                 "quote": text,
-                "score": round(float(row.score), 4),
+                "score": round(row.score, 4),
             }
         )
     return quotes
@@ -150,7 +92,7 @@ def _describe_theme(signature: str, vocabulary: Vocabulary) -> dict[str, Any]:
 
 
 def _summaries(
-    rows: list[_Row],
+    rows: list[KeptResult],
     vocabulary: Vocabulary,
     period: Period,
     recent_days: int,
@@ -217,9 +159,10 @@ def theme_summary(
     period = Period.of(since, until)
     vocab = vocabulary or load_vocabulary()
     with store.read() as conn:
-        rows = _rows(conn, period)
-        summaries = _summaries(rows, vocab, period, recent_days, baseline_days)
-        quotes = _top_quotes(conn, period, None, top_quotes)
+        rows = kept_results(conn, period.since, period.until)
+        evidence = match_evidence(conn, period.since, period.until)
+    summaries = _summaries(rows, vocab, period, recent_days, baseline_days)
+    quotes = _top_quotes(evidence, top_quotes)
     for summary in summaries:
         summary["quotes"] = quotes.get(summary["signature"], [])
     return summaries
@@ -234,7 +177,7 @@ def overview(store: Store, since: TimeBound = None, until: TimeBound = None) -> 
     """Totals and the weekly category mix of kept conversations (the report's header and chart)."""
     period = Period.of(since, until)
     with store.read() as conn:
-        rows = _rows(conn, period)
+        rows = kept_results(conn, period.since, period.until)
     if not rows:
         return {
             "kept": 0,
@@ -299,42 +242,6 @@ def theme_detail(
     theme = vocab.find(signature)
     entry["description"] = theme.description if theme else None
     with store.read() as conn:
-        entry["conversations"] = _conversations_of(conn, period, signature, limit, offset)
+        members = theme_members(conn, signature, period.since, period.until, limit=limit, offset=offset)
+    entry["conversations"] = [{**asdict(member), "score": round(member.score, 4)} for member in members]
     return entry
-
-
-def _conversations_of(
-    conn: Connection, period: Period, signature: str, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    query = (
-        sa.select(
-            conversations.c.source,
-            conversations.c.id,
-            conversations.c.created_at,
-            conversations.c.subject,
-            conversations.c.url,
-            theme_matches.c.score,
-            theme_matches.c.evidence,
-            theme_matches.c.matcher,
-            classifications.c.category,
-        )
-        .select_from(conversations_with_results(themed_only=True))
-        .where(*period.where(), theme_matches.c.signature == signature)
-        .order_by(conversations.c.created_at.desc(), conversations.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    return [
-        {
-            "source": r.source,
-            "id": r.id,
-            "created_at": int(r.created_at),
-            "subject": r.subject,
-            "url": r.url,
-            "category": r.category,
-            "score": round(float(r.score), 4),
-            "evidence": r.evidence,
-            "matcher": r.matcher,
-        }
-        for r in conn.execute(query)
-    ]

@@ -15,13 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
 from convosift.errors import ConfigurationError, NotFoundError
-from convosift.store import Store
-from convosift.store.schema import theme_matches
-from convosift.store.themes_schema import theme_decisions, theme_proposals
+from convosift.store import Connection, Store
+from convosift.store import curation as stored
+from convosift.store.proposals import Proposal, close_proposal, get_proposal
 from convosift.themes.vocabulary import (
     Decision,
     Theme,
@@ -70,23 +67,23 @@ class Curator:
             proposal = _proposal(conn, name)
             if proposal is None:
                 return self._accept_listed(conn, vocabulary, name, signature, title)
-            new_signature = _valid(signature or proposal["signature"])
+            new_signature = _valid(signature or proposal.signature)
             if vocabulary.find(new_signature) is not None:
                 raise ConfigurationError(
                     f"theme {new_signature!r} already exists",
                     hint=f"choose another --signature, or merge the proposal: convosift themes merge {name} "
                     f"{new_signature}",
                 )
-            quotes = [item["quote"] for item in proposal["evidence"]][:_MAX_EXAMPLES]
+            quotes = [item["quote"] for item in proposal.evidence][:_MAX_EXAMPLES]
             theme = Theme(
                 signature=new_signature,
-                title=title or proposal["title"],
-                keywords=tuple(proposal["key_phrases"]),
+                title=title or proposal.title,
+                keywords=tuple(proposal.key_phrases),
                 examples=tuple(quotes),
                 description=f"Accepted from discovered proposal {name}.",
             )
             changed = _point_members(conn, proposal, new_signature)
-            _close_proposal(conn, name, "accepted", new_signature, self.clock())
+            close_proposal(conn, name, "accepted", new_signature, self.clock())
             return self._commit(
                 conn,
                 vocabulary=vocabulary,
@@ -116,11 +113,7 @@ class Curator:
             update={"signature": new_signature, "status": "active", "title": title or theme.title}
         )
         # An LLM matcher stores its suggestion as proposed_signature on unmatched rows: adopt them.
-        result = conn.execute(
-            sa.update(theme_matches)
-            .where(theme_matches.c.signature.is_(None), theme_matches.c.proposed_signature == name)
-            .values(signature=new_signature)
-        )
+        changed = stored.adopt_proposed_signature(conn, name, new_signature)
         themes = [accepted if t.signature == name else t for t in vocabulary.themes]
         return self._commit(
             conn,
@@ -129,7 +122,7 @@ class Curator:
             action="accept",
             signature=new_signature,
             target=None,
-            changed=result.rowcount,
+            changed=changed,
         )
 
     def rename(self, old: str, new: str) -> Outcome:
@@ -166,7 +159,7 @@ class Curator:
             proposal = _proposal(conn, name)
             if proposal is not None:
                 changed = _point_members(conn, proposal, into)
-                _close_proposal(conn, name, "merged", into, self.clock())
+                close_proposal(conn, name, "merged", into, self.clock())
                 return self._commit(
                     conn,
                     vocabulary=vocabulary,
@@ -240,15 +233,14 @@ class Curator:
             {"action": action, "signature": signature, "target": target, "at": at, "note": note}
         )
         updated = vocabulary.replace_themes(themes, decision)
-        conn.execute(
-            sa.insert(theme_decisions).values(
-                at=now,
-                action=action,
-                signature=signature,
-                target=target,
-                matches_changed=changed,
-                detail={"note": note, "vocabulary_hash": updated.content_hash},
-            )
+        stored.record_decision(
+            conn,
+            at=now,
+            action=action,
+            signature=signature,
+            target=target,
+            matches_changed=changed,
+            detail={"note": note, "vocabulary_hash": updated.content_hash},
         )
         save_vocabulary(updated, self.vocabulary_file)
         return Outcome(action, signature, target, changed)
@@ -256,20 +248,20 @@ class Curator:
 
 def decision_history(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     """Curation decisions, newest first."""
-    query = sa.select(theme_decisions).order_by(theme_decisions.c.id.desc()).limit(limit)
     with store.read() as conn:
-        return [
-            {
-                "id": r.id,
-                "at": datetime.fromtimestamp(r.at, UTC).isoformat(timespec="seconds"),
-                "action": r.action,
-                "signature": r.signature,
-                "target": r.target,
-                "matches_changed": r.matches_changed,
-                "detail": r.detail,
-            }
-            for r in conn.execute(query)
-        ]
+        decisions = stored.decision_history(conn, limit=limit)
+    return [
+        {
+            "id": d.id,
+            "at": datetime.fromtimestamp(d.at, UTC).isoformat(timespec="seconds"),
+            "action": d.action,
+            "signature": d.signature,
+            "target": d.target,
+            "matches_changed": d.matches_changed,
+            "detail": d.detail,
+        }
+        for d in decisions
+    ]
 
 
 def _valid(signature: str) -> str:
@@ -280,48 +272,20 @@ def _valid(signature: str) -> str:
 
 
 def _repoint(conn: Connection, old: str, new: str | None) -> int:
-    values: dict[str, Any] = {"signature": new}
-    if new is None:
-        values["matcher"] = CURATION_MATCHER
-    result = conn.execute(sa.update(theme_matches).where(theme_matches.c.signature == old).values(**values))
-    return int(result.rowcount)
+    # Rows left unmatched by a decision say so, so nobody mistakes them for the matcher's verdict.
+    return stored.repoint_matches(conn, old, new, matcher=CURATION_MATCHER if new is None else None)
 
 
-def _proposal(conn: Connection, proposal_id: str) -> dict[str, Any] | None:
-    row = (
-        conn.execute(sa.select(theme_proposals).where(theme_proposals.c.id == proposal_id)).mappings().first()
-    )
-    if row is None:
-        return None
-    if row["status"] != "proposed":
-        raise ConfigurationError(f"proposal {proposal_id} is already {row['status']}")
-    return dict(row)
+def _proposal(conn: Connection, proposal_id: str) -> Proposal | None:
+    proposal = get_proposal(conn, proposal_id)
+    if proposal is not None and proposal.status != "proposed":
+        raise ConfigurationError(f"proposal {proposal_id} is already {proposal.status}")
+    return proposal
 
 
-def _point_members(conn: Connection, proposal: dict[str, Any], signature: str) -> int:
+def _point_members(conn: Connection, proposal: Proposal, signature: str) -> int:
     """Give the proposal's still-unmatched conversations the theme, with their evidence quote."""
-    quotes = {(q["source"], q["conversation_id"]): q["quote"] for q in proposal["evidence"]}
-    changed = 0
-    for source, conversation_id in proposal["members"]:
-        values: dict[str, Any] = {"signature": signature, "matcher": CURATION_MATCHER}
-        if (source, conversation_id) in quotes:
-            values["evidence"] = quotes[(source, conversation_id)]
-        result = conn.execute(
-            sa.update(theme_matches)
-            .where(
-                theme_matches.c.source == source,
-                theme_matches.c.conversation_id == conversation_id,
-                theme_matches.c.signature.is_(None),
-            )
-            .values(**values)
-        )
-        changed += int(result.rowcount)
-    return changed
-
-
-def _close_proposal(conn: Connection, proposal_id: str, status: str, signature: str, now: float) -> None:
-    conn.execute(
-        sa.update(theme_proposals)
-        .where(theme_proposals.c.id == proposal_id)
-        .values(status=status, decided_signature=signature, updated_at=now)
+    quotes = {(q["source"], q["conversation_id"]): q["quote"] for q in proposal.evidence}
+    return stored.assign_unmatched(
+        conn, proposal.members, signature, matcher=CURATION_MATCHER, evidence=quotes
     )

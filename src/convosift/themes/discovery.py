@@ -20,12 +20,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection
-
-from convosift.store import Store
-from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
-from convosift.store.themes_schema import theme_proposals
+from convosift.store import Connection, Store
+from convosift.store import proposals as stored
+from convosift.store.proposals import ClusterContent, Proposal
+from convosift.store.themes import unmatched_conversations as stored_unmatched
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
@@ -245,23 +243,10 @@ def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
 
 def unmatched_conversations(conn: Connection, limit: int) -> list[tuple[str, str, str]]:
     """``(source, id, customer_text)`` of kept, unmatched, non-spam conversations, newest first."""
-    query = (
-        sa.select(conversations.c.source, conversations.c.id, conversations.c.customer_text)
-        .select_from(conversations_with_results(themed_only=True))
-        .where(
-            conversations.c.kept.is_(True),
-            theme_matches.c.signature.is_(None),
-            sa.or_(
-                classifications.c.category.is_(None), classifications.c.category.not_in(_EXCLUDED_CATEGORIES)
-            ),
-        )
-        .order_by(conversations.c.created_at.desc(), conversations.c.source, conversations.c.id)
-        .limit(limit)
-    )
     return [
-        (r.source, r.id, r.customer_text[:MAX_TEXT_CHARS])
-        for r in conn.execute(query)
-        if r.customer_text.strip()
+        (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS])
+        for c in stored_unmatched(conn, limit=limit, excluded_categories=_EXCLUDED_CATEGORIES)
+        if c.customer_text.strip()
     ]
 
 
@@ -296,32 +281,25 @@ def discover(
     names = _name_new_clusters(store, pool, clusters, namer) if namer is not None else {}
     now = clock()
     with store.write() as conn:
-        previous = _open_proposals(conn)
-        taken = set(taken_signatures or ()) | {
-            r.signature for r in conn.execute(sa.select(theme_proposals.c.signature))
-        }
+        previous = stored.list_proposals(conn)
+        taken = set(taken_signatures or ()) | stored.proposal_signatures(conn)
         claimed: set[str] = set()
         for index, cluster in enumerate(clusters):
             members = [[pool[i][0], pool[i][1]] for i in cluster.members]
-            evidence = [
-                {"source": pool[i][0], "conversation_id": pool[i][1], "quote": quote}
-                for i, quote in zip(cluster.members, cluster.quotes, strict=True)
-                if quote
-            ]
+            content = ClusterContent(
+                key_phrases=cluster.key_phrases,
+                members=members,
+                evidence=[
+                    {"source": pool[i][0], "conversation_id": pool[i][1], "quote": quote}
+                    for i, quote in zip(cluster.members, cluster.quotes, strict=True)
+                    if quote
+                ],
+                centroid=cluster.centroid,
+            )
             same = _same_proposal(members, np.asarray(cluster.centroid), previous, claimed)
-            values = {
-                "key_phrases": cluster.key_phrases,
-                "size": len(members),
-                "members": members,
-                "evidence": evidence,
-                "centroid": cluster.centroid,
-                "updated_at": now,
-            }
             if same is not None:
-                claimed.add(same["id"])
-                conn.execute(
-                    sa.update(theme_proposals).where(theme_proposals.c.id == same["id"]).values(**values)
-                )
+                claimed.add(same.id)
+                stored.refresh_proposal(conn, same.id, content, now)
                 continue
             named = names.get(index)
             if named is not None and named[1] not in taken:
@@ -331,31 +309,10 @@ def discover(
                 title = named[0] if named else ", ".join(cluster.key_phrases[:3]).capitalize() or signature
             taken.add(signature)
             proposal_id = _free_id(conn, _proposal_id(members))
-            conn.execute(
-                sa.insert(theme_proposals).values(
-                    id=proposal_id,
-                    signature=signature,
-                    title=title,
-                    status="proposed",
-                    decided_signature=None,
-                    created_at=now,
-                    **values,
-                )
-            )
+            stored.insert_proposal(conn, proposal_id, content, signature=signature, title=title, now=now)
             claimed.add(proposal_id)
-        gone = [p["id"] for p in previous if p["id"] not in claimed]
-        if gone:
-            conn.execute(
-                sa.update(theme_proposals)
-                .where(theme_proposals.c.id.in_(gone))
-                .values(status="gone", updated_at=now)
-            )
+        stored.mark_gone(conn, [p.id for p in previous if p.id not in claimed], now)
     return list_proposals(store)
-
-
-def _open_proposals(conn: Connection) -> list[dict[str, Any]]:
-    query = sa.select(theme_proposals).where(theme_proposals.c.status == "proposed")
-    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def _name_new_clusters(
@@ -365,7 +322,7 @@ def _name_new_clusters(
     import numpy as np
 
     with store.read() as conn:
-        previous = _open_proposals(conn)
+        previous = stored.list_proposals(conn)
     claimed: set[str] = set()
     new: list[int] = []
     for index, cluster in enumerate(clusters):
@@ -374,7 +331,7 @@ def _name_new_clusters(
         if same is None:
             new.append(index)
         else:
-            claimed.add(same["id"])
+            claimed.add(same.id)
     if not new:
         return {}
     answers = namer([(clusters[i].key_phrases, [q for q in clusters[i].quotes if q]) for i in new])
@@ -382,18 +339,18 @@ def _name_new_clusters(
 
 
 def _same_proposal(
-    members: list[list[str]], centroid: NDArray[Any], previous: list[dict[str, Any]], claimed: set[str]
-) -> dict[str, Any] | None:
+    members: list[list[str]], centroid: NDArray[Any], previous: list[Proposal], claimed: set[str]
+) -> Proposal | None:
     import numpy as np
 
     mine = {tuple(m) for m in members}
-    best: tuple[float, dict[str, Any]] | None = None
+    best: tuple[float, Proposal] | None = None
     for proposal in previous:
-        if proposal["id"] in claimed:
+        if proposal.id in claimed:
             continue
-        theirs = {tuple(m) for m in proposal["members"]}
+        theirs = {tuple(m) for m in proposal.members}
         overlap = len(mine & theirs) / max(len(mine | theirs), 1)
-        cosine = float(np.asarray(proposal["centroid"], dtype=np.float32) @ centroid)
+        cosine = float(np.asarray(proposal.centroid, dtype=np.float32) @ centroid)
         if overlap >= _SAME_PROPOSAL_OVERLAP or cosine >= _SAME_PROPOSAL_COSINE:
             score = overlap + cosine
             if best is None or score > best[0]:
@@ -408,28 +365,25 @@ def _proposal_id(members: list[list[str]]) -> str:
 
 def _free_id(conn: Connection, proposal_id: str) -> str:
     """The id itself, or a derived one when a decided proposal already holds it."""
-    while conn.execute(sa.select(theme_proposals.c.id).where(theme_proposals.c.id == proposal_id)).first():
+    while stored.proposal_exists(conn, proposal_id):
         proposal_id = f"p{hashlib.sha256(proposal_id.encode()).hexdigest()[:8]}"
     return proposal_id
 
 
 def list_proposals(store: Store, *, status: str | None = "proposed", quotes: int = 5) -> list[dict[str, Any]]:
     """Stored proposals, the biggest first (all statuses when ``status`` is None). JSON-able."""
-    query = sa.select(theme_proposals).order_by(theme_proposals.c.size.desc(), theme_proposals.c.id)
-    if status is not None:
-        query = query.where(theme_proposals.c.status == status)
     with store.read() as conn:
-        rows = conn.execute(query).mappings().all()
+        proposals = stored.list_proposals(conn, status=status)
     return [
         {
-            "id": r["id"],
-            "signature": r["signature"],
-            "title": r["title"],
-            "key_phrases": r["key_phrases"],
-            "size": r["size"],
-            "status": r["status"],
-            "decided_signature": r["decided_signature"],
-            "quotes": [item["quote"] for item in r["evidence"][:quotes]],
+            "id": p.id,
+            "signature": p.signature,
+            "title": p.title,
+            "key_phrases": p.key_phrases,
+            "size": p.size,
+            "status": p.status,
+            "decided_signature": p.decided_signature,
+            "quotes": [item["quote"] for item in p.evidence[:quotes]],
         }
-        for r in rows
+        for p in proposals
     ]

@@ -17,8 +17,8 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from convosift.config import Settings
-from convosift.errors import ClassifierError, ConfigurationError
-from convosift.llm.client import ChatClient, RejectedCallError, RetriableCallError, backoff_delay
+from convosift.errors import ClassifierError, ConfigurationError, RejectedCallError, RetriableCallError
+from convosift.llm.client import ChatClient, backoff_delay
 from convosift.llm.redact import redact
 from convosift.logs import get_logger
 from convosift.themes.vocabulary import check_signature
@@ -136,3 +136,12 @@ def llm_namer(
         return [(n.title, n.signature) if n else None for n in name_clusters(settings, samples)]
 
     return namer
+
+
+def namer_for(
+    settings: Settings, use_llm: bool | None = None
+) -> Callable[[list[tuple[list[str], list[str]]]], list[tuple[str, str] | None]] | None:
+    """The namer discovery should use: the LLM when asked, or by default when one is configured;
+    otherwise None (titles from the clusters' key phrases)."""
+    wanted = use_llm if use_llm is not None else bool(settings.llm_base_url or settings.llm_api_key)
+    return llm_namer(settings) if wanted else None

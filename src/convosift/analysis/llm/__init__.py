@@ -2,10 +2,9 @@
 
 from convosift.analysis.llm.analyzer import LLMAnalyzer, build_llm_analyzer, estimate_cost
 from convosift.analysis.llm.prompt import Prompt, build_prompt
-from convosift.analysis.llm.schema import InvalidAnswerError, LLMAnswer, parse_answer
+from convosift.analysis.llm.schema import LLMAnswer, parse_answer
 
 __all__ = [
-    "InvalidAnswerError",
     "LLMAnalyzer",
     "LLMAnswer",
     "Prompt",

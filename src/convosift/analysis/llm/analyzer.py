@@ -26,11 +26,11 @@ from convosift.analysis.llm.prompt import (
     conversation_text,
     user_message,
 )
-from convosift.analysis.llm.schema import InvalidAnswerError, Verdict, ground_evidence, parse_answer
+from convosift.analysis.llm.schema import Verdict, ground_evidence, parse_answer
 from convosift.config import Settings
 from convosift.domain import Analysis, Classification, ClassificationStatus, Conversation, ThemeMatch
-from convosift.errors import ConfigurationError
-from convosift.llm.client import ChatClient, RejectedCallError, RetriableCallError, backoff_delay
+from convosift.errors import ConfigurationError, InvalidAnswerError, RejectedCallError, RetriableCallError
+from convosift.llm.client import ChatClient, backoff_delay
 from convosift.logs import get_logger
 from convosift.secrets import scrub
 

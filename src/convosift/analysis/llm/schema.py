@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from convosift.analysis.llm.prompt import CUSTOMER_HEADER, Prompt
-from convosift.errors import ClassifierRetriableError
+from convosift.errors import InvalidAnswerError
 
 MAX_EVIDENCE_CHARS = 300
 _SIGNATURE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
@@ -23,12 +23,6 @@ _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _WORD = re.compile(r"\w+")
 _NO_THEME = frozenset({"", "none", "null", "unmatched", "n/a"})
-
-
-class InvalidAnswerError(ClassifierRetriableError):
-    """The model replied, but not with a usable answer (not JSON, off-schema, unknown category)."""
-
-    code = "classifier_invalid_answer"
 
 
 class LLMAnswer(BaseModel):

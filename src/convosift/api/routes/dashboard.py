@@ -14,39 +14,27 @@ from convosift.api.routes.conversations import conversation_filter
 from convosift.api.routes.themes import one_theme, theme_table
 from convosift.api.schemas import Offset
 from convosift.errors import NotFoundError
-from convosift.pipeline import service
+from convosift.pipeline.records import DISPLAYED_COUNTERS
 from convosift.store import queries
 
 router = APIRouter(include_in_schema=False)
 
-COUNTER_NAMES = (
-    "listed",
-    "unchanged",
-    "fetched",
-    "filtered",
-    "classified",
-    "failed",
-    "stored",
-    "themed",
-    "unmatched",
-)
 PAGE_SIZE = 50
 
 
 @router.get("/", response_class=HTMLResponse, name="dashboard")
 def dashboard(request: Request, context: AppContext = Depends(get_context)) -> HTMLResponse:
-    settings = context.settings
     with context.store().read() as conn:
         categories = queries.category_counts(conn, limit=10)
     return render(
         request,
         "index.html",
         page="dashboard",
-        active=[record.to_dict() for record in service.active_runs(settings)],
-        history=[record.to_dict() for record in service.list_runs(settings, limit=15)],
+        active=[record.to_dict() for record in context.service.active_runs()],
+        history=[record.to_dict() for record in context.service.list_runs(limit=15)],
         categories=categories,
         themes=theme_table(context)[:10],
-        counter_names=COUNTER_NAMES,
+        counter_names=DISPLAYED_COUNTERS,
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Annotated, Any
 
@@ -11,10 +10,10 @@ from fastapi import APIRouter, Body, Depends, Query
 from convosift.api.auth import require_token
 from convosift.api.context import AppContext, get_context
 from convosift.api.schemas import HistorySize, Offset, RunRequest, StopRequest
-from convosift.config import Settings
 from convosift.domain import RunKind, Window
-from convosift.errors import ConvosiftError, RunConflictError, StoreError
-from convosift.pipeline import service, stages, windows
+from convosift.errors import ConvosiftError, StoreError
+from convosift.pipeline import stages, windows
+from convosift.pipeline.service import discard
 
 router = APIRouter(prefix="/api/pipeline", tags=["pipeline"])
 
@@ -25,14 +24,13 @@ CLAIM_TIMEOUT_SECONDS = 30.0
 @router.post("/run", status_code=202, dependencies=[Depends(require_token)])
 def start_run(body: RunRequest, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Start a backfill (or resume one) in the background; 409 while the source has an active run."""
-    settings = context.settings
     if body.resume:
         return _resume(context, body)
+    service = context.service
     components = context.run_components()
     source = components["source"]
     try:
         record = service.create_run(
-            settings,
             kind=RunKind.BACKFILL,
             window=_window(body),
             batch_size=body.batch_size,
@@ -41,11 +39,11 @@ def start_run(body: RunRequest, context: AppContext = Depends(get_context)) -> d
             source=source.name if source is not None else None,
         )
     except ConvosiftError:
-        _discard(components)
+        discard(components["source"], components["analyzer"])
         raise
     context.launcher.launch(
         lambda local: service.execute_run(
-            settings, record.id, stop_event=local.stop_event, progress=local.on_progress, **components
+            record.id, stop_event=local.stop_event, progress=local.on_progress, **components
         ),
         run_id=record.id,
     )
@@ -54,20 +52,19 @@ def start_run(body: RunRequest, context: AppContext = Depends(get_context)) -> d
 
 def _resume(context: AppContext, body: RunRequest) -> dict[str, Any]:
     """Resume in the background but answer only once the run is claimed, so conflicts are a 409 here."""
-    settings = context.settings
+    service = context.service
     components = context.run_components()
     source = components["source"]
     if body.resume_run_id is None:
-        name = source.name if source is not None else stages.source_name(settings)
+        name = source.name if source is not None else stages.source_name(context.settings)
         try:
-            _refuse_while_active(settings, name)
+            service.refuse_while_active(name)
         except ConvosiftError:
-            _discard(components)
+            discard(components["source"], components["analyzer"])
             raise
     window = _window(body) if body.days is not None or body.since is not None else None
     local = context.launcher.launch(
         lambda local: service.resume_run(
-            settings,
             body.resume_run_id,
             window=window,
             stop_event=local.stop_event,
@@ -82,33 +79,23 @@ def _resume(context: AppContext, body: RunRequest) -> dict[str, Any]:
     return record.to_dict()
 
 
-def _refuse_while_active(settings: Settings, source: str) -> None:
-    """Resuming "the latest run" while one is active is a conflict, not a missing run."""
-    for record in service.active_runs(settings):
-        if record.source == source and not record.stale:
-            raise RunConflictError(
-                f"run {record.id} is already {record.status.value} for source {source}",
-                hint="watch it with GET /api/pipeline/status/{id} or stop it with POST /api/pipeline/stop",
-            )
-
-
 @router.get("/status/{run_id}")
 def run_status(run_id: str, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Counters, phase, checkpoint, error, duration and ETA of one run."""
-    return service.get_run(context.settings, run_id).to_dict()
+    return context.service.get_run(run_id).to_dict()
 
 
 @router.get("/status/{run_id}/preview")
 def run_preview(run_id: str, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """The stored preview of a dry run (empty for a run that wrote its results)."""
-    record = service.get_run(context.settings, run_id)
-    items = service.get_preview(context.settings, run_id)
+    record = context.service.get_run(run_id)
+    items = context.service.get_preview(run_id)
     return {"run_id": record.id, "dry_run": record.options.dry_run, "items": items}
 
 
 @router.get("/active")
 def active_runs(context: AppContext = Depends(get_context)) -> dict[str, Any]:
-    return {"runs": [record.to_dict() for record in service.active_runs(context.settings)]}
+    return {"runs": [record.to_dict() for record in context.service.active_runs()]}
 
 
 @router.get("/history")
@@ -118,7 +105,7 @@ def run_history(
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     """Runs, newest first."""
-    runs = service.list_runs(context.settings, limit=limit, offset=offset)
+    runs = context.service.list_runs(limit=limit, offset=offset)
     return {"runs": [record.to_dict() for record in runs], "limit": limit, "offset": offset}
 
 
@@ -128,21 +115,10 @@ def stop_run(
 ) -> dict[str, Any]:
     """Ask a run (default: the active one) to stop at its next batch boundary."""
     run_id = body.run_id if body else None
-    record = service.request_stop(context.settings, run_id)
+    record = context.service.request_stop(run_id)
     # The database status reaches the run wherever it executes; a local run also gets its event.
     context.launcher.signal_stop(record.id)
     return record.to_dict()
-
-
-def _discard(components: dict[str, Any]) -> None:
-    """Close a source and analyzer that will not run (their HTTP clients hold connections)."""
-
-    async def close() -> None:
-        for component in components.values():
-            if component is not None:
-                await component.aclose()
-
-    asyncio.run(close())
 
 
 def _window(body: RunRequest) -> Window:

@@ -2,7 +2,6 @@
 
 from convosift.sources.intercom.client import (
     IntercomClient,
-    MalformedResponseError,
     RetryPolicy,
     translate_transport_error,
 )
@@ -18,7 +17,6 @@ __all__ = [
     "Clock",
     "IntercomClient",
     "IntercomSource",
-    "MalformedResponseError",
     "RateLimiter",
     "RetryPolicy",
     "SystemClock",

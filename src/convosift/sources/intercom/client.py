@@ -22,6 +22,7 @@ from convosift.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidCursorError,
+    MalformedResponseError,
     RateLimitedError,
     SkippableRecordError,
     SourceError,
@@ -64,12 +65,6 @@ class _Call:
     @property
     def what(self) -> str:
         return f"{self.method} {self.path}"
-
-
-class MalformedResponseError(SourceRetriableError):
-    """Intercom kept answering with invalid or truncated JSON."""
-
-    code = "malformed_response"
 
 
 class _Retry(Exception):

@@ -11,10 +11,15 @@ import httpx
 
 from convosift.config import Settings
 from convosift.domain import ListedItem, Page, Skipped, Window
-from convosift.errors import ConvosiftError, SkippableRecordError, SourceRetriableError
+from convosift.errors import (
+    ConvosiftError,
+    MalformedResponseError,
+    SkippableRecordError,
+    SourceRetriableError,
+)
 from convosift.logs import get_logger
 from convosift.sources.base import DetailResult
-from convosift.sources.intercom.client import IntercomClient, MalformedResponseError, RetryPolicy
+from convosift.sources.intercom.client import IntercomClient, RetryPolicy
 from convosift.sources.intercom.clock import Clock
 from convosift.sources.intercom.normalize import normalize_conversation, record_id, timestamp
 from convosift.sources.intercom.ratelimit import RateLimiter

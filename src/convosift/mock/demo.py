@@ -1,24 +1,25 @@
 """``convosift demo``: a backfill of a synthetic inbox served by the local Intercom-compatible server.
 
-The server runs in this process on a free loopback port; nothing leaves the machine.
+The server runs in this process on a free loopback port; nothing leaves the machine. The demo
+lives with the mock server because it knows the generator's answers and scores the run against them.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any
 
-import sqlalchemy as sa
 from pydantic import SecretStr
 
 from convosift.config import Settings
-from convosift.pipeline import service, windows
-from convosift.store.schema import classifications, conversations, conversations_with_results, theme_matches
-from convosift.store.summaries import top_categories, top_themes
-
-if TYPE_CHECKING:
-    from convosift.mock.inbox import GroundTruth
+from convosift.mock.inbox import GroundTruth
+from convosift.mock.server import serve_in_thread
+from convosift.mock.state import MockIntercomConfig
+from convosift.pipeline import windows
+from convosift.pipeline.service import Progress, Service
+from convosift.store.summaries import ResultInBrief, results_in_brief, top_categories, top_themes
 
 DEMO_SEED = 42
 DEMO_DAYS = 365
@@ -28,14 +29,10 @@ def run_demo(
     settings: Settings,
     *,
     conversations: int = 2000,
-    progress: service.Progress | None = None,
+    progress: Progress | None = None,
     stop_event: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Serve ``conversations`` synthetic conversations, backfill them all, and summarise the result."""
-    from convosift.mock.inbox import GroundTruth
-    from convosift.mock.server import serve_in_thread
-    from convosift.mock.state import MockIntercomConfig
-
     config = MockIntercomConfig(
         conversations=conversations, seed=DEMO_SEED, days_span=DEMO_DAYS, rate_limit=None
     )
@@ -48,12 +45,13 @@ def run_demo(
                 "intercom_access_token": SecretStr(server.token or "demo"),
             }
         )
-        window = windows.last_days(DEMO_DAYS + 1, time.time())
-        record = service.start_run(demo_settings, window=window, progress=progress, stop_event=stop_event)
         truths = [GroundTruth.of(plan) for plan in server.state.inbox.plans]
-    with service.open_store(demo_settings).read() as conn:
-        categories, themes = top_categories(conn), top_themes(conn)
-        stored = {row.id: row for row in conn.execute(_RESULTS)}
+        with Service.open(demo_settings) as demo:
+            window = windows.last_days(DEMO_DAYS + 1, time.time())
+            record = demo.start_run(window=window, progress=progress, stop_event=stop_event)
+            with demo.store.read() as conn:
+                categories, themes = top_categories(conn), top_themes(conn)
+                stored = {result.id: result for result in results_in_brief(conn)}
     return {
         "run": record.to_dict(),
         "top_categories": categories,
@@ -62,16 +60,7 @@ def run_demo(
     }
 
 
-_RESULTS = sa.select(
-    conversations.c.id,
-    conversations.c.kept,
-    classifications.c.category,
-    classifications.c.needs_review,
-    theme_matches.c.signature,
-).select_from(conversations_with_results())
-
-
-def score_against_truth(stored: dict[str, Any], truths: list[GroundTruth]) -> dict[str, Any]:
+def score_against_truth(stored: Mapping[str, ResultInBrief], truths: list[GroundTruth]) -> dict[str, Any]:
     """How the stored results compare with what the generator planted (the demo knows the answers).
 
     ``filter_agreement``: kept/dropped as planted. Over conversations kept both ways:
@@ -81,19 +70,19 @@ def score_against_truth(stored: dict[str, Any], truths: list[GroundTruth]) -> di
     """
     agree = kept = right_category = flagged = matched = right_theme = planted_themes = 0
     for truth in truths:
-        row = stored.get(truth.id)
-        if row is None:
+        result = stored.get(truth.id)
+        if result is None:
             continue
         expected_kept = truth.expected_filter == "kept"
-        agree += int(bool(row.kept) == expected_kept)
-        if not (row.kept and expected_kept):
+        agree += int(result.kept == expected_kept)
+        if not (result.kept and expected_kept):
             continue
         kept += 1
-        right_category += int(row.category == truth.category)
-        flagged += int(bool(row.needs_review))
-        matched += int(row.signature is not None)
+        right_category += int(result.category == truth.category)
+        flagged += int(result.needs_review)
+        matched += int(result.signature is not None)
         planted_themes += int(truth.theme is not None)
-        right_theme += int(row.signature is not None and row.signature == truth.theme)
+        right_theme += int(result.signature is not None and result.signature == truth.theme)
     return {
         "conversations": len(stored),
         "filter_agreement": round(agree / max(1, len(stored)), 4),

@@ -1,4 +1,4 @@
-"""A small OpenAI-compatible server on loopback, for tests, benchmarks and the demo with an LLM.
+"""A small OpenAI-compatible server on loopback for the tests (not shipped in the wheel).
 
 It serves ``POST /v1/chat/completions`` and ``GET /v1/models``. By default it answers every
 request deterministically from the prompt: the category is chosen by keywords in the user

@@ -1,0 +1,117 @@
+"""Writes of theme curation: re-pointing stored theme matches, and the ``theme_decisions`` history.
+
+Each function changes rows only; :mod:`convosift.themes.curation` decides what to change and puts
+the calls of one decision in one transaction with the vocabulary file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from convosift.store.schema import theme_matches
+from convosift.store.themes_schema import theme_decisions
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    """One row of the curation history (``at`` in UNIX seconds)."""
+
+    id: int
+    at: float
+    action: str
+    signature: str
+    target: str | None
+    matches_changed: int
+    detail: dict[str, Any]
+
+
+def repoint_matches(conn: Connection, old: str, new: str | None, *, matcher: str | None = None) -> int:
+    """Move every match of theme ``old`` to ``new`` (None: unmatched); ``matcher`` also renames who
+    matched them. Returns how many matches changed."""
+    values: dict[str, Any] = {"signature": new}
+    if matcher is not None:
+        values["matcher"] = matcher
+    result = conn.execute(sa.update(theme_matches).where(theme_matches.c.signature == old).values(**values))
+    return int(result.rowcount)
+
+
+def adopt_proposed_signature(conn: Connection, proposed: str, signature: str) -> int:
+    """Give ``signature`` to the unmatched conversations whose matcher suggested ``proposed``."""
+    result = conn.execute(
+        sa.update(theme_matches)
+        .where(theme_matches.c.signature.is_(None), theme_matches.c.proposed_signature == proposed)
+        .values(signature=signature)
+    )
+    return int(result.rowcount)
+
+
+def assign_unmatched(
+    conn: Connection,
+    members: Sequence[Sequence[str]],
+    signature: str,
+    *,
+    matcher: str,
+    evidence: Mapping[tuple[str, str], str],
+) -> int:
+    """Match ``members`` (``(source, conversation_id)`` pairs) that are still unmatched to
+    ``signature``, each with its ``evidence`` quote when it has one. Returns how many changed."""
+    changed = 0
+    for source, conversation_id in members:
+        values: dict[str, Any] = {"signature": signature, "matcher": matcher}
+        if (source, conversation_id) in evidence:
+            values["evidence"] = evidence[(source, conversation_id)]
+        result = conn.execute(
+            sa.update(theme_matches)
+            .where(
+                theme_matches.c.source == source,
+                theme_matches.c.conversation_id == conversation_id,
+                theme_matches.c.signature.is_(None),
+            )
+            .values(**values)
+        )
+        changed += int(result.rowcount)
+    return changed
+
+
+def record_decision(
+    conn: Connection,
+    *,
+    at: float,
+    action: str,
+    signature: str,
+    target: str | None,
+    matches_changed: int,
+    detail: Mapping[str, Any],
+) -> None:
+    conn.execute(
+        sa.insert(theme_decisions).values(
+            at=at,
+            action=action,
+            signature=signature,
+            target=target,
+            matches_changed=matches_changed,
+            detail=dict(detail),
+        )
+    )
+
+
+def decision_history(conn: Connection, *, limit: int) -> list[StoredDecision]:
+    """Curation decisions, newest first."""
+    query = sa.select(theme_decisions).order_by(theme_decisions.c.id.desc()).limit(limit)
+    return [
+        StoredDecision(
+            id=r.id,
+            at=r.at,
+            action=r.action,
+            signature=r.signature,
+            target=r.target,
+            matches_changed=r.matches_changed,
+            detail=r.detail,
+        )
+        for r in conn.execute(query)
+    ]

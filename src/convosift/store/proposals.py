@@ -1,0 +1,123 @@
+"""Rows of ``theme_proposals``: the clusters discovery proposes as themes, and their fate.
+
+A proposal is ``proposed`` until curation accepts or merges it, or a later discovery no longer
+finds it (``gone``). How clusters are found and matched to earlier proposals is
+:mod:`convosift.themes.discovery`'s business; this module only reads and writes the rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, RowMapping
+
+from convosift.store.themes_schema import theme_proposals
+
+PROPOSED = "proposed"
+
+
+@dataclass(frozen=True)
+class ClusterContent:
+    """What discovery found for a proposal; rewritten each time it finds the cluster again."""
+
+    key_phrases: list[str]
+    members: list[list[str]]
+    """``[source, conversation_id]`` of each member, the most central first."""
+    evidence: list[dict[str, str]]
+    """``{"source", "conversation_id", "quote"}`` of the members with a quote, in member order."""
+    centroid: list[float]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    id: str
+    signature: str
+    title: str
+    key_phrases: list[str]
+    size: int
+    members: list[list[str]]
+    evidence: list[dict[str, Any]]
+    centroid: list[float]
+    status: str
+    decided_signature: str | None
+    created_at: float
+    updated_at: float
+
+
+def _proposal(row: RowMapping) -> Proposal:
+    return Proposal(**{field.name: row[field.name] for field in fields(Proposal)})
+
+
+def _content_values(content: ClusterContent, now: float) -> dict[str, Any]:
+    return {
+        "key_phrases": content.key_phrases,
+        "size": len(content.members),
+        "members": content.members,
+        "evidence": content.evidence,
+        "centroid": content.centroid,
+        "updated_at": now,
+    }
+
+
+def get_proposal(conn: Connection, proposal_id: str) -> Proposal | None:
+    query = sa.select(theme_proposals).where(theme_proposals.c.id == proposal_id)
+    row = conn.execute(query).mappings().first()
+    return _proposal(row) if row is not None else None
+
+
+def list_proposals(conn: Connection, *, status: str | None = PROPOSED) -> list[Proposal]:
+    """Proposals of one status (all when None), the biggest first."""
+    query = sa.select(theme_proposals).order_by(theme_proposals.c.size.desc(), theme_proposals.c.id)
+    if status is not None:
+        query = query.where(theme_proposals.c.status == status)
+    return [_proposal(row) for row in conn.execute(query).mappings()]
+
+
+def proposal_signatures(conn: Connection) -> set[str]:
+    """Signatures suggested by any proposal, whatever its status."""
+    return set(conn.execute(sa.select(theme_proposals.c.signature)).scalars())
+
+
+def proposal_exists(conn: Connection, proposal_id: str) -> bool:
+    query = sa.select(theme_proposals.c.id).where(theme_proposals.c.id == proposal_id)
+    return conn.execute(query).first() is not None
+
+
+def insert_proposal(
+    conn: Connection, proposal_id: str, content: ClusterContent, *, signature: str, title: str, now: float
+) -> None:
+    """A new ``proposed`` proposal."""
+    conn.execute(
+        sa.insert(theme_proposals).values(
+            id=proposal_id,
+            signature=signature,
+            title=title,
+            status=PROPOSED,
+            decided_signature=None,
+            created_at=now,
+            **_content_values(content, now),
+        )
+    )
+
+
+def refresh_proposal(conn: Connection, proposal_id: str, content: ClusterContent, now: float) -> None:
+    """Replace what a proposal holds with the cluster found again (its id, title and signature stay)."""
+    query = sa.update(theme_proposals).where(theme_proposals.c.id == proposal_id)
+    conn.execute(query.values(**_content_values(content, now)))
+
+
+def mark_gone(conn: Connection, proposal_ids: Sequence[str], now: float) -> None:
+    """Proposals a discovery did not find again."""
+    if not proposal_ids:
+        return
+    query = sa.update(theme_proposals).where(theme_proposals.c.id.in_(proposal_ids))
+    conn.execute(query.values(status="gone", updated_at=now))
+
+
+def close_proposal(conn: Connection, proposal_id: str, status: str, signature: str, now: float) -> None:
+    """Record a curation decision on a proposal: ``accepted`` or ``merged`` as ``signature``."""
+    query = sa.update(theme_proposals).where(theme_proposals.c.id == proposal_id)
+    conn.execute(query.values(status=status, decided_signature=signature, updated_at=now))
