@@ -49,6 +49,7 @@ ORDER = (
     "memory_growth.py",
     "fetch_throughput.py",
     "classifier_accuracy.py",
+    "category_accuracy.py",
     "theme_accuracy.py",
     "discovery.py",
 )

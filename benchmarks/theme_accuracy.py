@@ -26,7 +26,7 @@ from convosift.classify.evaluate import LabelledTexts, read_labelled_csv, split_
 from convosift.config import load_settings
 from convosift.domain import Analysis, Classification, ClassificationStatus, ThemeMatch
 from convosift.themes.matching import LocalThemeMatcher
-from convosift.themes.vocabulary import Theme, Vocabulary, load_vocabulary
+from convosift.themes.vocabulary import Theme, Vocabulary, demo_vocabulary_path, load_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PATH = REPO.parent / "shared" / "data" / "banking77" / "train.csv"
@@ -107,7 +107,7 @@ def synthetic(conversations: int, seed: int, cache: Path) -> dict[str, Any]:
     from convosift.store.conversations import ConversationResult, save_results
     from convosift.themes.aggregates import rising_themes, theme_summary
 
-    vocabulary = load_vocabulary()
+    vocabulary = load_vocabulary(demo_vocabulary_path())
     items = [i for i in generate_inbox(conversations, seed) if i.truth.expected_filter == "kept"]
     kept = [(normalize_conversation(i.conversation), i.truth) for i in items]
     matcher = LocalThemeMatcher(vocabulary, load_settings(cache_dir=cache))

@@ -179,7 +179,10 @@ class Settings(BaseSettings):
     vocabulary_path: Path | None = Field(
         None,
         validation_alias=_env("CONVOSIFT_VOCABULARY", "vocabulary_path"),
-        description="Theme vocabulary YAML (default: the shipped vocabulary).",
+        description=(
+            "Theme vocabulary YAML (default: none, every conversation is stored unthemed until "
+            "discovered themes are accepted; the first accept creates this file)."
+        ),
     )
     cache_dir: Path = Field(
         Path(".convosift-cache"),

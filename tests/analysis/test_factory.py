@@ -14,6 +14,7 @@ from convosift.errors import ConfigurationError
 from convosift.filtering import FilterRules, assess
 from convosift.mock.inbox import GroundTruth, generate_inbox
 from convosift.sources.intercom.normalize import normalize_conversation
+from convosift.themes.vocabulary import demo_vocabulary_path
 
 
 def _kept_sample(n: int, seed: int) -> list[tuple[Conversation, GroundTruth]]:
@@ -27,7 +28,7 @@ def _kept_sample(n: int, seed: int) -> list[tuple[Conversation, GroundTruth]]:
 
 
 def test_local_analyzer_recovers_the_generated_themes() -> None:
-    analyzer = build_analyzer(load_settings())
+    analyzer = build_analyzer(load_settings(vocabulary_path=demo_vocabulary_path()))
     assert isinstance(analyzer, LocalAnalyzer)
     sample = _kept_sample(500, seed=11)
     results = asyncio.run(analyzer.analyze([conversation for conversation, _ in sample]))

@@ -21,7 +21,7 @@ from convosift.analysis.llm import LLMAnalyzer, build_llm_analyzer, estimate_cos
 from convosift.config import Settings
 from convosift.domain import Analysis, ClassificationStatus, Conversation
 from convosift.errors import ClassifierError, ConfigurationError
-from convosift.themes.vocabulary import Theme, Vocabulary
+from convosift.themes.vocabulary import Theme, Vocabulary, demo_vocabulary_path
 from openai_server import OpenAIServer, Step, openai_server
 
 API_KEY = "sk-test-7d1c0ffee5ecret"
@@ -513,7 +513,7 @@ async def test_with_the_shipped_taxonomy_and_the_database_cache_a_rerun_makes_ze
     from convosift.store.cache import DatabaseCache
     from convosift.themes.vocabulary import load_vocabulary
 
-    taxonomy, vocabulary = load_taxonomy(), load_vocabulary()
+    taxonomy, vocabulary = load_taxonomy(), load_vocabulary(demo_vocabulary_path())
     batch = [
         conversation(1, "I was charged twice this month, please refund me."),
         conversation(2, "How do I invite a teammate to my workspace?"),

@@ -27,6 +27,7 @@ from convosift.domain import (
 )
 from convosift.store import Store
 from convosift.store.conversations import ConversationResult, save_results
+from convosift.themes.vocabulary import demo_vocabulary_path
 
 INTERCOM_TOKEN = "icm-live-token-7f3a9b2c1d"
 LLM_KEY = "sk-llm-key-5e6d7c8b9a"
@@ -44,6 +45,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "database_url": database_url,
         "intercom_access_token": INTERCOM_TOKEN,
         "llm_api_key": LLM_KEY,
+        # The seeded conversations carry the demo shop's themes.
+        "vocabulary_path": demo_vocabulary_path(),
     }
     return load_settings(**{**values, **overrides})
 

@@ -61,7 +61,7 @@ def test_low_confidence_is_flagged_for_review(classifier: LocalCategoryClassifie
     cache = classifier.settings.cache_dir
     strict = LocalCategoryClassifier(load_settings(cache_dir=cache, review_confidence=1.0))
     lenient = LocalCategoryClassifier(load_settings(cache_dir=cache, review_confidence=0.0))
-    text = ["hmm not sure"]
+    text = ["could you have a look at this for me please"]
     assert strict.classify(text)[0].needs_review
     assert not lenient.classify(text)[0].needs_review
 
@@ -77,3 +77,22 @@ def test_custom_taxonomy_path_is_used(tmp_path: Path) -> None:
     custom = LocalCategoryClassifier(load_settings(taxonomy_path=taxonomy, cache_dir=tmp_path / "cache"))
     assert custom.taxonomy.names == ("praise", "complaint")
     assert custom.classify(["I love this product"])[0].category == "praise"
+
+
+def test_spam_is_given_only_on_evidence(classifier: LocalCategoryClassifier) -> None:
+    """Unfamiliar genuine requests are never spam; junk with a sign of junk still is."""
+    genuine = [
+        "I'd like to apply for a real estate loan.",
+        "Hello, my name is James, the owner of James' Cupcakes. I would like the new investment report.",
+        "hi make an appt today for investment consulting",
+        "I deposited cash this morning, but it is not yet available.",
+        "I want to know your exchange rates.",
+    ]
+    junk = [
+        "Cheap SEO backlinks, rank first on Google guaranteed!!!",
+        "Congratulations! You have been selected to receive a free gift card, click here.",
+    ]
+    results = classifier.classify(genuine + junk)
+    assert [r.category for r in results[: len(genuine)]].count("spam") == 0
+    assert [r.category for r in results[len(genuine) :]] == ["spam", "spam"]
+    assert all(r.status is ClassificationStatus.CLASSIFIED for r in results)

@@ -22,6 +22,7 @@ from convosift.cli import app
 from convosift.config import load_settings
 from convosift.domain import RunStatus, Window
 from convosift.mock.inbox import Inbox
+from convosift.themes.vocabulary import demo_vocabulary_path
 from openai_server import openai_server
 
 PAYLOADS = (
@@ -69,6 +70,7 @@ def test_markup_in_conversations_is_escaped_in_report_dashboard_and_api(
             classifier="llm",
             llm_base_url=llm.base_url,
             llm_api_key=SecretStr("sk-escaping"),
+            vocabulary_path=demo_vocabulary_path(),
         )
         record = service.start_run(settings, window=Window(since=0, until=2**31))
     assert record.status is RunStatus.COMPLETED
@@ -78,7 +80,9 @@ def test_markup_in_conversations_is_escaped_in_report_dashboard_and_api(
 
     report = tmp_path / "report.html"
     result = CliRunner().invoke(
-        app, ["report", "--format", "html", "--out", str(report)], env={"CONVOSIFT_DATABASE_URL": sqlite_url}
+        app,
+        ["report", "--format", "html", "--out", str(report)],
+        env={"CONVOSIFT_DATABASE_URL": sqlite_url, "CONVOSIFT_VOCABULARY": str(demo_vocabulary_path())},
     )
     assert result.exit_code == 0, result.output
     html = report.read_text()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from convosift.store import Store
-from convosift.themes.vocabulary import default_vocabulary_path
+from convosift.themes.vocabulary import demo_vocabulary_path
 
 
 @pytest.fixture
@@ -18,5 +18,5 @@ def store(fresh_store: Store) -> Store:
 @pytest.fixture
 def vocabulary_file(tmp_path: Path) -> Path:
     path = tmp_path / "vocabulary.yaml"
-    path.write_text(default_vocabulary_path().read_text(encoding="utf-8"), encoding="utf-8")
+    path.write_text(demo_vocabulary_path().read_text(encoding="utf-8"), encoding="utf-8")
     return path

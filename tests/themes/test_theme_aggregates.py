@@ -10,7 +10,9 @@ from themes_seeding import DAY, START, Seed, seed
 from convosift.errors import ConfigurationError, NotFoundError
 from convosift.store import Store
 from convosift.themes.aggregates import overview, rising_themes, theme_detail, theme_summary
-from convosift.themes.vocabulary import load_vocabulary
+from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
+
+DEMO = load_vocabulary(demo_vocabulary_path())
 
 
 def _inbox() -> list[Seed]:
@@ -35,7 +37,7 @@ def _inbox() -> list[Seed]:
 
 def test_summary_counts_shares_series_and_rising(store: Store) -> None:
     seed(store, _inbox())
-    summaries = theme_summary(store, vocabulary=load_vocabulary())
+    summaries = theme_summary(store, vocabulary=DEMO)
     json.dumps(summaries)
     by_signature = {s["signature"]: s for s in summaries}
     steady = by_signature["discount_code_not_applied"]
@@ -59,7 +61,7 @@ def test_summary_counts_shares_series_and_rising(store: Store) -> None:
 
 def test_since_and_until_restrict_the_period(store: Store) -> None:
     seed(store, _inbox())
-    summaries = theme_summary(store, "2026-01-19", "2026-01-26")
+    summaries = theme_summary(store, "2026-01-19", "2026-01-26", vocabulary=DEMO)
     assert {s["signature"]: s["count"] for s in summaries} == {"discount_code_not_applied": 7}
     with pytest.raises(ConfigurationError, match="after"):
         theme_summary(store, "2026-02-01", "2026-01-01")
@@ -78,15 +80,15 @@ def test_overview_counts_categories_per_week(store: Store) -> None:
 
 def test_detail_lists_conversations_newest_first(store: Store) -> None:
     seed(store, _inbox())
-    detail = theme_detail(store, "apple_pay_button_missing_at_checkout", limit=3)
+    detail = theme_detail(store, "apple_pay_button_missing_at_checkout", vocabulary=DEMO, limit=3)
     json.dumps(detail)
     assert detail["count"] == 16 and detail["description"]
     assert [c["id"] for c in detail["conversations"]] == ["a83", "a82", "a81"]
     assert detail["conversations"][0]["category"] == "product_issue"
-    empty = theme_detail(store, "android_app_request")
+    empty = theme_detail(store, "android_app_request", vocabulary=DEMO)
     assert empty["count"] == 0 and empty["conversations"] == []
     with pytest.raises(NotFoundError):
-        theme_detail(store, "no_such_theme")
+        theme_detail(store, "no_such_theme", vocabulary=DEMO)
 
 
 def test_empty_store(store: Store) -> None:

@@ -78,10 +78,12 @@ def test_curation_needs_a_writable_vocabulary(database: Store, monkeypatch: pyte
     monkeypatch.delenv("CONVOSIFT_VOCABULARY")
     result = runner.invoke(app, ["themes", "retire", "gift_card_support_request"])
     assert result.exit_code == 2 and "CONVOSIFT_VOCABULARY" in result.stderr
+    # A vocabulary file that does not exist yet is an empty vocabulary: nothing to rename in it.
     unknown = runner.invoke(
         app, ["themes", "rename", "nope", "still_nope"], env={"CONVOSIFT_VOCABULARY": "x.yaml"}
     )
-    assert unknown.exit_code == 2 and "does not exist" in unknown.stderr
+    assert unknown.exit_code == 6 and "nope" in unknown.stderr
+    assert not Path("x.yaml").exists()
 
 
 def test_discover_with_nothing_unmatched(database: Store) -> None:

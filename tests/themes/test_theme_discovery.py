@@ -11,7 +11,7 @@ from convosift.store import Store
 from convosift.store.schema import theme_matches
 from convosift.themes.curation import Curator
 from convosift.themes.discovery import discover, key_phrases, list_proposals, suggested_signature
-from convosift.themes.vocabulary import load_vocabulary
+from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 
 DARK_MODE = [
     "Please add a dark mode to the dashboard, the white screen hurts at night.",
@@ -48,7 +48,9 @@ def test_clusters_become_proposals_with_phrases_and_quotes(store: Store) -> None
     _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
     _seed_unmatched(store, ODD_ONES, "o")
     seed(store, [Seed("spam1", START, "Please add dark mode, buy cheap followers now", None, "spam")])
-    proposals = discover(store, min_cluster_size=4, taken_signatures=set(load_vocabulary().signatures))
+    proposals = discover(
+        store, min_cluster_size=4, taken_signatures=set(load_vocabulary(demo_vocabulary_path()).signatures)
+    )
     assert [p["size"] for p in proposals] == [6, 5]
     dark, receipts = proposals
     assert "dark" in " ".join(dark["key_phrases"]) and dark["signature"].startswith("dark")

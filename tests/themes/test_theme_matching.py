@@ -9,9 +9,8 @@ import pytest
 
 from convosift.config import load_settings
 from convosift.domain import Conversation, Message
-from convosift.errors import ConfigurationError
 from convosift.themes.matching import KEYWORD_BOOST, URL_BOOST, LocalThemeMatcher
-from convosift.themes.vocabulary import Theme, Vocabulary, load_vocabulary
+from convosift.themes.vocabulary import Theme, Vocabulary, demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77
 
 
@@ -26,7 +25,7 @@ def _conversation(text: str, url: str | None = None, follow_up: str | None = Non
 
 @pytest.fixture(scope="module")
 def matcher() -> LocalThemeMatcher:
-    return LocalThemeMatcher(load_vocabulary(), load_settings())
+    return LocalThemeMatcher(load_vocabulary(demo_vocabulary_path()), load_settings())
 
 
 def test_conversations_get_their_theme_and_the_sentence_that_carries_it(matcher: LocalThemeMatcher) -> None:
@@ -50,7 +49,7 @@ def test_conversations_get_their_theme_and_the_sentence_that_carries_it(matcher:
     assert matches[0].evidence == "Our Shopify shop will not link to Harbortide, authorization fails."
     assert matches[1].evidence == "When I print a shipping label I only get an empty white PDF page."
     assert all(m.score >= matcher.threshold and m.matcher == matcher.name for m in matches)
-    assert matcher.name.endswith(load_vocabulary().content_hash)
+    assert matcher.name.endswith(load_vocabulary(demo_vocabulary_path()).content_hash)
 
 
 def test_off_topic_spam_and_empty_conversations_are_unmatched(matcher: LocalThemeMatcher) -> None:
@@ -84,15 +83,19 @@ def test_follow_ups_count_and_an_empty_batch_is_fine(matcher: LocalThemeMatcher)
 
 
 def test_threshold_comes_from_the_argument_then_the_vocabulary() -> None:
-    vocabulary = load_vocabulary()
+    vocabulary = load_vocabulary(demo_vocabulary_path())
     assert LocalThemeMatcher(vocabulary, load_settings()).threshold == vocabulary.match_threshold
     assert LocalThemeMatcher(vocabulary, load_settings(), threshold=0.9).threshold == 0.9
 
 
-def test_a_vocabulary_without_active_themes_is_refused() -> None:
-    vocabulary = Vocabulary(themes=(Theme(signature="only", title="Only", status="proposed"),))
-    with pytest.raises(ConfigurationError, match="no active theme"):
-        LocalThemeMatcher(vocabulary, load_settings())
+@pytest.mark.parametrize(
+    "themes", [(), (Theme(signature="only", title="Only", status="proposed"),)], ids=["empty", "none-active"]
+)
+def test_a_vocabulary_without_active_themes_matches_nothing(themes: tuple[Theme, ...]) -> None:
+    matcher = LocalThemeMatcher(Vocabulary(themes=themes), load_settings())
+    matches = matcher.match_texts(["I was charged twice", "the app crashes", ""])
+    assert [m.signature for m in matches] == [None, None, None]
+    assert all(m.matcher == matcher.name and m.score == 0.0 for m in matches)
 
 
 def test_the_shipped_vocabulary_is_too_small_for_a_novelty_detector(matcher: LocalThemeMatcher) -> None:

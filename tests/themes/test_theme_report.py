@@ -15,7 +15,7 @@ from themes_seeding import DAY, START, Seed, seed
 from convosift.errors import ConfigurationError
 from convosift.store import Store
 from convosift.themes.report import render, report_data, write_report
-from convosift.themes.vocabulary import load_vocabulary
+from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 
 CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> | `tick`'
@@ -45,7 +45,9 @@ def _data(database_url: str) -> dict[str, Any]:
                 "quotes": [HOSTILE],
             }
         ]
-        return report_data(store, load_vocabulary(), generated_at=FROZEN, proposals=proposals)
+        return report_data(
+            store, load_vocabulary(demo_vocabulary_path()), generated_at=FROZEN, proposals=proposals
+        )
     finally:
         store.dispose()
 

@@ -22,7 +22,7 @@ from convosift.store import Store
 from convosift.store.conversations import ConversationResult, save_results
 from convosift.themes.aggregates import rising_themes, theme_summary
 from convosift.themes.matching import LocalThemeMatcher
-from convosift.themes.vocabulary import load_vocabulary
+from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 
 Matched = list[tuple[Conversation, GroundTruth, ThemeMatch]]
 
@@ -34,7 +34,7 @@ def matched() -> Matched:
         for item in generate_inbox(2500, seed=5)
         if item.truth.expected_filter == "kept"
     ]
-    matcher = LocalThemeMatcher(load_vocabulary(), load_settings())
+    matcher = LocalThemeMatcher(load_vocabulary(demo_vocabulary_path()), load_settings())
     matches = matcher.match([c for c, _ in kept], [t.category for _, t in kept])
     return [(c, t, m) for (c, t), m in zip(kept, matches, strict=True)]
 
@@ -70,5 +70,8 @@ def test_rising_themes_find_the_planted_spike(matched: Matched, store: Store) ->
     ]
     with store.write() as conn:
         save_results(conn, "mock", "run", 0.0, results)
-    rising = [r["signature"] for r in rising_themes(theme_summary(store))]
+    rising = [
+        r["signature"]
+        for r in rising_themes(theme_summary(store, vocabulary=load_vocabulary(demo_vocabulary_path())))
+    ]
     assert rising == [SPIKE_THEME]

@@ -12,6 +12,7 @@ from convosift.mock.catalog import AREAS_BY_KEY, THEMES
 from convosift.themes.vocabulary import (
     Decision,
     Theme,
+    demo_vocabulary_path,
     load_vocabulary,
     load_vocabulary_for,
     parse_vocabulary,
@@ -34,7 +35,7 @@ themes:
 
 
 def test_shipped_vocabulary_covers_the_demo_product() -> None:
-    vocabulary = load_vocabulary()
+    vocabulary = load_vocabulary(demo_vocabulary_path())
     assert {t.signature for t in vocabulary.active} == {t.signature for t in THEMES}
     for theme in vocabulary.active:
         assert len(theme.examples) >= 5 and theme.description and theme.keywords

@@ -1,7 +1,10 @@
 """Categories from the embedded classifier trained on the taxonomy's examples.
 
 A category is always the best one among the taxonomy's (a category is a routing decision, not
-an open set); a low calibrated confidence sets ``needs_review`` instead.
+an open set); a low calibrated confidence sets ``needs_review`` instead. The taxonomy's spam
+category is the exception: it is given when, and only when, the text carries positive evidence
+of spam (:mod:`convosift.classify.evidence`); a spam guess of the model without evidence gives
+the best other category instead, flagged for review.
 
 Conversations mix the issue with greetings, thanks and "any update?" follow-ups, which on their
 own look like the taxonomy's catch-all category. So the text is judged as a whole and line by
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from convosift.classify.evidence import spam_evidence
 from convosift.classify.taxonomy import Taxonomy, load_taxonomy
 from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
@@ -59,17 +63,45 @@ class LocalCategoryClassifier:
             segments = [_segments(texts[i]) for i in present]
             flat = [segment for group in segments for segment in group]
             predictions = iter(self.engine.predict(flat, threshold=0.0))
+            unproven: list[int] = []
             for i, group in zip(present, segments, strict=True):
                 best = self._choose([next(predictions) for _ in group])
-                results[i] = Classification(
-                    status=ClassificationStatus.CLASSIFIED,
-                    category=best.best_label,
-                    confidence=best.confidence,
-                    classifier=CLASSIFIER_NAME,
-                    model=self.model,
-                    needs_review=best.confidence < self.settings.review_confidence,
-                )
+                spam = self.taxonomy.spam
+                if spam is not None and spam_evidence(texts[i]) is not None:
+                    # Junk by its own signs, whatever the model makes of its unfamiliar words.
+                    confidence = best.confidence if best.best_label == spam else 0.5
+                    results[i] = self._classified(spam, confidence)
+                elif best.best_label == spam:
+                    unproven.append(i)
+                else:
+                    results[i] = self._classified(best.best_label, best.confidence)
+            for i, (label, confidence) in zip(unproven, self._best_not_spam(texts, unproven), strict=True):
+                # The model's spam guess has nothing to back it: the best real category, for review.
+                results[i] = self._classified(label, confidence, review=True)
         return [result or self._unclassified() for result in results]
+
+    def _classified(self, category: str, confidence: float, *, review: bool = False) -> Classification:
+        return Classification(
+            status=ClassificationStatus.CLASSIFIED,
+            category=category,
+            confidence=confidence,
+            classifier=CLASSIFIER_NAME,
+            model=self.model,
+            needs_review=review or confidence < self.settings.review_confidence,
+        )
+
+    def _best_not_spam(self, texts: Sequence[str], indices: list[int]) -> list[tuple[str, float]]:
+        """The most probable category other than spam for each of ``texts[indices]``."""
+        if not indices:
+            return []
+        probabilities = self.engine.predict_proba([texts[i] for i in indices])
+        classes = list(self.engine.classes)
+        allowed = [j for j, name in enumerate(classes) if name != self.taxonomy.spam]
+        chosen = []
+        for row in probabilities:
+            j = max(allowed, key=lambda k: row[k])
+            chosen.append((classes[j], round(float(row[j]), 6)))
+        return chosen
 
     def _choose(self, predictions: list[Prediction]) -> Prediction:
         """The whole-text judgement, unless it is the catch-all and some line is more specific."""

@@ -42,6 +42,9 @@ class Taxonomy:
     fallback: str | None = None
     """The catch-all category (``general_inquiry`` by default): chosen only when nothing more
     specific is said anywhere in the text."""
+    spam: str | None = None
+    """The high-precision junk category (``spam`` by default): given only on positive evidence
+    (:mod:`convosift.classify.evidence`), never as a fallback for the unfamiliar."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -54,6 +57,7 @@ class Taxonomy:
             "categories": [[c.name, c.description, list(c.examples)] for c in self.categories],
             "seeds": [list(pair) for pair in self.seed_examples],
             "fallback": self.fallback,
+            "spam": self.spam,
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -81,7 +85,9 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     path = path or DEFAULT_TAXONOMY_PATH
     root = _compose(path)
     fields = _mapping(path, root, "the taxonomy")
-    _reject_unknown(path, fields, {"version", "seed_examples", "categories", "fallback_category"})
+    _reject_unknown(
+        path, fields, {"version", "seed_examples", "categories", "fallback_category", "spam_category"}
+    )
     if "categories" not in fields:
         raise _error(path, root, "missing 'categories' (a mapping of name to description and examples)")
     categories = _categories(path, fields["categories"][1])
@@ -90,13 +96,11 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         seed_node = fields["seed_examples"][1]
         seed_path = (path.parent / _string(path, seed_node, "seed_examples")).resolve()
         seeds = _seed_examples(seed_path, {c.name for c in categories})
-    fallback = None
-    if "fallback_category" in fields:
-        fallback_node = fields["fallback_category"][1]
-        fallback = _string(path, fallback_node, "fallback_category")
-        if fallback not in {c.name for c in categories}:
-            raise _error(path, fallback_node, f"fallback_category {fallback!r} is not one of the categories")
-    taxonomy = Taxonomy(path=path, categories=categories, seed_examples=seeds, fallback=fallback)
+    fallback, spam = (
+        _category_field(path, fields, key, {c.name for c in categories})
+        for key in ("fallback_category", "spam_category")
+    )
+    taxonomy = Taxonomy(path=path, categories=categories, seed_examples=seeds, fallback=fallback, spam=spam)
     counts = dict.fromkeys(taxonomy.names, 0)
     for label in taxonomy.training_examples()[1]:
         counts[label] += 1
@@ -104,6 +108,19 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     if empty:
         raise _error(path, root, f"categories without any example text: {', '.join(empty)}")
     return taxonomy
+
+
+def _category_field(
+    path: Path, fields: dict[str, tuple[yaml.Node, yaml.Node]], key: str, names: set[str]
+) -> str | None:
+    """A top-level field that names one of the categories, if present."""
+    if key not in fields:
+        return None
+    node = fields[key][1]
+    name = _string(path, node, key)
+    if name not in names:
+        raise _error(path, node, f"{key} {name!r} is not one of the categories")
+    return name
 
 
 def _categories(path: Path, node: yaml.Node) -> tuple[Category, ...]:

@@ -43,13 +43,11 @@ def _store(config: Settings) -> Iterator[Any]:
 
 def _curator(config: Settings, store: Any) -> Any:
     from convosift.themes.curation import Curator
-    from convosift.themes.vocabulary import default_vocabulary_path
 
     if config.vocabulary_path is None:
         raise ConfigurationError(
-            "curation rewrites the vocabulary file, and the shipped one is read-only",
-            hint=f"copy it (cp {default_vocabulary_path()} vocabulary.yaml) "
-            "and set CONVOSIFT_VOCABULARY=vocabulary.yaml",
+            "curation writes the theme vocabulary, and none is configured",
+            hint="set CONVOSIFT_VOCABULARY=vocabulary.yaml (the file is created by the first accept)",
         )
     return Curator(store, config.vocabulary_path)
 

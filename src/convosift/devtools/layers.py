@@ -43,7 +43,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "themes": _ENGINES | {"store"},
     "analysis": _ENGINES | {"store", "classify", "themes"},
     "pipeline": _ENGINES | {"store", "sources", "filtering", "classify", "themes", "analysis"},
-    "mock": FOUNDATION | {"sources", "pipeline", "store"},
+    "mock": FOUNDATION | {"sources", "pipeline", "store", "themes"},
     "api": _ENGINES | {"store", "sources", "classify", "themes", "analysis", "pipeline"},
     "cli": _ENGINES | {"store", "sources", "classify", "themes", "analysis", "pipeline", "api", "mock"},
     "docgen": frozenset({"cli", "config"}),

@@ -20,6 +20,7 @@ from convosift.mock.state import MockIntercomConfig
 from convosift.pipeline import windows
 from convosift.pipeline.service import Progress, Service
 from convosift.store.summaries import ResultInBrief, results_in_brief, top_categories, top_themes
+from convosift.themes.vocabulary import demo_vocabulary_path
 
 DEMO_SEED = 42
 DEMO_DAYS = 365
@@ -43,6 +44,8 @@ def run_demo(
                 "source": "intercom",
                 "intercom_base_url": server.base_url,
                 "intercom_access_token": SecretStr(server.token or "demo"),
+                # The demo shop's own themes: the only place they are the default.
+                "vocabulary_path": settings.vocabulary_path or demo_vocabulary_path(),
             }
         )
         truths = [GroundTruth.of(plan) for plan in server.state.inbox.plans]

@@ -123,16 +123,18 @@ def category_counts(conn: Connection, *, limit: int = 10) -> list[dict[str, Any]
     """Kept conversations per category, largest first, with each one's share of the classified total."""
     k = classifications.c
     count = sa.func.count().label("count")
+    review = sa.func.sum(sa.case((k.needs_review, 1), else_=0)).label("needs_review")
     query = (
-        sa.select(k.category, count)
+        sa.select(k.category, count, review)
         .where(k.status == "classified")
         .group_by(k.category)
         .order_by(count.desc(), k.category)
     )
-    rows = [(str(category), int(n)) for category, n in conn.execute(query)]
-    total = sum(n for _name, n in rows) or 1
+    rows = [(str(category), int(n), int(r or 0)) for category, n, r in conn.execute(query)]
+    total = sum(n for _name, n, _r in rows) or 1
     return [
-        {"category": name, "count": n, "share_percent": round(100 * n / total, 1)} for name, n in rows[:limit]
+        {"category": name, "count": n, "needs_review": r, "share_percent": round(100 * n / total, 1)}
+        for name, n, r in rows[:limit]
     ]
 
 

@@ -25,6 +25,8 @@ class KeptResult:
     created_at: int
     signature: str | None
     category: str | None
+    needs_review: bool = False
+    """Its category was given with low confidence (or on no evidence): to be checked by a person."""
 
 
 @dataclass(frozen=True)
@@ -78,12 +80,14 @@ def kept_results(conn: Connection, since: int | None, until: int | None) -> list
             conversations.c.created_at,
             theme_matches.c.signature,
             classifications.c.category,
+            classifications.c.needs_review,
         )
         .select_from(conversations_with_results())
         .where(*_kept_between(since, until))
     )
     return [
-        KeptResult(r.source, r.id, int(r.created_at), r.signature, r.category) for r in conn.execute(query)
+        KeptResult(r.source, r.id, int(r.created_at), r.signature, r.category, bool(r.needs_review))
+        for r in conn.execute(query)
     ]
 
 

@@ -25,7 +25,7 @@ from convosift.themes.trends import (
     week_starts,
     weekly_counts,
 )
-from convosift.themes.vocabulary import Theme, Vocabulary, load_vocabulary
+from convosift.themes.vocabulary import EMPTY_VOCABULARY, Theme, Vocabulary
 
 TimeBound = int | float | datetime | date | str | None
 RECENT_DAYS = 14
@@ -157,7 +157,7 @@ def theme_summary(
     p_value, quotes. Pass the vocabulary in use (``load_vocabulary_for(settings)``) for titles.
     """
     period = Period.of(since, until)
-    vocab = vocabulary or load_vocabulary()
+    vocab = vocabulary if vocabulary is not None else EMPTY_VOCABULARY
     with store.read() as conn:
         rows = kept_results(conn, period.since, period.until)
         evidence = match_evidence(conn, period.since, period.until)
@@ -183,6 +183,7 @@ def overview(store: Store, since: TimeBound = None, until: TimeBound = None) -> 
             "kept": 0,
             "themed": 0,
             "unmatched": 0,
+            "needs_review": 0,
             "first_seen": None,
             "last_seen": None,
             "weeks": [],
@@ -199,6 +200,7 @@ def overview(store: Store, since: TimeBound = None, until: TimeBound = None) -> 
         "kept": len(rows),
         "themed": sum(1 for r in rows if r.signature is not None),
         "unmatched": sum(1 for r in rows if r.signature is None),
+        "needs_review": sum(1 for r in rows if r.needs_review),
         "first_seen": iso_day(min(r.created_at for r in rows)),
         "last_seen": iso_day(max(r.created_at for r in rows)),
         "weeks": [week_label(w) for w in weeks],
@@ -218,7 +220,7 @@ def theme_detail(
 ) -> dict[str, Any]:
     """One theme: its summary entry (zeros when nothing matched yet), and a page of its conversations."""
     period = Period.of(since, until)
-    vocab = vocabulary or load_vocabulary()
+    vocab = vocabulary if vocabulary is not None else EMPTY_VOCABULARY
     summaries = theme_summary(store, since, until, vocabulary=vocab, top_quotes=10)
     entry = next((s for s in summaries if s["signature"] == signature), None)
     if entry is None:

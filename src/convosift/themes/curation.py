@@ -24,7 +24,7 @@ from convosift.themes.vocabulary import (
     Theme,
     Vocabulary,
     check_signature,
-    load_vocabulary,
+    load_vocabulary_to_curate,
     save_vocabulary,
 )
 
@@ -62,7 +62,7 @@ class Curator:
 
     def accept(self, name: str, *, signature: str | None = None, title: str | None = None) -> Outcome:
         """Make a discovered proposal (by id) or a ``proposed`` theme of the file an active theme."""
-        vocabulary = load_vocabulary(self.vocabulary_file)
+        vocabulary = load_vocabulary_to_curate(self.vocabulary_file)
         with self.store.write() as conn:
             proposal = _proposal(conn, name)
             if proposal is None:
@@ -126,7 +126,7 @@ class Curator:
         )
 
     def rename(self, old: str, new: str) -> Outcome:
-        vocabulary = load_vocabulary(self.vocabulary_file)
+        vocabulary = load_vocabulary_to_curate(self.vocabulary_file)
         vocabulary.get(old)
         new = _valid(new)
         if vocabulary.find(new) is not None:
@@ -151,7 +151,7 @@ class Curator:
 
     def merge(self, name: str, into: str) -> Outcome:
         """Merge a theme, or a discovered proposal (by id), into an active theme."""
-        vocabulary = load_vocabulary(self.vocabulary_file)
+        vocabulary = load_vocabulary_to_curate(self.vocabulary_file)
         target = vocabulary.get(into)
         if target.status != "active":
             raise ConfigurationError(f"cannot merge into {into!r}: it is {target.status}, not active")
@@ -194,7 +194,7 @@ class Curator:
 
     def retire(self, signature: str) -> Outcome:
         """Stop matching a theme; its stored conversations become unmatched (discovery sees them again)."""
-        vocabulary = load_vocabulary(self.vocabulary_file)
+        vocabulary = load_vocabulary_to_curate(self.vocabulary_file)
         if vocabulary.get(signature).status == "retired":
             raise ConfigurationError(f"theme {signature!r} is already retired")
         themes = [

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from convosift.config import Settings
 from convosift.domain import Conversation, ThemeMatch
-from convosift.errors import ConfigurationError
 from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
 from convosift.themes.vocabulary import Theme, Vocabulary
 
@@ -79,8 +78,6 @@ class LocalThemeMatcher:
     def __init__(self, vocabulary: Vocabulary, settings: Settings, *, threshold: float | None = None) -> None:
         self.vocabulary = vocabulary
         self.themes: list[Theme] = vocabulary.active
-        if not self.themes:
-            raise ConfigurationError("the theme vocabulary has no active theme to match against")
         self.settings = settings
         self.threshold = next(
             t for t in (threshold, vocabulary.match_threshold, DEFAULT_THRESHOLD) if t is not None
@@ -162,6 +159,9 @@ class LocalThemeMatcher:
 
         if not texts:
             return []
+        if not self.themes:
+            # No vocabulary yet (a fresh install): everything is unmatched, for discovery to group.
+            return [ThemeMatch(signature=None, score=0.0, matcher=self.name) for _ in texts]
         model = self._model()
         use_one_blas_thread()
         classifier = model.classifier

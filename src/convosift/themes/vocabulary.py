@@ -31,8 +31,13 @@ MAX_SIGNATURE_LENGTH = 80
 ThemeStatus = Literal["active", "proposed", "merged", "retired"]
 
 
-def default_vocabulary_path() -> Path:
-    return Path(__file__).resolve().parents[1] / "data" / "vocabulary.yaml"
+def demo_vocabulary_path() -> Path:
+    """The vocabulary of the demo's fictional shop: for ``convosift demo``, the generator and tests.
+
+    It is never a default: a real inbox is about something else, and a vocabulary of one business
+    would capture another's conversations.
+    """
+    return Path(__file__).resolve().parents[1] / "data" / "demo_vocabulary.yaml"
 
 
 def check_signature(value: str) -> str:
@@ -187,26 +192,35 @@ class Vocabulary(_Strict):
 # --- reading ---------------------------------------------------------------------------------
 
 
-def load_vocabulary(path: Path | None = None) -> Vocabulary:
-    """Read and validate a vocabulary file (the shipped one when ``path`` is None)."""
-    source = path or default_vocabulary_path()
+def load_vocabulary(path: Path) -> Vocabulary:
+    """Read and validate a vocabulary file."""
     try:
-        text = source.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigurationError(
-            f"vocabulary file {source} does not exist", hint="set CONVOSIFT_VOCABULARY to an existing file"
+            f"vocabulary file {path} does not exist", hint="set CONVOSIFT_VOCABULARY to an existing file"
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"cannot read vocabulary file {source}: {exc}") from None
-    return parse_vocabulary(text, str(source))
+        raise ConfigurationError(f"cannot read vocabulary file {path}: {exc}") from None
+    return parse_vocabulary(text, str(path))
 
 
-def vocabulary_path(settings: Settings) -> Path:
-    return settings.vocabulary_path or default_vocabulary_path()
+EMPTY_VOCABULARY = Vocabulary(themes=())
+"""What a fresh install matches against: nothing. Conversations are stored unthemed, discovery
+proposes themes, and accepting one writes the vocabulary file and starts matching."""
 
 
 def load_vocabulary_for(settings: Settings) -> Vocabulary:
-    return load_vocabulary(vocabulary_path(settings))
+    """The configured vocabulary (``CONVOSIFT_VOCABULARY``), or none at all when it is not set."""
+    if settings.vocabulary_path is None:
+        return EMPTY_VOCABULARY
+    return load_vocabulary(settings.vocabulary_path)
+
+
+def load_vocabulary_to_curate(path: Path) -> Vocabulary:
+    """The vocabulary curation rewrites: empty when its file does not exist yet (the first accept
+    creates it)."""
+    return load_vocabulary(path) if path.exists() else EMPTY_VOCABULARY
 
 
 def parse_vocabulary(text: str, name: str = "<vocabulary>") -> Vocabulary:

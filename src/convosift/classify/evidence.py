@@ -1,0 +1,160 @@
+"""Positive evidence that a message is spam: what the model's guess must be backed by.
+
+``spam`` is a high-precision label. A model trained on a few examples learns that unfamiliar
+words look like spam, so on another business's inbox it calls genuine requests spam. Here a text
+is spam only when the model says so *and* the text carries a sign no customer with a need writes:
+a marketing or SEO pitch, a phishing or prize lure, the footer of bulk or automated mail, or
+gibberish. The cues are phrases, not nouns of one business, so they hold in any industry.
+"""
+
+from __future__ import annotations
+
+import re
+
+_PITCH = (
+    r"\bseo (?:services?|agency|company|team|experts?|package)\b",
+    r"\b(?:our|my) seo\b",
+    r"\b(?:improve|boost) your (?:seo|google ranking|search ranking)\b",
+    r"\bback ?links?\b",
+    r"\blink[- ]building\b",
+    r"\bguest[- ]posts?\b",
+    r"\bdomain authority\b",
+    r"first page (?:of|on) (?:google|search)",
+    r"\brank(?:ing)? (?:higher |#?1 |first )?on google\b",
+    r"\b(?:increase|boost|grow|double|skyrocket) your (?:traffic|sales|revenue|followers|leads|ranking)",
+    r"\b(?:web ?design|digital marketing|marketing|seo|development|outsourcing) (?:agency|services?|company|team)\b.{0,60}\b(?:we|our)\b",
+    r"\b(?:we|our (?:team|agency|company|platform|service)) (?:offer|provide|specialise|specialize|can help you|help (?:\w+ )?(?:companies|businesses|brands|teams))\b",
+    r"\b(?:buy|get) (?:real |targeted )?(?:followers|likes|leads|traffic|reviews)\b",
+    r"\b(?:\d+ )?five[- ]star reviews\b",
+    r"\b(?:email|leads|contact|verified|targeted) (?:list|database)s?\b.{0,60}\b(?:decision makers|cfos?|ceos?|contacts|emails)\b",
+    r"\blead generation\b",
+    r"\bqualified (?:leads|meetings|appointments)\b",
+    r"\bbook a (?:demo|call)\b",
+    r"\bworth a (?:quick )?(?:chat|call)\b",
+    r"\bseeking (?:a )?distributors?\b|\battractive commission\b",
+    r"\bfree (?:seo |website |site |marketing |compliance )?(?:audit|scan|analysis)\b",
+    r"\bfor a (?:flat|one-time|small) fee\b",
+    r"\bfreelancer?\b.{0,60}\b(?:developer|designer|cheap|rate)\b",
+    r"\bcheap (?:rate|price)s?\b",
+    r"\blimited[- ]time (?:offer|deal|discount)\b",
+    r"\boffer valid for \d+ (?:hours|days)\b",
+    r"\bact now\b",
+    r"\b(?:100|one hundred) ?% (?:free|guaranteed)\b",
+    r"\bcheap (?:viagra|cialis|pills|meds|replica|loans?)\b",
+    r"\b(?:casino|betting|porn|xxx|viagra|cialis)\b",
+    r"\bwork from home and earn\b",
+    r"\bearn \$?\d[\d,]* (?:per|a|every) (?:day|week|hour)\b",
+    r"\bpartnership (?:proposal|opportunity)\b.{0,80}\b(?:our|we)\b",
+    r"\bsponsored (?:post|article|content)\b",
+    r"\b(?:whatsapp|telegram|skype|dm) (?:me|us)\b|\btelegram group\b",
+    r"\b\d+k? (?:real |active |targeted |organic )?(?:followers|likes|subscribers|views)\b",
+    r"\breply (?:yes|stop)\b",
+    r"\b(?:can|will|could) (?:build|design|develop|redesign|rebuild|fix) your (?:website|site|web ?site|app|mobile app|online store|store)\b",
+    r"\b(?:forex|crypto) signals?\b|\b\d+% accuracy\b",
+    r"\bsuchmaschinenoptimierung\b|\bposicionamiento (?:web|seo)\b|\bréférencement\b",
+    r"\b\d+% off\b.{0,60}\b(?:code|shop now)\b",
+)
+_LURE = (
+    r"\bcongratulations?\b.{0,80}\b(?:won|winner|selected|chosen|prize|reward|gift)\b",
+    r"\bdear winner\b|\byou(?: have|'ve)? (?:been )?(?:won|selected|chosen)\b|\b(?:ticket|number) [\w-]+ (?:has )?won\b",
+    r"\bclaim (?:your|the) (?:prize|reward|gift|winnings|refund|payout)\b",
+    r"\bclick (?:here|the link|this link|below) to (?:claim|verify|confirm|unlock|update|activate|log ?in|win|redeem|restore)\b",
+    r"\b(?:verify|confirm|update|validate) your (?:account|password|login|identity|details|data|payment (?:details|information))\b.{0,80}\b(?:link|click|within|hours|immediately|suspen|terminat|clos|lock|avoid)",
+    r"\b(?:account|mailbox|password|membership|wallet|apple id|domain)\b.{0,30}\b(?:will be|has been|is|was) (?:temporarily )?(?:suspended|terminated|closed|deactivated|locked|disabled|limited|on hold|erased)\b"
+    r".{0,80}\b(?:click|link|verify|confirm|unlock here|sign in|log ?in|within \d+|renew now|update your)\b",
+    r"\bunusual (?:sign-?in|login) activity\b",
+    r"\bto avoid (?:suspension|losing|termination|closure)\b",
+    r"\bseed phrase\b",
+    r"\b(?:redelivery|clearance|processing|release) fee\b",
+    r"\bsubmit your bank details\b|\btax refund notification\b",
+    r"\b(?:lottery|sweepstakes|jackpot|inheritance|next of kin|beneficiary of|consignment)\b",
+    r"\b(?:nigerian?|foreign) prince\b",
+    r"\b(?:bitcoin|crypto(?:currency)?|forex) (?:investment|trading) (?:opportunity|platform|plan)\b",
+    r"\bdoubled? (?:my|your) (?:money|savings|bitcoin|investment)\b|\bask me how\b",
+    r"\bguaranteed (?:returns?|profits?|income)\b",
+    r"\bwire (?:me|us) \$?\d",
+    r"\bgift cards?\b.{0,80}\b(?:send me the codes|keep (?:this|it) confidential|for a client)\b|\bkeep this confidential\b",
+    r"\b(?:pending|unread) messages in your (?:secure )?inbox\b",
+    r"\bsu cuenta\b.{0,40}\bbloquead|\bingrese al siguiente enlace\b|\bihr konto\b.{0,40}\bgesperrt|\bbestätigen sie ihre daten\b",
+)
+_BULK = (
+    r"\bto unsubscribe\b|\bunsubscribe (?:here|at any time|below|from (?:these|this|our|future) (?:emails|messages|list|newsletter))\b",
+    r"\bopt[- ]out\b.{0,40}\b(?:email|list|mailing)s?\b",
+    r"\b(?:do not|don't|please do not) reply (?:to )?this (?:e-?mail|message)\b",
+    r"\b(?:unmonitored|unattended) mailbox\b|\breplies will not be read\b",
+    r"\bthis (?:is an? )?(?:automated|automatic|auto-generated|system[- ]generated) (?:e-?mail|message|notification|reply)\b",
+    r"\bauto(?:matic)?[- ]?reply\b",
+    r"\bout of (?:the )?office\b.{0,60}\b(?:until|returning|back on|limited access)\b",
+    r"\b(?:on (?:annual |parental |sick )?leave|away from the office)\b.{0,60}\b(?:return|back)\b",
+    r"\bnicht im büro\b|\bfuera de la oficina\b|\babsente? du bureau\b",
+    r"\bmailer[- ]daemon\b|\bmail delivery (?:subsystem|system|failed)\b",
+    r"\bdelivery (?:status notification|has failed|failure)\b|\bundeliverable\b",
+    r"\baddress (?:not found|couldn't be found)\b|\bmessage (?:was )?(?:blocked|not delivered|wasn't delivered)\b",
+    r"\bview (?:this|it) (?:e-?mail )?in (?:your|a) browser\b",
+    r"\byou (?:are )?receiv(?:e|ing) this (?:e-?mail|message|newsletter) because\b",
+    r"\bnewsletter\b.{0,60}\b(?:this week|edition|issue)\b",
+    r"\bnoreply\b|\bno-reply@",
+    r"\bmanage (?:your )?(?:email )?(?:preferences|subscriptions?)\b",
+    r"\bticket #?\d+ has been (?:created|opened)\b|\byour request has been received\b",
+    r"\byour message was read\b",
+    r"\bbackup completed\b",
+    r"\bthe webinar starts\b|\badd it to your calendar\b|\bjoin link below\b",
+    r"\btake our (?:\d+-minute )?survey\b",
+    r"\bconfirm your subscription\b",
+    r"\bhas shipped\b.{0,40}\btrack your (?:package|order|parcel)\b",
+)
+# A customer quoting junk they received, to ask about it, is not junk.
+_QUOTING = re.compile(
+    r"\b(?:i|we) (?:got|received|get|keep getting|have been getting)\b.{0,40}\b(?:e-?mail|sms|text|message|call|letter|notification)s?\b"
+    r"|\bis (?:this|it|that) (?:really )?(?:real|legit(?:imate)?|genuine|a scam|from you)\b"
+    r"|\b(?:was|is) (?:this|it) (?:really )?(?:you|sent by you)\b",
+    re.IGNORECASE,
+)
+_CUES = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE | re.DOTALL))
+    for kind, patterns in (("marketing", _PITCH), ("lure", _LURE), ("bulk", _BULK))
+    for pattern in patterns
+)
+_WORD = re.compile(r"[^\W\d_]+")
+_VOWELS = frozenset("aeiouyáéíóúàèìòùäëïöüâêîôûåæøœ")
+
+
+def spam_evidence(text: str) -> str | None:
+    """The first sign that ``text`` is spam (``"marketing: …"``, ``"gibberish"``…), or None.
+
+    A customer who quotes a message they received to ask about it ("I got an email saying … is
+    this real?") gives no evidence: the junk is not theirs.
+    """
+    if _QUOTING.search(text):
+        return None
+    for kind, pattern in _CUES:
+        found = pattern.search(text)
+        if found is not None:
+            return f"{kind}: {found.group(0)[:60]}"
+    if is_gibberish(text):
+        return "gibberish"
+    return None
+
+
+def is_gibberish(text: str) -> bool:
+    """Mostly letter strings no language spells: keyboard mashing, random strings.
+
+    Latin-script words that are long and nearly vowel-free, or that repeat one letter, are
+    counted; a text is gibberish when at least three words are read and most of them are such.
+    Scripts without Latin vowels are left alone (never judged gibberish).
+    """
+    words = [w.lower() for w in _WORD.findall(text) if len(w) >= 3 and w.isascii()]
+    if len(words) < 3:
+        return False
+    odd = sum(1 for word in words if _unpronounceable(word))
+    return odd / len(words) >= 0.6
+
+
+def _unpronounceable(word: str) -> bool:
+    vowels = sum(1 for char in word if char in _VOWELS)
+    if len(word) >= 4 and vowels / len(word) < 0.15:
+        return True
+    if re.search(r"(.)\1\1", word):
+        return True
+    longest_consonant_run = max((len(run) for run in re.findall(r"[^aeiouy]+", word)), default=0)
+    return longest_consonant_run >= 5
