@@ -73,6 +73,46 @@ def spam_share(classifier: LocalCategoryClassifier, texts: list[str]) -> dict[st
     }
 
 
+def type_rows() -> list[tuple[str, str]]:
+    """(text, type) of the type-labelled rows of real text (benchmarks/data/type_labels.tsv).
+
+    The file holds only the dataset, the row and the type two annotators agreed on, labelling
+    independently from the text alone; rows they disagreed on were dropped. Texts are read from
+    ../shared, never copied here. BANKING77 rows are line numbers of train.csv (header = line 1);
+    insurance rows are line numbers of utterances.jsonl.
+    """
+    banking = BANKING77.read_text(encoding="utf-8").splitlines() if BANKING77.exists() else []
+    insurance = INSURANCE.read_text(encoding="utf-8").splitlines() if INSURANCE.exists() else []
+    rows: list[tuple[str, str]] = []
+    with (DATA / "type_labels.tsv").open(encoding="utf-8") as handle:
+        for record in csv.DictReader(handle, delimiter="\t"):
+            line = int(record["row"])
+            if record["dataset"] == "banking77" and banking:
+                text = next(csv.reader([banking[line - 1]]))[0]
+            elif record["dataset"] == "insurance" and insurance:
+                text = json.loads(insurance[line - 1])["utterance"]
+            else:
+                continue
+            rows.append((text, record["type"]))
+    return rows
+
+
+def type_accuracy(classifier: LocalCategoryClassifier, rows: list[tuple[str, str]]) -> dict[str, Any]:
+    """Accuracy of the category as a conversation type, overall, unflagged, and when confident."""
+    results = classifier.classify([text for text, _ in rows])
+    right = [r.category == gold for r, (_, gold) in zip(results, rows, strict=True)]
+    unflagged = [ok for ok, r in zip(right, results, strict=True) if not r.needs_review]
+    confident = [ok for ok, r in zip(right, results, strict=True) if r.confidence >= 0.8]
+    return {
+        "rows": len(rows),
+        "accuracy": round(sum(right) / len(rows), 4),
+        "needs_review": round(1 - len(unflagged) / len(rows), 4),
+        "accuracy_not_flagged": round(sum(unflagged) / max(1, len(unflagged)), 4),
+        "accuracy_confidence_0.8": round(sum(confident) / max(1, len(confident)), 4),
+        "confident_rows": len(confident),
+    }
+
+
 def _kept(text: str) -> bool:
     """Whether the quality filter passes ``text`` as a customer's opening message."""
     conversation = Conversation(id="x", created_at=T0, updated_at=T0, opener=text)
@@ -108,6 +148,8 @@ def main() -> int:
                 "dropped_by_filter": len(texts) - len(kept)
             }
         figures["blind_hard_genuine"] = spam_share(classifier, lines(DATA / "not_spam_hard.txt"))
+        if banking and INSURANCE.exists() and (DATA / "type_labels.tsv").exists():
+            figures["types_on_real_text"] = type_accuracy(classifier, type_rows())
         if banking:
             figures["out_of_domain_banking77_vs_demo_vocabulary"] = out_of_domain(banking, Path(cache))
     figures["seconds"] = round(time.perf_counter() - started, 1)
@@ -119,14 +161,26 @@ def main() -> int:
     banking_fp = figures.get("banking77", {}).get("spam", 0.0)
     recall = figures["blind_spam_held_out"]["spam"]
     ood = figures.get("out_of_domain_banking77_vs_demo_vocabulary", {}).get("matched", 0.0)
-    met = banking_fp <= SPAM_FP_GOAL and recall >= SPAM_RECALL_GOAL and ood <= OUT_OF_DOMAIN_GOAL
+    types = figures.get("types_on_real_text", {})
+    met = (
+        banking_fp <= SPAM_FP_GOAL
+        and recall >= SPAM_RECALL_GOAL
+        and ood <= OUT_OF_DOMAIN_GOAL
+        and types.get("accuracy_not_flagged", 0.0) >= 0.80
+        and types.get("needs_review", 1.0) <= 0.30
+        and types.get("accuracy_confidence_0.8", 0.0) >= 0.90
+    )
     print(
         f"SUMMARY category_accuracy: spam on BANKING77 {banking_fp:.2%} "
         f"(model alone {figures.get('banking77', {}).get('spam_model_alone', 0.0):.2%}, goal <= 0.5%), "
         f"held-out blind spam recall {recall:.2%} (model alone {figures['blind_spam_held_out']['spam_model_alone']:.2%}, "
         f"dev {figures['blind_spam_dev']['spam']:.2%}, goal >= 90%), "
         f"hard genuine labelled spam {figures['blind_hard_genuine']['spam']:.2%}, "
-        f"BANKING77 matched to the demo vocabulary {ood:.2%} (goal <= 1%): {'MET' if met else 'NOT MET'}"
+        f"BANKING77 matched to the demo vocabulary {ood:.2%} (goal <= 1%); "
+        f"types on real text: accuracy not flagged {types.get('accuracy_not_flagged', 0.0):.2%} (goal >= 80%), "
+        f"review share {types.get('needs_review', 0.0):.2%} (goal <= 30%), "
+        f"correct at confidence >= 0.8 {types.get('accuracy_confidence_0.8', 0.0):.2%} (goal >= 90%): "
+        f"{'MET' if met else 'NOT MET'}"
     )
     return 0
 
