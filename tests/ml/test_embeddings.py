@@ -31,3 +31,46 @@ def test_a_texts_vector_does_not_depend_on_its_batch() -> None:
     together = embed(TEXTS)
     alone = np.vstack([embed([text]) for text in TEXTS])
     assert np.allclose(together, alone, rtol=0, atol=1e-6)
+
+
+def _malloc_in_use() -> int | None:
+    """Bytes glibc's allocator has handed out and not had back (None off glibc)."""
+    import ctypes
+    import ctypes.util
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [
+            (name, ctypes.c_size_t)
+            for name in "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()
+        ]
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallinfo2 = libc.mallinfo2
+    except (OSError, AttributeError):
+        return None
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+def test_the_tokenizer_cache_does_not_grow_with_the_texts_embedded() -> None:
+    # The tokenizer's cache is keyed by whole texts: at its default size, every 10,000 distinct
+    # conversation-sized texts kept about 16 MiB more.
+    import pytest
+
+    words = "the export of my report fails again with an error after I click the button".split()
+
+    def distinct(start: int) -> list[str]:
+        return [
+            " ".join(words[(i + j) % len(words)] for j in range(5 + i % 60)) + f" ticket {i}"
+            for i in range(start, start + 20_000)
+        ]
+
+    embed(distinct(0))
+    before = _malloc_in_use()
+    if before is None:
+        pytest.skip("needs glibc's mallinfo2")
+    embed(distinct(20_000))
+    grown = (_malloc_in_use() or 0) - before
+    assert grown < 4 * 2**20, f"native memory grew by {grown / 2**20:.1f} MiB"

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 EMBEDDING_MODEL = "wordllama-l2_supercat-256"
 """Identity of the sentence-vector model (part of every cache key built on it)."""
 EMBEDDING_DIM = 256
+TOKENIZER_CACHE_ENTRIES = 256
+"""Texts whose tokens the tokenizer keeps. wordllama's tokenizer has no pre-tokenizer, so its BPE
+cache is keyed by whole texts; left at its default size it kept about 2 KiB of native memory per
+conversation a run classified (a backfill's peak grew with its history). The cache only fills, it
+never evicts: a small one keeps the stock phrases seen first and costs nothing measurable."""
 
 
 @functools.cache
@@ -48,9 +53,15 @@ def _model() -> Any:
 
 @functools.cache
 def _tokenizer() -> Any:
-    """wordllama's tokenizer without the padding it turns on (a copy: the model keeps its own)."""
+    """wordllama's tokenizer without the padding it turns on and with a bounded cache (a copy: the
+    model keeps its own)."""
     tokenizer = copy.deepcopy(_model().tokenizer)
     tokenizer.no_padding()
+    # ``_resize_cache`` is the binding's only way to bound the cache (tokenizers >= 0.20); without it
+    # the tokenizer still works, with its default cache.
+    resize = getattr(tokenizer.model, "_resize_cache", None)
+    if resize is not None:
+        resize(TOKENIZER_CACHE_ENTRIES)
     return tokenizer
 
 
