@@ -72,3 +72,13 @@ def test_memory_cache_is_safe_across_threads() -> None:
         thread.join()
 
     assert len(cache) == 800
+
+
+def test_memory_cache_keeps_at_most_max_entries_and_drops_the_least_recently_used() -> None:
+    cache = MemoryCache(max_entries=3)
+    cache.put_many({"a": {"n": 1}, "b": {"n": 2}, "c": {"n": 3}})
+    cache.get_many(["a"])  # a is now the most recently used
+    cache.put_many({f"new-{n}": {"n": n} for n in range(2)})
+
+    assert len(cache) == 3
+    assert set(cache.get_many(["a", "b", "c", "new-0", "new-1"])) == {"a", "new-0", "new-1"}

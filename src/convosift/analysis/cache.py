@@ -6,8 +6,9 @@ to one of them yields a new key, so a stale answer is never reused; an unchanged
 resume, a re-run or a sync is answered from the cache without a call.
 
 Only successes are cached: a failure is retried by the next run. The persistent implementation
-lives in :mod:`convosift.store.cache` (``DatabaseCache``); :class:`MemoryCache` serves tests and
-single-process runs.
+lives in :mod:`convosift.store.cache` (``DatabaseCache``), which every run uses; :class:`MemoryCache`
+serves tests and analyzers built without a store, and keeps at most ``max_entries`` answers so a
+long-lived process does not grow with what it has analysed.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 import json
 import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,20 +37,38 @@ class ResultCache(Protocol):
         ...
 
 
-class MemoryCache:
-    """An in-process :class:`ResultCache` (thread-safe; lost when the process ends)."""
+MEMORY_CACHE_ENTRIES = 10_000
 
-    def __init__(self) -> None:
-        self._entries: dict[str, CachedResult] = {}
+
+class MemoryCache:
+    """An in-process :class:`ResultCache` (thread-safe; lost when the process ends).
+
+    Holds at most ``max_entries`` answers; the least recently used one makes room for a new one.
+    """
+
+    def __init__(self, max_entries: int = MEMORY_CACHE_ENTRIES) -> None:
+        if max_entries < 1:
+            raise ValueError("max_entries must be at least 1")
+        self._entries: OrderedDict[str, CachedResult] = OrderedDict()
+        self._max_entries = max_entries
         self._lock = threading.Lock()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, CachedResult]:
         with self._lock:
-            return {key: dict(self._entries[key]) for key in keys if key in self._entries}
+            found = {}
+            for key in keys:
+                if key in self._entries:
+                    self._entries.move_to_end(key)
+                    found[key] = dict(self._entries[key])
+            return found
 
     def put_many(self, mapping: Mapping[str, CachedResult]) -> None:
         with self._lock:
-            self._entries.update({key: dict(value) for key, value in mapping.items()})
+            for key, value in mapping.items():
+                self._entries[key] = dict(value)
+                self._entries.move_to_end(key)
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
 
     def __len__(self) -> int:
         with self._lock:
