@@ -114,6 +114,35 @@ def fresh_postgres_database(server_url: str) -> str:
     return f"{server_url.rsplit('/', 1)[0]}/{name}"
 
 
+# --- the local OpenAI-compatible test server in its own process ---------------------------------
+
+
+def _serve_openai(ready: Any) -> None:
+    sys.path.insert(0, str(REPO / "tests"))
+    from openai_server import serve_openai_in_thread  # the tests' deterministic keyword answers
+
+    server = serve_openai_in_thread()
+    ready.put(server.base_url)
+    while True:
+        # It records every request for the tests; a benchmark needs none of them.
+        time.sleep(5)
+        server.reset()
+
+
+@contextlib.contextmanager
+def openai_server_process() -> Iterator[str]:
+    """The tests' OpenAI-compatible server in a separate process; yields its base URL (``…/v1``)."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Queue()
+    process = context.Process(target=_serve_openai, args=(ready,), daemon=True)
+    process.start()
+    try:
+        yield str(ready.get(timeout=120))
+    finally:
+        process.terminate()
+        process.join(timeout=10)
+
+
 # --- the local Intercom-compatible server in its own process -------------------------------------
 
 
