@@ -9,7 +9,12 @@ import pytest
 
 from convosift.config import load_settings
 from convosift.domain import Conversation, Message
-from convosift.themes.matching import KEYWORD_BOOST, URL_BOOST, LocalThemeMatcher
+from convosift.themes.matching import (
+    DEFAULT_FEW_SHOT_THRESHOLD,
+    KEYWORD_BOOST,
+    URL_BOOST,
+    LocalThemeMatcher,
+)
 from convosift.themes.vocabulary import Theme, Vocabulary, demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77
 
@@ -37,14 +42,14 @@ def test_conversations_get_their_theme_and_the_sentence_that_carries_it(matcher:
             "Good morning. When I print a shipping label I only get an empty white PDF page. Thanks"
         ),
         _conversation("Hi there, the coupon code gets accepted but nothing is taken off the total. Regards"),
-        _conversation("hey, two-factor code never arrives on my phone and now I'm locked out"),
+        _conversation("hey, new WooCommerce orders stopped syncing over since yesterday"),
     ]
     matches = matcher.match(conversations)
     assert [m.signature for m in matches] == [
         "shopify_store_connection_fails",
         "shipping_label_pdf_blank",
         "discount_code_not_applied",
-        "two_factor_code_not_received",
+        "woocommerce_orders_not_syncing",
     ]
     assert matches[0].evidence == "Our Shopify shop will not link to Harbortide, authorization fails."
     assert matches[1].evidence == "When I print a shipping label I only get an empty white PDF page."
@@ -86,6 +91,14 @@ def test_threshold_comes_from_the_argument_then_the_vocabulary() -> None:
     vocabulary = load_vocabulary(demo_vocabulary_path())
     assert LocalThemeMatcher(vocabulary, load_settings()).threshold == vocabulary.match_threshold
     assert LocalThemeMatcher(vocabulary, load_settings(), threshold=0.9).threshold == 0.9
+
+
+def test_default_threshold_follows_the_size_of_the_vocabulary(tmp_path: Path) -> None:
+    """A few examples per theme give a blended score, a hundred a novelty score: two defaults."""
+    vocabulary = load_vocabulary(demo_vocabulary_path())
+    few = Vocabulary(themes=vocabulary.themes)
+    assert few.match_threshold is None
+    assert LocalThemeMatcher(few, load_settings(cache_dir=tmp_path)).threshold == DEFAULT_FEW_SHOT_THRESHOLD
 
 
 @pytest.mark.parametrize(

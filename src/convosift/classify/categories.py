@@ -3,8 +3,10 @@
 A category is always the best one among the taxonomy's (a category is a routing decision, not
 an open set); a low calibrated confidence sets ``needs_review`` instead. The taxonomy's spam
 category is the exception: it is given when, and only when, the text carries positive evidence
-of spam (:mod:`convosift.classify.evidence`); a spam guess of the model without evidence gives
-the best other category instead, flagged for review.
+of spam: a hand-written cue (:mod:`convosift.classify.evidence`) or the verdict of the learned
+junk detector (:mod:`convosift.classify.junk`), unless the customer is quoting junk they received
+to ask about it. A spam guess of the model without evidence gives the best other category
+instead, flagged for review.
 
 Conversations mix the issue with greetings, thanks and "any update?" follow-ups, which on their
 own look like the taxonomy's catch-all category. So the text is judged as a whole and line by
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from convosift.classify.evidence import spam_evidence
+from convosift.classify.evidence import quotes_junk, spam_evidence
+from convosift.classify.junk import JunkDetector
 from convosift.classify.taxonomy import Taxonomy, load_taxonomy
 from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
@@ -28,6 +31,8 @@ from convosift.ml.model_cache import load_or_train
 CLASSIFIER_NAME = "local"
 MAX_LINES = 20
 """Lines judged on their own per text (the opening lines carry the issue)."""
+LINE_CONFIDENCE = 0.5
+"""Confidence a single line needs to override the whole text's catch-all judgement."""
 
 
 class LocalCategoryClassifier:
@@ -38,6 +43,7 @@ class LocalCategoryClassifier:
         self.taxonomy = taxonomy or load_taxonomy(settings.taxonomy_path)
         self._engine: TextClassifier | None = None
         self._model_name: str | None = None
+        self.junk = JunkDetector(settings.cache_dir)
 
     @property
     def engine(self) -> TextClassifier:
@@ -53,7 +59,9 @@ class LocalCategoryClassifier:
         """Engine identity and taxonomy version: part of every result-cache key."""
         if self._model_name is None:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
-            self._model_name = f"{self.engine.engine_id}/taxonomy-{self.taxonomy.version}"
+            self._model_name = (
+                f"{self.engine.engine_id}/junk-{self.junk.version}/taxonomy-{self.taxonomy.version}"
+            )
         return self._model_name
 
     def classify(self, texts: Sequence[str]) -> list[Classification]:
@@ -63,11 +71,12 @@ class LocalCategoryClassifier:
             segments = [_segments(texts[i]) for i in present]
             flat = [segment for group in segments for segment in group]
             predictions = iter(self.engine.predict(flat, threshold=0.0))
+            spam = self.taxonomy.spam
+            junk = self._junk([texts[i] for i in present]) if spam is not None else [False] * len(present)
             unproven: list[int] = []
-            for i, group in zip(present, segments, strict=True):
+            for i, group, is_junk in zip(present, segments, junk, strict=True):
                 best = self._choose([next(predictions) for _ in group])
-                spam = self.taxonomy.spam
-                if spam is not None and spam_evidence(texts[i]) is not None:
+                if spam is not None and is_junk:
                     # Junk by its own signs, whatever the model makes of its unfamiliar words.
                     confidence = best.confidence if best.best_label == spam else 0.5
                     results[i] = self._classified(spam, confidence)
@@ -79,6 +88,14 @@ class LocalCategoryClassifier:
                 # The model's spam guess has nothing to back it: the best real category, for review.
                 results[i] = self._classified(label, confidence, review=True)
         return [result or self._unclassified() for result in results]
+
+    def _junk(self, texts: list[str]) -> list[bool]:
+        """Whether each text carries positive evidence of junk (a cue or the detector's verdict)."""
+        verdicts = self.junk.judge(texts)
+        return [
+            spam_evidence(text) is not None or (verdict.is_junk and not quotes_junk(text))
+            for text, verdict in zip(texts, verdicts, strict=True)
+        ]
 
     def _classified(self, category: str, confidence: float, *, review: bool = False) -> Classification:
         return Classification(
@@ -109,7 +126,13 @@ class LocalCategoryClassifier:
         fallback = self.taxonomy.fallback
         if fallback is None:
             return whole
-        specific = [p for p in predictions if p.best_label != fallback]
+        # A line says something specific only when the model is fairly sure of it: a bare "Hi
+        # there," leans to whatever type most seed texts open with, at a low confidence.
+        specific = [
+            p
+            for i, p in enumerate(predictions)
+            if p.best_label != fallback and (i == 0 or p.confidence >= LINE_CONFIDENCE)
+        ]
         return max(specific, key=lambda p: p.confidence) if specific else whole
 
     def _unclassified(self) -> Classification:

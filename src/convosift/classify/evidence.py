@@ -136,6 +136,11 @@ def spam_evidence(text: str) -> str | None:
     return None
 
 
+def quotes_junk(text: str) -> bool:
+    """Whether the customer quotes a message they received to ask about it (not junk of theirs)."""
+    return _QUOTING.search(text) is not None
+
+
 def is_gibberish(text: str) -> bool:
     """Mostly letter strings no language spells: keyboard mashing, random strings.
 

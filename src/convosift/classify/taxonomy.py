@@ -1,8 +1,8 @@
 """The category taxonomy: categories with descriptions and examples, read from YAML.
 
 A taxonomy file names its categories (snake_case) with a description and example texts, and may
-point at a seed file of further labelled examples (``seed_examples``, relative to the taxonomy
-file). Its :attr:`Taxonomy.version` is a hash of the content that matters (categories,
+point at seed files of further labelled examples (``seed_examples``: one path or a list of
+paths, relative to the taxonomy file). Its :attr:`Taxonomy.version` is a hash of the content that matters (categories,
 descriptions, examples, seeds), so caches keyed on it change exactly when the taxonomy does.
 Invalid files raise :class:`~convosift.errors.ConfigurationError` naming the file, the line and
 the problem.
@@ -38,7 +38,7 @@ class Taxonomy:
     path: Path
     categories: tuple[Category, ...]
     seed_examples: tuple[tuple[str, str], ...] = ()
-    """Extra ``(category, text)`` pairs from the seed file."""
+    """Extra ``(category, text)`` pairs from the seed files, in file order."""
     fallback: str | None = None
     """The catch-all category (``general_inquiry`` by default): chosen only when nothing more
     specific is said anywhere in the text."""
@@ -94,8 +94,15 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     seeds: tuple[tuple[str, str], ...] = ()
     if "seed_examples" in fields:
         seed_node = fields["seed_examples"][1]
-        seed_path = (path.parent / _string(path, seed_node, "seed_examples")).resolve()
-        seeds = _seed_examples(seed_path, {c.name for c in categories})
+        if isinstance(seed_node, yaml.SequenceNode):
+            names = _strings(path, seed_node, "seed_examples")
+        else:
+            names = (_string(path, seed_node, "seed_examples"),)
+        seeds = tuple(
+            pair
+            for name in names
+            for pair in _seed_examples((path.parent / name).resolve(), {c.name for c in categories})
+        )
     fallback, spam = (
         _category_field(path, fields, key, {c.name for c in categories})
         for key in ("fallback_category", "spam_category")
@@ -146,7 +153,8 @@ def _categories(path: Path, node: yaml.Node) -> tuple[Category, ...]:
 def _seed_examples(path: Path, names: set[str]) -> tuple[tuple[str, str], ...]:
     root = _compose(path)
     fields = _mapping(path, root, "the seed file")
-    _reject_unknown(path, fields, {"version", "examples"})
+    # ``industry`` names what a seed file's texts are about; it is documentation, not a label.
+    _reject_unknown(path, fields, {"version", "industry", "examples"})
     if "examples" not in fields:
         raise _error(path, root, "missing 'examples' (a mapping of category name to example texts)")
     pairs: list[tuple[str, str]] = []

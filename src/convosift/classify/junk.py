@@ -1,0 +1,107 @@
+"""A learned junk detector: the second kind of positive evidence that a message is spam.
+
+Hand-written cues (:mod:`convosift.classify.evidence`) are precise but only catch the phrasings
+they were written from. This detector learns junk from a shipped set of junk and automated
+messages of many kinds (pitches, phishing, prize lures, newsletters, auto-replies, bounces,
+gibberish) against genuine customer messages of many industries: the category seed files, plus
+genuine messages that look like junk at first sight (a customer asking about a coupon, reporting
+a phishing mail, forwarding a notification with a question). A text counts as junk only when the detector's
+calibrated probability reaches :data:`JUNK_PROBABILITY`, chosen so that genuine requests of
+businesses the detector never saw stay clear of it (benchmarks/category_accuracy.py).
+
+Its training data does not depend on the user's taxonomy, so the trained model is shared by every
+taxonomy and cached on disk like the other local models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from convosift.ml import EngineParams, TextClassifier, load_or_train
+
+JUNK_DIR = Path(__file__).resolve().parent.parent / "data" / "junk"
+SEEDS_DIR = JUNK_DIR.parent / "seeds"
+JUNK_PROBABILITY = 0.9
+"""Calibrated probability of junk from which the detector's verdict counts as evidence."""
+JUNK = "junk"
+GENUINE = "genuine"
+
+
+@dataclass(frozen=True)
+class JunkVerdict:
+    probability: float
+    """Calibrated probability that the text is junk."""
+
+    @property
+    def is_junk(self) -> bool:
+        return self.probability >= JUNK_PROBABILITY
+
+
+@cache
+def training_data(genuine_extra: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(texts, labels): the shipped junk against the shipped genuine messages plus ``genuine_extra``."""
+    junk = _texts(JUNK_DIR / "junk.yaml")
+    genuine = _texts(JUNK_DIR / "genuine.yaml") + _industry_texts() + tuple(genuine_extra)
+    # A text in both sets (or twice in one) is learned once, with its first label.
+    labelled = dict.fromkeys([(text, JUNK) for text in junk] + [(text, GENUINE) for text in genuine])
+    first: dict[str, str] = {}
+    for text, label in labelled:
+        first.setdefault(text, label)
+    return tuple(first), tuple(first.values())
+
+
+def _industry_texts() -> tuple[str, ...]:
+    """The genuine customer messages of the shipped industry seed files (every category)."""
+    texts: list[str] = []
+    for path in sorted(SEEDS_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for items in (data.get("examples") or {}).values():
+            texts.extend(str(item).strip() for item in items or () if str(item).strip())
+    return tuple(texts)
+
+
+def _texts(path: Path) -> tuple[str, ...]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(str(text).strip() for text in data["examples"] if str(text).strip())
+
+
+class JunkDetector:
+    """Probability that each text is junk, from the embedded engine trained on the shipped sets."""
+
+    def __init__(self, cache_dir: Path, genuine_extra: Sequence[str] = ()) -> None:
+        self.cache_dir = cache_dir
+        self._genuine_extra = tuple(genuine_extra)
+        self._engine: TextClassifier | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def version(self) -> str:
+        """Content hash of the training data (12 hex digits): part of result-cache keys."""
+        texts, labels = training_data(self._genuine_extra)
+        content = json.dumps([texts, labels]).encode()
+        return hashlib.sha256(content).hexdigest()[:12]
+
+    @property
+    def engine(self) -> TextClassifier:
+        with self._lock:
+            if self._engine is None:
+                texts, labels = training_data(self._genuine_extra)
+                params = EngineParams(novelty=False, label_names=False, centroid_weight=0.0)
+                self._engine = load_or_train(self.cache_dir, texts, labels, params)
+            return self._engine
+
+    def judge(self, texts: Sequence[str]) -> list[JunkVerdict]:
+        if not texts:
+            return []
+        engine = self.engine
+        column = engine.classes.index(JUNK)
+        probabilities = engine.predict_proba(list(texts))
+        return [JunkVerdict(round(float(row[column]), 6)) for row in probabilities]

@@ -1,0 +1,44 @@
+"""The out-of-domain gate: one business's vocabulary does not capture another's conversations."""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+import pytest
+
+from convosift.config import load_settings
+from convosift.mock.inbox import generate_inbox
+from convosift.sources.intercom.normalize import normalize_conversation
+from convosift.themes.domain import background_texts
+from convosift.themes.matching import LocalThemeMatcher
+from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
+from shared_data import BANKING77
+
+
+def test_background_covers_many_industries_and_can_leave_one_out() -> None:
+    every = background_texts()
+    assert len(every) >= 600
+    assert len(background_texts(("banking",))) < len(every)
+
+
+@pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
+def test_a_banks_requests_rarely_match_a_software_shops_themes(tmp_path: Path) -> None:
+    with BANKING77.open(newline="", encoding="utf-8") as handle:
+        texts = random.Random(3).sample([row["text"] for row in csv.DictReader(handle)], 1000)
+    settings = load_settings(cache_dir=tmp_path)
+    vocabulary = load_vocabulary(demo_vocabulary_path())
+    matcher = LocalThemeMatcher(vocabulary, settings)
+    gated = sum(m.signature is not None for m in matcher.match_texts(texts))
+    ungated = LocalThemeMatcher(vocabulary, settings, threshold=0.0).match_texts(texts)
+    without_gate = sum(m.score >= matcher.threshold for m in ungated)
+    assert gated <= without_gate / 2, (gated, without_gate)
+
+
+def test_the_shops_own_conversations_keep_their_themes(tmp_path: Path) -> None:
+    items = [i for i in generate_inbox(1500, 5) if i.truth.expected_filter == "kept" and i.truth.theme]
+    matcher = LocalThemeMatcher(load_vocabulary(demo_vocabulary_path()), load_settings(cache_dir=tmp_path))
+    matches = matcher.match([normalize_conversation(i.conversation) for i in items])
+    right = sum(m.signature == i.truth.theme for m, i in zip(matches, items, strict=True))
+    assert right / len(items) >= 0.88
