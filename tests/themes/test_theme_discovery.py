@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from themes_seeding import DAY, START, Seed, seed
 
+from convosift.classify.evaluate import read_labelled_csv
 from convosift.store import Store
 from convosift.store.schema import theme_matches
 from convosift.themes.curation import Curator
-from convosift.themes.discovery import discover, key_phrases, list_proposals, suggested_signature
+from convosift.themes.discovery import (
+    MANIFOLD_MIN_TEXTS,
+    cluster_texts,
+    discover,
+    key_phrases,
+    list_proposals,
+    suggested_signature,
+)
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
+from shared_data import BANKING77
 
 DARK_MODE = [
     "Please add a dark mode to the dashboard, the white screen hurts at night.",
@@ -98,3 +109,18 @@ def _dark(ids: dict[str, str]) -> str:
 
 def _receipt(ids: dict[str, str]) -> str:
     return next(s for s in ids if "dark" not in s)
+
+
+@pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
+def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> None:
+    """Past MANIFOLD_MIN_TEXTS every text takes part (no cap) and clusters follow the intents."""
+    data = read_labelled_csv(BANKING77)
+    intents = sorted(set(data.labels))[:24]
+    rows = [(t, label) for t, label in zip(data.texts, data.labels, strict=True) if label in intents]
+    assert len(rows) >= MANIFOLD_MIN_TEXTS
+    clusters = cluster_texts([t for t, _ in rows])
+    covered = [i for c in clusters for i in c.members]
+    assert len(covered) == len(set(covered)) >= 0.9 * len(rows)
+    majority = sum(Counter(rows[i][1] for i in c.members).most_common(1)[0][1] for c in clusters)
+    assert majority / len(covered) >= 0.7
+    assert len(intents) // 2 <= len(clusters) <= 4 * len(intents)

@@ -1,10 +1,20 @@
 """Discovery: cluster unmatched conversations into proposed themes with key phrases and quotes.
 
-Clustering needs no preset number of clusters: average-linkage agglomerative clustering on cosine
-distance, cut at a distance threshold, over sentence vectors joined with TF-IDF word n-grams (the
-vectors group paraphrases, the n-grams keep clusters from mixing problems that share a tone but
-not a subject). Clusters smaller than ``min_cluster_size`` are left alone: a proposal is only
-worth a person's time when several customers share it.
+What is clustered is each conversation's request (:func:`customer_request`: greetings, names,
+e-mail addresses, numbers and courtesy lines removed), embedded with the wordllama sentence
+vectors. Clustering needs no preset number of clusters, and which method runs depends on how many
+texts there are (``benchmarks/discovery.py`` chose both on real labelled text, docs/accuracy.md):
+
+- from ``MANIFOLD_MIN_TEXTS`` texts on, the vectors are reduced to 5 dimensions by UMAP (15
+  neighbours, cosine), k-means splits the reduced space into small cells (about ten texts each,
+  at most ``MAX_CELLS``) and average-linkage clustering joins the cells' centres up to
+  ``MANIFOLD_DISTANCE``. Time and memory grow about linearly: nothing holds an n x n matrix, so
+  every unthemed conversation takes part;
+- below it, UMAP has too little to learn a shape from: average-linkage agglomerative clustering on
+  cosine distance, cut at a distance threshold, over the vectors joined with TF-IDF word n-grams.
+
+Clusters smaller than ``min_cluster_size`` are left alone: a proposal is only worth a person's
+time when several customers share it.
 
 Proposal ids are stable: a new cluster that shares most members (or nearly its centroid) with a
 proposal of the previous discovery keeps that proposal's id; proposals not found again become
@@ -24,6 +34,7 @@ from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
+from convosift.themes.request import customer_request
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
@@ -33,8 +44,13 @@ if TYPE_CHECKING:
 
 DEFAULT_MIN_CLUSTER_SIZE = 5
 DEFAULT_DISTANCE_THRESHOLD = 0.65
-DEFAULT_MAX_CONVERSATIONS = 5000
-"""Agglomerative clustering holds an n x n distance matrix: cap n (the most recent are kept)."""
+MANIFOLD_MIN_TEXTS = 2000
+"""From this many texts on, clusters are found in a UMAP reduction of the vectors."""
+MANIFOLD_DISTANCE = 0.6
+"""Average-linkage distance (in the 5-dimensional UMAP space) at which cells stop merging."""
+TEXTS_PER_CELL = 10
+MAX_CELLS = 2000
+_SEED = 42
 TFIDF_WEIGHT = 0.5
 KEY_PHRASES = 5
 _SAME_PROPOSAL_OVERLAP = 0.3
@@ -131,11 +147,14 @@ def cluster_texts(
     if len(texts) < max(2, min_cluster_size):
         return []
     embedder = embed or _default_embedder()
-    vectors = np.asarray(embedder(list(texts)), dtype=np.float32)
-    features = _features(texts, vectors)
-    labels = AgglomerativeClustering(
-        n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
-    ).fit_predict(features)
+    texts = [customer_request(text) or text for text in texts]
+    vectors = np.asarray(embedder(texts), dtype=np.float32)
+    if len(texts) >= MANIFOLD_MIN_TEXTS:
+        labels = _manifold_labels(vectors)
+    else:
+        labels = AgglomerativeClustering(
+            n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
+        ).fit_predict(_features(texts, vectors))
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
@@ -154,6 +173,28 @@ def cluster_texts(
         )
     _attach_quotes(clusters, texts, embedder)
     return clusters
+
+
+def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
+    """Cluster labels from UMAP, then k-means cells, then average linkage of the cells' centres."""
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+    from umap import UMAP
+
+    reduced = UMAP(
+        n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=_SEED, n_jobs=1
+    ).fit_transform(vectors)
+    cells = MiniBatchKMeans(
+        n_clusters=min(MAX_CELLS, max(2, len(vectors) // TEXTS_PER_CELL)),
+        random_state=0,
+        n_init=1,
+        batch_size=4096,
+    ).fit(reduced)
+    joined = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=MANIFOLD_DISTANCE, linkage="average"
+    ).fit_predict(cells.cluster_centers_)
+    labels: NDArray[np.int64] = np.asarray(joined, dtype=np.int64)[cells.labels_]
+    return labels
 
 
 def key_phrases(
@@ -241,7 +282,7 @@ def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
 # --- the stored workflow ---------------------------------------------------------------------
 
 
-def unmatched_conversations(conn: Connection, limit: int) -> list[tuple[str, str, str]]:
+def unmatched_conversations(conn: Connection, limit: int | None = None) -> list[tuple[str, str, str]]:
     """``(source, id, customer_text)`` of kept, unmatched, non-spam conversations, newest first."""
     return [
         (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS])
@@ -255,7 +296,6 @@ def discover(
     *,
     min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE,
     distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD,
-    max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
     taken_signatures: set[str] | None = None,
     embed: Embedder | None = None,
     namer: Namer | None = None,
@@ -271,7 +311,7 @@ def discover(
     import numpy as np
 
     with store.read() as conn:
-        pool = unmatched_conversations(conn, max_conversations)
+        pool = unmatched_conversations(conn)
     clusters = cluster_texts(
         [text for _, _, text in pool],
         min_cluster_size=min_cluster_size,
