@@ -40,6 +40,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -54,7 +55,7 @@ import numpy as np
 from convosift.classify.evaluate import read_labelled_csv
 from convosift.ml import embed
 from convosift.themes.discovery import DEFAULT_MIN_CLUSTER_SIZE, cluster_texts
-from convosift.themes.request import customer_request
+from convosift.themes.request import NUMBER_WORDS, customer_request
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -179,13 +180,28 @@ def scores(labels: Sequence[str], groups: Sequence[int], min_cluster_size: int) 
 # --- the three methods -------------------------------------------------------------------------
 
 
+TITLES: list[str] = []
+"""Titles of convosift's last clustering (of the proposals, as ``discover`` would store them)."""
+_UNFIT_TITLE = re.compile(
+    r"\d|\b(?:" + "|".join(sorted(NUMBER_WORDS | {n.lower() for n in FIRST_NAMES + LAST_NAMES})) + r")\b",
+    re.IGNORECASE,
+)
+
+
 def convosift_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int) -> list[int]:
     del vectors  # convosift embeds its own cleaned text
     groups = [-1] * len(texts)
-    for number, cluster in enumerate(cluster_texts(texts, min_cluster_size=min_cluster_size)):
+    clusters = cluster_texts(texts, min_cluster_size=min_cluster_size)
+    TITLES[:] = [cluster.title or ", ".join(cluster.key_phrases[:3]) for cluster in clusters]
+    for number, cluster in enumerate(clusters):
         for member in cluster.members:
             groups[member] = number
     return groups
+
+
+def unfit_titles(titles: Sequence[str]) -> list[str]:
+    """Titles holding a digit, a number word or one of the names the chats were built with."""
+    return [title for title in titles if _UNFIT_TITLE.search(title)]
 
 
 def bertopic_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int) -> list[int]:
@@ -251,6 +267,9 @@ def run(name: str, limit: int | None, methods: dict[str, Method], min_cluster_si
         groups = cluster(texts, vectors, min_cluster_size)
         seconds = time.perf_counter() - started
         result[method] = {**scores(labels, groups, min_cluster_size), "seconds": round(seconds, 1)}
+        if method == "convosift":
+            result["titles"] = list(TITLES)
+            result["unfit_titles"] = unfit_titles(TITLES)
     return result
 
 
@@ -367,7 +386,14 @@ def main() -> None:
                 )
             elif method == "bertopic":
                 print(f"  bertopic       {missing}")
+        print(f"  titles (the 8 biggest proposals): {' | '.join(result['titles'][:8])}")
+        print(
+            f"  titles with a digit, a number word or a name: {len(result['unfit_titles'])}"
+            f"/{len(result['titles'])} {result['unfit_titles'][:3]}"
+        )
         goals = verdict(result)
+        share = len(result["unfit_titles"]) / max(len(result["titles"]), 1)
+        goals.append(f"unfit titles {share:.3f} == 0 {'MET' if share == 0 else 'NOT MET'}")
         summary.append(f"{result['dataset']}: " + "; ".join(goals))
         met = not any(goal.endswith("NOT MET") for goal in goals)
         print(f"  goals: {'MET' if met and 'bertopic' in result else 'NOT MET'}")

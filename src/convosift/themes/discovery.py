@@ -34,7 +34,9 @@ from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
-from convosift.themes.request import customer_request
+from convosift.themes.naming import proper_words
+from convosift.themes.naming import title as offline_title
+from convosift.themes.request import NUMBER_WORDS, customer_request
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
@@ -105,6 +107,8 @@ class Cluster:
     centroid: list[float]
     quotes: list[str | None] = field(default_factory=list)
     """Evidence sentence of each member, aligned with ``members``."""
+    title: str = ""
+    """An offline title (verb and object from the members' words), "" when none was found."""
 
 
 Namer = Callable[[list[tuple[list[str], list[str]]]], list[tuple[str, str] | None]]
@@ -169,7 +173,12 @@ def cluster_texts(
         centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
         order = sorted(group, key=lambda i: -float(vectors[i] @ centroid))
         clusters.append(
-            Cluster(members=order, key_phrases=words, centroid=[round(float(x), 5) for x in centroid])
+            Cluster(
+                members=order,
+                key_phrases=words,
+                centroid=[round(float(x), 5) for x in centroid],
+                title=offline_title([texts[i] for i in group], words),
+            )
         )
     _attach_quotes(clusters, texts, embedder)
     return clusters
@@ -215,25 +224,32 @@ def key_phrases(
     documents = [" ".join(texts) for texts in cluster_texts]
     if background:
         documents.append(" ".join(background))
+    names = proper_words([text for texts in cluster_texts for text in texts])
     try:
         counter = CountVectorizer(
             ngram_range=(1, 2),
-            stop_words=_stop_words(),
+            stop_words=sorted(set(_stop_words()) | names),
             token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
         )
-        counts = counter.fit_transform(documents).toarray().astype(float)
+        counts = counter.fit_transform(documents).astype(np.float64).tocsr()
     except ValueError:
         return [[] for _ in cluster_texts]
+    counts.sort_indices()
     terms = counter.get_feature_names_out()
-    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    average = counts.sum() / len(documents)
-    weights = frequency * np.log1p(average / np.maximum(counts.sum(axis=0), 1.0))
+    # Sparse all along: clusters x terms (bigrams included) would not fit densely at 100k texts.
+    row_totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1.0)
+    rarity = np.log1p(
+        (counts.sum() / len(documents)) / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0)
+    )
     results = []
-    for row in weights[: len(cluster_texts)]:
+    for row in range(len(cluster_texts)):
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        columns = counts.indices[start:end]
+        weights = counts.data[start:end] / row_totals[row] * rarity[columns]
         chosen: list[str] = []
-        for index in np.argsort(-row):
-            term = str(terms[index])
-            if row[index] <= 0 or len(chosen) >= top:
+        for position in np.argsort(-weights, kind="stable"):
+            term = str(terms[columns[position]])
+            if weights[position] <= 0 or len(chosen) >= top:
                 break
             if any(term in kept or kept in term for kept in chosen):
                 continue
@@ -245,7 +261,7 @@ def key_phrases(
 def _stop_words() -> list[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(ENGLISH_STOP_WORDS | _FILLER_WORDS)
+    return sorted(ENGLISH_STOP_WORDS | _FILLER_WORDS | NUMBER_WORDS)
 
 
 def _attach_quotes(clusters: list[Cluster], texts: Sequence[str], embed: Embedder) -> None:
@@ -346,7 +362,7 @@ def discover(
                 title, signature = named
             else:
                 signature = suggested_signature(cluster.key_phrases, taken)
-                title = named[0] if named else ", ".join(cluster.key_phrases[:3]).capitalize() or signature
+                title = named[0] if named else cluster.title or signature
             taken.add(signature)
             proposal_id = _free_id(conn, _proposal_id(members))
             stored.insert_proposal(conn, proposal_id, content, signature=signature, title=title, now=now)
