@@ -11,6 +11,7 @@ from themes_seeding import DAY, START, Seed, seed
 
 from convosift.classify.evaluate import read_labelled_csv
 from convosift.store import Store
+from convosift.store.conversations import export_rows
 from convosift.store.schema import theme_matches
 from convosift.themes.curation import Curator
 from convosift.themes.discovery import (
@@ -88,6 +89,19 @@ def test_rediscovery_keeps_ids_and_retires_vanished_clusters(store: Store, vocab
     assert [p["id"] for p in third] == [first[_receipt(first)]]
     statuses = {p["id"]: p["status"] for p in list_proposals(store, status=None)}
     assert statuses[first[_dark(first)]] == "accepted"
+
+
+def test_the_export_names_each_conversation_s_open_proposal(store: Store) -> None:
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    _seed_unmatched(store, ODD_ONES, "o")
+    proposals = discover(store, min_cluster_size=4)
+    with store.read() as conn:
+        rows = {row["id"]: row for row in export_rows(conn)}
+    dark = next(p["id"] for p in proposals if p["size"] == len(DARK_MODE))
+    assert all(rows[f"d{i}"]["proposal"] == dark for i in range(len(DARK_MODE)))
+    assert rows["o0"]["proposal"] is None and rows["o0"]["theme"] is None
+    assert rows["r0"]["proposal"] not in (None, dark)
 
 
 def test_nothing_to_cluster(store: Store) -> None:
