@@ -13,11 +13,13 @@ from convosift.classify.evaluate import read_labelled_csv
 from convosift.store import Store
 from convosift.store.conversations import export_rows
 from convosift.store.schema import theme_matches
+from convosift.store.themes_schema import theme_proposals
 from convosift.themes.curation import Curator
 from convosift.themes.discovery import (
     MANIFOLD_MIN_TEXTS,
     cluster_texts,
     discover,
+    join_proposals,
     key_phrases,
     list_proposals,
     suggested_signature,
@@ -102,6 +104,44 @@ def test_the_export_names_each_conversation_s_open_proposal(store: Store) -> Non
     assert all(rows[f"d{i}"]["proposal"] == dark for i in range(len(DARK_MODE)))
     assert rows["o0"]["proposal"] is None and rows["o0"]["theme"] is None
     assert rows["r0"]["proposal"] not in (None, dark)
+
+
+def test_after_a_sync_new_conversations_join_their_proposal_without_reclustering(store: Store) -> None:
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    before = {p["id"]: p for p in discover(store, min_cluster_size=4)}
+    _seed_unmatched(
+        store,
+        ["Hi, my name is Ada. Please add a dark mode to the dashboard, the bright screen hurts at night."],
+        "late",
+        day=9,
+    )
+    _seed_unmatched(store, ODD_ONES, "o", day=10)
+    dark = next(i for i, p in before.items() if p["size"] == len(DARK_MODE))
+    assert join_proposals(store) == {dark: 1}
+    after = {p["id"]: p for p in list_proposals(store)}
+    assert set(after) == set(before)
+    assert after[dark]["size"] == len(DARK_MODE) + 1
+    assert after[dark]["title"] == before[dark]["title"]
+    assert join_proposals(store) == {}
+    assert list_proposals(store) == list(after.values())
+
+
+def test_discovery_twice_on_unchanged_data_changes_nothing(store: Store) -> None:
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    _seed_unmatched(store, ODD_ONES, "o")
+    first = discover(store, min_cluster_size=4)
+    with store.read() as conn:
+        stored_first = conn.execute(sa.select(theme_proposals).order_by(theme_proposals.c.id)).all()
+    second = discover(store, min_cluster_size=4)
+    with store.read() as conn:
+        stored_second = conn.execute(sa.select(theme_proposals).order_by(theme_proposals.c.id)).all()
+    assert first == second
+    columns = [c for c in theme_proposals.c.keys() if c != "updated_at"]
+    assert [[row._mapping[c] for c in columns] for row in stored_first] == [
+        [row._mapping[c] for c in columns] for row in stored_second
+    ]
 
 
 def test_nothing_to_cluster(store: Store) -> None:

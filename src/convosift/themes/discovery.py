@@ -53,6 +53,8 @@ MANIFOLD_DISTANCE = 0.6
 TEXTS_PER_CELL = 10
 MAX_CELLS = 2000
 _SEED = 42
+JOIN_COSINE = 0.8
+"""Cosine to a proposal's centroid from which a new conversation joins it without re-clustering."""
 TFIDF_WEIGHT = 0.5
 KEY_PHRASES = 5
 _SAME_PROPOSAL_OVERLAP = 0.3
@@ -369,6 +371,54 @@ def discover(
             claimed.add(proposal_id)
         stored.mark_gone(conn, [p.id for p in previous if p.id not in claimed], now)
     return list_proposals(store)
+
+
+def join_proposals(
+    store: Store,
+    *,
+    min_cosine: float = JOIN_COSINE,
+    embed: Embedder | None = None,
+    clock: Callable[[], float] = time.time,
+) -> dict[str, int]:
+    """Add unthemed conversations that sit in no open proposal to the closest one, if close enough.
+
+    The incremental path after a sync: nothing is re-clustered, proposal ids and titles stay, and a
+    conversation joins only when its request is within ``min_cosine`` of the proposal's centroid.
+    Returns how many joined each proposal; running it again on unchanged data joins nothing.
+    """
+    import numpy as np
+
+    with store.read() as conn:
+        proposals = [p for p in stored.list_proposals(conn) if p.centroid]
+        pool = unmatched_conversations(conn)
+    if not proposals:
+        return {}
+    placed = {(s, i) for p in proposals for s, i in p.members}
+    newcomers = [item for item in pool if (item[0], item[1]) not in placed]
+    if not newcomers:
+        return {}
+    embedder = embed or _default_embedder()
+    requests = [customer_request(text) or text for _, _, text in newcomers]
+    vectors = np.asarray(embedder(requests), dtype=np.float32)
+    centroids = np.asarray([p.centroid for p in proposals], dtype=np.float32)
+    similarity = vectors @ centroids.T
+    best = similarity.argmax(axis=1)
+    joined: dict[int, list[int]] = {}
+    for index, proposal_index in enumerate(best):
+        if similarity[index, proposal_index] >= min_cosine:
+            joined.setdefault(int(proposal_index), []).append(index)
+    now = clock()
+    with store.write() as conn:
+        for proposal_index, members in sorted(joined.items()):
+            proposal = proposals[proposal_index]
+            content = ClusterContent(
+                key_phrases=proposal.key_phrases,
+                members=[*proposal.members, *([newcomers[i][0], newcomers[i][1]] for i in members)],
+                evidence=list(proposal.evidence),
+                centroid=proposal.centroid,
+            )
+            stored.refresh_proposal(conn, proposal.id, content, now)
+    return {proposals[i].id: len(members) for i, members in sorted(joined.items())}
 
 
 def _name_new_clusters(
