@@ -55,7 +55,7 @@ import numpy as np
 from convosift.classify.evaluate import read_labelled_csv
 from convosift.ml import embed
 from convosift.themes.discovery import DEFAULT_MIN_CLUSTER_SIZE, cluster_texts
-from convosift.themes.request import NUMBER_WORDS, customer_request
+from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -221,7 +221,7 @@ def bertopic_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int
 def bertopic_clean_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int) -> list[int]:
     """The peer fed convosift's cleaned requests (what it would score with the same clean input)."""
     del vectors
-    clean = [customer_request(text) or text for text in texts]
+    clean = [customer_request(text) or scrubbed(text) for text in texts]
     return bertopic_groups(clean, np.asarray(embed(clean), dtype=np.float32), min_cluster_size)
 
 

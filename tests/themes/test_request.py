@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from convosift.themes.request import NUMBER_WORDS, customer_request
+from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
 
 
 def test_a_chat_keeps_only_the_request() -> None:
@@ -33,3 +33,8 @@ def test_no_digit_or_number_word_survives() -> None:
     words = set(re.findall(r"[a-z]+", cleaned.lower()))
     assert not re.search(r"\d", cleaned) and not words & NUMBER_WORDS
     assert "refund" in words and "charged" in words
+
+
+def test_a_detail_after_the_request_is_cut_off_and_nothing_personal_is_left() -> None:
+    assert customer_request("I dont have a pin My email is sofia.rossi60@example.com.") == "I dont have a pin"
+    assert scrubbed("Write to ada@example.com about order 42, twenty items") == "Write to about order items"

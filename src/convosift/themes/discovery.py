@@ -36,7 +36,7 @@ from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
 from convosift.themes.naming import proper_words
 from convosift.themes.naming import title as offline_title
-from convosift.themes.request import NUMBER_WORDS, customer_request
+from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
@@ -153,7 +153,7 @@ def cluster_texts(
     if len(texts) < max(2, min_cluster_size):
         return []
     embedder = embed or _default_embedder()
-    texts = [customer_request(text) or text for text in texts]
+    texts = [customer_request(text) or scrubbed(text) for text in texts]
     vectors = np.asarray(embedder(texts), dtype=np.float32)
     if len(texts) >= MANIFOLD_MIN_TEXTS:
         labels = _manifold_labels(vectors)
@@ -398,7 +398,7 @@ def join_proposals(
     if not newcomers:
         return {}
     embedder = embed or _default_embedder()
-    requests = [customer_request(text) or text for _, _, text in newcomers]
+    requests = [customer_request(text) or scrubbed(text) for _, _, text in newcomers]
     vectors = np.asarray(embedder(requests), dtype=np.float32)
     centroids = np.asarray([p.centroid for p in proposals], dtype=np.float32)
     similarity = vectors @ centroids.T

@@ -93,6 +93,8 @@ _IDENTIFICATION = re.compile(
     r"e-?mail|address|id)\b.*\b(?:is|are|at|:)|\b(?:reach|contact|call|text|email|e-mail)\s+me\b",
     re.I,
 )
+_TRAILING_FILLER = re.compile(r"(?:\b(?:my|the|our|your|and|or|you|can|please|also|so)\b[\s,]*)+$", re.I)
+_MIN_REQUEST_WORDS = 3
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _SPACES = re.compile(r"\s+")
 _PUNCT_RUNS = re.compile(r"\s*([,;:])(?:\s*[,;:])+")
@@ -119,8 +121,11 @@ def _clean_sentence(sentence: str) -> str:
     sentence = _SIGN_OFF.sub("", sentence)
     sentence = _DIGITS.sub(" ", sentence)
     sentence = _NUMBER_WORD.sub(" ", sentence)
-    if sentence != original and _IDENTIFICATION.search(original) and _valued(original):
-        return ""
+    identification = _IDENTIFICATION.search(original)
+    if sentence != original and identification and _valued(original):
+        # "I don't have a PIN, my e-mail is ..." keeps what comes before the detail.
+        before = _TRAILING_FILLER.sub("", original[: identification.start()]).strip(" ,;:-")
+        return _clean_sentence(before) if len(before.split()) >= _MIN_REQUEST_WORDS else ""
     sentence = _PUNCT_RUNS.sub(r"\1", _SPACES.sub(" ", sentence))
     sentence = _DANGLING.sub("", sentence.strip(" ,;:-"))
     sentence = _SPACES.sub(" ", sentence).strip(" ,;:-")
@@ -128,6 +133,14 @@ def _clean_sentence(sentence: str) -> str:
     if not _LETTER.search(bare) or _COURTESY.match(bare):
         return ""
     return sentence
+
+
+def scrubbed(text: str) -> str:
+    """``text`` without e-mail addresses, URLs, digits and number words: the fallback when
+    :func:`customer_request` leaves nothing, so that no personal value drives a cluster."""
+    for pattern in (_URL, _EMAIL, _DIGITS, _NUMBER_WORD):
+        text = pattern.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
 
 
 def _valued(sentence: str) -> bool:
