@@ -17,6 +17,12 @@ def test_a_chat_keeps_only_the_request() -> None:
     assert customer_request(chat) == "I lost my card yesterday, what do I do?"
 
 
+def test_a_name_alone_on_a_line_is_a_signature() -> None:
+    chat = "Hi,\nIs there a public roadmap somewhere?\nThanks!\nNoah\nAttached a screenshot."
+    assert customer_request(chat) == "Is there a public roadmap somewhere? Attached a screenshot."
+    assert customer_request("Hello\nWhy was I charged twice?\n— Ravi Patel") == "Why was I charged twice?"
+
+
 def test_greetings_without_a_comma_keep_the_next_word() -> None:
     assert customer_request("Good morning Why is the rate different?") == "Why is the rate different?"
     assert customer_request("This is John. Why was I charged twice?") == "Why was I charged twice?"

@@ -95,6 +95,8 @@ _IDENTIFICATION = re.compile(
 )
 _TRAILING_FILLER = re.compile(r"(?:\b(?:my|the|our|your|and|or|you|can|please|also|so)\b[\s,]*)+$", re.I)
 _MIN_REQUEST_WORDS = 3
+# A line holding only one or two capitalised words, after "Thanks!" most often: a signature.
+_SIGNATURE = re.compile(r"[-–—~\s]*" + _NAME + r"[\s.!,]*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _SPACES = re.compile(r"\s+")
 _PUNCT_RUNS = re.compile(r"\s*([,;:])(?:\s*[,;:])+")
@@ -113,6 +115,8 @@ def customer_request(text: str) -> str:
 
 def _clean_sentence(sentence: str) -> str:
     original = sentence
+    if _SIGNATURE.fullmatch(sentence):
+        return ""
     sentence = _URL.sub(" ", sentence)
     sentence = _EMAIL.sub(" ", sentence)
     sentence = _NAME_IS.sub(" ", sentence)
