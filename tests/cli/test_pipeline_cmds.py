@@ -222,8 +222,11 @@ def test_demo_backfills_a_synthetic_inbox(monkeypatch: pytest.MonkeyPatch, tmp_p
     summary = json.loads(result.stdout)
     assert summary["run"]["status"] == "completed" and summary["run"]["counts"]["listed"] == 120
     assert summary["run"]["counts"]["filtered_by_reason"] and database.exists()
-    assert {"top_categories", "top_themes", "ground_truth"} <= set(summary)
+    assert {"top_categories", "top_themes", "proposals", "ground_truth"} <= set(summary)
     assert summary["ground_truth"]["filter_agreement"] == 1.0
+    for proposal in summary["proposals"]:
+        assert proposal["id"].startswith("p") and proposal["size"] >= 5
+        assert proposal["title"] and not any(c.isdigit() for c in proposal["title"])
 
 
 # --- signals against a real process ----------------------------------------------------------

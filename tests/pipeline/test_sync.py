@@ -82,3 +82,23 @@ def test_sync_against_the_local_server_picks_up_server_side_changes(
     assert sync.counts.fetched == 5 and sync.counts.unchanged == sync.counts.listed - 5
     assert server.stats["retrieve"] - retrieved_before == 5
     assert len(changed) == 5
+
+
+def test_sync_joins_new_conversations_to_the_open_proposal_they_are_close_to(settings: Settings) -> None:
+    from convosift.themes.discovery import discover, list_proposals
+
+    source = MemorySource(make_inbox(40))
+    analyzer = CountingAnalyzer()
+    backfill = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer, clock=lambda: T0
+    )
+    assert backfill.status is RunStatus.COMPLETED
+    store = service.open_store(settings)
+    (proposal,) = discover(store, min_cluster_size=4)
+    for index in (42, 44, 46):  # even ids: the analyzer leaves them unthemed
+        source.update(make_conversation(index, updated_at=T0 + 100))
+
+    sync = service.run_sync(settings, source=source, analyzer=analyzer, clock=lambda: T0 + 1000)
+    assert sync.status is RunStatus.COMPLETED and sync.counts.fetched == 3
+    (joined,) = list_proposals(store)
+    assert joined["id"] == proposal["id"] and joined["size"] == proposal["size"] + 3

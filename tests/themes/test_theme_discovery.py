@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from themes_seeding import DAY, START, Seed, seed
 
+from convosift.classify.evaluate import read_labelled_csv
 from convosift.store import Store
+from convosift.store.conversations import export_rows
 from convosift.store.schema import theme_matches
+from convosift.store.themes_schema import theme_proposals
 from convosift.themes.curation import Curator
-from convosift.themes.discovery import discover, key_phrases, list_proposals, suggested_signature
+from convosift.themes.discovery import (
+    MANIFOLD_MIN_TEXTS,
+    cluster_texts,
+    discover,
+    join_proposals,
+    key_phrases,
+    list_proposals,
+    suggested_signature,
+)
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
+from shared_data import BANKING77
 
 DARK_MODE = [
     "Please add a dark mode to the dashboard, the white screen hurts at night.",
@@ -79,6 +93,57 @@ def test_rediscovery_keeps_ids_and_retires_vanished_clusters(store: Store, vocab
     assert statuses[first[_dark(first)]] == "accepted"
 
 
+def test_the_export_names_each_conversation_s_open_proposal(store: Store) -> None:
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    _seed_unmatched(store, ODD_ONES, "o")
+    proposals = discover(store, min_cluster_size=4)
+    with store.read() as conn:
+        rows = {row["id"]: row for row in export_rows(conn)}
+    dark = next(p["id"] for p in proposals if p["size"] == len(DARK_MODE))
+    assert all(rows[f"d{i}"]["proposal"] == dark for i in range(len(DARK_MODE)))
+    assert rows["o0"]["proposal"] is None and rows["o0"]["theme"] is None
+    assert rows["r0"]["proposal"] not in (None, dark)
+
+
+def test_after_a_sync_new_conversations_join_their_proposal_without_reclustering(store: Store) -> None:
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    before = {p["id"]: p for p in discover(store, min_cluster_size=4)}
+    _seed_unmatched(
+        store,
+        ["Hi, my name is Ada. Please add a dark mode to the dashboard, the bright screen hurts at night."],
+        "late",
+        day=9,
+    )
+    _seed_unmatched(store, ODD_ONES, "o", day=10)
+    dark = next(i for i, p in before.items() if p["size"] == len(DARK_MODE))
+    assert join_proposals(store) == {dark: 1}
+    after = {p["id"]: p for p in list_proposals(store)}
+    assert set(after) == set(before)
+    assert after[dark]["size"] == len(DARK_MODE) + 1
+    assert after[dark]["title"] == before[dark]["title"]
+    assert join_proposals(store) == {}
+    assert list_proposals(store) == list(after.values())
+
+
+def test_discovery_twice_on_unchanged_data_changes_nothing(store: Store) -> None:
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    _seed_unmatched(store, ODD_ONES, "o")
+    first = discover(store, min_cluster_size=4)
+    with store.read() as conn:
+        stored_first = conn.execute(sa.select(theme_proposals).order_by(theme_proposals.c.id)).all()
+    second = discover(store, min_cluster_size=4)
+    with store.read() as conn:
+        stored_second = conn.execute(sa.select(theme_proposals).order_by(theme_proposals.c.id)).all()
+    assert first == second
+    columns = [c for c in theme_proposals.c.keys() if c != "updated_at"]
+    assert [[row._mapping[c] for c in columns] for row in stored_first] == [
+        [row._mapping[c] for c in columns] for row in stored_second
+    ]
+
+
 def test_nothing_to_cluster(store: Store) -> None:
     _seed_unmatched(store, ODD_ONES, "o")
     assert discover(store, min_cluster_size=4) == []
@@ -98,3 +163,18 @@ def _dark(ids: dict[str, str]) -> str:
 
 def _receipt(ids: dict[str, str]) -> str:
     return next(s for s in ids if "dark" not in s)
+
+
+@pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
+def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> None:
+    """Past MANIFOLD_MIN_TEXTS every text takes part (no cap) and clusters follow the intents."""
+    data = read_labelled_csv(BANKING77)
+    intents = sorted(set(data.labels))[:24]
+    rows = [(t, label) for t, label in zip(data.texts, data.labels, strict=True) if label in intents]
+    assert len(rows) >= MANIFOLD_MIN_TEXTS
+    clusters = cluster_texts([t for t, _ in rows])
+    covered = [i for c in clusters for i in c.members]
+    assert len(covered) == len(set(covered)) >= 0.9 * len(rows)
+    majority = sum(Counter(rows[i][1] for i in c.members).most_common(1)[0][1] for c in clusters)
+    assert majority / len(covered) >= 0.7
+    assert len(intents) // 2 <= len(clusters) <= 4 * len(intents)

@@ -370,6 +370,13 @@ def _print_demo(summary: dict[str, Any], database: Path) -> None:
         for name, count in summary[key]:
             table.add_row(str(name), str(count))
         console.print(table)
+    if summary["proposals"]:
+        table = Table("proposal", "size", "title", "key phrases", title="proposed themes")
+        for proposal in summary["proposals"]:
+            table.add_row(
+                proposal["id"], str(proposal["size"]), proposal["title"], ", ".join(proposal["key_phrases"])
+            )
+        console.print(table)
     truth = summary["ground_truth"]
     console.print(
         f"against the generator's ground truth: filter agreement {truth['filter_agreement']:.1%}; "

@@ -171,12 +171,13 @@ def discover_cmd(
         console.print("No cluster of unmatched conversations is big enough to propose.")
         return
     table = Table(title="Proposed themes")
-    for column in ("id", "size", "suggested signature", "key phrases", "example"):
+    for column in ("id", "size", "title", "suggested signature", "key phrases", "example"):
         table.add_column(column)
     for proposal in proposals:
         table.add_row(
             proposal["id"],
             str(proposal["size"]),
+            proposal["title"],
             proposal["signature"],
             ", ".join(proposal["key_phrases"]),
             (proposal["quotes"] or [""])[0],

@@ -20,7 +20,8 @@ from convosift.mock.state import MockIntercomConfig
 from convosift.pipeline import windows
 from convosift.pipeline.service import Progress, Service
 from convosift.store.summaries import ResultInBrief, results_in_brief, top_categories, top_themes
-from convosift.themes.vocabulary import demo_vocabulary_path
+from convosift.themes.discovery import discover
+from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary_for
 
 DEMO_SEED = 42
 DEMO_DAYS = 365
@@ -55,10 +56,16 @@ def run_demo(
             with demo.store.read() as conn:
                 categories, themes = top_categories(conn), top_themes(conn)
                 stored = {result.id: result for result in results_in_brief(conn)}
+            # What the vocabulary does not know becomes proposed themes, as on a real inbox.
+            taken = set(load_vocabulary_for(demo_settings).signatures)
+            proposals = discover(demo.store, taken_signatures=taken)
     return {
         "run": record.to_dict(),
         "top_categories": categories,
         "top_themes": themes,
+        "proposals": [
+            {key: proposal[key] for key in ("id", "title", "size", "key_phrases")} for proposal in proposals
+        ],
         "ground_truth": score_against_truth(stored, truths),
     }
 

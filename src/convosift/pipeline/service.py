@@ -312,7 +312,7 @@ class Service:
             )
         now = (clock or time.time)()
         window = Window(since=bookmark, until=max(int(now) + 1, bookmark + 1))
-        return self.start_run(
+        record = self.start_run(
             kind=RunKind.SYNC,
             window=window,
             source=source,
@@ -321,6 +321,13 @@ class Service:
             stop_event=stop_event,
             clock=clock,
         )
+        if record.status is RunStatus.COMPLETED:
+            # New unthemed conversations join the open proposals they are close to; the rest
+            # wait for the next `themes discover`.
+            from convosift.themes.discovery import join_proposals
+
+            join_proposals(self.store)
+        return record
 
     # --- reading ------------------------------------------------------------------------------
 

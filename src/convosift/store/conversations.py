@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from convosift.domain import Analysis, ClassificationStatus, Conversation, QualityOutcome, Skipped
+from convosift.store.proposals import list_proposals
 from convosift.store.schema import (
     classifications,
     conversations,
@@ -269,12 +270,18 @@ EXPORT_COLUMNS = (
     "classifier",
     "theme",
     "theme_score",
+    "proposal",
     "customer_text",
 )
 
 
 def export_rows(conn: Connection, *, batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Every stored conversation in ``(source, id)`` order, without run-specific columns."""
+    """Every stored conversation in ``(source, id)`` order, without run-specific columns.
+
+    ``theme`` is the matched theme's signature; ``proposal`` the id of the open proposal the
+    conversation sits in (None when it is in none).
+    """
+    in_proposal = {(s, i): p.id for p in list_proposals(conn) for s, i in p.members}
     c, k, t = conversations.c, classifications.c, theme_matches.c
     query = (
         sa.select(
@@ -302,6 +309,7 @@ def export_rows(conn: Connection, *, batch: int = 500) -> Iterator[dict[str, Any
     for row in conn.execution_options(yield_per=batch).execute(query):
         values = dict(row._mapping)
         values["kept"] = bool(values["kept"])
+        values["proposal"] = in_proposal.get((values["source"], values["id"]))
         if values["needs_review"] is not None:
             values["needs_review"] = bool(values["needs_review"])
         yield values

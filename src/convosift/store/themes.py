@@ -162,9 +162,9 @@ def theme_members(
 
 
 def unmatched_conversations(
-    conn: Connection, *, limit: int, excluded_categories: Collection[str] = ()
+    conn: Connection, *, limit: int | None = None, excluded_categories: Collection[str] = ()
 ) -> list[UnmatchedConversation]:
-    """Kept conversations the matcher left unmatched, newest first, at most ``limit``.
+    """Kept conversations the matcher left unmatched, newest first, at most ``limit`` (None: all).
 
     Conversations of ``excluded_categories`` are left out; unclassified ones are not.
     """

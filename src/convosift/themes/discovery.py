@@ -1,10 +1,20 @@
 """Discovery: cluster unmatched conversations into proposed themes with key phrases and quotes.
 
-Clustering needs no preset number of clusters: average-linkage agglomerative clustering on cosine
-distance, cut at a distance threshold, over sentence vectors joined with TF-IDF word n-grams (the
-vectors group paraphrases, the n-grams keep clusters from mixing problems that share a tone but
-not a subject). Clusters smaller than ``min_cluster_size`` are left alone: a proposal is only
-worth a person's time when several customers share it.
+What is clustered is each conversation's request (:func:`customer_request`: greetings, names,
+e-mail addresses, numbers and courtesy lines removed), embedded with the wordllama sentence
+vectors. Clustering needs no preset number of clusters, and which method runs depends on how many
+texts there are (``benchmarks/discovery.py`` chose both on real labelled text, docs/accuracy.md):
+
+- from ``MANIFOLD_MIN_TEXTS`` texts on, the vectors are reduced to 5 dimensions by UMAP (15
+  neighbours, cosine), k-means splits the reduced space into small cells (about ten texts each,
+  at most ``MAX_CELLS``) and average-linkage clustering joins the cells' centres up to
+  ``MANIFOLD_DISTANCE``. Time and memory grow about linearly: nothing holds an n x n matrix, so
+  every unthemed conversation takes part;
+- below it, UMAP has too little to learn a shape from: average-linkage agglomerative clustering on
+  cosine distance, cut at a distance threshold, over the vectors joined with TF-IDF word n-grams.
+
+Clusters smaller than ``min_cluster_size`` are left alone: a proposal is only worth a person's
+time when several customers share it.
 
 Proposal ids are stable: a new cluster that shares most members (or nearly its centroid) with a
 proposal of the previous discovery keeps that proposal's id; proposals not found again become
@@ -24,6 +34,9 @@ from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
+from convosift.themes.naming import proper_words
+from convosift.themes.naming import title as offline_title
+from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
@@ -33,8 +46,15 @@ if TYPE_CHECKING:
 
 DEFAULT_MIN_CLUSTER_SIZE = 5
 DEFAULT_DISTANCE_THRESHOLD = 0.65
-DEFAULT_MAX_CONVERSATIONS = 5000
-"""Agglomerative clustering holds an n x n distance matrix: cap n (the most recent are kept)."""
+MANIFOLD_MIN_TEXTS = 2000
+"""From this many texts on, clusters are found in a UMAP reduction of the vectors."""
+MANIFOLD_DISTANCE = 0.6
+"""Average-linkage distance (in the 5-dimensional UMAP space) at which cells stop merging."""
+TEXTS_PER_CELL = 10
+MAX_CELLS = 2000
+_SEED = 42
+JOIN_COSINE = 0.8
+"""Cosine to a proposal's centroid from which a new conversation joins it without re-clustering."""
 TFIDF_WEIGHT = 0.5
 KEY_PHRASES = 5
 _SAME_PROPOSAL_OVERLAP = 0.3
@@ -89,6 +109,8 @@ class Cluster:
     centroid: list[float]
     quotes: list[str | None] = field(default_factory=list)
     """Evidence sentence of each member, aligned with ``members``."""
+    title: str = ""
+    """An offline title (verb and object from the members' words), "" when none was found."""
 
 
 Namer = Callable[[list[tuple[list[str], list[str]]]], list[tuple[str, str] | None]]
@@ -131,11 +153,14 @@ def cluster_texts(
     if len(texts) < max(2, min_cluster_size):
         return []
     embedder = embed or _default_embedder()
-    vectors = np.asarray(embedder(list(texts)), dtype=np.float32)
-    features = _features(texts, vectors)
-    labels = AgglomerativeClustering(
-        n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
-    ).fit_predict(features)
+    texts = [customer_request(text) or scrubbed(text) for text in texts]
+    vectors = np.asarray(embedder(texts), dtype=np.float32)
+    if len(texts) >= MANIFOLD_MIN_TEXTS:
+        labels = _manifold_labels(vectors)
+    else:
+        labels = AgglomerativeClustering(
+            n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
+        ).fit_predict(_features(texts, vectors))
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
@@ -150,10 +175,37 @@ def cluster_texts(
         centroid /= max(float(np.linalg.norm(centroid)), 1e-9)
         order = sorted(group, key=lambda i: -float(vectors[i] @ centroid))
         clusters.append(
-            Cluster(members=order, key_phrases=words, centroid=[round(float(x), 5) for x in centroid])
+            Cluster(
+                members=order,
+                key_phrases=words,
+                centroid=[round(float(x), 5) for x in centroid],
+                title=offline_title([texts[i] for i in group], words),
+            )
         )
     _attach_quotes(clusters, texts, embedder)
     return clusters
+
+
+def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
+    """Cluster labels from UMAP, then k-means cells, then average linkage of the cells' centres."""
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+    from umap import UMAP
+
+    reduced = UMAP(
+        n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=_SEED, n_jobs=1
+    ).fit_transform(vectors)
+    cells = MiniBatchKMeans(
+        n_clusters=min(MAX_CELLS, max(2, len(vectors) // TEXTS_PER_CELL)),
+        random_state=0,
+        n_init=1,
+        batch_size=4096,
+    ).fit(reduced)
+    joined = AgglomerativeClustering(
+        n_clusters=None, distance_threshold=MANIFOLD_DISTANCE, linkage="average"
+    ).fit_predict(cells.cluster_centers_)
+    labels: NDArray[np.int64] = np.asarray(joined, dtype=np.int64)[cells.labels_]
+    return labels
 
 
 def key_phrases(
@@ -174,25 +226,32 @@ def key_phrases(
     documents = [" ".join(texts) for texts in cluster_texts]
     if background:
         documents.append(" ".join(background))
+    names = proper_words([text for texts in cluster_texts for text in texts])
     try:
         counter = CountVectorizer(
             ngram_range=(1, 2),
-            stop_words=_stop_words(),
+            stop_words=sorted(set(_stop_words()) | names),
             token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
         )
-        counts = counter.fit_transform(documents).toarray().astype(float)
+        counts = counter.fit_transform(documents).astype(np.float64).tocsr()
     except ValueError:
         return [[] for _ in cluster_texts]
+    counts.sort_indices()
     terms = counter.get_feature_names_out()
-    frequency = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    average = counts.sum() / len(documents)
-    weights = frequency * np.log1p(average / np.maximum(counts.sum(axis=0), 1.0))
+    # Sparse all along: clusters x terms (bigrams included) would not fit densely at 100k texts.
+    row_totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1.0)
+    rarity = np.log1p(
+        (counts.sum() / len(documents)) / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0)
+    )
     results = []
-    for row in weights[: len(cluster_texts)]:
+    for row in range(len(cluster_texts)):
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        columns = counts.indices[start:end]
+        weights = counts.data[start:end] / row_totals[row] * rarity[columns]
         chosen: list[str] = []
-        for index in np.argsort(-row):
-            term = str(terms[index])
-            if row[index] <= 0 or len(chosen) >= top:
+        for position in np.argsort(-weights, kind="stable"):
+            term = str(terms[columns[position]])
+            if weights[position] <= 0 or len(chosen) >= top:
                 break
             if any(term in kept or kept in term for kept in chosen):
                 continue
@@ -204,7 +263,7 @@ def key_phrases(
 def _stop_words() -> list[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(ENGLISH_STOP_WORDS | _FILLER_WORDS)
+    return sorted(ENGLISH_STOP_WORDS | _FILLER_WORDS | NUMBER_WORDS)
 
 
 def _attach_quotes(clusters: list[Cluster], texts: Sequence[str], embed: Embedder) -> None:
@@ -241,7 +300,7 @@ def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
 # --- the stored workflow ---------------------------------------------------------------------
 
 
-def unmatched_conversations(conn: Connection, limit: int) -> list[tuple[str, str, str]]:
+def unmatched_conversations(conn: Connection, limit: int | None = None) -> list[tuple[str, str, str]]:
     """``(source, id, customer_text)`` of kept, unmatched, non-spam conversations, newest first."""
     return [
         (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS])
@@ -255,7 +314,6 @@ def discover(
     *,
     min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE,
     distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD,
-    max_conversations: int = DEFAULT_MAX_CONVERSATIONS,
     taken_signatures: set[str] | None = None,
     embed: Embedder | None = None,
     namer: Namer | None = None,
@@ -271,7 +329,7 @@ def discover(
     import numpy as np
 
     with store.read() as conn:
-        pool = unmatched_conversations(conn, max_conversations)
+        pool = unmatched_conversations(conn)
     clusters = cluster_texts(
         [text for _, _, text in pool],
         min_cluster_size=min_cluster_size,
@@ -306,13 +364,61 @@ def discover(
                 title, signature = named
             else:
                 signature = suggested_signature(cluster.key_phrases, taken)
-                title = named[0] if named else ", ".join(cluster.key_phrases[:3]).capitalize() or signature
+                title = named[0] if named else cluster.title or signature
             taken.add(signature)
             proposal_id = _free_id(conn, _proposal_id(members))
             stored.insert_proposal(conn, proposal_id, content, signature=signature, title=title, now=now)
             claimed.add(proposal_id)
         stored.mark_gone(conn, [p.id for p in previous if p.id not in claimed], now)
     return list_proposals(store)
+
+
+def join_proposals(
+    store: Store,
+    *,
+    min_cosine: float = JOIN_COSINE,
+    embed: Embedder | None = None,
+    clock: Callable[[], float] = time.time,
+) -> dict[str, int]:
+    """Add unthemed conversations that sit in no open proposal to the closest one, if close enough.
+
+    The incremental path after a sync: nothing is re-clustered, proposal ids and titles stay, and a
+    conversation joins only when its request is within ``min_cosine`` of the proposal's centroid.
+    Returns how many joined each proposal; running it again on unchanged data joins nothing.
+    """
+    import numpy as np
+
+    with store.read() as conn:
+        proposals = [p for p in stored.list_proposals(conn) if p.centroid]
+        pool = unmatched_conversations(conn)
+    if not proposals:
+        return {}
+    placed = {(s, i) for p in proposals for s, i in p.members}
+    newcomers = [item for item in pool if (item[0], item[1]) not in placed]
+    if not newcomers:
+        return {}
+    embedder = embed or _default_embedder()
+    requests = [customer_request(text) or scrubbed(text) for _, _, text in newcomers]
+    vectors = np.asarray(embedder(requests), dtype=np.float32)
+    centroids = np.asarray([p.centroid for p in proposals], dtype=np.float32)
+    similarity = vectors @ centroids.T
+    best = similarity.argmax(axis=1)
+    joined: dict[int, list[int]] = {}
+    for index, proposal_index in enumerate(best):
+        if similarity[index, proposal_index] >= min_cosine:
+            joined.setdefault(int(proposal_index), []).append(index)
+    now = clock()
+    with store.write() as conn:
+        for proposal_index, members in sorted(joined.items()):
+            proposal = proposals[proposal_index]
+            content = ClusterContent(
+                key_phrases=proposal.key_phrases,
+                members=[*proposal.members, *([newcomers[i][0], newcomers[i][1]] for i in members)],
+                evidence=list(proposal.evidence),
+                centroid=proposal.centroid,
+            )
+            stored.refresh_proposal(conn, proposal.id, content, now)
+    return {proposals[i].id: len(members) for i, members in sorted(joined.items())}
 
 
 def _name_new_clusters(

@@ -1,0 +1,258 @@
+"""Offline titles for discovered clusters: a verb and its object, from the cluster's own words.
+
+A product manager names a problem by what the customer wants done ("Replace lost card", "Reset
+passcode", "Cancel transfer"). Without an LLM, the title is the verb phrase most of the cluster's
+requests share: a support verb from :data:`VERBS` followed by its object (determiners such as
+"my" or "the" skipped, at most two object words), preferring objects among the cluster's key
+phrases. A cluster without such a phrase is titled by its best key phrase. No title holds a
+digit, a number word or a capitalised word that is not at the start of a sentence (a person's
+name, most often).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from convosift.themes.request import NUMBER_WORDS
+
+# Inflected form -> the form a title uses. Past participles that name a state ("lost", "stolen",
+# "declined") stay as they are: "Lost card" reads better than "Lose card".
+VERBS: dict[str, str] = {
+    **{
+        verb: verb
+        for verb in [
+            "activate",
+            "add",
+            "apply",
+            "block",
+            "book",
+            "buy",
+            "cancel",
+            "change",
+            "check",
+            "claim",
+            "close",
+            "connect",
+            "contact",
+            "create",
+            "delete",
+            "deposit",
+            "dispute",
+            "download",
+            "edit",
+            "exchange",
+            "export",
+            "find",
+            "fix",
+            "freeze",
+            "get",
+            "import",
+            "increase",
+            "install",
+            "link",
+            "log",
+            "login",
+            "open",
+            "order",
+            "pay",
+            "print",
+            "receive",
+            "recover",
+            "refund",
+            "remove",
+            "renew",
+            "replace",
+            "report",
+            "request",
+            "reset",
+            "return",
+            "send",
+            "set",
+            "share",
+            "sign",
+            "sync",
+            "top",
+            "track",
+            "transfer",
+            "unblock",
+            "unlock",
+            "update",
+            "upgrade",
+            "upload",
+            "use",
+            "verify",
+            "withdraw",
+            "view",
+        ]
+    },
+    **{
+        f"{verb}s": verb
+        for verb in [
+            "add",
+            "cancel",
+            "change",
+            "close",
+            "dispute",
+            "edit",
+            "order",
+            "refund",
+            "remove",
+            "renew",
+            "reset",
+            "send",
+        ]
+    },
+    "changed": "change",
+    "changing": "change",
+    "cancelled": "cancel",
+    "canceled": "cancel",
+    "cancelling": "cancel",
+    "activating": "activate",
+    "ordering": "order",
+    "receiving": "receive",
+    "received": "receive",
+    "sending": "send",
+    "sent": "send",
+    "transferring": "transfer",
+    "transferred": "transfer",
+    "updating": "update",
+    "withdrawing": "withdraw",
+    "verifying": "verify",
+    "topping": "top",
+    "getting": "get",
+    "linking": "link",
+    "lost": "lost",
+    "stolen": "stolen",
+    "declined": "declined",
+    "charged": "charged",
+    "blocked": "blocked",
+    "frozen": "frozen",
+    "locked": "locked",
+    "forgot": "forgot",
+}
+_STATES = frozenset({"lost", "stolen", "declined", "charged", "blocked", "frozen", "locked"})
+"""Verb forms that also describe an object ("replace a lost card")."""
+_PARTICLES = {"top": "up", "sign": "up", "log": "in", "set": "up"}
+_DETERMINERS = frozenset(
+    [
+        "my",
+        "a",
+        "an",
+        "the",
+        "your",
+        "our",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "his",
+        "her",
+        "their",
+        "its",
+        "new",
+        "another",
+    ]
+)
+_WEAK_OBJECTS = frozenset(
+    [
+        "it",
+        "me",
+        "you",
+        "them",
+        "him",
+        "her",
+        "us",
+        "something",
+        "anything",
+        "everything",
+        "money",
+        "thing",
+        "things",
+        "way",
+        "help",
+    ]
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_MAX_OBJECT_WORDS = 2
+
+
+def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
+    """A short title for a cluster of cleaned requests; "" when the texts give nothing to say."""
+    names = proper_words(texts)
+    phrases: Counter[tuple[str, ...]] = Counter()
+    for text in texts:
+        phrases.update(set(_verb_phrases(text, names)))
+    key_words = {word for phrase in key_phrases for word in phrase.split()}
+    if phrases:
+        best = max(
+            phrases.items(),
+            key=lambda item: (item[1] * (2 if key_words & set(item[0][1:]) else 1), len(item[0]), item[0]),
+        )[0]
+        if phrases[best] >= max(2, len(texts) // 10):
+            return _sentence_case(best)
+    for phrase in key_phrases:
+        words = phrase.split()
+        if words and not any(_unfit(word, names) for word in words):
+            return _sentence_case(tuple(words))
+    return ""
+
+
+def proper_words(texts: Sequence[str]) -> set[str]:
+    """Words written capitalised inside sentences more often than not: names, mostly."""
+    capitalised: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
+            for position, word in enumerate(_WORD.findall(sentence)):
+                if word[0].isupper() and position > 0 and not word.isupper():
+                    capitalised[word.lower()] += 1
+                elif word[0].islower():
+                    lower[word.lower()] += 1
+    return {word for word, count in capitalised.items() if count > lower[word]}
+
+
+def _verb_phrases(text: str, names: set[str]) -> list[tuple[str, ...]]:
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    found = []
+    for index, word in enumerate(words):
+        verb = VERBS.get(word)
+        if verb is None:
+            continue
+        rest = words[index + 1 :]
+        head: list[str] = [verb]
+        particle = _PARTICLES.get(verb)
+        if particle and rest[:1] == [particle]:
+            head.append(particle)
+            rest = rest[1:]
+        while rest and rest[0] in _DETERMINERS:
+            rest = rest[1:]
+        obj: list[str] = []
+        for candidate in rest[:_MAX_OBJECT_WORDS]:
+            if candidate in _stop_words() or _unfit(candidate, names):
+                break
+            if candidate in VERBS and candidate not in _STATES:
+                break
+            obj.append(candidate)
+        if obj and obj[0] not in _WEAK_OBJECTS:
+            found.append((*head, *obj))
+    return found
+
+
+@functools.cache
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def _unfit(word: str, names: set[str]) -> bool:
+    return word.lower() in NUMBER_WORDS or word.lower() in names or any(c.isdigit() for c in word)
+
+
+def _sentence_case(words: tuple[str, ...]) -> str:
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]

@@ -1,0 +1,152 @@
+"""The customer's request, without what every conversation says around it.
+
+Discovery clusters, names and quotes what a customer asks for. Greetings, sign-offs, names,
+e-mail addresses, digits and spelled-out numbers ("seven, zero, four"), courtesy lines ("any
+update?", "thanks!") and agent or bot boilerplate are the same in every conversation, so left in
+they pull unrelated requests together and end up in key phrases and titles. :func:`customer_request`
+removes them; a text with nothing left gives an empty string.
+"""
+
+from __future__ import annotations
+
+import re
+
+NUMBER_WORDS = frozenset(
+    [
+        "zero",
+        "oh",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+        "hundred",
+        "thousand",
+        "million",
+        "double",
+        "triple",
+    ]
+)
+"""Spelled-out digits and numbers, as customers read out account and card numbers."""
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
+_URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
+_DIGITS = re.compile(r"[#+]?\d[\d,.:/\-]*")
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
+_NAME = r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?"
+_INTRODUCTION = re.compile(
+    r"\b(?i:my name is|my name's|this is|i am|i'm|it's|it is|speaking with|talking to)\s+" + _NAME,
+)
+_NAME_IS = re.compile(
+    r"\b(?:my|the|his|her)\s+(?:first\s+|last\s+|full\s+)?name\s+is\s+\S+(?:\s+[A-Z][a-z'’-]+)?", re.I
+)
+_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|dear\s+\w+)"
+    r"(?:\s+(?:there|all|team|support|everyone|guys|folks))?(?:\s+"
+    + _NAME
+    + r"(?=\s*[,!.:;-]))?\s*[,!.:;-]*\s*)+",
+    re.IGNORECASE,
+)
+_SIGN_OFF = re.compile(
+    r"(?:^|[\s,.!])(?:many\s+thanks|thanks\s+(?:a\s+lot|so\s+much|in\s+advance)|thank\s+you(?:\s+(?:so\s+much|very\s+much|in\s+advance))?"
+    r"|thanks|thx|cheers|regards|best\s+regards|kind\s+regards|best\s+wishes|sincerely|cordially)"
+    r"(?:\s*,?\s*" + _NAME + r")?\s*[!.,]*\s*$",
+    re.IGNORECASE,
+)
+_COURTESY = re.compile(
+    r"^(?:any\s+(?:update|news)s?|are\s+you\s+there|hello\?*|is\s+anyone\s+there|still\s+waiting"
+    r"|ok(?:ay)?|yes|yeah|yep|no|nope|sure|great|perfect|sounds\s+good|got\s+it|understood"
+    r"|please\s+help(?:\s+me)?|help|can\s+you\s+help(?:\s+me)?|i\s+need\s+help|thanks?(?:\s+you)?"
+    r"|bye|goodbye|have\s+a\s+(?:nice|good|great)\s+day|that'?s\s+all|nothing\s+else)$",
+    re.IGNORECASE,
+)
+# What is left of "my account number is 7 0 4" or "my e-mail is a@b.com" once the value is gone.
+_DANGLING = re.compile(
+    r"\b(?:and\s+)?(?:my|the|our|his|her)\s+(?:[\w-]+\s+){0,2}(?:is|was|are)[\s.:,!;]*$", re.I
+)
+# A sentence that gave an identifier or contact detail ("the reference is 58848, in case you need
+# it", "reach me at a@b.com or +44 20 ...") says who the customer is, not what they ask.
+_IDENTIFICATION = re.compile(
+    r"\b(?:account|customer|reference|ref|order|member|membership|policy|ticket|case|phone|mobile|cell|"
+    r"e-?mail|address|id)\b.*\b(?:is|are|at|:)|\b(?:reach|contact|call|text|email|e-mail)\s+me\b",
+    re.I,
+)
+_TRAILING_FILLER = re.compile(r"(?:\b(?:my|the|our|your|and|or|you|can|please|also|so)\b[\s,]*)+$", re.I)
+_MIN_REQUEST_WORDS = 3
+# A line holding only one or two capitalised words, after "Thanks!" most often: a signature.
+_SIGNATURE = re.compile(r"[-–—~\s]*" + _NAME + r"[\s.!,]*")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SPACES = re.compile(r"\s+")
+_PUNCT_RUNS = re.compile(r"\s*([,;:])(?:\s*[,;:])+")
+_LETTER = re.compile(r"[A-Za-z]{2,}")
+
+
+def customer_request(text: str) -> str:
+    """The request in ``text``: its sentences without greetings, names, numbers and courtesy."""
+    kept: list[str] = []
+    for raw in _SENTENCE.split(text):
+        sentence = _clean_sentence(raw or "")
+        if sentence:
+            kept.append(sentence)
+    return " ".join(kept)
+
+
+def _clean_sentence(sentence: str) -> str:
+    original = sentence
+    if _SIGNATURE.fullmatch(sentence):
+        return ""
+    sentence = _URL.sub(" ", sentence)
+    sentence = _EMAIL.sub(" ", sentence)
+    sentence = _NAME_IS.sub(" ", sentence)
+    sentence = _INTRODUCTION.sub(" ", sentence)
+    sentence = _GREETING.sub("", sentence)
+    sentence = _SIGN_OFF.sub("", sentence)
+    sentence = _DIGITS.sub(" ", sentence)
+    sentence = _NUMBER_WORD.sub(" ", sentence)
+    identification = _IDENTIFICATION.search(original)
+    if sentence != original and identification and _valued(original):
+        # "I don't have a PIN, my e-mail is ..." keeps what comes before the detail.
+        before = _TRAILING_FILLER.sub("", original[: identification.start()]).strip(" ,;:-")
+        return _clean_sentence(before) if len(before.split()) >= _MIN_REQUEST_WORDS else ""
+    sentence = _PUNCT_RUNS.sub(r"\1", _SPACES.sub(" ", sentence))
+    sentence = _DANGLING.sub("", sentence.strip(" ,;:-"))
+    sentence = _SPACES.sub(" ", sentence).strip(" ,;:-")
+    bare = sentence.strip(" .!?,;:").lower()
+    if not _LETTER.search(bare) or _COURTESY.match(bare):
+        return ""
+    return sentence
+
+
+def scrubbed(text: str) -> str:
+    """``text`` without e-mail addresses, URLs, digits and number words: the fallback when
+    :func:`customer_request` leaves nothing, so that no personal value drives a cluster."""
+    for pattern in (_URL, _EMAIL, _DIGITS, _NUMBER_WORD):
+        text = pattern.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def _valued(sentence: str) -> bool:
+    """Whether ``sentence`` holds an e-mail address, a number or a spelled-out number."""
+    return bool(_EMAIL.search(sentence) or _DIGITS.search(sentence) or _NUMBER_WORD.search(sentence))

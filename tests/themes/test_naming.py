@@ -1,0 +1,43 @@
+"""Offline titles: a verb and its object from the cluster's words; never a number or a name."""
+
+from __future__ import annotations
+
+import re
+
+from convosift.themes.naming import title
+from convosift.themes.request import NUMBER_WORDS, customer_request
+
+LOST_CARD = [
+    "Hi, my name is Anna Berg. I need to replace my lost card, account number seven zero four two.",
+    "Hello, this is Tom. How do I replace my lost card? My email is tom@example.com",
+    "Can I replace a lost card online? Thanks, Priya",
+    "I want to replace my card, I lost it yesterday. Customer number 55012.",
+    "Good morning, replace lost card please. Regards, Olga Novak",
+]
+
+
+def test_the_title_is_the_shared_verb_phrase() -> None:
+    texts = [customer_request(text) for text in LOST_CARD]
+    assert title(texts, ["lost card", "replace"]) == "Replace lost card"
+
+
+def test_no_title_holds_a_digit_a_number_word_or_a_name() -> None:
+    spelled = [
+        "My account number is seven zero four two, please update phone number",
+        "Update phone number to nine eight seven",
+        "I must update my phone number, it's 0612345678. Thanks, Lukas",
+        "Update phone number for Lukas Keller please",
+    ]
+    for texts in (spelled, [customer_request(text) for text in spelled]):
+        got = title(texts, ["phone number", "update"])
+        words = set(re.findall(r"[a-z]+", got.lower()))
+        assert got and not re.search(r"\d", got) and not words & NUMBER_WORDS
+        assert not words & {"lukas", "keller"}
+
+
+def test_without_a_verb_phrase_the_best_key_phrase_names_the_cluster() -> None:
+    assert (
+        title(["The exchange rate is wrong.", "Exchange rate looks off."], ["exchange rate"])
+        == "Exchange rate"
+    )
+    assert title(["Hmm."], []) == ""

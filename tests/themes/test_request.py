@@ -1,0 +1,46 @@
+"""The customer's request: greetings, names, e-mails, numbers and courtesy do not reach discovery."""
+
+from __future__ import annotations
+
+import re
+
+from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
+
+
+def test_a_chat_keeps_only_the_request() -> None:
+    chat = (
+        "Hi there, my name is Anna Berg. I lost my card yesterday, what do I do?\n"
+        "My account number is seven, zero, four, two.\n"
+        "You can reach me at anna.berg@example.com or +44 20 7946 0958.\n"
+        "Thanks, Anna"
+    )
+    assert customer_request(chat) == "I lost my card yesterday, what do I do?"
+
+
+def test_a_name_alone_on_a_line_is_a_signature() -> None:
+    chat = "Hi,\nIs there a public roadmap somewhere?\nThanks!\nNoah\nAttached a screenshot."
+    assert customer_request(chat) == "Is there a public roadmap somewhere? Attached a screenshot."
+    assert customer_request("Hello\nWhy was I charged twice?\n— Ravi Patel") == "Why was I charged twice?"
+
+
+def test_greetings_without_a_comma_keep_the_next_word() -> None:
+    assert customer_request("Good morning Why is the rate different?") == "Why is the rate different?"
+    assert customer_request("This is John. Why was I charged twice?") == "Why was I charged twice?"
+
+
+def test_courtesy_alone_leaves_nothing() -> None:
+    for text in ("Any update?", "Hello? Is anyone there?", "Thank you!", "My email is a.b@example.com."):
+        assert customer_request(text) == ""
+
+
+def test_no_digit_or_number_word_survives() -> None:
+    text = "I was charged 3 times, twenty euros each, on order #12345. Please refund two of them."
+    cleaned = customer_request(text)
+    words = set(re.findall(r"[a-z]+", cleaned.lower()))
+    assert not re.search(r"\d", cleaned) and not words & NUMBER_WORDS
+    assert "refund" in words and "charged" in words
+
+
+def test_a_detail_after_the_request_is_cut_off_and_nothing_personal_is_left() -> None:
+    assert customer_request("I dont have a pin My email is sofia.rossi60@example.com.") == "I dont have a pin"
+    assert scrubbed("Write to ada@example.com about order 42, twenty items") == "Write to about order items"
