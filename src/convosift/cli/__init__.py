@@ -14,4 +14,9 @@ _COMMAND_MODULES = (pipeline_cmds, theme_cmds, server_cmds, classify_cmds, sourc
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:
+        # A second Ctrl-C that lands after a command has already stopped cleanly (its handlers
+        # restored) still means "abort": the same exit status as one caught inside the command.
+        raise SystemExit(130) from None
