@@ -27,6 +27,7 @@ from convosift.domain import (
 )
 from convosift.store import Store
 from convosift.store.conversations import ConversationResult, save_results
+from convosift.store.proposals import ClusterContent, insert_proposal
 from convosift.themes.vocabulary import demo_vocabulary_path
 
 INTERCOM_TOKEN = "icm-live-token-7f3a9b2c1d"
@@ -156,3 +157,30 @@ class GatedAnalyzer:
 
     async def aclose(self) -> None:
         return None
+
+
+def seed_proposal(
+    settings: Settings,
+    proposal_id: str,
+    members: Sequence[str],
+    *,
+    title: str = "Dark mode for the dashboard",
+    signature: str = "dark_mode_dashboard",
+    source: str = "intercom",
+) -> None:
+    """Store an open proposal of ``members`` (conversation ids) the way discovery does."""
+    content = ClusterContent(
+        key_phrases=["dark mode", "dashboard"],
+        members=[[source, member] for member in members],
+        evidence=[
+            {"source": source, "conversation_id": member, "quote": f"Dark mode please ({member})"}
+            for member in members[:2]
+        ],
+        centroid=[0.0],
+    )
+    store = Store(settings.database_url)
+    try:
+        with store.write() as conn:
+            insert_proposal(conn, proposal_id, content, signature=signature, title=title, now=1_700_000_000.0)
+    finally:
+        store.dispose()

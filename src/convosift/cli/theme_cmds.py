@@ -42,14 +42,9 @@ def _store(config: Settings) -> Iterator[Any]:
 
 
 def _curator(config: Settings, store: Any) -> Any:
-    from convosift.themes.curation import Curator
+    from convosift.themes.curation import curator_for
 
-    if config.vocabulary_path is None:
-        raise ConfigurationError(
-            "curation writes the theme vocabulary, and none is configured",
-            hint="set CONVOSIFT_VOCABULARY=vocabulary.yaml (the file is created by the first accept)",
-        )
-    return Curator(store, config.vocabulary_path)
+    return curator_for(config, store)
 
 
 @themes_app.callback()
