@@ -168,3 +168,47 @@ def test_curation_without_a_vocabulary_file_says_what_to_set(sqlite_url: str) ->
         response = client.post("/api/proposals/p0000dark/dismiss")
     assert response.status_code == 422
     assert "CONVOSIFT_VOCABULARY" in response.json()["hint"]
+
+
+def test_the_proposals_page_shows_each_open_proposal_with_its_forms(curating: TestClient) -> None:
+    html = curating.get("/").text
+    assert 'href="http://testserver/proposals"' in html
+    page = curating.get("/proposals")
+    assert page.status_code == 200
+    html = page.text
+    assert "Content-Security-Policy" in page.headers
+    assert "Dark mode for the dashboard" in html
+    assert '<svg class="sparkline"' in html and 'figure class="weekly"' in html
+    assert "dark mode" in html and "Dark mode please (d1)" in html
+    assert "Please add dark mode (d2)" in html
+    for action in ("accept", "rename", "merge", "dismiss"):
+        assert f'data-url="http://testserver/api/proposals/p0000dark/{action}"' in html
+    assert '<option value="discount_code_not_applied">' in html
+    assert 'id="api-token"' not in html
+
+
+def test_the_proposals_page_escapes_titles_and_asks_for_the_token_when_one_is_set(
+    curated: Settings,
+) -> None:
+    guarded = make_settings(
+        curated.database_url, vocabulary_path=curated.vocabulary_path, api_token=API_TOKEN
+    )
+    seed_proposal(guarded, "p0000evil", ["d1"], title="<script>alert(1)</script>", signature="evil_one")
+    with client_for(guarded) as client:
+        html = client.get("/proposals").text
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'id="api-token"' in html
+    assert API_TOKEN not in html
+
+
+def test_no_open_proposal_says_how_to_find_some(sqlite_url: str) -> None:
+    with client_for(make_settings(sqlite_url)) as client:
+        html = client.get("/proposals").text
+    assert "No open proposals" in html
+
+
+def test_the_themes_page_draws_a_weekly_trend_per_theme(curating: TestClient) -> None:
+    curating.post("/api/proposals/p0000dark/accept")
+    html = curating.get("/themes").text
+    assert '<svg class="sparkline"' in html and "weekly counts: " in html
+    assert 'figure class="weekly"' in curating.get("/themes/dark_mode_dashboard").text

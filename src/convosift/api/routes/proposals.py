@@ -21,7 +21,7 @@ def list_proposals(context: AppContext = Depends(get_context)) -> dict[str, Any]
     return open_proposals(context.store())
 
 
-@router.post("/{proposal_id}/accept", dependencies=[Depends(require_token)])
+@router.post("/{proposal_id}/accept", name="accept_proposal", dependencies=[Depends(require_token)])
 def accept(
     proposal_id: str,
     body: AcceptRequest | None = Body(None),
@@ -34,7 +34,7 @@ def accept(
     return curator.accept(proposal_id, signature=chosen.signature, title=chosen.title).to_dict()
 
 
-@router.post("/{proposal_id}/rename", dependencies=[Depends(require_token)])
+@router.post("/{proposal_id}/rename", name="rename_proposal", dependencies=[Depends(require_token)])
 def rename(
     proposal_id: str, body: RenameRequest, context: AppContext = Depends(get_context)
 ) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def rename(
     return curator.rename_proposal(proposal_id, title=body.title, signature=body.signature).to_dict()
 
 
-@router.post("/{proposal_id}/merge", dependencies=[Depends(require_token)])
+@router.post("/{proposal_id}/merge", name="merge_proposal", dependencies=[Depends(require_token)])
 def merge(proposal_id: str, body: MergeRequest, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Fold the proposal's conversations into an active theme."""
     curator = curation.curator_for(context.settings, context.store())
@@ -51,7 +51,7 @@ def merge(proposal_id: str, body: MergeRequest, context: AppContext = Depends(ge
     return curator.merge(proposal_id, body.into).to_dict()
 
 
-@router.post("/{proposal_id}/dismiss", dependencies=[Depends(require_token)])
+@router.post("/{proposal_id}/dismiss", name="dismiss_proposal", dependencies=[Depends(require_token)])
 def dismiss(proposal_id: str, context: AppContext = Depends(get_context)) -> dict[str, Any]:
     """Close the proposal without a theme; its conversations stay unmatched."""
     return curation.curator_for(context.settings, context.store()).dismiss(proposal_id).to_dict()
