@@ -179,8 +179,8 @@ def discover_cmd(
         )
     console.print(table)
     console.print(
-        "Accept with [bold]convosift themes accept ID[/] or merge with "
-        "[bold]convosift themes merge ID THEME[/]."
+        "Accept with [bold]convosift themes accept ID[/], merge with "
+        "[bold]convosift themes merge ID THEME[/] or dismiss with [bold]convosift themes dismiss ID[/]."
     )
 
 
@@ -247,6 +247,18 @@ def retire(signature: str = typer.Argument(..., help="Theme to retire."), as_jso
     config = settings()
     with _store(config) as store:
         outcome = _curator(config, store).retire(signature)
+    _print_outcome(outcome, as_json)
+
+
+@themes_app.command("dismiss")
+@handle_errors
+def dismiss(
+    proposal_id: str = typer.Argument(..., help="Proposal id (from discover)."), as_json: bool = _JSON
+) -> None:
+    """Close a proposal without making it a theme; discovery does not propose that cluster again."""
+    config = settings()
+    with _store(config) as store:
+        outcome = _curator(config, store).dismiss(proposal_id)
     _print_outcome(outcome, as_json)
 
 
