@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from convosift.domain import (
 )
 from convosift.store import Store
 from convosift.store.conversations import ConversationResult, save_results
+from convosift.store.proposals import ClusterContent, insert_proposal
 from convosift.themes.vocabulary import demo_vocabulary_path
 
 INTERCOM_TOKEN = "icm-live-token-7f3a9b2c1d"
@@ -156,3 +159,71 @@ class GatedAnalyzer:
 
     async def aclose(self) -> None:
         return None
+
+
+def seed_proposal(
+    settings: Settings,
+    proposal_id: str,
+    members: Sequence[str],
+    *,
+    title: str = "Dark mode for the dashboard",
+    signature: str = "dark_mode_dashboard",
+    source: str = "intercom",
+) -> None:
+    """Store an open proposal of ``members`` (conversation ids) the way discovery does."""
+    content = ClusterContent(
+        key_phrases=["dark mode", "dashboard"],
+        members=[[source, member] for member in members],
+        evidence=[
+            {"source": source, "conversation_id": member, "quote": f"Dark mode please ({member})"}
+            for member in members[:2]
+        ],
+        centroid=[0.0],
+    )
+    store = Store(settings.database_url)
+    try:
+        with store.write() as conn:
+            insert_proposal(conn, proposal_id, content, signature=signature, title=title, now=1_700_000_000.0)
+    finally:
+        store.dispose()
+
+
+# --- the browser -----------------------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium driven by Playwright (skipped when it is not installed, except in CI)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is required in CI")
+        pytest.skip("Debian chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def watch(page: Any, base_url: str) -> list[str]:
+    """Collect what should never happen on a page: script errors, dialogs, requests elsewhere, 4xx/5xx."""
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.on("request", lambda r: None if r.url.startswith(base_url) else problems.append(f"request {r.url}"))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    return problems

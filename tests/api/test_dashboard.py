@@ -92,7 +92,7 @@ def test_static_files_are_served_locally(client: TestClient) -> None:
     assert css.status_code == js.status_code == 200
     assert "textContent" in js.text
     assert "innerHTML" not in js.text
-    for page in ("/", "/conversations", "/themes"):
+    for page in ("/", "/conversations", "/themes", "/proposals"):
         assert "http://" not in client.get(page).text.replace("http://testserver", "")
         assert "https://" not in client.get(page).text
 

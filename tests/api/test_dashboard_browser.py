@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,44 +20,10 @@ from .conftest import (
     live_server,
     make_settings,
     seed,
+    watch,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is required in CI")
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _watch(page: Any, base_url: str) -> list[str]:
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    page.on("request", lambda r: None if r.url.startswith(base_url) else problems.append(f"request {r.url}"))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-    return problems
 
 
 def test_live_counters_follow_a_run_and_hostile_text_stays_text(sqlite_url: str, chromium: Any) -> None:
@@ -82,7 +45,7 @@ def test_live_counters_follow_a_run_and_hostile_text_stays_text(sqlite_url: str,
             run = httpx.post(f"{base_url}/api/pipeline/run", json={"days": 400, "batch_size": 10}).json()
             assert gate.entered.wait(30)
             page = chromium.new_page()
-            problems = _watch(page, base_url)
+            problems = watch(page, base_url)
             page.goto(f"{base_url}/")
             listed = page.locator(f'article[data-run-id="{run["id"]}"] [data-count="listed"]')
             assert listed.text_content() == "10"

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from convosift.cli import app
 from convosift.store import Store
+from convosift.store.proposals import ClusterContent, insert_proposal
 
 runner = CliRunner()
 
@@ -84,6 +85,22 @@ def test_curation_needs_a_writable_vocabulary(database: Store, monkeypatch: pyte
     )
     assert unknown.exit_code == 6 and "nope" in unknown.stderr
     assert not Path("x.yaml").exists()
+
+
+def test_dismiss_closes_a_proposal_and_refuses_an_unknown_one(database: Store) -> None:
+    with database.write() as conn:
+        content = ClusterContent(["dark mode"], [["intercom", "c0"]], [], [0.0])
+        insert_proposal(conn, "p0000dark", content, signature="dark_mode", title="Dark mode", now=0.0)
+    assert _json(["themes", "dismiss", "p0000dark", "--json"]) == {
+        "action": "dismiss",
+        "signature": "p0000dark",
+        "target": None,
+        "matches_changed": 0,
+    }
+    again = runner.invoke(app, ["themes", "dismiss", "p0000dark"])
+    assert again.exit_code == 5 and "already dismissed" in again.stderr
+    unknown = runner.invoke(app, ["themes", "dismiss", "p-unknown"])
+    assert unknown.exit_code == 6 and "no proposal with id p-unknown" in unknown.stderr
 
 
 def test_discover_with_nothing_unmatched(database: Store) -> None:

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from themes_seeding import DAY, START, Seed, seed
 
-from convosift.errors import ConfigurationError, NotFoundError
+from convosift.errors import ConfigurationError, ConflictError, NotFoundError
 from convosift.store import Store
 from convosift.store.schema import classifications, theme_matches
 from convosift.store.themes_schema import theme_proposals
@@ -160,3 +160,36 @@ def test_bad_requests_change_nothing(store: Store, vocabulary_file: Path) -> Non
         curator.accept("gift_card_support_request")
     assert vocabulary_file.read_text() == original
     assert decision_history(store) == []
+
+
+def test_renaming_and_dismissing_a_proposal_leave_the_vocabulary_alone(
+    store: Store, vocabulary_file: Path
+) -> None:
+    _seeded(store)
+    _proposal(store)
+    original = vocabulary_file.read_text()
+    curator = _curator(store, vocabulary_file)
+    outcome = curator.rename_proposal("p1234abcd", title="  Dark  mode ", signature="dark_mode_request")
+    assert outcome.to_dict() == {
+        "action": "rename",
+        "signature": "p1234abcd",
+        "target": "dark_mode_request",
+        "matches_changed": 0,
+    }
+    with store.read() as conn:
+        row = conn.execute(sa.select(theme_proposals)).mappings().one()
+    assert (row["title"], row["signature"]) == ("Dark mode", "dark_mode_request")
+    with pytest.raises(ConfigurationError, match="already taken"):
+        curator.rename_proposal("p1234abcd", signature="gift_card_support_request")
+    with pytest.raises(ConfigurationError, match="nothing to rename"):
+        curator.rename_proposal("p1234abcd")
+    assert curator.dismiss("p1234abcd").action == "dismiss"
+    with pytest.raises(ConflictError, match="already dismissed"):
+        curator.dismiss("p1234abcd")
+    with pytest.raises(ConfigurationError, match="already dismissed"):
+        curator.accept("p1234abcd")
+    with pytest.raises(NotFoundError):
+        curator.dismiss("p-unknown")
+    assert _matches(store)["u1"] is None
+    assert vocabulary_file.read_text() == original
+    assert [d["action"] for d in decision_history(store)] == ["dismiss", "rename"]

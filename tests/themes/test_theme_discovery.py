@@ -93,6 +93,18 @@ def test_rediscovery_keeps_ids_and_retires_vanished_clusters(store: Store, vocab
     assert statuses[first[_dark(first)]] == "accepted"
 
 
+def test_a_dismissed_cluster_is_not_proposed_again(store: Store, vocabulary_file: Path) -> None:
+    _seed_unmatched(store, DARK_MODE[:5], "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    first = {p["signature"]: p["id"] for p in discover(store, min_cluster_size=4)}
+    Curator(store, vocabulary_file).dismiss(first[_dark(first)])
+    _seed_unmatched(store, DARK_MODE[5:], "late-d", day=5)
+    again = discover(store, min_cluster_size=4)
+    assert [p["id"] for p in again] == [first[_receipt(first)]]
+    statuses = {p["id"]: p["status"] for p in list_proposals(store, status=None)}
+    assert statuses == {first[_dark(first)]: "dismissed", first[_receipt(first)]: "proposed"}
+
+
 def test_the_export_names_each_conversation_s_open_proposal(store: Store) -> None:
     _seed_unmatched(store, DARK_MODE, "d")
     _seed_unmatched(store, RECEIPT_LANGUAGE, "r")

@@ -13,14 +13,15 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from convosift.api.context import AnalyzerFactory, AppContext, SourceFactory
 from convosift.api.errors import ScrubbedJSONResponse, install_error_handlers
-from convosift.api.routes import conversations, dashboard, health, pipeline, themes
+from convosift.api.routes import conversations, dashboard, health, pipeline, proposals, themes
 from convosift.config import Settings, load_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_DESCRIPTION = """\
-Every POST endpoint requires `Authorization: Bearer <token>` when `CONVOSIFT_API_TOKEN` is set
-(401 otherwise). GET endpoints (status, history, conversations, themes, the dashboard) are open to
-whoever can reach the server, which is why `convosift serve` binds to 127.0.0.1 by default.
+Every POST endpoint (run control, decisions on proposals) requires `Authorization: Bearer <token>`
+when `CONVOSIFT_API_TOKEN` is set (401 otherwise). GET endpoints (status, history, conversations,
+themes, proposals, the dashboard) are open to whoever can reach the server, which is why
+`convosift serve` binds to 127.0.0.1 by default.
 Errors are JSON objects with the keys `error`, `message` and, when there is advice, `hint`.
 """
 
@@ -67,7 +68,7 @@ def create_app(
     install_error_handlers(app)
     if trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
-    for module in (health, pipeline, conversations, themes, dashboard):
+    for module in (health, pipeline, conversations, themes, proposals, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -88,3 +88,40 @@ class StopRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     run_id: str | None = Field(None, min_length=1)
+
+
+_SIGNATURE = Field(None, min_length=1, max_length=128, description="snake_case theme signature.")
+_TITLE = Field(None, min_length=1, max_length=120, description="Title a person reads.")
+
+
+class AcceptRequest(BaseModel):
+    """Body of ``POST /api/proposals/{id}/accept``: the new theme's signature and title (default:
+    the proposal's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signature: str | None = _SIGNATURE
+    title: str | None = _TITLE
+
+
+class RenameRequest(BaseModel):
+    """Body of ``POST /api/proposals/{id}/rename``: a new title, a new suggested signature, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = _TITLE
+    signature: str | None = _SIGNATURE
+
+    @model_validator(mode="after")
+    def _something(self) -> RenameRequest:
+        if self.title is None and self.signature is None:
+            raise ValueError("give a title, a signature, or both")
+        return self
+
+
+class MergeRequest(BaseModel):
+    """Body of ``POST /api/proposals/{id}/merge``: the active theme that absorbs the proposal."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    into: str = Field(..., min_length=1, max_length=128, description="Signature of an active theme.")

@@ -42,14 +42,9 @@ def _store(config: Settings) -> Iterator[Any]:
 
 
 def _curator(config: Settings, store: Any) -> Any:
-    from convosift.themes.curation import Curator
+    from convosift.themes.curation import curator_for
 
-    if config.vocabulary_path is None:
-        raise ConfigurationError(
-            "curation writes the theme vocabulary, and none is configured",
-            hint="set CONVOSIFT_VOCABULARY=vocabulary.yaml (the file is created by the first accept)",
-        )
-    return Curator(store, config.vocabulary_path)
+    return curator_for(config, store)
 
 
 @themes_app.callback()
@@ -184,8 +179,8 @@ def discover_cmd(
         )
     console.print(table)
     console.print(
-        "Accept with [bold]convosift themes accept ID[/] or merge with "
-        "[bold]convosift themes merge ID THEME[/]."
+        "Accept with [bold]convosift themes accept ID[/], merge with "
+        "[bold]convosift themes merge ID THEME[/] or dismiss with [bold]convosift themes dismiss ID[/]."
     )
 
 
@@ -252,6 +247,18 @@ def retire(signature: str = typer.Argument(..., help="Theme to retire."), as_jso
     config = settings()
     with _store(config) as store:
         outcome = _curator(config, store).retire(signature)
+    _print_outcome(outcome, as_json)
+
+
+@themes_app.command("dismiss")
+@handle_errors
+def dismiss(
+    proposal_id: str = typer.Argument(..., help="Proposal id (from discover)."), as_json: bool = _JSON
+) -> None:
+    """Close a proposal without making it a theme; discovery does not propose that cluster again."""
+    config = settings()
+    with _store(config) as store:
+        outcome = _curator(config, store).dismiss(proposal_id)
     _print_outcome(outcome, as_json)
 
 

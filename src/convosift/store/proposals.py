@@ -14,9 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, RowMapping
 
+from convosift.store.schema import conversations
 from convosift.store.themes_schema import theme_proposals
 
 PROPOSED = "proposed"
+DISMISSED = "dismissed"
+_IN_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,37 @@ def mark_gone(conn: Connection, proposal_ids: Sequence[str], now: float) -> None
     conn.execute(query.values(status="gone", updated_at=now))
 
 
-def close_proposal(conn: Connection, proposal_id: str, status: str, signature: str, now: float) -> None:
-    """Record a curation decision on a proposal: ``accepted`` or ``merged`` as ``signature``."""
+def close_proposal(
+    conn: Connection, proposal_id: str, status: str, signature: str | None, now: float
+) -> None:
+    """Record a curation decision on a proposal: ``accepted`` or ``merged`` as ``signature``, or
+    ``dismissed`` (no signature)."""
     query = sa.update(theme_proposals).where(theme_proposals.c.id == proposal_id)
     conn.execute(query.values(status=status, decided_signature=signature, updated_at=now))
+
+
+def rename_proposal(
+    conn: Connection, proposal_id: str, *, title: str | None, signature: str | None, now: float
+) -> None:
+    """Give an open proposal another title and/or suggested signature (None keeps the current one)."""
+    values: dict[str, Any] = {"updated_at": now}
+    if title is not None:
+        values["title"] = title
+    if signature is not None:
+        values["signature"] = signature
+    conn.execute(sa.update(theme_proposals).where(theme_proposals.c.id == proposal_id).values(**values))
+
+
+def member_times(conn: Connection, members: Sequence[Sequence[str]]) -> list[int]:
+    """``created_at`` of the stored conversations among ``members`` (``[source, id]`` pairs)."""
+    by_source: dict[str, list[str]] = {}
+    for source, conversation_id in members:
+        by_source.setdefault(source, []).append(conversation_id)
+    c = conversations.c
+    times: list[int] = []
+    for source, ids in sorted(by_source.items()):
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            query = sa.select(c.created_at).where(c.source == source, c.id.in_(chunk))
+            times.extend(int(value) for value in conn.execute(query).scalars() if value is not None)
+    return times

@@ -15,10 +15,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from convosift.errors import ConfigurationError, NotFoundError
+from convosift.config import Settings
+from convosift.errors import ConfigurationError, ConflictError, NotFoundError
 from convosift.store import Connection, Store
 from convosift.store import curation as stored
-from convosift.store.proposals import Proposal, close_proposal, get_proposal
+from convosift.store.proposals import (
+    DISMISSED,
+    PROPOSED,
+    Proposal,
+    close_proposal,
+    get_proposal,
+    proposal_signatures,
+    rename_proposal,
+)
 from convosift.themes.vocabulary import (
     Decision,
     Theme,
@@ -30,6 +39,7 @@ from convosift.themes.vocabulary import (
 
 CURATION_MATCHER = "curation"
 _MAX_EXAMPLES = 8
+MAX_TITLE_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,22 @@ class Outcome:
             "target": self.target,
             "matches_changed": self.matches_changed,
         }
+
+
+def curator_for(settings: Settings, store: Store) -> Curator:
+    """The curator of the configured vocabulary file (which the first accept creates)."""
+    if settings.vocabulary_path is None:
+        raise ConfigurationError(
+            "curation writes the theme vocabulary, and none is configured",
+            hint="set CONVOSIFT_VOCABULARY=vocabulary.yaml (the file is created by the first accept)",
+        )
+    return Curator(store, settings.vocabulary_path)
+
+
+def open_proposal(store: Store, proposal_id: str) -> Proposal:
+    """The proposal, still open for a decision: NotFoundError when unknown, ConflictError when decided."""
+    with store.read() as conn:
+        return _open_proposal(conn, proposal_id)
 
 
 class Curator:
@@ -213,7 +239,54 @@ class Curator:
                 changed=changed,
             )
 
+    def rename_proposal(
+        self, proposal_id: str, *, title: str | None = None, signature: str | None = None
+    ) -> Outcome:
+        """Give an open proposal another title and/or suggested signature before it is accepted.
+
+        The vocabulary does not change (the proposal is not a theme yet); the decision is recorded.
+        """
+        title = _valid_title(title) if title is not None else None
+        new_signature = _valid(signature) if signature is not None else None
+        if title is None and new_signature is None:
+            raise ConfigurationError("nothing to rename", hint="give a new title, a new signature, or both")
+        vocabulary = load_vocabulary_to_curate(self.vocabulary_file)
+        with self.store.write() as conn:
+            proposal = _open_proposal(conn, proposal_id)
+            if new_signature not in (None, proposal.signature) and _taken(conn, vocabulary, new_signature):
+                raise ConfigurationError(
+                    f"signature {new_signature!r} is already taken", hint="choose another signature"
+                )
+            now = self.clock()
+            rename_proposal(conn, proposal_id, title=title, signature=new_signature, now=now)
+            target = new_signature or proposal.signature
+            self._record(conn, "rename", proposal_id, target, note=f"proposal {proposal_id}", at=now)
+            return Outcome("rename", proposal_id, target, 0)
+
+    def dismiss(self, proposal_id: str) -> Outcome:
+        """Close an open proposal without making it a theme; its conversations stay unmatched."""
+        with self.store.write() as conn:
+            _open_proposal(conn, proposal_id)
+            now = self.clock()
+            close_proposal(conn, proposal_id, DISMISSED, None, now)
+            self._record(conn, "dismiss", proposal_id, None, note=f"proposal {proposal_id}", at=now)
+            return Outcome("dismiss", proposal_id, None, 0)
+
     # --- bookkeeping -------------------------------------------------------------------------
+
+    def _record(
+        self, conn: Connection, action: str, signature: str, target: str | None, *, note: str, at: float
+    ) -> None:
+        """A decision that leaves the vocabulary as it is: only the decision log records it."""
+        stored.record_decision(
+            conn,
+            at=at,
+            action=action,
+            signature=signature,
+            target=target,
+            matches_changed=0,
+            detail={"note": note},
+        )
 
     def _commit(
         self,
@@ -269,6 +342,34 @@ def _valid(signature: str) -> str:
         return check_signature(signature)
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from None
+
+
+def _valid_title(title: str) -> str:
+    cleaned = " ".join(title.split())
+    if not cleaned:
+        raise ConfigurationError("a title cannot be empty")
+    if len(cleaned) > MAX_TITLE_CHARS:
+        raise ConfigurationError(f"a title has at most {MAX_TITLE_CHARS} characters")
+    return cleaned
+
+
+def _taken(conn: Connection, vocabulary: Vocabulary, signature: str | None) -> bool:
+    """A theme of the vocabulary or another proposal already uses the signature."""
+    return signature is not None and (
+        vocabulary.find(signature) is not None or signature in proposal_signatures(conn)
+    )
+
+
+def _open_proposal(conn: Connection, proposal_id: str) -> Proposal:
+    proposal = get_proposal(conn, proposal_id)
+    if proposal is None:
+        raise NotFoundError(
+            f"no proposal with id {proposal_id}",
+            hint="list open proposals: convosift themes discover --json, or GET /api/proposals",
+        )
+    if proposal.status != PROPOSED:
+        raise ConflictError(f"proposal {proposal_id} is already {proposal.status}")
+    return proposal
 
 
 def _repoint(conn: Connection, old: str, new: str | None) -> int:

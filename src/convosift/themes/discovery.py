@@ -18,7 +18,7 @@ time when several customers share it.
 
 Proposal ids are stable: a new cluster that shares most members (or nearly its centroid) with a
 proposal of the previous discovery keeps that proposal's id; proposals not found again become
-``gone``. A fresh id is derived from the members, so the same data gives the same ids.
+``gone``. A cluster that matches a dismissed proposal stays dismissed: it is not proposed again. A fresh id is derived from the members, so the same data gives the same ids.
 """
 
 from __future__ import annotations
@@ -340,6 +340,8 @@ def discover(
     now = clock()
     with store.write() as conn:
         previous = stored.list_proposals(conn)
+        # A cluster a person dismissed is found again, not proposed again.
+        known = previous + stored.list_proposals(conn, status=stored.DISMISSED)
         taken = set(taken_signatures or ()) | stored.proposal_signatures(conn)
         claimed: set[str] = set()
         for index, cluster in enumerate(clusters):
@@ -354,10 +356,11 @@ def discover(
                 ],
                 centroid=cluster.centroid,
             )
-            same = _same_proposal(members, np.asarray(cluster.centroid), previous, claimed)
+            same = _same_proposal(members, np.asarray(cluster.centroid), known, claimed)
             if same is not None:
                 claimed.add(same.id)
-                stored.refresh_proposal(conn, same.id, content, now)
+                if same.status == stored.PROPOSED:
+                    stored.refresh_proposal(conn, same.id, content, now)
                 continue
             named = names.get(index)
             if named is not None and named[1] not in taken:
@@ -428,7 +431,7 @@ def _name_new_clusters(
     import numpy as np
 
     with store.read() as conn:
-        previous = stored.list_proposals(conn)
+        previous = stored.list_proposals(conn) + stored.list_proposals(conn, status=stored.DISMISSED)
     claimed: set[str] = set()
     new: list[int] = []
     for index, cluster in enumerate(clusters):

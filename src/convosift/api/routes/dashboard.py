@@ -16,6 +16,8 @@ from convosift.api.schemas import Offset
 from convosift.errors import NotFoundError
 from convosift.pipeline.records import DISPLAYED_COUNTERS
 from convosift.store import queries
+from convosift.themes.proposals import open_proposals
+from convosift.themes.vocabulary import load_vocabulary_for
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,12 +90,18 @@ def themes_page(request: Request, context: AppContext = Depends(get_context)) ->
 @router.get("/themes/{signature}", response_class=HTMLResponse, name="theme_page")
 def theme_page(request: Request, signature: str, context: AppContext = Depends(get_context)) -> HTMLResponse:
     detail = one_theme(context, signature, limit=PAGE_SIZE)
-    series = detail["series"]
+    return render(request, "theme.html", page="themes", theme=detail, series=detail["series"])
+
+
+@router.get("/proposals", response_class=HTMLResponse, name="proposals_page")
+def proposals_page(request: Request, context: AppContext = Depends(get_context)) -> HTMLResponse:
+    """Open proposals with the forms that accept, rename, merge or dismiss them through the API."""
+    vocabulary = load_vocabulary_for(context.settings)
     return render(
         request,
-        "theme.html",
-        page="themes",
-        theme=detail,
-        series=series,
-        series_max=max([point["count"] for point in series] or [1]),
+        "proposals.html",
+        page="proposals",
+        overview=open_proposals(context.store()),
+        targets=[theme for theme in vocabulary.themes if theme.status == "active"],
+        token_required=context.settings.api_token is not None,
     )

@@ -69,3 +69,83 @@
     if (runs.length) { runs.forEach(poll); } else { watchForNewRuns(section); }
   });
 })();
+
+// Proposals page: each form posts its decision to the JSON API (with the API token when the page
+// asks for one) and reports the outcome in place. Answers are written with textContent only.
+(function () {
+  "use strict";
+  var DONE = { accept: "Accepted as ", rename: "Renamed: ", merge: "Merged into ", dismiss: "Dismissed" };
+
+  function body(form) {
+    var values = {};
+    form.querySelectorAll("input[name], select[name]").forEach(function (field) {
+      var value = field.value.trim();
+      if (value) { values[field.name] = value; }
+    });
+    return values;
+  }
+
+  function headers() {
+    var result = { "Content-Type": "application/json", Accept: "application/json" };
+    var token = document.getElementById("api-token");
+    if (token && token.value) { result.Authorization = "Bearer " + token.value; }
+    return result;
+  }
+
+  function report(article, text, failed) {
+    var node = article.querySelector(".outcome");
+    node.textContent = text;
+    node.className = failed ? "outcome failed" : "outcome";
+    return node;
+  }
+
+  function decided(article, form, outcome) {
+    var action = form.getAttribute("data-action");
+    if (action === "rename") {
+      var values = body(form);
+      if (values.title) { article.querySelector("[data-field=title]").textContent = values.title; }
+      if (values.signature) { article.querySelector("[data-field=signature]").textContent = values.signature; }
+      form.reset();
+      report(article, DONE.rename + (values.title || values.signature), false);
+      return;
+    }
+    article.classList.add("decided");
+    var theme = action === "accept" ? outcome.signature : outcome.target;
+    var node = report(article, DONE[action] + (theme || ""), false);
+    if (theme) {
+      node.appendChild(document.createTextNode(" — " + outcome.matches_changed + " conversations themed. "));
+      var link = document.createElement("a");
+      link.href = article.getAttribute("data-themes-url") + "/" + encodeURIComponent(theme);
+      link.textContent = "Open the theme";
+      node.appendChild(link);
+    }
+  }
+
+  function submit(event) {
+    event.preventDefault();
+    var form = event.target;
+    var article = form.closest("article.proposal");
+    var button = form.querySelector("button");
+    button.disabled = true;
+    fetch(form.getAttribute("data-url"), { method: "POST", headers: headers(), body: JSON.stringify(body(form)) })
+      .then(function (response) {
+        return response.json().then(function (answer) { return { ok: response.ok, answer: answer }; });
+      })
+      .then(function (result) {
+        button.disabled = false;
+        if (result.ok) { decided(article, form, result.answer); return; }
+        var answer = result.answer || {};
+        report(article, (answer.message || "the decision failed") + (answer.hint ? " (" + answer.hint + ")" : ""), true);
+      })
+      .catch(function () {
+        button.disabled = false;
+        report(article, "the server could not be reached", true);
+      });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form.curate[data-url]").forEach(function (form) {
+      form.addEventListener("submit", submit);
+    });
+  });
+})();
