@@ -130,17 +130,24 @@ def _serve_openai(ready: Any) -> None:
 
 
 @contextlib.contextmanager
-def openai_server_process() -> Iterator[str]:
-    """The tests' OpenAI-compatible server in a separate process; yields its base URL (``…/v1``)."""
+def _serving(target: Callable[..., None], *args: Any) -> Iterator[str]:
+    """Run ``target(*args, ready)`` in a spawned process; yields the URL it puts on ``ready``."""
     context = multiprocessing.get_context("spawn")
     ready = context.Queue()
-    process = context.Process(target=_serve_openai, args=(ready,), daemon=True)
+    process = context.Process(target=target, args=(*args, ready), daemon=True)
     process.start()
     try:
         yield str(ready.get(timeout=120))
     finally:
         process.terminate()
         process.join(timeout=10)
+
+
+@contextlib.contextmanager
+def openai_server_process() -> Iterator[str]:
+    """The tests' OpenAI-compatible server in a separate process; yields its base URL (``…/v1``)."""
+    with _serving(_serve_openai) as url:
+        yield url
 
 
 # --- the local Intercom-compatible server in its own process -------------------------------------
@@ -157,15 +164,8 @@ def _serve(config: MockIntercomConfig, ready: Any) -> None:
 @contextlib.contextmanager
 def server_process(config: MockIntercomConfig) -> Iterator[str]:
     """Serve ``config`` from a separate process (its CPU is not the pipeline's); yields the base URL."""
-    context = multiprocessing.get_context("spawn")
-    ready = context.Queue()
-    process = context.Process(target=_serve, args=(config, ready), daemon=True)
-    process.start()
-    try:
-        yield str(ready.get(timeout=120))
-    finally:
-        process.terminate()
-        process.join(timeout=10)
+    with _serving(_serve, config) as url:
+        yield url
 
 
 def pipeline_settings(database_url: str, base_url: str, token: str | None, **overrides: Any) -> Settings:

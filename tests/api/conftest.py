@@ -8,7 +8,6 @@ import socket
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from browser import CHROMIUM, CHROMIUM_ARGS
 from convosift.analysis.base import NullAnalyzer
 from convosift.api import create_app
 from convosift.config import Settings, load_settings
@@ -189,16 +189,6 @@ def seed_proposal(
 
 
 # --- the browser -----------------------------------------------------------------------------
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from themes_seeding import DAY, START, Seed, seed
 
+from browser import CHROMIUM, CHROMIUM_ARGS
 from convosift.errors import ConfigurationError
 from convosift.store import Store
 from convosift.themes.report import render, report_data, write_report
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 
-CHROMIUM = Path("/usr/bin/chromium")
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> | `tick`'
 FROZEN = datetime(2026, 4, 1, tzinfo=UTC)
 
@@ -105,17 +105,7 @@ def test_html_report_renders_in_headless_chromium(data: dict[str, Any], tmp_path
     path = write_report(data, "html", tmp_path / "report.html")
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

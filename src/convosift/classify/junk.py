@@ -46,10 +46,10 @@ class JunkVerdict:
 
 
 @cache
-def training_data(genuine_extra: tuple[str, ...] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(texts, labels): the shipped junk against the shipped genuine messages plus ``genuine_extra``."""
+def training_data() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(texts, labels): the shipped junk against the shipped genuine messages and the seed texts."""
     junk = _texts(JUNK_DIR / "junk.yaml")
-    genuine = _texts(JUNK_DIR / "genuine.yaml") + _industry_texts() + tuple(genuine_extra)
+    genuine = _texts(JUNK_DIR / "genuine.yaml") + _industry_texts()
     # A text in both sets (or twice in one) is learned once, with its first label.
     labelled = dict.fromkeys([(text, JUNK) for text in junk] + [(text, GENUINE) for text in genuine])
     first: dict[str, str] = {}
@@ -76,16 +76,15 @@ def _texts(path: Path) -> tuple[str, ...]:
 class JunkDetector:
     """Probability that each text is junk, from the embedded engine trained on the shipped sets."""
 
-    def __init__(self, cache_dir: Path, genuine_extra: Sequence[str] = ()) -> None:
+    def __init__(self, cache_dir: Path) -> None:
         self.cache_dir = cache_dir
-        self._genuine_extra = tuple(genuine_extra)
         self._engine: TextClassifier | None = None
         self._lock = threading.Lock()
 
     @property
     def version(self) -> str:
         """Content hash of the training data (12 hex digits): part of result-cache keys."""
-        texts, labels = training_data(self._genuine_extra)
+        texts, labels = training_data()
         content = json.dumps([texts, labels]).encode()
         return hashlib.sha256(content).hexdigest()[:12]
 
@@ -93,7 +92,7 @@ class JunkDetector:
     def engine(self) -> TextClassifier:
         with self._lock:
             if self._engine is None:
-                texts, labels = training_data(self._genuine_extra)
+                texts, labels = training_data()
                 params = EngineParams(novelty=False, label_names=False, centroid_weight=0.0)
                 self._engine = load_or_train(self.cache_dir, texts, labels, params)
             return self._engine
