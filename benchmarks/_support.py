@@ -196,7 +196,7 @@ def quiet_logs() -> None:
 class StageClock:
     """Busy seconds per stage.
 
-    Stages overlap (the next batch is prefetched), so they may add up to more than the wall time.
+    Stages overlap (batches are fetched ahead), so they may add up to more than the wall time.
     """
 
     def __init__(self) -> None:

@@ -123,13 +123,15 @@ class Settings(BaseSettings):
         validation_alias=_env("CONVOSIFT_SYNC_LOOKBACK_SECONDS", "sync_lookback_seconds"),
         description="Overlap subtracted from a sync's start time to form the next bookmark.",
     )
-    prefetch: bool = Field(
-        False,
-        validation_alias=_env("CONVOSIFT_PREFETCH", "prefetch"),
+    fetch_ahead: int = Field(
+        2,
+        ge=0,
+        le=16,
+        validation_alias=_env("CONVOSIFT_FETCH_AHEAD", "fetch_ahead"),
         description=(
-            "List and fetch the next batch while the current one is analysed and stored. Pays off "
-            "when analysis waits on the network (an LLM backend); a crash can then re-fetch up to "
-            "two batches. Off, at most one batch is ever uncommitted."
+            "Batches listed and fetched ahead of the one being analysed, so the help desk's rate "
+            "limit is used while analysis runs. A crash re-fetches at most this many batches plus "
+            "the ones being analysed; 0 fetches one batch at a time."
         ),
     )
     heartbeat_seconds: float = Field(

@@ -2,7 +2,7 @@
 
 The result must equal an uninterrupted run: the same exported conversations, the same counters,
 no duplicate rows, and each crash may only repeat the work the dead process had not committed
-(the batch in flight and the batch it was prefetching; with prefetch off, the batch in flight).
+(the batch being analysed and the batches fetched ahead of it: ``fetch_ahead + 1`` batches).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from convosift.domain import RunStatus
 from convosift.pipeline import windows
 
 SINCE, UNTIL = "2000-01-01", "2100-01-01"
-CONVERSATIONS = 600
+CONVERSATIONS = 1500
 
 
 @dataclass
@@ -40,10 +40,10 @@ class CrashLog:
     """Per kill: details the server served minus details the dead process committed."""
 
 
-def _env(database_url: str, server: Any, prefetch: bool) -> dict[str, str]:
+def _env(database_url: str, server: Any, fetch_ahead: int) -> dict[str, str]:
     return {
         **os.environ,
-        "CONVOSIFT_PREFETCH": "true" if prefetch else "false",
+        "CONVOSIFT_FETCH_AHEAD": str(fetch_ahead),
         "CONVOSIFT_DATABASE_URL": database_url,
         "CONVOSIFT_SOURCE": "intercom",
         "CONVOSIFT_CLASSIFIER": "none",
@@ -66,6 +66,15 @@ def _committed(database_url: str) -> tuple[int, int]:
         return 0, 0
     checkpoint, counts = (json.loads(v) if isinstance(v, str) else v for v in row)
     return int(checkpoint["batches"]), int(counts["fetched"])
+
+
+def _completed(database_url: str) -> bool:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT status FROM runs")).scalar_one() == RunStatus.COMPLETED.value
+    finally:
+        engine.dispose()
 
 
 def _run(
@@ -132,9 +141,9 @@ def _crash_and_resume(
     batch_size: int,
     kills: int,
     seed: int,
-    prefetch: bool = True,
+    fetch_ahead: int = 2,
 ) -> int:
-    server = mock_intercom(conversations=CONVERSATIONS, seed=5, latency_ms=10)
+    server = mock_intercom(conversations=CONVERSATIONS, seed=5, latency_ms=25)
     base = {
         "source": "intercom",
         "classifier": "none",
@@ -147,12 +156,15 @@ def _crash_and_resume(
     )
     assert clean.status is RunStatus.COMPLETED
 
-    env, rng, log = _env(database_url, server, prefetch), random.Random(seed), CrashLog()
+    env, rng, log = _env(database_url, server, fetch_ahead), random.Random(seed), CrashLog()
     command = ["backfill", "--since", SINCE, "--until", UNTIL, "--batch-size", str(batch_size), "--json"]
     finished: int | None = None
     for _ in range(kills * 4):
         finished = _run(command, env, database_url, server, log, rng, kill=log.kills < kills)
         if finished is not None:
+            break
+        if _completed(database_url):
+            finished = 0  # killed after its last commit, on its way out: nothing is left to resume
             break
         command = ["resume", "--json"]
     assert finished == 0, "the run never finished"
@@ -168,8 +180,8 @@ def _crash_and_resume(
             sa.text("SELECT count(*), count(DISTINCT source || ':' || id) FROM conversations")
         ).one()
     assert total == distinct == clean.counts.stored
-    # A crash repeats only uncommitted work: the batch in flight and the one being prefetched.
-    uncommitted = 2 * batch_size if prefetch else batch_size
+    # A crash repeats only uncommitted work: the batch being analysed and those fetched ahead.
+    uncommitted = (fetch_ahead + 1) * batch_size
     assert all(0 <= wasted <= uncommitted for wasted in log.wasted), log.wasted
     return log.kills
 
@@ -195,8 +207,8 @@ def test_sigkill_and_resume_on_postgresql(
 
 
 @pytest.mark.slow
-def test_without_prefetch_a_crash_re_fetches_at_most_one_batch(
+def test_without_fetching_ahead_a_crash_re_fetches_at_most_one_batch(
     tmp_path: Path, sqlite_url: str, mock_intercom: Callable[..., Any]
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'crash-no-prefetch.db'}"
-    assert _crash_and_resume(tmp_path, url, mock_intercom, 25, kills=6, seed=6, prefetch=False) == 6
+    url = f"sqlite:///{tmp_path / 'crash-one-batch.db'}"
+    assert _crash_and_resume(tmp_path, url, mock_intercom, 25, kills=6, seed=6, fetch_ahead=0) == 6

@@ -127,7 +127,7 @@ def test_a_failed_run_keeps_its_error_and_resumes_to_the_same_result(
     assert failed.checkpoint.batches in (
         2,
         3,
-    )  # the fourth fetch belongs to batch 4, prefetched during batch 3
+    )  # the fourth fetch belongs to batch 4, fetched ahead during batch 3
     resumed = service.resume_run(settings, source=_source(), analyzer=analyzer)
     assert resumed.id == failed.id and resumed.status is RunStatus.COMPLETED and resumed.error is None
     assert analyzer.calls == KEPT
@@ -160,7 +160,7 @@ def test_an_expired_cursor_on_resume_costs_search_calls_only(settings: Settings)
         resumed.counts.listed == 100 and resumed.counts.classified == KEPT and resumed.counts.unchanged == 0
     )
     assert analyzer.calls - classified_before == KEPT - classified_before  # nothing classified twice
-    # The resume fetched only what was not committed (the stop wasted one prefetched batch).
+    # The resume fetched only what was not committed (the stop dropped the batches fetched ahead).
     assert source.fetched[fetched_before:] == [f"c{i:05d}" for i in range(50, 100)]
     assert resumed.counts.fetched == 100
 
@@ -372,18 +372,18 @@ class _WatchedSource(MemorySource):
 
 
 class _PausingAnalyzer(CountingAnalyzer):
-    """Gives a prefetch time to fetch the next batch while this one is analysed."""
+    """Gives the lister time to fetch batches ahead while this one is analysed."""
 
     async def analyze(self, conversations: Any) -> Any:
         await asyncio.sleep(0.05)
         return await super().analyze(conversations)
 
 
-@pytest.mark.parametrize("prefetch", [True, False])
-def test_prefetch_holds_a_second_batch_and_without_it_only_one_is_ever_uncommitted(
-    make_settings: Callable[..., Settings], prefetch: bool
+@pytest.mark.parametrize("fetch_ahead", [0, 1, 3])
+def test_batches_fetched_ahead_never_exceed_the_setting(
+    make_settings: Callable[..., Settings], fetch_ahead: int
 ) -> None:
-    settings = make_settings(prefetch=prefetch)
+    settings = make_settings(fetch_ahead=fetch_ahead)
     source = _WatchedSource()
 
     def progress(record: RunRecord) -> None:
@@ -394,7 +394,52 @@ def test_prefetch_holds_a_second_batch_and_without_it_only_one_is_ever_uncommitt
     )
     assert record.status is RunStatus.COMPLETED
     assert record.counts.fetched == TOTAL and record.counts.stored == 98
-    if prefetch:
+    # The batch being analysed, plus those fetched ahead of it: never more.
+    assert source.most_uncommitted <= 10 * (fetch_ahead + 1)
+    if fetch_ahead:
         assert source.most_uncommitted > 10  # the next batch was fetched before this one committed
-    else:
-        assert source.most_uncommitted <= 10
+
+
+class _OutOfOrderAnalyzer(CountingAnalyzer):
+    """Answers over the network (several batches at once); the first batches are the slowest."""
+
+    max_in_flight = 40
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished: list[str] = []
+
+    async def analyze(self, conversations: Any) -> Any:
+        first = conversations[0].id
+        # Batches of the first page wait longest, so later ones finish analysis before them.
+        await asyncio.sleep(0.3 if int(first[1:]) < 20 else 0.01)
+        result = await super().analyze(conversations)
+        self.finished.append(first)
+        return result
+
+
+def test_batches_commit_in_listing_order_when_a_later_one_finishes_analysis_first(
+    make_settings: Callable[..., Settings], tmp_path: Any
+) -> None:
+    settings = make_settings(fetch_ahead=2)
+    analyzer, committed = _OutOfOrderAnalyzer(), []
+
+    def progress(record: RunRecord) -> None:
+        committed.append((record.checkpoint.batches, record.counts.listed))
+
+    record = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=_source(), analyzer=analyzer, progress=progress
+    )
+    assert record.status is RunStatus.COMPLETED
+    # Analysis finished out of order...
+    assert analyzer.finished != sorted(analyzer.finished, key=lambda i: int(i[1:]))
+    # ...but every commit extended the committed prefix by one batch of ten (the last progress
+    # call repeats the finished run).
+    batches = list(dict.fromkeys((b, n) for b, n in committed if b > 0))
+    assert batches == [(b, 10 * b) for b in range(1, 11)]
+    reference = make_settings(database_url=f"sqlite:///{tmp_path / 'reference.db'}")
+    clean = service.start_run(
+        reference, window=WINDOW, batch_size=10, source=_source(), analyzer=CountingAnalyzer()
+    )
+    assert record.counts == clean.counts
+    assert _export(settings) == _export(reference)

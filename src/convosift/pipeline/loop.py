@@ -1,18 +1,19 @@
-"""The streaming batch loop (DESIGN.md §4).
+"""The streaming batch loop (DESIGN.md §4), as a pipeline of three overlapping stages.
 
 For each batch: one query finds what is already stored, details are fetched for the rest, the
 quality filter runs, kept conversations are analysed, and ONE transaction writes the rows, the
-run's counters and its checkpoint. By default one batch is prepared only after the previous one
-committed, so a crash re-fetches at most one batch. With :attr:`LoopConfig.prefetch`
-(``CONVOSIFT_PREFETCH``, off by default) the next batch is listed and fetched while the current
-one is analysed and stored, and memory holds about two batches.
+run's counters and its checkpoint. Batches are listed and fetched ahead (``fetch_ahead``,
+``CONVOSIFT_FETCH_AHEAD``) while earlier ones are analysed, and committed strictly in listing
+order, so the checkpoint always points just past a committed prefix. See :class:`BatchLoop`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -68,33 +69,71 @@ class Stages:
     analyzer: Analyzer
 
 
+DEFAULT_FETCH_AHEAD = 2
+
+
 @dataclass(frozen=True)
 class LoopConfig:
     heartbeat_seconds: float
-    prefetch: bool = False
-    """Prepare the next batch while the current one is analysed and stored."""
+    fetch_ahead: int = DEFAULT_FETCH_AHEAD
+    """Batches listed and fetched ahead of those being analysed (0: one batch at a time)."""
     input_cost_per_1k: float = 0.0
     output_cost_per_1k: float = 0.0
     preview_limit: int = PREVIEW_LIMIT
 
 
+def analysis_slots(analyzer: Analyzer, batch_size: int) -> int:
+    """How many batches are analysed at once.
+
+    One for the local models: they are CPU-bound, and a crash then re-does at most one batch of
+    analysis. An analyzer that waits on the network (``max_in_flight`` calls at once, each answer
+    cached as it arrives) gets enough batches to keep every call slot busy across batch ends.
+    """
+    in_flight = getattr(analyzer, "max_in_flight", None)
+    if not isinstance(in_flight, int) or in_flight <= 1:
+        return 1
+    return max(2, math.ceil(in_flight / batch_size) + 1)
+
+
 @dataclass
-class PreparedBatch:
-    """A listed batch with its stored versions looked up and its details fetched."""
+class PlannedBatch:
+    """A listed batch, with what is already stored decided: what to fetch, what to skip."""
 
     listed: ListedBatch
     revisits: int
     unchanged: int
     fetch: list[ListedItem]
-    details: list[DetailResult]
     versions: dict[str, int] = field(default_factory=dict)
     """The newest ``updated_at`` listed for each id of the batch."""
     replacing: set[str] = field(default_factory=set)
     """Ids this run has seen before, fetched again in a newer version that replaces the row."""
 
 
+@dataclass
+class AnalysedBatch:
+    """A planned batch with its details fetched, filtered and analysed: ready to commit."""
+
+    plan: PlannedBatch
+    results: list[ConversationResult]
+    skipped: list[Skipped]
+
+
 class BatchLoop:
-    """Runs one claimed run from its checkpoint to completion or a stop."""
+    """Runs one claimed run from its checkpoint to completion or a stop.
+
+    Three stages overlap, joined by queues and bounded by two semaphores:
+
+    * the **lister** lists batches in order, decides what each one needs fetched, and starts its
+      fetch at once (the source bounds requests in flight and paces them to its rate limit);
+    * the **dispatcher** hands fetched batches, in order, to the analyzer: one batch at a time
+      for the local models, several for an analyzer that waits on the network;
+    * the **committer** takes analysed batches strictly in order and writes each in one
+      transaction with its counters and checkpoint, even when a later batch finished first.
+
+    At most ``fetch_ahead + slots`` batches are uncommitted at any moment (``slots`` being the
+    batches analysed at once), which bounds both memory and what a crash re-fetches; a stop ends
+    at the next batch boundary, dropping batches fetched ahead.
+    """
 
     def __init__(
         self,
@@ -116,10 +155,12 @@ class BatchLoop:
         self.counts = RunCounts.model_validate(row["counts"] or {})
         self.checkpoint: Checkpoint = checkpoints.from_json(row["checkpoint"])
         self.preview: list[dict[str, Any]] = list(row["preview"] or [])
+        self.slots = analysis_slots(stages.analyzer, self.options.batch_size)
+        self.capacity = config.fetch_ahead + self.slots
+        """The most batches listed and not yet committed."""
         self._lease_lost = False
 
     async def run(self) -> Outcome:
-        heartbeat = asyncio.create_task(self._heartbeat())
         budget = None
         if self.options.max_conversations is not None:
             budget = max(0, self.options.max_conversations - self.counts.listed)
@@ -130,33 +171,20 @@ class BatchLoop:
             batch_size=self.options.batch_size,
             budget=budget,
         )
-        pending: asyncio.Task[PreparedBatch | None] | None = None
-        versions: dict[str, int] = {}
+        uncommitted = asyncio.Semaphore(self.capacity)
+        analysing = asyncio.Semaphore(self.slots)
+        fetched: asyncio.Queue[Staged] = asyncio.Queue()
+        analysed: asyncio.Queue[Staged] = asyncio.Queue()
+        tasks = [
+            asyncio.create_task(self._heartbeat()),
+            asyncio.create_task(self._list(batches, uncommitted, fetched)),
+            asyncio.create_task(self._dispatch(fetched, analysing, analysed)),
+        ]
         try:
-            while True:
-                if self._stop_signalled():
-                    return Outcome.STOPPED
-                if pending is None:
-                    pending = asyncio.create_task(self._prepare(batches, versions))
-                prepared = await pending
-                pending = None
-                if prepared is None:
-                    return Outcome.COMPLETED
-                versions = prepared.versions
-                # Prefetch: list and fetch the next batch while this one is analysed and stored.
-                # Without it only one batch is ever uncommitted, so a crash re-fetches at most one.
-                if self.config.prefetch:
-                    pending = asyncio.create_task(self._prepare(batches, versions))
-                row = await self._process(prepared)
-                if row["status"] == RunStatus.STOPPING.value:
-                    return Outcome.STOPPED
+            return await self._commit_in_order(analysed, uncommitted, analysing)
         finally:
-            for task in (pending, heartbeat):
-                if task is None:
-                    continue
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await _cancel(tasks)
+            await _cancel(_pending_tasks(fetched) + _pending_tasks(analysed))
             # Cleanup must not mask the error that ended the run.
             with contextlib.suppress(Exception):
                 await batches.aclose()
@@ -179,14 +207,80 @@ class BatchLoop:
                 conn, self.run_id, {"heartbeat_at": self.clock()}, lease=self.claim.lease
             )
 
+    # --- the three stages ----------------------------------------------------------------------
+
+    async def _list(
+        self,
+        batches: AsyncIterator[ListedBatch],
+        uncommitted: asyncio.Semaphore,
+        fetched: asyncio.Queue[Staged],
+    ) -> None:
+        """List batches in order and start fetching each; hand on an error where it happened."""
+        # Versions listed by the batches that may not be committed yet: a stored-versions read
+        # cannot see them. Every batch uncommitted when a read starts is among the last
+        # ``capacity`` planned, as each one holds a place of ``uncommitted`` until it commits.
+        recent: deque[dict[str, int]] = deque(maxlen=self.capacity)
+        try:
+            while True:
+                await uncommitted.acquire()
+                listed = await anext(batches, None)
+                if listed is None:
+                    break
+                plan = await self._plan(listed, recent)
+                recent.append(plan.versions)
+                fetched.put_nowait((plan, asyncio.create_task(self._fetch(plan))))
+        except Exception as error:
+            fetched.put_nowait(error)
+            return
+        fetched.put_nowait(None)
+
+    async def _dispatch(
+        self,
+        fetched: asyncio.Queue[Staged],
+        analysing: asyncio.Semaphore,
+        analysed: asyncio.Queue[Staged],
+    ) -> None:
+        """Start analysing batches in listing order, as analysis places free up."""
+        while True:
+            item = await fetched.get()
+            if not isinstance(item, tuple):
+                analysed.put_nowait(item)
+                return
+            plan, details = item
+            try:
+                await analysing.acquire()
+            except asyncio.CancelledError:
+                details.cancel()
+                raise
+            analysed.put_nowait((plan, asyncio.create_task(self._analyse(plan, details))))
+
+    async def _commit_in_order(
+        self,
+        analysed: asyncio.Queue[Staged],
+        uncommitted: asyncio.Semaphore,
+        analysing: asyncio.Semaphore,
+    ) -> Outcome:
+        while True:
+            if self._stop_signalled():
+                return Outcome.STOPPED
+            item = await analysed.get()
+            if item is None:
+                return Outcome.COMPLETED
+            if isinstance(item, BaseException):
+                raise item
+            _, task = item
+            batch = await task
+            if not isinstance(batch, AnalysedBatch):  # pragma: no cover - typed by _analyse
+                raise TypeError("an analysis task returned no batch")
+            row = await self._commit_batch(batch)
+            analysing.release()
+            uncommitted.release()
+            if row["status"] == RunStatus.STOPPING.value:
+                return Outcome.STOPPED
+
     # --- one batch ---------------------------------------------------------------------------
 
-    async def _prepare(
-        self, batches: AsyncIterator[ListedBatch], previous: dict[str, int]
-    ) -> PreparedBatch | None:
-        listed = await anext(batches, None)
-        if listed is None:
-            return None
+    async def _plan(self, listed: ListedBatch, recent: Sequence[dict[str, int]]) -> PlannedBatch:
         ids = [item.id for item, _ in listed.items]
         stored = await asyncio.to_thread(self._stored_versions, ids)
         newest: dict[str, int] = {}
@@ -202,7 +296,7 @@ class BatchLoop:
                 continue
             decided.add(item.id)
             version = stored.get(item.id)
-            handled = previous.get(item.id)
+            handled = max((v[item.id] for v in recent if item.id in v), default=None)
             if version is not None and version.run_id == self.run_id and version.updated_at is not None:
                 handled = max(handled or version.updated_at, version.updated_at)
             if handled is not None and handled >= item.updated_at:
@@ -211,8 +305,8 @@ class BatchLoop:
                 revisits += 1
             elif handled is not None:
                 # A newer version of an id this run has seen: it replaces the row, and if this run
-                # wrote that row, the counters take back what they counted for it (in _process,
-                # once the batch before this one is committed).
+                # wrote that row, the counters take back what they counted for it (when this batch
+                # commits, after every batch before it).
                 replacing.add(item.id)
                 fetch.append(item)
             elif (
@@ -223,22 +317,28 @@ class BatchLoop:
                 unchanged += 1
             else:
                 fetch.append(item)
-        details = await self.stages.source.details([item.id for item in fetch]) if fetch else []
-        if len(details) != len(fetch):
-            raise SourceFatalError(f"the source returned {len(details)} details for {len(fetch)} ids")
-        return PreparedBatch(listed, revisits, unchanged, fetch, details, newest, replacing)
+        return PlannedBatch(listed, revisits, unchanged, fetch, newest, replacing)
+
+    async def _fetch(self, plan: PlannedBatch) -> list[DetailResult]:
+        if not plan.fetch:
+            return []
+        details = await self.stages.source.details([item.id for item in plan.fetch])
+        if len(details) != len(plan.fetch):
+            raise SourceFatalError(f"the source returned {len(details)} details for {len(plan.fetch)} ids")
+        return details
 
     def _stored_versions(self, ids: Sequence[str]) -> dict[str, StoredVersion]:
         # Dry runs read what is stored too, so they preview what a real run would do.
         with self.store.read() as conn:
             return stored_versions(conn, self.source_name, ids)
 
-    async def _process(self, batch: PreparedBatch) -> RunRow:
-        conversations = [d for d in batch.details if isinstance(d, Conversation)]
-        listed_at = {item.id: item.updated_at for item in batch.fetch}
+    async def _analyse(self, plan: PlannedBatch, fetching: asyncio.Task[list[DetailResult]]) -> AnalysedBatch:
+        details = await fetching
+        conversations = [d for d in details if isinstance(d, Conversation)]
+        listed_at = {item.id: item.updated_at for item in plan.fetch}
         skipped = [
             d if d.updated_at is not None else d.model_copy(update={"updated_at": listed_at.get(d.id)})
-            for d in batch.details
+            for d in details
             if isinstance(d, Skipped)
         ]
         outcomes = [self.stages.assess(c) for c in conversations]
@@ -253,14 +353,19 @@ class BatchLoop:
             ConversationResult(c, outcome, by_id.get(c.id) if outcome.kept else None)
             for c, outcome in zip(conversations, outcomes, strict=True)
         ]
+        return AnalysedBatch(plan, results, skipped)
+
+    async def _commit_batch(self, batch: AnalysedBatch) -> RunRow:
+        """Write one batch with the run's counters and checkpoint; every batch before it is committed."""
+        plan, results, skipped = batch.plan, batch.results, batch.skipped
         taken_back = RunCounts()
-        if batch.replacing and not self.options.dry_run:
-            skipped, taken_back = await asyncio.to_thread(self._replaced, batch.replacing, skipped)
-        self.counts = self.counts.plus(self._batch_counts(batch, results, skipped)).minus(taken_back)
+        if plan.replacing and not self.options.dry_run:
+            skipped, taken_back = await asyncio.to_thread(self._replaced, plan.replacing, skipped)
+        self.counts = self.counts.plus(self._batch_counts(plan, results, skipped)).minus(taken_back)
         self._extend_preview(results, skipped)
-        start = checkpoints.restart_window(self.checkpoint) if batch.listed.restarted else self.checkpoint
-        newest = max(item.updated_at for item, _ in batch.listed.items)
-        self.checkpoint = checkpoints.commit_batch(start, batch.listed.last, newest)
+        start = checkpoints.restart_window(self.checkpoint) if plan.listed.restarted else self.checkpoint
+        newest = max(item.updated_at for item, _ in plan.listed.items)
+        self.checkpoint = checkpoints.commit_batch(start, plan.listed.last, newest)
         row = await asyncio.to_thread(self._commit, results, skipped)
         if self.on_commit is not None:
             self.on_commit(row)
@@ -282,7 +387,7 @@ class BatchLoop:
         return [r for r in skipped if r.id not in unreadable], taken_back
 
     def _batch_counts(
-        self, batch: PreparedBatch, results: Sequence[ConversationResult], skipped: Sequence[Skipped]
+        self, batch: PlannedBatch, results: Sequence[ConversationResult], skipped: Sequence[Skipped]
     ) -> RunCounts:
         filtered_by_reason: dict[str, int] = {}
         analyses: list[Analysis] = []
@@ -387,3 +492,24 @@ def preview_entry(result: ConversationResult) -> dict[str, Any]:
             }
         )
     return entry
+
+
+Staged = tuple[PlannedBatch, "asyncio.Task[Any]"] | BaseException | None
+"""What flows between the stages: a batch with its task, the error that ended listing, or the end."""
+
+
+def _pending_tasks(queue: asyncio.Queue[Staged]) -> list[asyncio.Task[Any]]:
+    tasks = []
+    while not queue.empty():
+        item = queue.get_nowait()
+        if isinstance(item, tuple):
+            tasks.append(item[1])
+    return tasks
+
+
+async def _cancel(tasks: Sequence[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

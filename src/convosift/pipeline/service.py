@@ -202,7 +202,7 @@ class Service:
                 stages = Stages(source=active_source, assess=build_assess(settings), analyzer=active_analyzer)
                 config = LoopConfig(
                     heartbeat_seconds=settings.heartbeat_seconds,
-                    prefetch=settings.prefetch,
+                    fetch_ahead=settings.fetch_ahead,
                     input_cost_per_1k=settings.llm_input_cost_per_1k,
                     output_cost_per_1k=settings.llm_output_cost_per_1k,
                 )
