@@ -117,11 +117,11 @@ def fresh_postgres_database(server_url: str) -> str:
 # --- the local OpenAI-compatible test server in its own process ---------------------------------
 
 
-def _serve_openai(ready: Any) -> None:
+def _serve_openai(latency: float, ready: Any) -> None:
     sys.path.insert(0, str(REPO / "tests"))
     from openai_server import serve_openai_in_thread  # the tests' deterministic keyword answers
 
-    server = serve_openai_in_thread()
+    server = serve_openai_in_thread(latency=latency)
     ready.put(server.base_url)
     while True:
         # It records every request for the tests; a benchmark needs none of them.
@@ -144,9 +144,12 @@ def _serving(target: Callable[..., None], *args: Any) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def openai_server_process() -> Iterator[str]:
-    """The tests' OpenAI-compatible server in a separate process; yields its base URL (``…/v1``)."""
-    with _serving(_serve_openai) as url:
+def openai_server_process(latency: float = 0.0) -> Iterator[str]:
+    """The tests' OpenAI-compatible server in a separate process; yields its base URL (``…/v1``).
+
+    ``latency`` (seconds) delays every answer, as a hosted model's would be.
+    """
+    with _serving(_serve_openai, latency) as url:
         yield url
 
 
