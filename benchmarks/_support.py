@@ -27,6 +27,10 @@ from convosift.domain import Analysis, Conversation, Page, Window
 from convosift.mock.state import MockIntercomConfig
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+# One Service (and one open store) per database URL, called as service.start_run(settings, ...).
+import services as service  # noqa: E402, F401
+
 EVERYTHING = Window(since=0, until=2**31)
 TOKEN = "benchmark-token"
 
@@ -283,8 +287,8 @@ def timed_stages(clock: StageClock) -> Iterator[None]:
     """
     from convosift.pipeline.loop import BatchLoop
 
-    service: Any = importlib.import_module("convosift.pipeline.service")
-    build_source, build_assess = service.build_source, service.build_assess
+    module: Any = importlib.import_module("convosift.pipeline.service")
+    build_source, build_assess = module.build_source, module.build_assess
     commit, lookup = BatchLoop._commit, BatchLoop._stored_versions
 
     def timed_source(settings: Settings) -> Any:
@@ -293,14 +297,14 @@ def timed_stages(clock: StageClock) -> Iterator[None]:
     def timed_assess(settings: Settings) -> Callable[[Conversation], Any]:
         return clock.wrap("filter", build_assess(settings))
 
-    service.build_source = timed_source
-    service.build_assess = timed_assess
+    module.build_source = timed_source
+    module.build_assess = timed_assess
     BatchLoop._commit = clock.wrap("store", commit)  # type: ignore[method-assign]
     BatchLoop._stored_versions = clock.wrap("store", lookup)  # type: ignore[method-assign]
     try:
         yield
     finally:
-        service.build_source, service.build_assess = build_source, build_assess
+        module.build_source, module.build_assess = build_source, build_assess
         BatchLoop._commit = commit  # type: ignore[method-assign]
         BatchLoop._stored_versions = lookup  # type: ignore[method-assign]
 

@@ -27,6 +27,7 @@ from _support import (
     quiet_logs,
     scratch_dir,
     server_process,
+    service,
     sqlite_url,
     verdict,
 )
@@ -34,7 +35,6 @@ from _support import (
 from convosift.analysis.base import NullAnalyzer
 from convosift.domain import RunStatus
 from convosift.mock.state import MockIntercomConfig
-from convosift.pipeline import service
 
 GOAL = 0.05
 

@@ -29,13 +29,13 @@ from _support import (
     quiet_logs,
     scratch_dir,
     server_process,
+    service,
     sqlite_url,
     timed_stages,
 )
 
 from convosift.domain import RunStatus
 from convosift.mock.state import MockIntercomConfig
-from convosift.pipeline import service
 
 STAGES = ("listing", "details", "filter", "analyze", "store")
 

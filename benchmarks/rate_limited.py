@@ -28,13 +28,13 @@ from _support import (
     quiet_logs,
     scratch_dir,
     server_process,
+    service,
     sqlite_url,
     verdict,
 )
 
 from convosift.domain import RunStatus
 from convosift.mock.state import RATE_WINDOW_SECONDS, MockIntercomConfig
-from convosift.pipeline import service
 
 GOAL = 0.9
 

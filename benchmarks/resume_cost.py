@@ -38,6 +38,7 @@ from _support import (
     pipeline_settings,
     quiet_logs,
     scratch_dir,
+    service,
     sqlite_url,
     verdict,
 )
@@ -46,7 +47,6 @@ from convosift.config import Settings
 from convosift.domain import RunStatus
 from convosift.mock.server import serve_in_thread
 from convosift.mock.state import MockIntercomConfig
-from convosift.pipeline import service
 
 TOKEN = "resume-token"
 CLI = [sys.executable, "-m", "convosift"]

@@ -34,6 +34,10 @@ ARGUMENTS: dict[str, tuple[list[str], list[str]]] = {
         ["--conversations", "300", "--batch-sizes", "10", "50"],
     ),
     "rate_limited.py": ([], ["--conversations", "300"]),
+    "backfill_pipeline.py": (
+        [],
+        ["--conversations", "600", "--unlimited-conversations", "600", "--llm-conversations", "100"],
+    ),
     "checkpoint_overhead.py": (["--conversations", "1500"], ["--conversations", "500", "--repeats", "1"]),
     "resume_cost.py": ([], ["--conversations", "600", "--kills", "2"]),
     "memory_growth.py": ([], ["--sizes", "1000", "3000", "6000"]),
@@ -47,6 +51,7 @@ FULL_RUN_SECONDS = {"memory_growth.py": 1200.0}
 ORDER = (
     "pipeline_throughput.py",
     "rate_limited.py",
+    "backfill_pipeline.py",
     "checkpoint_overhead.py",
     "resume_cost.py",
     "memory_growth.py",
