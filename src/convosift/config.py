@@ -13,7 +13,16 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from convosift.errors import ConfigurationError
@@ -31,6 +40,57 @@ MAX_BATCH_SIZE = 500
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
+
+
+SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,62}$"
+ENV_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in ``"90s"``, ``"15m"``, ``"2h"`` or ``"1d"`` (at least one minute)."""
+    value = text.strip().lower()
+    unit = DURATION_UNITS.get(value[-1:]) if value else None
+    if unit is None or not value[:-1].isdigit():
+        raise ValueError(f"{text!r} is not a duration like 90s, 15m, 2h or 1d")
+    seconds = int(value[:-1]) * unit
+    if seconds < 60:
+        raise ValueError(f"{text!r} is shorter than a minute")
+    return seconds
+
+
+class NamedSource(BaseModel):
+    """One ``[sources.NAME]`` table of the settings file: a help-desk workspace or an export."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["intercom", "files"]
+    region: Literal["us", "eu", "au"] | None = None
+    base_url: str | None = None
+    token_env: str | None = Field(None, pattern=ENV_NAME_PATTERN)
+    """Name of the environment variable holding this workspace's token (never the token itself)."""
+    path: Path | None = None
+    sync_every: str | None = None
+    """How often workers sync this source, e.g. ``"15m"``; unset: only when asked."""
+
+    @field_validator("sync_every")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    @model_validator(mode="after")
+    def _complete(self) -> NamedSource:
+        if self.kind == "files" and self.path is None:
+            raise ValueError("a files source needs a path")
+        if self.kind == "intercom" and self.path is not None:
+            raise ValueError("path belongs to files sources; an intercom source takes base_url or region")
+        return self
+
+    @property
+    def sync_seconds(self) -> int | None:
+        return parse_duration(self.sync_every) if self.sync_every else None
 
 
 class Settings(BaseSettings):
@@ -85,6 +145,23 @@ class Settings(BaseSettings):
         le=50,
         validation_alias=_env("INTERCOM_MAX_RETRIES", "intercom_max_retries"),
         description="Retries of a request on 429, 5xx, timeouts and connection errors.",
+    )
+
+    # --- named sources (settings file only) ---
+    sources: dict[str, NamedSource] = Field(
+        default_factory=dict,
+        description=(
+            "Named sources, as [sources.NAME] tables of the settings file: kind, region or "
+            "base_url, token_env, path, sync_every."
+        ),
+    )
+    source_name: str | None = Field(
+        None,
+        validation_alias=_env("CONVOSIFT_SOURCE_NAME", "source_name"),
+        description=(
+            "The named source commands act on (--source); the default when only one is "
+            "configured. Without named sources, runs and rows are keyed by CONVOSIFT_SOURCE."
+        ),
     )
 
     # --- storage and pipeline ---
@@ -312,6 +389,18 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("sources")
+    @classmethod
+    def _source_names(cls, value: dict[str, NamedSource]) -> dict[str, NamedSource]:
+        import re
+
+        for name in value:
+            if not re.match(SOURCE_NAME_PATTERN, name):
+                raise ValueError(
+                    f"source name {name!r}: use lower-case letters, digits, - and _ (at most 63)"
+                )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url_supported(cls, value: str) -> str:
@@ -389,3 +478,50 @@ def _field_set_in_env(field: str) -> bool:
 def environment_variables_with_prefix(*prefixes: str) -> list[str]:
     """Names of environment variables starting with any prefix (tests use this to scrub them)."""
     return [name for name in os.environ if name.startswith(prefixes)]
+
+
+def select_source(settings: Settings, name: str | None = None) -> Settings:
+    """Settings that act on one source: ``name``, else ``source_name``, else the only one configured.
+
+    Without ``[sources.NAME]`` tables the settings come back unchanged: the single-source
+    environment variables form an unnamed default source keyed by ``CONVOSIFT_SOURCE``. A named
+    source's token is read from the environment variable its ``token_env`` names.
+    """
+    chosen = name or settings.source_name
+    names = ", ".join(sorted(settings.sources)) or "none"
+    if not settings.sources:
+        if chosen is None or chosen == settings.source:
+            return settings
+        raise ConfigurationError(
+            f"unknown source {chosen!r}: no named source is configured",
+            hint="add a [sources.NAME] table to the settings file (CONVOSIFT_CONFIG), or drop --source",
+        )
+    if chosen is None:
+        if len(settings.sources) > 1:
+            raise ConfigurationError(
+                f"{len(settings.sources)} sources are configured ({names}): choose one",
+                hint="pass --source NAME (or set CONVOSIFT_SOURCE_NAME)",
+            )
+        chosen = next(iter(settings.sources))
+    spec = settings.sources.get(chosen)
+    if spec is None:
+        raise ConfigurationError(f"unknown source {chosen!r}; configured sources: {names}")
+    update: dict[str, Any] = {"source": spec.kind, "source_name": chosen}
+    if spec.kind == "files":
+        update["source_path"] = spec.path
+    else:
+        update["intercom_base_url"] = spec.base_url
+        update["intercom_region"] = spec.region or settings.intercom_region
+        token = os.environ.get(spec.token_env) if spec.token_env else None
+        if token:
+            register_secret(token)
+        update["intercom_access_token"] = SecretStr(token) if token else None
+    return settings.model_copy(update=update)
+
+
+def source_token_missing(settings: Settings) -> str | None:
+    """The environment variable a selected named Intercom source needs and lacks, if any."""
+    spec = settings.sources.get(settings.source_name or "")
+    if spec is None or spec.kind != "intercom" or spec.token_env is None:
+        return None
+    return None if os.environ.get(spec.token_env) else spec.token_env

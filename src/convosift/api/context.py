@@ -11,8 +11,9 @@ from fastapi import Request
 
 from convosift.analysis.base import Analyzer
 from convosift.api.launcher import RunLauncher
-from convosift.config import Settings
+from convosift.config import Settings, select_source
 from convosift.pipeline.service import Service
+from convosift.pipeline.stages import source_name
 from convosift.sources.base import Source
 from convosift.store import Store
 
@@ -29,12 +30,26 @@ class AppContext:
     _service: Service | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def run_components(self) -> dict[str, Any]:
+    def run_components(self, settings: Settings | None = None) -> dict[str, Any]:
         """Fresh source and analyzer for one run (``None`` lets the pipeline build its defaults)."""
+        chosen = settings or self.settings
         return {
-            "source": self.source_factory(self.settings) if self.source_factory else None,
-            "analyzer": self.analyzer_factory(self.settings) if self.analyzer_factory else None,
+            "source": self.source_factory(chosen) if self.source_factory else None,
+            "analyzer": self.analyzer_factory(chosen) if self.analyzer_factory else None,
         }
+
+    def source_service(self, name: str | None) -> Service:
+        """A service acting on one source (``name``, else the only one), over the app's store."""
+        chosen = select_source(self.settings, name)
+        if chosen is self.settings:
+            return self.service
+        return Service(chosen, self.store())
+
+    def source_filter(self, name: str | None) -> str | None:
+        """The stored source name a ``?source=`` filter means (checked), or None for every source."""
+        if name is None:
+            return None
+        return source_name(select_source(self.settings, name))
 
     @property
     def service(self) -> Service:

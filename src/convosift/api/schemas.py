@@ -68,6 +68,9 @@ class RunRequest(BaseModel):
     dry_run: bool = Field(False, description="Write nothing but the run record and a preview.")
     resume: bool = Field(False, description="Resume a stopped or failed run instead of starting one.")
     resume_run_id: str | None = Field(None, min_length=1, description="Run to resume (default: the latest).")
+    source: str | None = Field(
+        None, min_length=1, max_length=64, description="Named source (default: the only one configured)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> RunRequest:
@@ -88,6 +91,9 @@ class StopRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     run_id: str | None = Field(None, min_length=1)
+    source: str | None = Field(
+        None, min_length=1, max_length=64, description="Source whose active run stops (without run_id)."
+    )
 
 
 _SIGNATURE = Field(None, min_length=1, max_length=128, description="snake_case theme signature.")

@@ -55,6 +55,26 @@ def settings(**overrides: Any) -> Settings:
     return loaded
 
 
+SOURCE_HELP = "Named source ([sources.NAME] in the settings file); default: the only one configured."
+
+
+def source_settings(source: str | None, **overrides: Any) -> Settings:
+    """Settings acting on one source: ``--source``, else the only one configured."""
+    from convosift.config import select_source
+
+    return select_source(settings(**overrides), source)
+
+
+def source_filter(loaded: Settings, source: str | None) -> str | None:
+    """The source name ``--source`` filters on (checked against the configured ones), or None."""
+    if source is None:
+        return None
+    from convosift.config import select_source
+    from convosift.pipeline.stages import source_name
+
+    return source_name(select_source(loaded, source))
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn :class:`ConvosiftError` into a message on stderr and its exit code."""
 

@@ -22,7 +22,17 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from convosift import limits
-from convosift.cli.app import app, console, emit_json, err_console, handle_errors, settings
+from convosift.cli.app import (
+    SOURCE_HELP,
+    app,
+    console,
+    emit_json,
+    err_console,
+    handle_errors,
+    settings,
+    source_filter,
+    source_settings,
+)
 from convosift.domain import RunStatus
 
 __all__ = ["app"]
@@ -31,6 +41,8 @@ export_app = typer.Typer(help="Write stored data to files.", no_args_is_help=Tru
 app.add_typer(export_app, name="export", rich_help_panel="Results")
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the final run record as JSON.")
+SOURCE_OPTION = typer.Option(None, "--source", help=SOURCE_HELP)
+FILTER_OPTION = typer.Option(None, "--source", help="Only this source (default: every source).")
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -50,6 +62,7 @@ def backfill(
         None, "--max-conversations", min=1, help="Stop after this many listed conversations."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Process but store nothing except the run record."),
+    source: str | None = SOURCE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Backfill a time window: list, skip unchanged, fetch, filter, classify, match, store.
@@ -60,7 +73,7 @@ def backfill(
     from convosift.pipeline.service import Service
 
     window = windows.requested(days, since, until, time.time(), prefix="--")
-    with Service.open(settings()) as service:
+    with Service.open(source_settings(source)) as service:
         record = _with_progress(
             lambda progress, stop: service.start_run(
                 window=window,
@@ -79,6 +92,7 @@ def backfill(
 @handle_errors
 def resume(
     run_id: str | None = typer.Argument(None, help="Run to resume (default: the latest resumable run)."),
+    source: str | None = SOURCE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Resume a stopped, failed or abandoned run from its last committed batch.
@@ -87,7 +101,7 @@ def resume(
     """
     from convosift.pipeline.service import Service
 
-    with Service.open(settings()) as service:
+    with Service.open(source_settings(source)) as service:
         record = _with_progress(
             lambda progress, stop: service.resume_run(run_id, progress=progress, stop_event=stop),
             quiet=as_json,
@@ -97,11 +111,11 @@ def resume(
 
 @app.command("sync", rich_help_panel="Runs")
 @handle_errors
-def sync(as_json: bool = JSON_OPTION) -> None:
+def sync(source: str | None = SOURCE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Process conversations changed since the last completed backfill or sync."""
     from convosift.pipeline.service import Service
 
-    with Service.open(settings()) as service:
+    with Service.open(source_settings(source)) as service:
         record = _with_progress(
             lambda progress, stop: service.run_sync(progress=progress, stop_event=stop), quiet=as_json
         )
@@ -110,11 +124,14 @@ def sync(as_json: bool = JSON_OPTION) -> None:
 
 @app.command("stop", rich_help_panel="Runs")
 @handle_errors
-def stop(run_id: str | None = typer.Argument(None, help="Run to stop (default: the active run).")) -> None:
+def stop(
+    run_id: str | None = typer.Argument(None, help="Run to stop (default: the source's active run)."),
+    source: str | None = SOURCE_OPTION,
+) -> None:
     """Ask a run to stop at its next batch boundary (it can be resumed later)."""
     from convosift.pipeline.service import Service
 
-    with Service.open(settings()) as service:
+    with Service.open(settings() if run_id is not None else source_settings(source)) as service:
         record = service.request_stop(run_id)
     console.print(f"run {record.id}: {record.status.value}")
 
@@ -123,17 +140,20 @@ def stop(run_id: str | None = typer.Argument(None, help="Run to stop (default: t
 @handle_errors
 def status(
     run_id: str | None = typer.Argument(None, help="Run to show (default: active runs, else the latest)."),
+    source: str | None = FILTER_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show a run's status, counters, checkpoint and error."""
     from convosift.errors import NotFoundError
     from convosift.pipeline.service import Service
 
-    with Service.open(settings()) as service:
+    loaded = settings()
+    name = source_filter(loaded, source)
+    with Service.open(loaded) as service:
         if run_id is not None:
             records = [service.get_run(run_id)]
         else:
-            records = service.active_runs() or service.list_runs(limit=1)
+            records = service.active_runs(source=name) or service.list_runs(limit=1, source=name)
     if not records:
         raise NotFoundError("no runs yet", hint="start one with `convosift backfill`")
     if as_json:
@@ -149,24 +169,28 @@ def runs(
     limit: int = typer.Option(
         20, "--limit", help=f"How many runs to list ({limits.HISTORY_SIZE.low}-{limits.HISTORY_SIZE.high})."
     ),
+    source: str | None = FILTER_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print JSON (newest first, each with its counts)."),
 ) -> None:
     """List runs, newest first."""
     from convosift.pipeline.service import Service
 
     limits.HISTORY_SIZE.check(limit, "--limit")
-    with Service.open(settings()) as service:
-        records = service.list_runs(limit=limit)
+    loaded = settings()
+    name = source_filter(loaded, source)
+    with Service.open(loaded) as service:
+        records = service.list_runs(limit=limit, source=name)
     if as_json:
         emit_json([r.to_dict() for r in records])
         return
-    table = Table("id", "kind", "status", "window", "listed", "stored", "started", "error")
+    table = Table("id", "source", "kind", "status", "window", "listed", "stored", "started", "error")
     for r in records:
         window = f"{_day(r.window.since)} → {_day(r.window.until)}"
         started = r.started_at.strftime("%Y-%m-%d %H:%M")
         status_text = r.status.value + (" (stale)" if r.stale else "")
         table.add_row(
             r.id,
+            r.source,
             r.kind.value,
             status_text,
             window,
@@ -183,18 +207,21 @@ def runs(
 def export_conversations(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    source: str | None = FILTER_OPTION,
 ) -> None:
     """Export stored conversations in (source, id) order, with quality, category and theme."""
     from convosift.outputs import open_output
     from convosift.pipeline.service import Service, export_format
 
     chosen = export_format(fmt)
-    with Service.open(settings()) as service:
+    loaded = settings()
+    name = source_filter(loaded, source)
+    with Service.open(loaded) as service:
         if out is None:
-            service.export_conversations(chosen, typer.get_text_stream("stdout"))
+            service.export_conversations(chosen, typer.get_text_stream("stdout"), source=name)
             return
         with open_output(out) as handle:
-            written = service.export_conversations(chosen, handle)
+            written = service.export_conversations(chosen, handle, source=name)
     err_console.print(f"wrote {written} conversations to {out}")
 
 

@@ -335,27 +335,30 @@ class Service:
         with self.store.read() as conn:
             return self._record(run_rows.get_run(conn, run_id), clock)
 
-    def list_runs(self, limit: int = 20, offset: int = 0, *, clock: Clock | None = None) -> list[RunRecord]:
-        """Runs newest first."""
+    def list_runs(
+        self, limit: int = 20, offset: int = 0, *, source: str | None = None, clock: Clock | None = None
+    ) -> list[RunRecord]:
+        """Runs newest first (of one source, if given)."""
         with self.store.read() as conn:
-            rows = run_rows.list_runs(conn, limit=limit, offset=offset)
+            rows = run_rows.list_runs(conn, limit=limit, offset=offset, source=source)
         return [self._record(row, clock) for row in rows]
 
-    def active_runs(self, *, clock: Clock | None = None) -> list[RunRecord]:
+    def active_runs(self, *, source: str | None = None, clock: Clock | None = None) -> list[RunRecord]:
         with self.store.read() as conn:
             rows = run_rows.active_runs(conn)
-        return [self._record(row, clock) for row in rows]
+        return [self._record(row, clock) for row in rows if source is None or row["source"] == source]
 
     def get_preview(self, run_id: str) -> list[dict[str, object]]:
         """The stored preview of a dry run (empty for other runs)."""
         with self.store.read() as conn:
             return list(run_rows.get_run(conn, run_id)["preview"] or [])
 
-    def export_conversations(self, fmt: str, out: IO[str]) -> int:
-        """Write every stored conversation in ``(source, id)`` order; returns how many were written."""
+    def export_conversations(self, fmt: str, out: IO[str], *, source: str | None = None) -> int:
+        """Write every stored conversation (of one source, if given) in ``(source, id)`` order;
+        returns how many were written."""
         chosen = export_format(fmt)
         with self.store.read() as conn:
-            return _write_rows(export_rows(conn), EXPORT_COLUMNS, chosen, out)
+            return _write_rows(export_rows(conn, source=source), EXPORT_COLUMNS, chosen, out)
 
     def export_skipped(self, fmt: str, out: IO[str], *, reason: str | None = None) -> int:
         """Write every skipped record (or those of one reason) in ``(source, id)`` order."""

@@ -5,7 +5,7 @@ Each stage is imported where it is built, so importing the pipeline stays cheap.
 
 from __future__ import annotations
 
-from convosift.config import Settings
+from convosift.config import Settings, source_token_missing
 from convosift.domain import Conversation, QualityOutcome
 from convosift.errors import ConfigurationError
 from convosift.pipeline.loop import Assess
@@ -13,8 +13,9 @@ from convosift.sources.base import Source
 
 
 def source_name(settings: Settings) -> str:
-    """The identity runs and rows of the configured source are keyed by."""
-    return settings.source
+    """The identity runs and rows of the configured source are keyed by: the named source's name,
+    else the kind of the unnamed default source (``intercom`` or ``files``)."""
+    return settings.source_name or settings.source
 
 
 def check_stages(settings: Settings) -> None:
@@ -22,6 +23,12 @@ def check_stages(settings: Settings) -> None:
 
     Errors name the setting that points at the file.
     """
+    missing = source_token_missing(settings)
+    if missing is not None:
+        raise ConfigurationError(
+            f"source {settings.source_name}: the environment variable {missing} holding its token is not set",
+            hint=f"export {missing}=... (the token_env of [sources.{settings.source_name}])",
+        )
     if settings.source == "files":
         from convosift.sources.files import FileSource
 
@@ -44,13 +51,18 @@ def check_stages(settings: Settings) -> None:
 
 
 def build_source(settings: Settings) -> Source:
+    """The configured source, named as runs and rows of it are keyed (see :func:`source_name`)."""
+    source: Source
     if settings.source == "files":
         from convosift.sources.files import FileSource
 
-        return FileSource.from_settings(settings)
-    from convosift.sources.intercom import IntercomSource
+        source = FileSource.from_settings(settings)
+    else:
+        from convosift.sources.intercom import IntercomSource
 
-    return IntercomSource(settings)
+        source = IntercomSource(settings)
+    source.name = source_name(settings)
+    return source
 
 
 def build_assess(settings: Settings) -> Assess:

@@ -275,8 +275,9 @@ EXPORT_COLUMNS = (
 )
 
 
-def export_rows(conn: Connection, *, batch: int = 500) -> Iterator[dict[str, Any]]:
-    """Every stored conversation in ``(source, id)`` order, without run-specific columns.
+def export_rows(conn: Connection, *, source: str | None = None, batch: int = 500) -> Iterator[dict[str, Any]]:
+    """Every stored conversation (of one source, if given) in ``(source, id)`` order, without
+    run-specific columns.
 
     ``theme`` is the matched theme's signature; ``proposal`` the id of the open proposal the
     conversation sits in (None when it is in none).
@@ -306,6 +307,8 @@ def export_rows(conn: Connection, *, batch: int = 500) -> Iterator[dict[str, Any
         .select_from(conversations_with_results())
         .order_by(c.source, c.id)
     )
+    if source is not None:
+        query = query.where(c.source == source)
     for row in conn.execution_options(yield_per=batch).execute(query):
         values = dict(row._mapping)
         values["kept"] = bool(values["kept"])

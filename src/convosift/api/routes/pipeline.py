@@ -26,8 +26,8 @@ def start_run(body: RunRequest, context: AppContext = Depends(get_context)) -> d
     """Start a backfill (or resume one) in the background; 409 while the source has an active run."""
     if body.resume:
         return _resume(context, body)
-    service = context.service
-    components = context.run_components()
+    service = context.source_service(body.source)
+    components = context.run_components(service.settings)
     source = components["source"]
     try:
         record = service.create_run(
@@ -52,11 +52,11 @@ def start_run(body: RunRequest, context: AppContext = Depends(get_context)) -> d
 
 def _resume(context: AppContext, body: RunRequest) -> dict[str, Any]:
     """Resume in the background but answer only once the run is claimed, so conflicts are a 409 here."""
-    service = context.service
-    components = context.run_components()
+    service = context.source_service(body.source)
+    components = context.run_components(service.settings)
     source = components["source"]
     if body.resume_run_id is None:
-        name = source.name if source is not None else stages.source_name(context.settings)
+        name = source.name if source is not None else stages.source_name(service.settings)
         try:
             service.refuse_while_active(name)
         except ConvosiftError:
@@ -93,19 +93,24 @@ def run_preview(run_id: str, context: AppContext = Depends(get_context)) -> dict
     return {"run_id": record.id, "dry_run": record.options.dry_run, "items": items}
 
 
+SourceQuery = Annotated[str | None, Query(min_length=1, max_length=64, description="Only this source.")]
+
+
 @router.get("/active")
-def active_runs(context: AppContext = Depends(get_context)) -> dict[str, Any]:
-    return {"runs": [record.to_dict() for record in context.service.active_runs()]}
+def active_runs(source: SourceQuery = None, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    name = context.source_filter(source)
+    return {"runs": [record.to_dict() for record in context.service.active_runs(source=name)]}
 
 
 @router.get("/history")
 def run_history(
     limit: Annotated[HistorySize, Query()] = 20,
     offset: Annotated[Offset, Query()] = 0,
+    source: SourceQuery = None,
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     """Runs, newest first."""
-    runs = context.service.list_runs(limit=limit, offset=offset)
+    runs = context.service.list_runs(limit=limit, offset=offset, source=context.source_filter(source))
     return {"runs": [record.to_dict() for record in runs], "limit": limit, "offset": offset}
 
 
@@ -115,7 +120,8 @@ def stop_run(
 ) -> dict[str, Any]:
     """Ask a run (default: the active one) to stop at its next batch boundary."""
     run_id = body.run_id if body else None
-    record = context.service.request_stop(run_id)
+    service = context.service if run_id is not None else context.source_service(body.source if body else None)
+    record = service.request_stop(run_id)
     # The database status reaches the run wherever it executes; a local run also gets its event.
     context.launcher.signal_stop(record.id)
     return record.to_dict()
