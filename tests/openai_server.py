@@ -7,14 +7,21 @@ signature appear in the text, and the evidence is the customer's first sentence.
 (:meth:`OpenAIServer.set_script`) replaces the next replies one by one with failures: invalid
 JSON, an unknown category, 429 with ``retry-after``, a 5xx or a slow reply.
 
-It records every request body, the number of calls and the highest number of requests in
-flight at once, so tests can prove what reached the server and how many calls were made.
+Like a hosted API it can also limit its callers: ``max_concurrent`` requests at once and/or
+``rate_limit`` requests per ``rate_window`` seconds. A request over a limit is answered at once
+with 429 and ``retry-after-ms`` / ``retry-after`` (when a slot or the next window is expected),
+without consuming the script.
+
+It records every request body, the number of calls, the highest number of requests in flight at
+once (those it accepted) and how many it refused for a limit, so tests can prove what reached the
+server and how many calls were made.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 import socket
 import threading
@@ -115,11 +122,29 @@ class Step:
 class _State:
     behaviour: Behaviour
     latency: float
+    max_concurrent: int | None = None
+    rate_limit: int | None = None
+    rate_window: float = 1.0
     lock: threading.Lock = field(default_factory=threading.Lock)
     script: deque[Step] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
+    rate_limited: int = 0
+    window_started: float = field(default_factory=time.monotonic)
+    window_requests: int = 0
+
+    def over_limit(self, now: float) -> float | None:
+        """Seconds until a request would be accepted, or None to accept it (call with the lock held)."""
+        if self.rate_limit is not None:
+            if now - self.window_started >= self.rate_window:
+                self.window_started, self.window_requests = now, 0
+            if self.window_requests >= self.rate_limit:
+                return self.window_started + self.rate_window - now
+        if self.max_concurrent is not None and self.in_flight >= self.max_concurrent:
+            return max(self.latency, 0.05)  # about when a request in flight ends
+        self.window_requests += 1
+        return None
 
 
 def keyword_answer(body: dict[str, Any]) -> dict[str, Any]:
@@ -227,9 +252,15 @@ def create_app(state: _State) -> FastAPI:
         with state.lock:
             state.requests.append(body)
             number = len(state.requests)
-            step = state.script.popleft() if state.script else Step.answer()
-            state.in_flight += 1
-            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+            wait = state.over_limit(time.monotonic())
+            if wait is not None:
+                state.rate_limited += 1
+            else:
+                step = state.script.popleft() if state.script else Step.answer()
+                state.in_flight += 1
+                state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        if wait is not None:
+            return _rate_limited(wait)
         try:
             if state.latency:
                 await asyncio.sleep(state.latency)
@@ -239,6 +270,11 @@ def create_app(state: _State) -> FastAPI:
                 state.in_flight -= 1
 
     return app
+
+
+def _rate_limited(wait: float) -> JSONResponse:
+    headers = {"retry-after-ms": str(max(1, round(wait * 1000))), "retry-after": str(max(1, math.ceil(wait)))}
+    return _error(429, "Rate limit reached, slow down", "rate_limit_exceeded", headers)
 
 
 async def _reply(state: _State, step: Step, body: dict[str, Any], number: int) -> Response:
@@ -287,8 +323,15 @@ class OpenAIServer:
 
     @property
     def max_in_flight(self) -> int:
+        """The most requests in flight at once, among those accepted."""
         with self._state.lock:
             return self._state.max_in_flight
+
+    @property
+    def rate_limited(self) -> int:
+        """Requests refused with 429 for ``max_concurrent`` or ``rate_limit`` (scripted 429s not included)."""
+        with self._state.lock:
+            return self._state.rate_limited
 
     def set_script(self, steps: Iterable[Step]) -> None:
         """Use ``steps`` for the next calls, one per call; the behaviour answers once they run out."""
@@ -296,24 +339,40 @@ class OpenAIServer:
             self._state.script = deque(steps)
 
     def reset(self) -> None:
-        """Forget recorded requests, the script and the in-flight high-water mark."""
+        """Forget recorded requests, the script, the in-flight high-water mark and refusals."""
         with self._state.lock:
             self._state.requests.clear()
             self._state.script.clear()
             self._state.max_in_flight = 0
+            self._state.rate_limited = 0
 
     def close(self) -> None:
         self._stop()
 
 
-def serve_openai_in_thread(behaviour: Behaviour = keyword_answer, *, latency: float = 0.0) -> OpenAIServer:
+def serve_openai_in_thread(
+    behaviour: Behaviour = keyword_answer,
+    *,
+    latency: float = 0.0,
+    max_concurrent: int | None = None,
+    rate_limit: int | None = None,
+    rate_window: float = 1.0,
+) -> OpenAIServer:
     """Start the server on 127.0.0.1 (a free port) in a daemon thread; call ``close()`` when done.
 
-    ``latency`` delays every reply, so concurrent requests overlap (used to observe concurrency).
+    ``latency`` delays every accepted reply, so concurrent requests overlap (used to observe
+    concurrency). ``max_concurrent`` and ``rate_limit`` per ``rate_window`` seconds refuse the
+    requests over them with 429, as hosted APIs do.
     """
     import uvicorn
 
-    state = _State(behaviour=behaviour, latency=latency)
+    state = _State(
+        behaviour=behaviour,
+        latency=latency,
+        max_concurrent=max_concurrent,
+        rate_limit=rate_limit,
+        rate_window=rate_window,
+    )
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -340,9 +399,22 @@ def serve_openai_in_thread(behaviour: Behaviour = keyword_answer, *, latency: fl
 
 
 @contextmanager
-def openai_server(behaviour: Behaviour = keyword_answer, *, latency: float = 0.0) -> Iterator[OpenAIServer]:
+def openai_server(
+    behaviour: Behaviour = keyword_answer,
+    *,
+    latency: float = 0.0,
+    max_concurrent: int | None = None,
+    rate_limit: int | None = None,
+    rate_window: float = 1.0,
+) -> Iterator[OpenAIServer]:
     """``serve_openai_in_thread`` as a context manager that always stops the server."""
-    server = serve_openai_in_thread(behaviour, latency=latency)
+    server = serve_openai_in_thread(
+        behaviour,
+        latency=latency,
+        max_concurrent=max_concurrent,
+        rate_limit=rate_limit,
+        rate_window=rate_window,
+    )
     try:
         yield server
     finally:

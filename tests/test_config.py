@@ -44,6 +44,25 @@ def test_out_of_range_batch_size_is_an_error_naming_the_setting(
         load_settings()
 
 
+def test_llm_concurrency_starts_at_16_and_may_grow_to_64() -> None:
+    settings = load_settings()
+    assert (settings.llm_concurrency, settings.llm_max_concurrency) == (16, 64)
+
+
+def test_an_llm_maximum_below_the_starting_concurrency_says_which_to_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CONVOSIFT_LLM_CONCURRENCY", "80")
+    with pytest.raises(ConfigurationError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert "CONVOSIFT_LLM_MAX_CONCURRENCY" in message and "CONVOSIFT_LLM_CONCURRENCY" in message
+    assert "80" in message and "raise the maximum or lower the start" in message
+
+    monkeypatch.setenv("CONVOSIFT_LLM_MAX_CONCURRENCY", "80")
+    assert load_settings().llm_max_concurrency == 80
+
+
 def test_unknown_region_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INTERCOM_REGION", "mars")
     with pytest.raises(ConfigurationError, match="INTERCOM_REGION"):

@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -36,6 +37,7 @@ REGION_BASE_URLS: dict[str, str] = {
 DEFAULT_INTERCOM_VERSION = "2.14"
 MIN_BATCH_SIZE = 10
 MAX_BATCH_SIZE = 500
+MAX_LLM_CONCURRENCY = 1000
 
 
 def _env(*names: str) -> AliasChoices:
@@ -291,11 +293,20 @@ class Settings(BaseSettings):
         description="Model name sent to the LLM endpoint.",
     )
     llm_concurrency: int = Field(
-        4,
+        16,
         ge=1,
-        le=64,
+        le=MAX_LLM_CONCURRENCY,
         validation_alias=_env("CONVOSIFT_LLM_CONCURRENCY", "llm_concurrency"),
-        description="Concurrent LLM requests.",
+        description="Concurrent LLM requests at the start; halved on 429, 503 or timeouts, grown by one "
+        "while latency holds.",
+    )
+    llm_max_concurrency: int = Field(
+        64,
+        ge=1,
+        le=MAX_LLM_CONCURRENCY,
+        validation_alias=_env("CONVOSIFT_LLM_MAX_CONCURRENCY", "llm_max_concurrency"),
+        description="Most concurrent LLM requests the adaptive limit may reach (at least llm_concurrency; "
+        "equal to it for a limit that never grows).",
     )
     llm_max_retries: int = Field(
         4,
@@ -363,6 +374,17 @@ class Settings(BaseSettings):
     def _batch_size_in_range(cls, value: int) -> int:
         if not MIN_BATCH_SIZE <= value <= MAX_BATCH_SIZE:
             raise ValueError(f"must be between {MIN_BATCH_SIZE} and {MAX_BATCH_SIZE}, got {value}")
+        return value
+
+    @field_validator("llm_max_concurrency")
+    @classmethod
+    def _llm_max_concurrency_not_below_start(cls, value: int, info: ValidationInfo) -> int:
+        start = info.data.get("llm_concurrency")
+        if isinstance(start, int) and value < start:
+            raise ValueError(
+                f"is {value}, below llm_concurrency (CONVOSIFT_LLM_CONCURRENCY), the starting "
+                f"concurrency, which is {start}; raise the maximum or lower the start"
+            )
         return value
 
     @field_validator("api_token")

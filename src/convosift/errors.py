@@ -211,12 +211,23 @@ class ClassifierRetriableError(ClassifierError):
 
 
 class RetriableCallError(ClassifierRetriableError):
-    """The LLM endpoint failed transiently; retry after at least ``retry_after`` seconds when given."""
+    """The LLM endpoint failed transiently; retry after at least ``retry_after`` seconds when given.
 
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
+    ``congestion`` says the endpoint is overloaded (429, 503, a timeout): fewer requests at once help.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        congestion: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
+        self.congestion = congestion
 
 
 class InvalidAnswerError(ClassifierRetriableError):

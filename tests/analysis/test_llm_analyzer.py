@@ -488,10 +488,11 @@ async def test_with_redaction_off_the_text_is_sent_as_written(server: OpenAIServ
 # --- concurrency and cost --------------------------------------------------------------------
 
 
-async def test_concurrency_is_bounded(sleeps: Sleeps) -> None:
+async def test_concurrency_is_bounded_by_the_maximum(sleeps: Sleeps) -> None:
     with openai_server(latency=0.05) as slow_server:
         batch = [conversation(i, f"Question number {i} about settings") for i in range(8)]
-        results = await analyze(make_analyzer(slow_server, sleeps, llm_concurrency=2), batch)
+        fixed = make_analyzer(slow_server, sleeps, llm_concurrency=2, llm_max_concurrency=2)
+        results = await analyze(fixed, batch)
 
         assert slow_server.calls == 8
         assert slow_server.max_in_flight == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import openai
 import pytest
@@ -70,3 +71,45 @@ def test_the_sdk_talks_to_it_and_scripts_run_in_order() -> None:
         assert reply.usage is not None and reply.usage.prompt_tokens > 0
         assert server.calls == 3
         assert server.requests[2]["response_format"] == {"type": "json_object"}
+
+
+def test_over_its_concurrency_limit_it_answers_429_with_retry_after() -> None:
+    with openai_server(latency=0.3, max_concurrent=2) as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0, timeout=5)
+        outcomes: list[str] = []
+
+        def call() -> None:
+            try:
+                client.chat.completions.create(model="m", messages=body("refund please")["messages"])
+            except openai.RateLimitError as exc:
+                outcomes.append(f"429 after {exc.response.headers['retry-after-ms']} ms")
+            else:
+                outcomes.append("ok")
+
+        threads = [threading.Thread(target=call) for _ in range(5)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        call()  # the earlier ones are done: a slot is free again
+        client.close()
+
+        # A slow machine may let one finish before the last starts; never more than two at once.
+        refused = [outcome for outcome in outcomes if outcome != "ok"]
+        assert outcomes.count("ok") >= 3 and outcomes[-1] == "ok"
+        assert set(refused) <= {"429 after 300 ms"}
+        assert server.max_in_flight <= 2
+        assert server.rate_limited == len(refused) == server.calls - outcomes.count("ok")
+
+
+def test_over_its_rate_limit_it_answers_429_until_the_window_ends() -> None:
+    with openai_server(rate_limit=3, rate_window=60) as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0, timeout=5)
+        for _ in range(3):
+            client.chat.completions.create(model="m", messages=body("refund please")["messages"])
+        with pytest.raises(openai.RateLimitError) as limited:
+            client.chat.completions.create(model="m", messages=body("refund please")["messages"])
+        client.close()
+
+    assert 0 < float(limited.value.response.headers["retry-after-ms"]) <= 60_000
+    assert server.rate_limited == 1 and server.calls == 4

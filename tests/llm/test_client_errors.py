@@ -104,6 +104,26 @@ def test_rate_limit_carries_retry_after_and_timeout_names_the_limit() -> None:
 
 
 @pytest.mark.parametrize(
+    ("cls", "status", "congestion"),
+    [
+        (openai.RateLimitError, 429, True),
+        (openai.InternalServerError, 503, True),
+        (openai.InternalServerError, 529, True),
+        (openai.APITimeoutError, None, True),
+        (openai.InternalServerError, 500, False),
+        (openai.APIConnectionError, None, False),
+        (openai.ConflictError, 409, False),
+    ],
+)
+def test_overload_is_marked_as_congestion(
+    cls: type[openai.OpenAIError], status: int | None, congestion: bool
+) -> None:
+    translated = translate_error(instance_of(cls, status))
+
+    assert isinstance(translated, RetriableCallError) and translated.congestion is congestion
+
+
+@pytest.mark.parametrize(
     ("headers", "expected"),
     [
         ({"retry-after": "3"}, 3.0),

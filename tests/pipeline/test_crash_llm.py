@@ -2,7 +2,7 @@
 
 Each LLM answer is cached in the database as soon as it arrives, before the batch's own
 transaction; the batch a crash interrupts is analysed again from that cache. Only the calls in
-flight at the moment of the kill (at most ``llm_concurrency``) are paid twice, and only the
+flight at the moment of the kill (at most ``llm_max_concurrency``) are paid twice, and only the
 interrupted batch is analysed a second time.
 """
 
@@ -74,6 +74,8 @@ def test_killed_llm_backfill_resumes_without_paying_twice(
         "classifier": "llm",
         "llm_base_url": llm_server.base_url,
         "llm_api_key": SecretStr("sk-test-crash"),
+        "llm_concurrency": 4,
+        "llm_max_concurrency": 8,
         "intercom_base_url": intercom.base_url,
         "intercom_access_token": SecretStr(intercom.token),
     }
@@ -91,6 +93,8 @@ def test_killed_llm_backfill_resumes_without_paying_twice(
         "CONVOSIFT_CLASSIFIER": "llm",
         "CONVOSIFT_LLM_BASE_URL": llm_server.base_url,
         "CONVOSIFT_LLM_API_KEY": "sk-test-crash",
+        "CONVOSIFT_LLM_CONCURRENCY": "4",
+        "CONVOSIFT_LLM_MAX_CONCURRENCY": "8",
         "INTERCOM_BASE_URL": intercom.base_url,
         "INTERCOM_ACCESS_TOKEN": intercom.token,
     }
@@ -125,7 +129,7 @@ def test_killed_llm_backfill_resumes_without_paying_twice(
     assert _export(crashed) == _export(reference)
     # Only calls in flight at a kill are paid twice; the rest of a repeated batch comes from the cache.
     repaid = llm_server.calls - calls_before - clean_calls
-    assert 0 <= repaid <= KILLS * crashed.llm_concurrency, repaid
+    assert 0 <= repaid <= KILLS * crashed.llm_max_concurrency, repaid
     # At most the interrupted batch was analysed again after each crash.
     repeated = record.counts.cache_hits - clean.counts.cache_hits
     assert 0 <= repeated <= KILLS * BATCH

@@ -1,12 +1,14 @@
 """The OpenAI-compatible chat client, and the boundary where ``openai`` errors become ours.
 
+Each client owns the :class:`~convosift.llm.concurrency.AdaptiveLimiter` its calls wait on.
 The SDK's own retries are off (``max_retries=0``): the analyzer owns the retry loop, so backoff,
 ``retry-after`` and the attempt budget are in one place and testable with an injected sleep.
 Every ``openai`` exception is translated by :func:`translate_error`, grouped by what the caller
 should do:
 
 - :class:`~convosift.errors.RetriableCallError` — 429, 408/409, 5xx, timeouts, connection errors,
-  malformed responses;
+  malformed responses; 429, 503/529 and timeouts are marked as ``congestion`` (fewer requests
+  at once would help);
 - :class:`~convosift.errors.RejectedCallError` — this request was refused (400/422...); other
   conversations may work;
 - :class:`~convosift.errors.ClassifierError` — nothing will work until the settings change
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from convosift.config import Settings
 from convosift.errors import ClassifierError, RejectedCallError, RetriableCallError
+from convosift.llm.concurrency import AdaptiveLimiter, Clock
 from convosift.secrets import scrub
 
 if TYPE_CHECKING:
@@ -49,6 +52,8 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 _NO_KEY = "unused"
 """Local servers (vLLM, Ollama, llama.cpp) accept any key, but the SDK insists on one."""
 _RETRIABLE_STATUSES = frozenset({408, 409, 425})
+_OVERLOADED_STATUSES = frozenset({503, 529})
+"""Besides 429, the statuses an overloaded endpoint answers with (529: "overloaded", some gateways)."""
 
 
 @dataclass(frozen=True)
@@ -60,12 +65,25 @@ class Completion:
 
 
 class ChatClient:
-    """One JSON-mode chat completion per call, with errors translated at the boundary."""
+    """One JSON-mode chat completion per call, with errors translated at the boundary.
 
-    def __init__(self, settings: Settings, *, http_client: httpx.AsyncClient | None = None) -> None:
+    Calls wait for a slot of the client's :class:`AdaptiveLimiter` and tell it how they went, so
+    everything sharing one client shares one limit.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http_client: httpx.AsyncClient | None = None,
+        clock: Clock = time.monotonic,
+    ) -> None:
         from openai import AsyncOpenAI
 
         key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else _NO_KEY
+        self.concurrency = AdaptiveLimiter(
+            settings.llm_concurrency, settings.llm_max_concurrency, clock=clock
+        )
         self._model = settings.llm_model
         self._timeout = settings.llm_timeout_seconds
         self._openai: AsyncOpenAI = AsyncOpenAI(
@@ -80,18 +98,24 @@ class ChatClient:
     async def complete(self, messages: list[dict[str, str]]) -> Completion:
         import openai
 
-        try:
-            # The SDK's overloads want TypedDict messages; plain dicts are what it sends anyway.
-            create: Any = self._openai.chat.completions.create
-            response: Any = await create(
-                model=self._model,
-                messages=messages,
-                response_format={"type": "json_object"},
-                temperature=0,
-                timeout=self._timeout,
-            )
-        except openai.OpenAIError as exc:
-            raise translate_error(exc, timeout=self._timeout) from None
+        async with self.concurrency.permit() as permit:
+            try:
+                # The SDK's overloads want TypedDict messages; plain dicts are what it sends anyway.
+                create: Any = self._openai.chat.completions.create
+                response: Any = await create(
+                    model=self._model,
+                    messages=messages,
+                    response_format={"type": "json_object"},
+                    temperature=0,
+                    timeout=self._timeout,
+                )
+            except openai.OpenAIError as exc:
+                error = translate_error(exc, timeout=self._timeout)
+                # Other failures (a 500, a refused request) say nothing about load.
+                if isinstance(error, RetriableCallError) and error.congestion:
+                    self.concurrency.congestion(permit)
+                raise error from None
+            self.concurrency.success(permit)
         return _completion(response)
 
     async def aclose(self) -> None:
@@ -125,7 +149,7 @@ def translate_error(exc: BaseException, *, timeout: float | None = None) -> Clas
 
     if isinstance(exc, openai.APITimeoutError):
         after = f" after {timeout:g}s" if timeout else ""
-        return RetriableCallError(f"the LLM request timed out{after}")
+        return RetriableCallError(f"the LLM request timed out{after}", congestion=True)
     if isinstance(exc, openai.APIConnectionError):
         return RetriableCallError("could not connect to the LLM endpoint")
     if isinstance(exc, openai.APIResponseValidationError):
@@ -145,7 +169,9 @@ def _translate_status(exc: Any) -> ClassifierError:
     status: int = exc.status_code
     if isinstance(exc, openai.RateLimitError):
         wait = retry_after_seconds(exc.response)
-        return RetriableCallError("the LLM endpoint is rate limiting (429)", retry_after=wait, status=status)
+        return RetriableCallError(
+            "the LLM endpoint is rate limiting (429)", retry_after=wait, status=status, congestion=True
+        )
     if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
         return ClassifierError(
             f"the LLM endpoint refused the API key ({status})",
@@ -158,7 +184,12 @@ def _translate_status(exc: Any) -> ClassifierError:
         )
     if status >= 500 or status in _RETRIABLE_STATUSES:
         wait = retry_after_seconds(exc.response)
-        return RetriableCallError(f"the LLM endpoint failed ({status})", retry_after=wait, status=status)
+        return RetriableCallError(
+            f"the LLM endpoint failed ({status})",
+            retry_after=wait,
+            status=status,
+            congestion=status in _OVERLOADED_STATUSES,
+        )
     return RejectedCallError(f"the LLM endpoint rejected the request ({status})", status=status)
 
 

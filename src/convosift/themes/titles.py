@@ -81,20 +81,17 @@ def name_clusters(
 async def _name_all(
     settings: Settings, samples: Sequence[ClusterSample], http_client: httpx.AsyncClient | None
 ) -> list[ClusterName | None]:
+    # The client's adaptive limit bounds the calls in flight.
     client = ChatClient(settings, http_client=http_client)
-    limit = asyncio.Semaphore(settings.llm_concurrency)
     rng = random.Random()
     try:
-        return list(
-            await asyncio.gather(*(_name_one(client, limit, settings, sample, rng) for sample in samples))
-        )
+        return list(await asyncio.gather(*(_name_one(client, settings, sample, rng) for sample in samples)))
     finally:
         await client.aclose()
 
 
 async def _name_one(
     client: ChatClient,
-    limit: asyncio.Semaphore,
     settings: Settings,
     sample: ClusterSample,
     rng: random.Random,
@@ -106,8 +103,7 @@ async def _name_one(
     attempts = min(MAX_ATTEMPTS, settings.llm_max_retries + 1)
     for attempt in range(attempts):
         try:
-            async with limit:
-                completion = await client.complete(messages)
+            completion = await client.complete(messages)
             return ClusterName.model_validate(json.loads(completion.content or ""))
         except (json.JSONDecodeError, ValidationError, RetriableCallError) as exc:
             reason = getattr(exc, "message", None) or type(exc).__name__

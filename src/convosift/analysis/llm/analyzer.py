@@ -1,7 +1,10 @@
 """The LLM backend of the classify-and-match stage: one call per conversation, cached, retried.
 
 For a batch: every cache key is looked up at once; hits make no call. Each distinct miss is sent
-once (two identical texts in a batch share one call), at most ``llm_concurrency`` at a time.
+once (two identical texts in a batch share one call). How many calls are in flight at once adapts
+to the endpoint (:class:`~convosift.llm.concurrency.AdaptiveLimiter`): it starts at
+``llm_concurrency``, halves on 429s and timeouts, and grows towards ``llm_max_concurrency`` while
+latency holds; one limit serves every batch the analyzer handles at the same time.
 Transient failures and invalid answers are retried with exponential backoff and jitter (at least
 ``retry-after`` when the endpoint says so). A conversation that still fails is returned as
 ``failed`` with the reason, its theme unmatched, and is not cached, so the next run asks again.
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +35,7 @@ from convosift.config import Settings
 from convosift.domain import Analysis, Classification, ClassificationStatus, Conversation, ThemeMatch
 from convosift.errors import ConfigurationError, InvalidAnswerError, RejectedCallError, RetriableCallError
 from convosift.llm.client import ChatClient, backoff_delay
+from convosift.llm.concurrency import AdaptiveLimiter, Clock
 from convosift.logs import get_logger
 from convosift.secrets import scrub
 
@@ -87,14 +92,14 @@ class LLMAnalyzer:
         http_client: httpx.AsyncClient | None = None,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self._settings = settings
         self._prompt: Prompt = build_prompt(taxonomy, vocabulary, redact_pii=settings.llm_redact_pii)
         self._cache = cache
-        self._client = ChatClient(settings, http_client=http_client)
+        self._client = ChatClient(settings, http_client=http_client, clock=clock)
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._semaphore = asyncio.Semaphore(settings.llm_concurrency)
         self.model = settings.llm_model
         self.version = self._prompt.version
         self.name = f"{CLASSIFIER}:{self.model}:{self.version}"
@@ -119,6 +124,16 @@ class LLMAnalyzer:
                 # A repeat of a text asked earlier in this batch: its tokens are already counted.
                 results.append(self._repeat(results[keys.index(key)]))
         return results
+
+    @property
+    def concurrency(self) -> AdaptiveLimiter:
+        """The adaptive limit of calls in flight, shared by every batch analysed at once."""
+        return self._client.concurrency
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most calls ever in flight: the pipeline analyses enough batches at once to fill them."""
+        return self.concurrency.maximum
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -156,8 +171,7 @@ class LLMAnalyzer:
         reason = ""
         for attempt in range(attempts):
             try:
-                async with self._semaphore:
-                    completion = await self._client.complete(messages)
+                completion = await self._client.complete(messages)
                 usage.prompt_tokens += completion.prompt_tokens
                 usage.completion_tokens += completion.completion_tokens
                 if completion.finish_reason == "length":
