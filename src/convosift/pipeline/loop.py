@@ -87,12 +87,14 @@ def analysis_slots(analyzer: Analyzer, batch_size: int) -> int:
 
     One for the local models: they are CPU-bound, and a crash then re-does at most one batch of
     analysis. An analyzer that waits on the network (``max_in_flight`` calls at once, each answer
-    cached as it arrives) gets enough batches to keep every call slot busy across batch ends.
+    cached as it arrives) gets enough batches to keep every call slot busy across batch ends: the
+    quality filter often drops half of a batch, and each batch waits for its slowest answer, so
+    the batches at once hold twice ``max_in_flight`` conversations, plus two being finished.
     """
     in_flight = getattr(analyzer, "max_in_flight", None)
     if not isinstance(in_flight, int) or in_flight <= 1:
         return 1
-    return max(2, math.ceil(in_flight / batch_size) + 1)
+    return math.ceil(2 * in_flight / batch_size) + 2
 
 
 @dataclass

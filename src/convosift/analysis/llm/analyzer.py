@@ -109,7 +109,8 @@ class LLMAnalyzer:
         keys = [self._key(text) for text in texts]
         cached = {
             key: verdict
-            for key, entry in self._cache.get_many(sorted(set(keys))).items()
+            # The cache is a database table: off the event loop, where other batches' calls wait.
+            for key, entry in (await asyncio.to_thread(self._cache.get_many, sorted(set(keys)))).items()
             if (verdict := _verdict_from_entry(entry)) is not None
         }
         pending = {key: text for key, text in zip(keys, texts, strict=True) if key not in cached}
@@ -159,7 +160,7 @@ class LLMAnalyzer:
         """Ask, and cache a success at once: a crash later in the batch must not lose a paid answer."""
         analysis, entry = await self._ask(text)
         if entry is not None:
-            self._cache.put_many({key: entry})
+            await asyncio.to_thread(self._cache.put_many, {key: entry})
         return analysis, entry
 
     async def _ask(self, text: str) -> tuple[Analysis, CachedResult | None]:
