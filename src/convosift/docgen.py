@@ -31,9 +31,49 @@ def settings_reference() -> str:
     for name, field in Settings.model_fields.items():
         alias = field.validation_alias
         env = ", ".join(f"`{c}`" for c in getattr(alias, "choices", []) if str(c).isupper())
-        default = "—" if field.default is None else f"`{field.default}`"
+        if field.default_factory is not None:
+            default = "—"
+        else:
+            default = "—" if field.default is None else f"`{field.default}`"
         lines.append(f"| `{name}` | {env} | {default} | {field.description or ''} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + NAMED_SOURCES) + "\n"
+
+
+NAMED_SOURCES = [
+    "",
+    "## Named sources",
+    "",
+    "Several workspaces (regions, brands, apps) or exports share one database as named sources,",
+    "each a `[sources.NAME]` table of the settings file. Runs, stored conversations and exports",
+    "are keyed by the name; every run command takes `--source NAME` (the default when only one is",
+    "configured), and `runs`, `status` and `export` take it as a filter. Without any table, the",
+    "single-source settings above form one unnamed source keyed by `CONVOSIFT_SOURCE`.",
+    "",
+    "```toml",
+    "[sources.eu-shop]",
+    'kind = "intercom"',
+    'region = "eu"              # or base_url = "https://..."',
+    'token_env = "INTERCOM_TOKEN_EU_SHOP"   # the variable that holds the token; never the token',
+    'sync_every = "15m"         # interval of scheduled syncs (s, m, h or d; at least 1m)',
+    "",
+    "[sources.archive]",
+    'kind = "files"',
+    'path = "/data/export-2023.jsonl"',
+    "```",
+    "",
+    "| key | meaning |",
+    "|---|---|",
+    "| `kind` | `intercom` or `files` |",
+    "| `region`, `base_url` | the Intercom data region (`us`, `eu`, `au`) or an explicit API URL |",
+    "| `token_env` | name of the environment variable holding the workspace's access token |",
+    "| `path` | the JSONL or Intercom JSON export a `files` source reads |",
+    "| `sync_every` | the interval of scheduled syncs, e.g. `15m` (validated and stored with the source; "
+    "this release runs syncs when asked: `convosift sync --source NAME` from cron or a timer) |",
+    "",
+    "A name is lower-case letters, digits, `-` and `_`. A table with an unknown key, a files",
+    "source without a path or a malformed interval is refused with the reason; a missing token",
+    "variable is named when a run of that source starts.",
+]
 
 
 def _help_text(path: list[str]) -> str:
