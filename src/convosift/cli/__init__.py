@@ -4,13 +4,13 @@ from __future__ import annotations
 
 # Import order is registration order, which --help follows: runs first, test data last.
 # isort: off
-from convosift.cli import pipeline_cmds, theme_cmds, server_cmds, classify_cmds, source_cmds
+from convosift.cli import pipeline_cmds, worker_cmds, theme_cmds, server_cmds, classify_cmds, source_cmds
 
 # isort: on
 from convosift.cli.app import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (pipeline_cmds, theme_cmds, server_cmds, classify_cmds, source_cmds)
+_COMMAND_MODULES = (pipeline_cmds, worker_cmds, theme_cmds, server_cmds, classify_cmds, source_cmds)
 
 
 def main() -> None:

@@ -43,6 +43,9 @@ app.add_typer(export_app, name="export", rich_help_panel="Results")
 JSON_OPTION = typer.Option(False, "--json", help="Print the final run record as JSON.")
 SOURCE_OPTION = typer.Option(None, "--source", help=SOURCE_HELP)
 FILTER_OPTION = typer.Option(None, "--source", help="Only this source (default: every source).")
+QUEUE_OPTION = typer.Option(
+    False, "--queue", help="Queue the run for `convosift worker` instead of running it here (PostgreSQL)."
+)
 
 
 # --- commands --------------------------------------------------------------------------------
@@ -63,6 +66,7 @@ def backfill(
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Process but store nothing except the run record."),
     source: str | None = SOURCE_OPTION,
+    queue: bool = QUEUE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Backfill a time window: list, skip unchanged, fetch, filter, classify, match, store.
@@ -73,6 +77,18 @@ def backfill(
     from convosift.pipeline.service import Service
 
     window = windows.requested(days, since, until, time.time(), prefix="--")
+    if queue:
+        if dry_run:
+            raise typer.BadParameter("--dry-run runs here; it cannot be queued", param_hint="--queue")
+        _enqueue(
+            source,
+            "backfill",
+            as_json,
+            window=window,
+            batch_size=batch_size,
+            max_conversations=max_conversations,
+        )
+        return
     with Service.open(source_settings(source)) as service:
         record = _with_progress(
             lambda progress, stop: service.start_run(
@@ -111,10 +127,13 @@ def resume(
 
 @app.command("sync", rich_help_panel="Runs")
 @handle_errors
-def sync(source: str | None = SOURCE_OPTION, as_json: bool = JSON_OPTION) -> None:
+def sync(source: str | None = SOURCE_OPTION, queue: bool = QUEUE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Process conversations changed since the last completed backfill or sync."""
     from convosift.pipeline.service import Service
 
+    if queue:
+        _enqueue(source, "sync", as_json)
+        return
     with Service.open(source_settings(source)) as service:
         record = _with_progress(
             lambda progress, stop: service.run_sync(progress=progress, stop_event=stop), quiet=as_json
@@ -278,6 +297,20 @@ def demo(
 
 
 # --- running with progress and signals -------------------------------------------------------
+
+
+def _enqueue(source: str | None, kind: str, as_json: bool, **options: Any) -> None:
+    from convosift.domain import RunKind
+    from convosift.pipeline.stages import source_name
+    from convosift.workers import enqueue_run
+
+    chosen = source_settings(source)
+    job_id = enqueue_run(chosen, kind=RunKind(kind), **options)
+    name = source_name(chosen)
+    if as_json:
+        emit_json({"job_id": job_id, "source": name, "kind": kind, "status": "queued"})
+        return
+    console.print(f"queued {kind} of source {name} as job {job_id}; `convosift worker` runs it")
 
 
 def _with_progress(run: Callable[[Callable[[Any], None], threading.Event], Any], *, quiet: bool) -> Any:

@@ -8,8 +8,8 @@ build.
 The layers, from the bottom: the foundation (records, settings, errors); the engines and adapters
 (``ml`` the embedded models, ``llm`` the OpenAI-compatible client, ``store`` every query,
 ``sources``, ``filtering``); ``classify`` and ``themes``, each on the engines and neither on the
-other; ``analysis``, which combines them for a batch; ``pipeline``; and the skins ``api`` and
-``cli``. ``mock`` (test servers and the synthetic inbox) is used by the CLI's test-data commands
+other; ``analysis``, which combines them for a batch; ``pipeline``; ``workers``, which runs the
+pipeline as jobs of a task queue; and the skins ``api`` and ``cli``. ``mock`` (test servers and the synthetic inbox) is used by the CLI's test-data commands
 and its `demo` module runs the pipeline over them; the library below never imports it.
 """
 
@@ -43,9 +43,11 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "themes": _ENGINES | {"store"},
     "analysis": _ENGINES | {"store", "classify", "themes"},
     "pipeline": _ENGINES | {"store", "sources", "filtering", "classify", "themes", "analysis"},
+    "workers": FOUNDATION | {"store", "pipeline"},
     "mock": FOUNDATION | {"sources", "pipeline", "store", "themes"},
-    "api": _ENGINES | {"store", "sources", "classify", "themes", "analysis", "pipeline"},
-    "cli": _ENGINES | {"store", "sources", "classify", "themes", "analysis", "pipeline", "api", "mock"},
+    "api": _ENGINES | {"store", "sources", "classify", "themes", "analysis", "pipeline", "workers"},
+    "cli": _ENGINES
+    | {"store", "sources", "classify", "themes", "analysis", "pipeline", "api", "mock", "workers"},
     "docgen": frozenset({"cli", "config"}),
     "devtools": frozenset(),
     "__main__": frozenset({"cli"}),
@@ -53,8 +55,9 @@ ALLOWED: Mapping[str, frozenset[str]] = {
 }
 
 
-OWNED = {"sqlalchemy": "store", "alembic": "store", "psycopg": "store"}
-"""Libraries only one package may import: the database drivers and query builder belong to store."""
+OWNED = {"sqlalchemy": "store", "alembic": "store", "psycopg": "store", "procrastinate": "workers"}
+"""Libraries only one package may import: the database drivers and query builder belong to store,
+the task queue to workers."""
 
 
 def package_of(path: Path, root: Path = ROOT) -> str:

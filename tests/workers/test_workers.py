@@ -1,0 +1,181 @@
+"""Workers on the task queue: two sources, two `convosift worker` processes, one SIGKILLed mid-run."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from convosift.cli import app
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+runner = CliRunner()
+SIZES = {"alpha": 900, "beta": 600}
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[str]:
+    from conftest import _fresh_postgres_database
+
+    yield from _fresh_postgres_database(postgres_url)
+
+
+@pytest.fixture
+def two_sources(
+    tmp_path: Path, pg_database: str, mock_intercom: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
+    """Two workspaces behind one PostgreSQL database; the environment a worker process gets."""
+    servers = {
+        name: mock_intercom(conversations=size, seed=11 + i, token=f"{name}-token", latency_ms=20)
+        for i, (name, size) in enumerate(SIZES.items())
+    }
+    config = tmp_path / "convosift.toml"
+    config.write_text(
+        "".join(
+            f'[sources.{name}]\nkind = "intercom"\nbase_url = "{server.base_url}"\n'
+            f'token_env = "TOKEN_{name.upper()}"\n\n'
+            for name, server in servers.items()
+        )
+    )
+    env = {
+        "CONVOSIFT_CONFIG": str(config),
+        "CONVOSIFT_DATABASE_URL": pg_database,
+        "CONVOSIFT_CLASSIFIER": "none",
+        "CONVOSIFT_HEARTBEAT_SECONDS": "0.5",
+        "CONVOSIFT_STALE_AFTER_SECONDS": "3",
+        "CONVOSIFT_BATCH_SIZE": "25",
+        **{f"TOKEN_{name.upper()}": server.token for name, server in servers.items()},
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    return env
+
+
+def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "convosift", "worker", "--concurrency", "2"],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+
+
+def _runs(database_url: str) -> list[dict[str, Any]]:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text("SELECT source, status, counts FROM runs")).mappings().all()
+    finally:
+        engine.dispose()
+    return [dict(r) for r in rows]
+
+
+def _committed(database_url: str, source: str) -> int:
+    return sum(
+        (r["counts"] if isinstance(r["counts"], dict) else json.loads(r["counts"]))["listed"]
+        for r in _runs(database_url)
+        if r["source"] == source
+    )
+
+
+def _export(source: str) -> list[dict[str, Any]]:
+    out = runner.invoke(app, ["export", "conversations", "--source", source, "--format", "jsonl"])
+    assert out.exit_code == 0, out.stderr
+    return [json.loads(line) for line in io.StringIO(out.stdout)]
+
+
+def test_two_workers_run_two_sources_and_take_over_a_killed_one(
+    two_sources: dict[str, str], pg_database: str, tmp_path: Path
+) -> None:
+    workers = [_worker(two_sources, tmp_path / f"worker-{i}.log") for i in range(2)]
+    try:
+        for name in SIZES:
+            queued = runner.invoke(
+                app, ["backfill", "--source", name, "--since", "2000-01-01", "--queue", "--json"]
+            )
+            assert queued.exit_code == 0, queued.stderr
+            assert json.loads(queued.stdout)["status"] == "queued"
+
+        # Kill a worker while alpha's run is half done: the other takes it over from its checkpoint.
+        deadline = time.monotonic() + 120
+        while _committed(pg_database, "alpha") < SIZES["alpha"] // 3:
+            assert time.monotonic() < deadline, "alpha never got going"
+            time.sleep(0.1)
+        owner = _owner_of(pg_database, "alpha")
+        victim = next(w for w in workers if w.pid == owner)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait()
+
+        while sorted((r["source"], r["status"]) for r in _runs(pg_database)) != [
+            ("alpha", "completed"),
+            ("beta", "completed"),
+        ]:
+            assert time.monotonic() < deadline + 120, _runs(pg_database)
+            time.sleep(0.2)
+    finally:
+        for process in workers:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in workers:
+            process.wait(timeout=60)
+    survivor = next(w for w in workers if w.pid != owner)
+    assert survivor.returncode == 0, (tmp_path / "worker-0.log").read_text()
+
+    status = json.loads(runner.invoke(app, ["workers", "status", "--json"]).stdout)
+    by_source = {row["source"]: row for row in status}
+    assert by_source["alpha"]["running"] == by_source["beta"]["running"] == 0
+    assert by_source["alpha"]["last_completed_at"] is not None
+
+    # Exact counters and no duplicates: each source's export equals a single-process backfill's.
+    runs = {r["source"]: r for r in _runs(pg_database)}
+    for name, size in SIZES.items():
+        counts = (
+            runs[name]["counts"]
+            if isinstance(runs[name]["counts"], dict)
+            else json.loads(runs[name]["counts"])
+        )
+        assert counts["listed"] == counts["fetched"] == size
+        exported = _export(name)
+        assert len(exported) == len({row["id"] for row in exported}) == size
+    reference = tmp_path / "reference.db"
+    os.environ["CONVOSIFT_DATABASE_URL"] = f"sqlite:///{reference}"
+    try:
+        for name in SIZES:
+            done = runner.invoke(app, ["backfill", "--source", name, "--since", "2000-01-01", "--json"])
+            assert done.exit_code == 0, done.stderr
+            single = _export(name)
+            os.environ["CONVOSIFT_DATABASE_URL"] = pg_database
+            assert _export(name) == single
+            os.environ["CONVOSIFT_DATABASE_URL"] = f"sqlite:///{reference}"
+    finally:
+        os.environ["CONVOSIFT_DATABASE_URL"] = pg_database
+
+
+def _owner_of(database_url: str, source: str) -> int:
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            owner = conn.execute(
+                sa.text("SELECT owner_pid FROM runs WHERE source = :source AND status = 'running'"),
+                {"source": source},
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return int(owner)
+
+
+def test_queueing_needs_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    result = runner.invoke(app, ["backfill", "--days", "1", "--queue"])
+    assert result.exit_code != 0 and "need PostgreSQL" in result.stderr
