@@ -179,3 +179,24 @@ def test_queueing_needs_postgresql(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("CONVOSIFT_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
     result = runner.invoke(app, ["backfill", "--days", "1", "--queue"])
     assert result.exit_code != 0 and "need PostgreSQL" in result.stderr
+
+
+def test_the_run_api_queues_a_backfill_and_shows_the_queue(two_sources: dict[str, str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from convosift.api import create_app
+    from convosift.config import load_settings
+
+    with TestClient(create_app(load_settings())) as client:
+        response = client.post(
+            "/api/pipeline/run", json={"source": "beta", "since": "2000-01-01", "queue": True}
+        )
+        assert response.status_code == 202, response.text
+        assert response.json()["status"] == "queued" and response.json()["source"] == "beta"
+        refused = client.post(
+            "/api/pipeline/run", json={"source": "beta", "days": 1, "queue": True, "resume": True}
+        )
+        assert refused.status_code == 422
+        sources = {row["source"]: row for row in client.get("/api/pipeline/workers").json()["sources"]}
+    assert sources["beta"]["queued"] == 1 and sources["beta"]["running"] == 0
+    assert sources["alpha"]["queued"] == 0

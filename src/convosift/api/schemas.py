@@ -71,11 +71,14 @@ class RunRequest(BaseModel):
     source: str | None = Field(
         None, min_length=1, max_length=64, description="Named source (default: the only one configured)."
     )
+    queue: bool = Field(False, description="Queue the backfill for `convosift worker` (PostgreSQL).")
 
     @model_validator(mode="after")
     def _consistent(self) -> RunRequest:
         if self.resume_run_id is not None and not self.resume:
             raise ValueError("resume_run_id needs resume: true")
+        if self.queue and (self.resume or self.dry_run):
+            raise ValueError("queue takes a new backfill; a resume or a dry run runs here")
         if self.resume and self.days is None and self.since is None and self.until is None:
             return self  # resume over the run's own window
         try:

@@ -53,7 +53,7 @@ def workers_status(as_json: bool = typer.Option(False, "--json", help="Print JSO
                     "queued": r.queued,
                     "running": r.running,
                     "failed": r.failed,
-                    "last_completed_at": r.last_sync,
+                    "last_completed_at": r.last_completed_at,
                 }
                 for r in rows
             ]
@@ -61,6 +61,6 @@ def workers_status(as_json: bool = typer.Option(False, "--json", help="Print JSO
         return
     table = Table("source", "queued", "running", "failed", "last completed run")
     for r in rows:
-        last = datetime.fromtimestamp(r.last_sync, UTC).strftime("%Y-%m-%d %H:%M") if r.last_sync else "never"
+        last = datetime.fromtimestamp(r.last_completed_at, UTC).strftime("%Y-%m-%d %H:%M") if r.last_completed_at else "never"
         table.add_row(r.source, str(r.queued), str(r.running), str(r.failed), last)
     console.print(table)

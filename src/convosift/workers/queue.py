@@ -224,7 +224,7 @@ class JobCounts:
     queued: int
     running: int
     failed: int
-    last_sync: float | None
+    last_completed_at: float | None
 
 
 def queue_status(settings: Settings) -> list[JobCounts]:
@@ -246,7 +246,7 @@ def queue_status(settings: Settings) -> list[JobCounts]:
             queued=counts.get(name, {}).get("todo", 0),
             running=counts.get(name, {}).get("doing", 0),
             failed=counts.get(name, {}).get("failed", 0),
-            last_sync=finished.get(name),
+            last_completed_at=finished.get(name),
         )
         for name in names
     ]

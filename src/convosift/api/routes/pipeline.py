@@ -27,6 +27,17 @@ def start_run(body: RunRequest, context: AppContext = Depends(get_context)) -> d
     if body.resume:
         return _resume(context, body)
     service = context.source_service(body.source)
+    if body.queue:
+        from convosift.workers import enqueue_run
+
+        job_id = enqueue_run(
+            service.settings,
+            kind=RunKind.BACKFILL,
+            window=_window(body),
+            batch_size=body.batch_size,
+            max_conversations=body.max_conversations,
+        )
+        return {"job_id": job_id, "source": stages.source_name(service.settings), "status": "queued"}
     components = context.run_components(service.settings)
     source = components["source"]
     try:
@@ -125,6 +136,14 @@ def stop_run(
     # The database status reaches the run wherever it executes; a local run also gets its event.
     context.launcher.signal_stop(record.id)
     return record.to_dict()
+
+
+@router.get("/workers")
+def workers_status(context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    """Queued, running and failed jobs per source, and each source's last completed run."""
+    from convosift.workers import queue_status
+
+    return {"sources": [vars(row) for row in queue_status(context.settings)]}
 
 
 def _window(body: RunRequest) -> Window:
