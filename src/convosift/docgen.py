@@ -54,7 +54,7 @@ NAMED_SOURCES = [
     'kind = "intercom"',
     'region = "eu"              # or base_url = "https://..."',
     'token_env = "INTERCOM_TOKEN_EU_SHOP"   # the variable that holds the token; never the token',
-    'sync_every = "15m"         # interval of scheduled syncs (s, m, h or d; at least 1m)',
+    'sync_every = "15m"         # workers sync it this often (s, m, h or d; at least 1m)',
     "",
     "[sources.archive]",
     'kind = "files"',
@@ -67,8 +67,8 @@ NAMED_SOURCES = [
     "| `region`, `base_url` | the Intercom data region (`us`, `eu`, `au`) or an explicit API URL |",
     "| `token_env` | name of the environment variable holding the workspace's access token |",
     "| `path` | the JSONL or Intercom JSON export a `files` source reads |",
-    "| `sync_every` | the interval of scheduled syncs, e.g. `15m` (validated and stored with the source; "
-    "this release runs syncs when asked: `convosift sync --source NAME` from cron or a timer) |",
+    "| `sync_every` | how often `convosift worker` processes sync the source, e.g. `15m` "
+    "(PostgreSQL; see docs/deploy.md) |",
     "",
     "A name is lower-case letters, digits, `-` and `_`. A table with an unknown key, a files",
     "source without a path or a malformed interval is refused with the reason; a missing token",

@@ -200,3 +200,35 @@ def test_the_run_api_queues_a_backfill_and_shows_the_queue(two_sources: dict[str
         sources = {row["source"]: row for row in client.get("/api/pipeline/workers").json()["sources"]}
     assert sources["beta"]["queued"] == 1 and sources["beta"]["running"] == 0
     assert sources["alpha"]["queued"] == 0
+
+
+def test_sources_with_sync_every_get_one_sync_queued_when_due(
+    two_sources: dict[str, str], pg_database: str, tmp_path: Path
+) -> None:
+    from convosift.config import load_settings
+    from convosift.workers import queue_status
+    from convosift.workers.worker import _schedule_syncs
+
+    config = Path(two_sources["CONVOSIFT_CONFIG"])
+    config.write_text(
+        config.read_text().replace(
+            'token_env = "TOKEN_ALPHA"', 'token_env = "TOKEN_ALPHA"\nsync_every = "1m"'
+        )
+    )
+    settings = load_settings()
+    _schedule_syncs(settings)  # nothing to sync from before a backfill completed
+    assert all(row.queued == 0 for row in queue_status(settings))
+
+    done = runner.invoke(app, ["backfill", "--source", "alpha", "--since", "2000-01-01", "--json"])
+    assert done.exit_code == 0, done.stderr
+    _schedule_syncs(settings)  # completed just now: not due yet
+    assert {r.source: r.queued for r in queue_status(settings)}["alpha"] == 0
+
+    engine = sa.create_engine(pg_database)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE runs SET finished_at = finished_at - 120"))
+    engine.dispose()
+    _schedule_syncs(settings)
+    _schedule_syncs(settings)  # already queued: not twice
+    queued = {r.source: r.queued for r in queue_status(settings)}
+    assert queued["alpha"] == 1 and queued["beta"] == 0  # beta has no sync_every

@@ -8,6 +8,18 @@ from sqlalchemy.engine import Connection
 from convosift.store.schema import runs
 
 LOCK_PREFIX = "source:"
+SCHEMA_LOCK = 7_364_512_019
+"""Advisory lock id serialising the queue's schema creation by processes starting together."""
+
+
+def ensure_queue_schema(conn: Connection, schema_sql: str) -> bool:
+    """Create the task queue's tables unless present (one transaction, serialised); True if created."""
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": SCHEMA_LOCK})
+    if conn.execute(sa.text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar_one():
+        return False
+    # The driver reads % as a parameter marker even without parameters: the script escapes it.
+    conn.exec_driver_sql(schema_sql.replace("%", "%%"))
+    return True
 
 
 def job_counts(conn: Connection, task: str) -> dict[str, dict[str, int]]:

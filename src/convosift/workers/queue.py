@@ -191,7 +191,7 @@ def enqueue_run(
     async def defer() -> int:
         app = build_app(settings)
         async with app.open_async():
-            await ensure_schema(app)
+            await ensure_schema(app, settings)
             return await app.configure_task(TASK, **options).defer_async(**args)
 
     try:
@@ -200,22 +200,18 @@ def enqueue_run(
         raise RunConflictError(f"a sync of source {name} is already queued") from None
 
 
-_SCHEMA_LOCK = 7_364_512_019
-"""Advisory lock id serialising schema creation by workers starting together."""
+async def ensure_schema(app: procrastinate.App, settings: Settings) -> None:
+    """Create procrastinate's tables once (safe when several processes start at the same time)."""
 
+    def create() -> None:
+        store = Store(settings.database_url)
+        try:
+            with store.write() as conn:
+                job_rows.ensure_queue_schema(conn, app.schema_manager.get_schema())
+        finally:
+            store.dispose()
 
-async def ensure_schema(app: procrastinate.App) -> None:
-    """Create procrastinate's tables once (idempotent across processes starting at the same time)."""
-    connector = app.connector
-    await connector.execute_query_async(f"SELECT pg_advisory_lock({_SCHEMA_LOCK})")
-    try:
-        found = await connector.execute_query_one_async(
-            "SELECT to_regclass('procrastinate_jobs') IS NOT NULL AS present"
-        )
-        if not found["present"]:
-            await app.schema_manager.apply_schema_async()
-    finally:
-        await connector.execute_query_async(f"SELECT pg_advisory_unlock({_SCHEMA_LOCK})")
+    await asyncio.to_thread(create)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ async def _serve(settings: Settings, concurrency: int) -> None:
     shutdown = Shutdown()
     app = build_app(settings, shutdown)
     async with app.open_async():
-        await ensure_schema(app)
+        await ensure_schema(app, settings)
         worker = asyncio.create_task(
             app.run_worker_async(
                 queues=[QUEUE],
