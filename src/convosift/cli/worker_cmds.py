@@ -61,6 +61,10 @@ def workers_status(as_json: bool = typer.Option(False, "--json", help="Print JSO
         return
     table = Table("source", "queued", "running", "failed", "last completed run")
     for r in rows:
-        last = datetime.fromtimestamp(r.last_completed_at, UTC).strftime("%Y-%m-%d %H:%M") if r.last_completed_at else "never"
+        last = (
+            datetime.fromtimestamp(r.last_completed_at, UTC).strftime("%Y-%m-%d %H:%M")
+            if r.last_completed_at
+            else "never"
+        )
         table.add_row(r.source, str(r.queued), str(r.running), str(r.failed), last)
     console.print(table)
