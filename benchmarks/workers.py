@@ -125,8 +125,31 @@ def one_round(
     with workers(env, args.workers, workdir) as processes:
         time.sleep(3)  # the workers import, load their models and listen
         started = time.perf_counter()
-        for name in names:
-            convosift(env, "backfill", "--source", name, "--since", "2000-01-01", "--queue")
+        # Queued side by side, as a scheduler or several users would.
+        enqueued = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "convosift",
+                    "backfill",
+                    "--source",
+                    n,
+                    "--since",
+                    "2000-01-01",
+                    "--queue",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for n in names
+        ]
+        for process in enqueued:
+            if process.wait() != 0:
+                raise SystemExit(
+                    f"queueing failed: {process.stderr.read().decode() if process.stderr else ''}"
+                )
         deadline = started + 30 * args.conversations / (args.rate_limit / RATE_WINDOW_SECONDS) + 120
         while True:
             runs = completed_runs(database_url)

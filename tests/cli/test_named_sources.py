@@ -76,6 +76,23 @@ def test_each_named_source_runs_and_exports_on_its_own(two_workspaces: tuple[Any
     # Tokens never reach the output.
     assert "secret-token" not in exported + json.dumps(runs)
 
+    # Theme statistics and reports see one source when asked.
+    from convosift.store import Store
+    from convosift.store.themes import kept_results
+
+    store = Store(load_settings().database_url)
+    try:
+        with store.read() as conn:
+            kept = {name: len(kept_results(conn, None, None, source=name)) for name in ("alpha", "beta")}
+            together = len(kept_results(conn, None, None))
+    finally:
+        store.dispose()
+    assert kept["alpha"] > 0 and kept["beta"] > 0 and kept["alpha"] + kept["beta"] == together
+    kept_alpha = sum(1 for row in rows if row["kept"])
+    assert kept["alpha"] == kept_alpha
+    report = _invoke("report", "--format", "md", "--out", "alpha.md", "--source", "alpha")
+    assert report.exit_code == 0, report.stderr
+
 
 def test_several_sources_need_a_choice_and_unknown_names_are_refused(
     two_workspaces: tuple[Any, Any],

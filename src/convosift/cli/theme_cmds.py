@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from convosift import limits
-from convosift.cli.app import app, console, emit_json, handle_errors, settings
+from convosift.cli.app import app, console, emit_json, handle_errors, settings, source_filter
 from convosift.config import Settings
 from convosift.errors import ConfigurationError
 
@@ -27,6 +27,7 @@ app.add_typer(themes_app, name="themes", rich_help_panel="Results")
 _SINCE = typer.Option(None, "--since", help="Only conversations created on or after this date (YYYY-MM-DD).")
 _UNTIL = typer.Option(None, "--until", help="Only conversations created before this date (YYYY-MM-DD).")
 _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
+_SOURCE = typer.Option(None, "--source", help="Only conversations of this source (default: every source).")
 
 
 @contextlib.contextmanager
@@ -50,7 +51,11 @@ def _curator(config: Settings, store: Any) -> Any:
 @themes_app.callback()
 @handle_errors
 def themes(
-    ctx: typer.Context, since: str | None = _SINCE, until: str | None = _UNTIL, as_json: bool = _JSON
+    ctx: typer.Context,
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+    source: str | None = _SOURCE,
+    as_json: bool = _JSON,
 ) -> None:
     """Per theme: count, share, weekly trend, change against the previous window, rising flag."""
     if ctx.invoked_subcommand is not None:
@@ -59,8 +64,9 @@ def themes(
     from convosift.themes.vocabulary import load_vocabulary_for
 
     config = settings()
+    name = source_filter(config, source)
     with _store(config) as store:
-        summaries = theme_summary(store, since, until, vocabulary=load_vocabulary_for(config))
+        summaries = theme_summary(store, since, until, vocabulary=load_vocabulary_for(config), source=name)
     if as_json:
         emit_json(summaries)
         return
@@ -296,6 +302,7 @@ def report(
     out: Path = typer.Option(..., "--out", help="File to write."),
     since: str | None = _SINCE,
     until: str | None = _UNTIL,
+    source: str | None = _SOURCE,
 ) -> None:
     """Write the themes report: theme table with trends, rising themes, category mix, evidence quotes."""
     from convosift.themes.discovery import list_proposals
@@ -305,7 +312,10 @@ def report(
     if fmt not in FORMATS:
         raise ConfigurationError(f"unknown report format {fmt!r}", hint="use --format md, html or csv")
     config = settings()
+    name = source_filter(config, source)
     with _store(config) as store:
-        data = report_data(store, load_vocabulary_for(config), since, until, proposals=list_proposals(store))
+        data = report_data(
+            store, load_vocabulary_for(config), since, until, proposals=list_proposals(store), source=name
+        )
     path = write_report(data, fmt, out)
     console.print(f"wrote {path}", highlight=False)

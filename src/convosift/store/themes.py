@@ -62,8 +62,12 @@ class UnmatchedConversation:
     customer_text: str
 
 
-def _kept_between(since: int | None, until: int | None) -> list[sa.ColumnElement[bool]]:
+def _kept_between(
+    since: int | None, until: int | None, source: str | None = None
+) -> list[sa.ColumnElement[bool]]:
     clauses: list[sa.ColumnElement[bool]] = [conversations.c.kept.is_(True)]
+    if source is not None:
+        clauses.append(conversations.c.source == source)
     if since is not None:
         clauses.append(conversations.c.created_at >= since)
     if until is not None:
@@ -71,8 +75,11 @@ def _kept_between(since: int | None, until: int | None) -> list[sa.ColumnElement
     return clauses
 
 
-def kept_results(conn: Connection, since: int | None, until: int | None) -> list[KeptResult]:
-    """Every kept conversation created in ``[since, until)``, with its theme and category."""
+def kept_results(
+    conn: Connection, since: int | None, until: int | None, *, source: str | None = None
+) -> list[KeptResult]:
+    """Every kept conversation (of one source, if given) created in ``[since, until)``, with its
+    theme and category."""
     query = (
         sa.select(
             conversations.c.source,
@@ -83,7 +90,7 @@ def kept_results(conn: Connection, since: int | None, until: int | None) -> list
             classifications.c.needs_review,
         )
         .select_from(conversations_with_results())
-        .where(*_kept_between(since, until))
+        .where(*_kept_between(since, until, source))
     )
     return [
         KeptResult(r.source, r.id, int(r.created_at), r.signature, r.category, bool(r.needs_review))
@@ -91,7 +98,9 @@ def kept_results(conn: Connection, since: int | None, until: int | None) -> list
     ]
 
 
-def match_evidence(conn: Connection, since: int | None, until: int | None) -> list[MatchEvidence]:
+def match_evidence(
+    conn: Connection, since: int | None, until: int | None, *, source: str | None = None
+) -> list[MatchEvidence]:
     """Evidence of matched kept conversations in ``[since, until)``: by signature, the best score first."""
     query = (
         sa.select(
@@ -111,7 +120,7 @@ def match_evidence(conn: Connection, since: int | None, until: int | None) -> li
             )
         )
         .where(
-            *_kept_between(since, until),
+            *_kept_between(since, until, source),
             theme_matches.c.signature.is_not(None),
             theme_matches.c.evidence.is_not(None),
         )

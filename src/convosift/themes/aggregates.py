@@ -149,8 +149,10 @@ def theme_summary(
     recent_days: int = RECENT_DAYS,
     baseline_days: int = BASELINE_DAYS,
     top_quotes: int = TOP_QUOTES,
+    source: str | None = None,
 ) -> list[dict[str, Any]]:
-    """One entry per theme with stored matches in ``[since, until)``, the biggest first.
+    """One entry per theme with stored matches in ``[since, until)`` (of one source, if given),
+    the biggest first.
 
     Keys: signature, title, product_area, status, count, share (of kept conversations), first_seen,
     last_seen, series (weekly counts), recent_count, previous_count, change, change_pct, rising,
@@ -159,8 +161,8 @@ def theme_summary(
     period = Period.of(since, until)
     vocab = vocabulary if vocabulary is not None else EMPTY_VOCABULARY
     with store.read() as conn:
-        rows = kept_results(conn, period.since, period.until)
-        evidence = match_evidence(conn, period.since, period.until)
+        rows = kept_results(conn, period.since, period.until, source=source)
+        evidence = match_evidence(conn, period.since, period.until, source=source)
     summaries = _summaries(rows, vocab, period, recent_days, baseline_days)
     quotes = _top_quotes(evidence, top_quotes)
     for summary in summaries:
@@ -173,11 +175,13 @@ def rising_themes(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted((s for s in summaries if s["rising"]), key=lambda s: (s["p_value"], -s["recent_count"]))
 
 
-def overview(store: Store, since: TimeBound = None, until: TimeBound = None) -> dict[str, Any]:
+def overview(
+    store: Store, since: TimeBound = None, until: TimeBound = None, *, source: str | None = None
+) -> dict[str, Any]:
     """Totals and the weekly category mix of kept conversations (the report's header and chart)."""
     period = Period.of(since, until)
     with store.read() as conn:
-        rows = kept_results(conn, period.since, period.until)
+        rows = kept_results(conn, period.since, period.until, source=source)
     if not rows:
         return {
             "kept": 0,

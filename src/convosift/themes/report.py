@@ -47,12 +47,14 @@ def report_data(
     *,
     generated_at: datetime | None = None,
     proposals: list[dict[str, Any]] | None = None,
+    source: str | None = None,
 ) -> dict[str, Any]:
-    themes = theme_summary(store, since, until, vocabulary=vocabulary)
+    themes = theme_summary(store, since, until, vocabulary=vocabulary, source=source)
     return {
         "generated_at": (generated_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         "vocabulary_hash": vocabulary.content_hash,
-        "overview": overview(store, since, until),
+        "overview": overview(store, since, until, source=source),
+        "source": source,
         "themes": themes,
         "rising": rising_themes(themes),
         "proposals": proposals or [],

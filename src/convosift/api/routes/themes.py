@@ -15,14 +15,17 @@ router = APIRouter(prefix="/api/themes", tags=["themes"])
 
 _SINCE = Query(None, max_length=40, description="Only conversations created from this ISO date or time.")
 _UNTIL = Query(None, max_length=40, description="Only conversations created before this ISO date or time.")
+_SOURCE = Query(None, min_length=1, max_length=64, description="Only conversations of this source.")
 
 
 def theme_table(
-    context: AppContext, since: str | None = None, until: str | None = None
+    context: AppContext, since: str | None = None, until: str | None = None, source: str | None = None
 ) -> list[dict[str, Any]]:
     """Every theme with stored matches, biggest first (shared by the API and the dashboard)."""
     vocabulary = load_vocabulary_for(context.settings)
-    return aggregates.theme_summary(context.store(), since, until, vocabulary=vocabulary)
+    return aggregates.theme_summary(
+        context.store(), since, until, vocabulary=vocabulary, source=context.source_filter(source)
+    )
 
 
 def one_theme(
@@ -42,10 +45,13 @@ def one_theme(
 
 @router.get("")
 def list_themes(
-    since: str | None = _SINCE, until: str | None = _UNTIL, context: AppContext = Depends(get_context)
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+    source: str | None = _SOURCE,
+    context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
     """Themes with count, share, first/last seen, weekly series, change, ``rising`` and top quotes."""
-    themes = theme_table(context, since, until)
+    themes = theme_table(context, since, until, source)
     return {"themes": themes, "rising": [t["signature"] for t in aggregates.rising_themes(themes)]}
 
 
