@@ -443,3 +443,35 @@ def test_batches_commit_in_listing_order_when_a_later_one_finishes_analysis_firs
     )
     assert record.counts == clean.counts
     assert _export(settings) == _export(reference)
+
+
+class _WatchedAnalyzer(CountingAnalyzer):
+    """Records, at the start of each batch's analysis, how many analysed conversations are uncommitted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.committed = 0
+        self.uncommitted_at_start: list[int] = []
+
+    async def analyze(self, conversations: Any) -> Any:
+        self.uncommitted_at_start.append(self.calls - self.committed)
+        await asyncio.sleep(0.01)
+        return await super().analyze(conversations)
+
+
+def test_local_analysis_waits_for_the_previous_commit_so_a_crash_redoes_at_most_one_batch(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings(fetch_ahead=3)
+    analyzer = _WatchedAnalyzer()
+
+    def progress(record: RunRecord) -> None:
+        analyzer.committed = record.counts.classified
+
+    record = service.start_run(
+        settings, window=WINDOW, batch_size=10, source=_source(), analyzer=analyzer, progress=progress
+    )
+    assert record.status is RunStatus.COMPLETED and record.counts.classified == KEPT
+    # Batches are fetched ahead, but a batch is analysed only once every earlier one committed.
+    assert len(analyzer.uncommitted_at_start) == 10
+    assert set(analyzer.uncommitted_at_start) == {0}
