@@ -98,11 +98,11 @@ def _shape(text: str) -> list[float]:
         sum(char.isdigit() for char in visible) / max(1, len(visible)),
         1.0 / (1.0 + len(words) / 8),
         1.0 if "?" in text else 0.0,
-        sum(_odd(word) for word in words) / count,
+        sum(odd_word(word) for word in words) / count,
     ]
 
 
-def _odd(word: str) -> bool:
+def odd_word(word: str) -> bool:
     """A word no language spells: keys typed along a row, one letter thrice, or hardly a vowel."""
     if len(word) < 4 or not word.isascii():
         return False
