@@ -63,3 +63,12 @@ def test_gibberish_needs_several_words_and_spares_other_scripts() -> None:
     assert not is_gibberish("xkcd")
     assert not is_gibberish("Здравствуйте, у меня не работает карта")
     assert is_gibberish("asdfgh jklqwrt zxcvbn")
+
+
+def test_keyboard_runs_and_one_word_said_over_and_over_are_gibberish() -> None:
+    assert is_gibberish("fdsa qwer asdf zxcv")
+    assert is_gibberish("ok ok ok ok ok")
+    # A word said twice, or a plea with other words in it, is a customer.
+    assert not is_gibberish("help help")
+    assert not is_gibberish("please please please help me, my card is blocked")
+    assert not is_gibberish("your tower power answer is pretty proper")

@@ -37,3 +37,15 @@ def test_weighting_new_texts_matches_the_vectorisers_own_transform() -> None:
         assert np.array_equal(actual.indices, expected.indices)
         assert np.allclose(actual.data, expected.data, rtol=0, atol=1e-12)
         assert actual.nnz > 0
+
+
+def test_shape_block_sits_before_the_sentence_vectors_only_when_weighted() -> None:
+    from convosift.ml.embeddings import EMBEDDING_DIM
+    from convosift.ml.shape import SHAPE_FEATURES
+
+    plain, plain_vectors = FeatureBuilder(FeatureParams(char_min_df=1)).fit_transform(TRAINING)
+    shaped, vectors = FeatureBuilder(FeatureParams(char_min_df=1, shape_weight=2.0)).fit_transform(TRAINING)
+    assert shaped.shape[1] == plain.shape[1] + len(SHAPE_FEATURES)
+    # The engine reads the sentence vectors from the last columns, with or without the block.
+    assert np.allclose(shaped[:, -EMBEDDING_DIM:].toarray(), plain[:, -EMBEDDING_DIM:].toarray())
+    assert np.allclose(vectors, plain_vectors)

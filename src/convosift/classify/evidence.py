@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from convosift.ml.shape import odd_word
+
 _PITCH = (
     r"\bseo (?:services?|agency|company|team|experts?|package)\b",
     r"\b(?:our|my) seo\b",
@@ -144,14 +146,18 @@ def quotes_junk(text: str) -> bool:
 def is_gibberish(text: str) -> bool:
     """Mostly letter strings no language spells: keyboard mashing, random strings.
 
-    Latin-script words that are long and nearly vowel-free, or that repeat one letter, are
-    counted; a text is gibberish when at least three words are read and most of them are such.
-    Scripts without Latin vowels are left alone (never judged gibberish).
+    Latin-script words that are long and nearly vowel-free, that repeat one letter, or that run
+    along neighbouring keys ("asdf", "lkjh") are counted; a text is gibberish when at least three
+    words are read and most of them are such, or when it is one word said four times or more ("ok
+    ok ok ok"). Scripts without Latin vowels are left alone (never judged gibberish).
     """
     words = [w.lower() for w in _WORD.findall(text) if len(w) >= 3 and w.isascii()]
+    said = [w.lower() for w in _WORD.findall(text)]
+    if len(said) >= 4 and len(set(said)) == 1:
+        return True
     if len(words) < 3:
         return False
-    odd = sum(1 for word in words if _unpronounceable(word))
+    odd = sum(1 for word in words if _unpronounceable(word) or odd_word(word))
     return odd / len(words) >= 0.6
 
 

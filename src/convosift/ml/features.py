@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from convosift.ml.embeddings import embed
+from convosift.ml.shape import shape_features
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,6 +30,8 @@ class FeatureParams:
     char_ngrams: tuple[int, int] = (2, 5)
     char_min_df: int = 2
     embedding_weight: float = 2.0
+    shape_weight: float = 0.0
+    """Weight of the block of shape features (:mod:`convosift.ml.shape`); 0 leaves it out."""
 
 
 class FeatureBuilder:
@@ -60,14 +63,12 @@ class FeatureBuilder:
             raise RuntimeError("FeatureBuilder.transform called before fit_transform")
         cleaned = _clean(texts)
         vectors = embed(cleaned)
-        matrix = sparse.hstack(
-            [
-                _tfidf(self._word, cleaned),
-                _tfidf(self._char, cleaned),
-                sparse.csr_matrix(vectors * self.params.embedding_weight),
-            ],
-            format="csr",
-        )
+        blocks = [_tfidf(self._word, cleaned), _tfidf(self._char, cleaned)]
+        if self.params.shape_weight:
+            blocks.append(sparse.csr_matrix(shape_features(cleaned) * self.params.shape_weight))
+        # The sentence vectors stay the last columns: the engine finds them there.
+        blocks.append(sparse.csr_matrix(vectors * self.params.embedding_weight))
+        matrix = sparse.hstack(blocks, format="csr")
         return matrix, vectors
 
 
