@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ from convosift.errors import (
 from convosift.logs import get_logger
 from convosift.sources.intercom.clock import SYSTEM_CLOCK, Clock
 from convosift.sources.intercom.ratelimit import RESET_HEADER, RateLimiter, shared_limiter
+from convosift.sources.intercom.transport import KeepAliveTransport
 
 log = get_logger(__name__)
 
@@ -101,11 +103,15 @@ class IntercomClient:
         self.retry = retry or RetryPolicy(max_retries=settings.intercom_max_retries)
         self._rng = rng or random.Random()
         self._timeout = settings.intercom_timeout_seconds
+        # Detail fetches, plus a search that may overlap them.
+        connections = settings.intercom_fetch_concurrency + 2
+        if transport is None and not _proxied(self.base_url):
+            transport = KeepAliveTransport(max_connections=connections)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
             timeout=httpx.Timeout(settings.intercom_timeout_seconds),
-            limits=httpx.Limits(max_connections=settings.intercom_fetch_concurrency + 2),
+            limits=httpx.Limits(max_connections=connections),
             headers={
                 "Authorization": f"Bearer {settings.intercom_access_token.get_secret_value()}",
                 "Intercom-Version": settings.intercom_api_version,
@@ -242,6 +248,12 @@ def _error_details(response: httpx.Response) -> tuple[str, str]:
     codes = [str(e.get("code", "")) for e in errors if isinstance(e, dict)]
     messages = [str(e.get("message", "")) for e in errors if isinstance(e, dict)]
     return " ".join(codes), "; ".join(m for m in (" ".join(codes), *messages) if m)[:300]
+
+
+def _proxied(base_url: str) -> bool:
+    """Whether the environment names a proxy for this URL's scheme (httpx's transport then handles it)."""
+    proxies = urllib.request.getproxies()
+    return bool(proxies.get(httpx.URL(base_url).scheme) or proxies.get("all"))
 
 
 def _float_header(response: httpx.Response, name: str) -> float | None:
