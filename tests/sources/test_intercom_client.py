@@ -149,6 +149,35 @@ async def test_details_come_back_in_order_with_bounded_concurrency(clock: FakeCl
     assert 1 < peak <= 3
 
 
+async def test_concurrent_detail_calls_share_one_concurrency_limit(clock: FakeClock) -> None:
+    in_flight = peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        return httpx.Response(200, json=conversation(request.url.path.rsplit("/", 1)[1]))
+
+    source = source_for(handler, clock)  # type: ignore[arg-type]
+    batches = [[str(n) for n in range(start, start + 6)] for start in (10, 20, 30)]
+    results = await asyncio.gather(*(source.details(batch) for batch in batches))
+    assert [[r.id for r in result] for result in results] == batches
+    assert peak == 3  # intercom_fetch_concurrency, for the source as a whole
+
+
+def test_the_concurrency_limit_survives_a_new_event_loop(clock: FakeClock) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.001)  # requests wait at the gate: it is bound to this loop
+        return httpx.Response(200, json=conversation(request.url.path.rsplit("/", 1)[1]))
+
+    source = source_for(handler, clock)  # type: ignore[arg-type]
+    ids = [str(n) for n in range(10, 16)]
+    assert [r.id for r in asyncio.run(source.details(ids))] == ids
+    assert [r.id for r in asyncio.run(source.details(ids))] == ids
+
+
 @pytest.mark.parametrize("status", [401, 403])
 async def test_refused_token_is_an_authentication_error(clock: FakeClock, status: int) -> None:
     source = source_for(lambda _: error(status, "unauthorized", "Access Token Invalid"), clock)
