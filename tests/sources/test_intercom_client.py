@@ -24,11 +24,13 @@ from convosift.errors import (
 )
 from convosift.sources.base import Source
 from convosift.sources.intercom import (
+    IntercomClient,
     IntercomSource,
     RetryPolicy,
     translate_transport_error,
 )
 from convosift.sources.intercom.ratelimit import RateLimiter
+from convosift.sources.intercom.transport import KeepAliveTransport
 
 T0 = 1_700_000_000
 WINDOW = Window(since=T0 + 1_000, until=T0 + 2_000)
@@ -371,3 +373,25 @@ def test_public_names_are_exported() -> None:
     assert {"IntercomSource", "RateLimiter", "RetryPolicy", "html_to_text", "normalize_conversation"} <= set(
         package.__all__
     )
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, KeepAliveTransport),
+        ({"HTTPS_PROXY": "http://proxy.test:3128"}, httpx.AsyncHTTPTransport),
+        ({"ALL_PROXY": "http://proxy.test:3128"}, httpx.AsyncHTTPTransport),
+        ({"HTTPS_PROXY": "http://proxy.test:3128", "NO_PROXY": "api.intercom.io"}, KeepAliveTransport),
+        ({"HTTP_PROXY": "http://proxy.test:3128"}, KeepAliveTransport),  # not for an https host
+    ],
+)
+def test_a_proxy_in_the_environment_keeps_httpx_transport(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: type
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    client = IntercomClient(make_settings(intercom_base_url="https://api.intercom.io"))
+    assert type(client._transport) is expected

@@ -104,20 +104,22 @@ class IntercomClient:
         self._rng = rng or random.Random()
         self._timeout = settings.intercom_timeout_seconds
         # Detail fetches, plus a search that may overlap them.
-        connections = settings.intercom_fetch_concurrency + 2
-        if transport is None and not _proxied(self.base_url):
-            transport = KeepAliveTransport(max_connections=connections)
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx.Timeout(settings.intercom_timeout_seconds),
-            limits=httpx.Limits(max_connections=connections),
-            headers={
+        self._transport = transport or _default_transport(
+            self.base_url, connections=settings.intercom_fetch_concurrency + 2
+        )
+        # Requests go straight to the transport: httpx's client would add cookie bookkeeping and
+        # redirect and auth wrappers that a bearer-token API never uses (two thirds of its cost).
+        self._headers = httpx.Headers(
+            {
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+                "Connection": "keep-alive",
+                "User-Agent": f"python-httpx/{httpx.__version__}",
                 "Authorization": f"Bearer {settings.intercom_access_token.get_secret_value()}",
                 "Intercom-Version": settings.intercom_api_version,
-                "Accept": "application/json",
-            },
+            }
         )
+        self._extensions = {"timeout": httpx.Timeout(settings.intercom_timeout_seconds).as_dict()}
 
     async def search(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /conversations/search``; raises InvalidCursorError when the cursor is refused."""
@@ -131,7 +133,7 @@ class IntercomClient:
         return await self._request(_Call("GET", path, missing_means_gone=True))
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.aclose()
 
     async def _request(self, call: _Call) -> dict[str, Any]:
         attempt = 0
@@ -151,7 +153,7 @@ class IntercomClient:
     async def _attempt(self, call: _Call, attempt: int) -> dict[str, Any]:
         try:
             async with self.limiter.slot():
-                response = await self._http.request(call.method, call.path, json=call.body)
+                response = await self._send(call)
                 self.limiter.observe(response.headers)
         except httpx.TimeoutException:
             raise _Retry(
@@ -166,6 +168,22 @@ class IntercomClient:
                 raise _Retry(translated) from None
             raise translated from None
         return self._payload(response, call, attempt)
+
+    async def _send(self, call: _Call) -> httpx.Response:
+        request = httpx.Request(
+            call.method,
+            self.base_url + call.path,
+            headers=self._headers,
+            json=call.body,
+            extensions=self._extensions,
+        )
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     def _payload(self, response: httpx.Response, call: _Call, attempt: int) -> dict[str, Any]:
         what, status = call.what, response.status_code
@@ -250,10 +268,14 @@ def _error_details(response: httpx.Response) -> tuple[str, str]:
     return " ".join(codes), "; ".join(m for m in (" ".join(codes), *messages) if m)[:300]
 
 
-def _proxied(base_url: str) -> bool:
-    """Whether the environment names a proxy for this URL's scheme (httpx's transport then handles it)."""
+def _default_transport(base_url: str, *, connections: int) -> httpx.AsyncBaseTransport:
+    """The keep-alive transport, or httpx's own when the environment names a proxy for the host."""
+    url = httpx.URL(base_url)
     proxies = urllib.request.getproxies()
-    return bool(proxies.get(httpx.URL(base_url).scheme) or proxies.get("all"))
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if proxy and not urllib.request.proxy_bypass(url.host):
+        return httpx.AsyncHTTPTransport(proxy=proxy, limits=httpx.Limits(max_connections=connections))
+    return KeepAliveTransport(max_connections=connections)
 
 
 def _float_header(response: httpx.Response, name: str) -> float | None:
