@@ -129,11 +129,11 @@ class Settings(BaseSettings):
         description="Search page size (at most 150).",
     )
     intercom_fetch_concurrency: int = Field(
-        8,
+        32,
         ge=1,
         le=64,
         validation_alias=_env("INTERCOM_FETCH_CONCURRENCY", "intercom_fetch_concurrency"),
-        description="Concurrent conversation detail requests.",
+        description="Conversation detail requests in flight per source (the rate limit still paces them).",
     )
     intercom_timeout_seconds: float = Field(
         30.0,

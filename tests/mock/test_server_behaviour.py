@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import Any
 
 import httpx
 import pytest
+
+from convosift.mock.server import bind_socket
+from convosift.mock.state import MockIntercomConfig
 
 from .support import client_for, search_all, window_query
 
@@ -124,3 +128,14 @@ def test_background_mutations_happen_while_serving(mock_intercom: Any) -> None:
     while server.stats["mutations"] < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert server.stats["mutations"] >= 3
+
+
+def test_the_socket_accepts_connections_before_the_server_starts() -> None:
+    sock = bind_socket(MockIntercomConfig())
+    try:
+        # A benchmark's client in another process may connect before uvicorn runs: it must wait
+        # in the backlog, not be refused.
+        with socket.create_connection(sock.getsockname(), timeout=2):
+            pass
+    finally:
+        sock.close()

@@ -24,11 +24,13 @@ from convosift.errors import (
 )
 from convosift.sources.base import Source
 from convosift.sources.intercom import (
+    IntercomClient,
     IntercomSource,
     RetryPolicy,
     translate_transport_error,
 )
 from convosift.sources.intercom.ratelimit import RateLimiter
+from convosift.sources.intercom.transport import KeepAliveTransport
 
 T0 = 1_700_000_000
 WINDOW = Window(since=T0 + 1_000, until=T0 + 2_000)
@@ -147,6 +149,35 @@ async def test_details_come_back_in_order_with_bounded_concurrency(clock: FakeCl
     assert isinstance(results[3], Skipped) and results[3].reason == "malformed"
     assert "created_at" in results[3].detail
     assert 1 < peak <= 3
+
+
+async def test_concurrent_detail_calls_share_one_concurrency_limit(clock: FakeClock) -> None:
+    in_flight = peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        return httpx.Response(200, json=conversation(request.url.path.rsplit("/", 1)[1]))
+
+    source = source_for(handler, clock)  # type: ignore[arg-type]
+    batches = [[str(n) for n in range(start, start + 6)] for start in (10, 20, 30)]
+    results = await asyncio.gather(*(source.details(batch) for batch in batches))
+    assert [[r.id for r in result] for result in results] == batches
+    assert peak == 3  # intercom_fetch_concurrency, for the source as a whole
+
+
+def test_the_concurrency_limit_survives_a_new_event_loop(clock: FakeClock) -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.001)  # requests wait at the gate: it is bound to this loop
+        return httpx.Response(200, json=conversation(request.url.path.rsplit("/", 1)[1]))
+
+    source = source_for(handler, clock)  # type: ignore[arg-type]
+    ids = [str(n) for n in range(10, 16)]
+    assert [r.id for r in asyncio.run(source.details(ids))] == ids
+    assert [r.id for r in asyncio.run(source.details(ids))] == ids
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -342,3 +373,25 @@ def test_public_names_are_exported() -> None:
     assert {"IntercomSource", "RateLimiter", "RetryPolicy", "html_to_text", "normalize_conversation"} <= set(
         package.__all__
     )
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, KeepAliveTransport),
+        ({"HTTPS_PROXY": "http://proxy.test:3128"}, httpx.AsyncHTTPTransport),
+        ({"ALL_PROXY": "http://proxy.test:3128"}, httpx.AsyncHTTPTransport),
+        ({"HTTPS_PROXY": "http://proxy.test:3128", "NO_PROXY": "api.intercom.io"}, KeepAliveTransport),
+        ({"HTTP_PROXY": "http://proxy.test:3128"}, KeepAliveTransport),  # not for an https host
+    ],
+)
+def test_a_proxy_in_the_environment_keeps_httpx_transport(
+    monkeypatch: pytest.MonkeyPatch, environment: dict[str, str], expected: type
+) -> None:
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    client = IntercomClient(make_settings(intercom_base_url="https://api.intercom.io"))
+    assert type(client._transport) is expected

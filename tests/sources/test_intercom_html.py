@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convosift.sources.intercom.html import html_to_text
+from convosift.sources.intercom.html import _bare_markup_text, _parsed_text, html_to_text
 
 
 @pytest.mark.parametrize(
@@ -66,3 +66,79 @@ def test_html_to_text_never_fails_and_output_is_clean(body: str) -> None:
         assert line == line.strip()
         assert "  " not in line
     text.encode("utf-8")  # storable and printable as it is
+
+
+_TAGS = [
+    "p",
+    "br",
+    "div",
+    "ul",
+    "ol",
+    "li",
+    "a",
+    "b",
+    "strong",
+    "em",
+    "span",
+    "h1",
+    "img",
+    "table",
+    "td",
+    "script",
+]
+_TEXTS = [
+    "Hi",
+    " there ",
+    "Fish &amp; chips",
+    "&nbsp;",
+    "&#39;",
+    "&#x27;",
+    "&bogus;",
+    "& ",
+    "a > b",
+    "\n",
+    "  ",
+    "é",
+    "-",
+]
+_fragment_parts = st.one_of(
+    st.sampled_from(_TEXTS),
+    st.text(alphabet="ab &;#<>/\n", max_size=6),
+    st.builds(
+        lambda name, upper: f"<{name.upper() if upper else name}>", st.sampled_from(_TAGS), st.booleans()
+    ),
+    st.builds(
+        lambda name, space: f"</{name}{space}>", st.sampled_from(_TAGS), st.sampled_from(["", " ", "\n"])
+    ),
+    st.builds(lambda name, space: f"<{name}{space}/>", st.sampled_from(_TAGS), st.sampled_from(["", " "])),
+    st.sampled_from(['<a href="https://x.example">', '<img alt="shot">', "<!-- note -->", "<o:p>", "</p/>"]),
+)
+
+
+@given(st.lists(_fragment_parts, max_size=12).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_bare_markup_reads_as_the_parser_reads_it(fragment: str) -> None:
+    bare = _bare_markup_text(fragment)
+    if bare is not None:
+        assert bare == _parsed_text(fragment)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "<p>Hi,</p><p>The export fails.</p><p>Thanks!<br>Ann</p>",
+        "<p>Two items</p><ul><li>first</li><li>second &amp; third</li></ul>",
+        "<p>Smile&nbsp;😀</p>",
+        "<P>upper</P><BR/>",
+    ],
+)
+def test_the_messages_the_messenger_writes_take_the_quick_path(fragment: str) -> None:
+    assert _bare_markup_text(fragment) == _parsed_text(fragment)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    ['<a href="https://x.example">docs</a>', "a < b", "<!-- c -->x", "<script>1 < 2</script>", "</p/>"],
+)
+def test_anything_else_goes_to_the_parser(fragment: str) -> None:
+    assert _bare_markup_text(fragment) is None

@@ -35,6 +35,7 @@ INVALID_CURSOR_MESSAGE = (
     "Invalid starting_after param. Please try again using a starting_after value from a paginated response"
 )
 _FAULT_STATUSES = (500, 502, 503)
+_BACKLOG = 2048
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -224,6 +225,9 @@ def bind_socket(config: MockIntercomConfig) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((config.host, config.port))
+    # Listening at once: a client told the address (another process) may connect before the
+    # server has started; the connection then waits in the backlog instead of being refused.
+    sock.listen(_BACKLOG)
     return sock
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import urllib.request
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -32,6 +33,7 @@ from convosift.errors import (
 from convosift.logs import get_logger
 from convosift.sources.intercom.clock import SYSTEM_CLOCK, Clock
 from convosift.sources.intercom.ratelimit import RESET_HEADER, RateLimiter, shared_limiter
+from convosift.sources.intercom.transport import KeepAliveTransport
 
 log = get_logger(__name__)
 
@@ -101,17 +103,23 @@ class IntercomClient:
         self.retry = retry or RetryPolicy(max_retries=settings.intercom_max_retries)
         self._rng = rng or random.Random()
         self._timeout = settings.intercom_timeout_seconds
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=transport,
-            timeout=httpx.Timeout(settings.intercom_timeout_seconds),
-            limits=httpx.Limits(max_connections=settings.intercom_fetch_concurrency + 2),
-            headers={
+        # Detail fetches, plus a search that may overlap them.
+        self._transport = transport or _default_transport(
+            self.base_url, connections=settings.intercom_fetch_concurrency + 2
+        )
+        # Requests go straight to the transport: httpx's client would add cookie bookkeeping and
+        # redirect and auth wrappers that a bearer-token API never uses (two thirds of its cost).
+        self._headers = httpx.Headers(
+            {
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+                "Connection": "keep-alive",
+                "User-Agent": f"python-httpx/{httpx.__version__}",
                 "Authorization": f"Bearer {settings.intercom_access_token.get_secret_value()}",
                 "Intercom-Version": settings.intercom_api_version,
-                "Accept": "application/json",
-            },
+            }
         )
+        self._extensions = {"timeout": httpx.Timeout(settings.intercom_timeout_seconds).as_dict()}
 
     async def search(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /conversations/search``; raises InvalidCursorError when the cursor is refused."""
@@ -125,7 +133,7 @@ class IntercomClient:
         return await self._request(_Call("GET", path, missing_means_gone=True))
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.aclose()
 
     async def _request(self, call: _Call) -> dict[str, Any]:
         attempt = 0
@@ -145,7 +153,7 @@ class IntercomClient:
     async def _attempt(self, call: _Call, attempt: int) -> dict[str, Any]:
         try:
             async with self.limiter.slot():
-                response = await self._http.request(call.method, call.path, json=call.body)
+                response = await self._send(call)
                 self.limiter.observe(response.headers)
         except httpx.TimeoutException:
             raise _Retry(
@@ -160,6 +168,22 @@ class IntercomClient:
                 raise _Retry(translated) from None
             raise translated from None
         return self._payload(response, call, attempt)
+
+    async def _send(self, call: _Call) -> httpx.Response:
+        request = httpx.Request(
+            call.method,
+            self.base_url + call.path,
+            headers=self._headers,
+            json=call.body,
+            extensions=self._extensions,
+        )
+        response = await self._transport.handle_async_request(request)
+        response.request = request
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     def _payload(self, response: httpx.Response, call: _Call, attempt: int) -> dict[str, Any]:
         what, status = call.what, response.status_code
@@ -242,6 +266,16 @@ def _error_details(response: httpx.Response) -> tuple[str, str]:
     codes = [str(e.get("code", "")) for e in errors if isinstance(e, dict)]
     messages = [str(e.get("message", "")) for e in errors if isinstance(e, dict)]
     return " ".join(codes), "; ".join(m for m in (" ".join(codes), *messages) if m)[:300]
+
+
+def _default_transport(base_url: str, *, connections: int) -> httpx.AsyncBaseTransport:
+    """The keep-alive transport, or httpx's own when the environment names a proxy for the host."""
+    url = httpx.URL(base_url)
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get(url.scheme) or proxies.get("all")
+    if proxy and not urllib.request.proxy_bypass(url.host):
+        return httpx.AsyncHTTPTransport(proxy=proxy, limits=httpx.Limits(max_connections=connections))
+    return KeepAliveTransport(max_connections=connections)
 
 
 def _float_header(response: httpx.Response, name: str) -> float | None:

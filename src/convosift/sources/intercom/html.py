@@ -62,11 +62,15 @@ _LIST_ITEM_PREFIX = "- "
 _INVALID_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 _SPACES = re.compile(r"[^\S\n]+")
 _TAG = re.compile(r"<[^>]*>?")
+# A start tag, end tag or self-closing tag with nothing but its name (the names the parser accepts
+# are wider; anything else makes the fragment one for the parser).
+_BARE_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*(/?)>")
 
 
-class _TextExtractor(HTMLParser):
+class _TextSink:
+    """What a parse produces, tag by tag: the text chunks with line breaks where blocks begin and end."""
+
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.chunks: list[str] = []
         self._hidden_depth = 0
         self._link_href: str | None = None
@@ -114,6 +118,47 @@ class _TextExtractor(HTMLParser):
             self._after_bullet = self._after_bullet and not data.strip()
 
 
+class _TextExtractor(_TextSink, HTMLParser):
+    def __init__(self) -> None:
+        _TextSink.__init__(self)
+        HTMLParser.__init__(self, convert_charrefs=True)
+
+
+def _bare_markup_text(source: str) -> str | None:
+    """The text of a fragment of bare tags (no attributes, comments or declarations) and text, as
+    the parser would give it; None for anything else.
+
+    Most message bodies are such fragments (``<p>Hi,</p><p>…<br>…</p>``); reading them with one
+    regular expression instead of the parser takes a fraction of the time, which counts when a
+    backfill normalises a thousand conversations a second.
+    """
+    sink = _TextSink()
+    position = 0
+    for tag in _BARE_TAG.finditer(source):
+        closing, name, self_closing = tag.groups()
+        name = name.lower()
+        text = source[position : tag.start()]
+        # A "<" in the text opens no bare tag (a comment, attributes, a stray "<"); the parser
+        # reads hidden elements' content raw and tolerates "</p/>": all of them are left to it.
+        if "<" in text or name in _HIDDEN_TAGS or (closing and self_closing):
+            return None
+        if text:
+            sink.handle_data(html.unescape(text))
+        if closing:
+            sink.handle_endtag(name)
+        elif self_closing:
+            sink.handle_startendtag(name, [])
+        else:
+            sink.handle_starttag(name, [])
+        position = tag.end()
+    rest = source[position:]
+    if "<" in rest:
+        return None
+    if rest:
+        sink.handle_data(html.unescape(rest))
+    return "".join(sink.chunks)
+
+
 def strip_invalid(value: str) -> str:
     """``value`` without control characters, lone surrogates and non-characters."""
     return _INVALID_CHARS.sub("", value)
@@ -126,14 +171,19 @@ def html_to_text(value: str | None) -> str:
     source = _INVALID_CHARS.sub("", value)
     if "<" not in source and "&" not in source:
         return _tidy(source)
+    text = _bare_markup_text(source)
+    return _tidy(text if text is not None else _parsed_text(source))
+
+
+def _parsed_text(source: str) -> str:
+    """The text of any fragment, through the standard library's tolerant parser."""
     parser = _TextExtractor()
     try:
         parser.feed(source)
         parser.close()
-        text = "".join(parser.chunks)
+        return "".join(parser.chunks)
     except Exception:  # the parser is tolerant, but a fragment it rejects must still yield text
-        text = html.unescape(_TAG.sub(" ", source))
-    return _tidy(text)
+        return html.unescape(_TAG.sub(" ", source))
 
 
 def _tidy(text: str) -> str:

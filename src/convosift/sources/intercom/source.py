@@ -69,6 +69,10 @@ class IntercomSource:
         )
         self._per_page = settings.intercom_per_page
         self._concurrency = settings.intercom_fetch_concurrency
+        # One gate for every details() call of this source, so batches fetched side by side share
+        # ``intercom_fetch_concurrency``; it is made in the event loop that first needs it.
+        self._gate: asyncio.Semaphore | None = None
+        self._gate_loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def limiter(self) -> RateLimiter:
@@ -84,7 +88,9 @@ class IntercomSource:
             cursor = page.next_cursor
 
     async def details(self, ids: Sequence[str]) -> list[DetailResult]:
-        gate = asyncio.Semaphore(self._concurrency)
+        """The conversations of ``ids``, in order; at most ``intercom_fetch_concurrency`` requests
+        are in flight for the whole source, however many calls run at once."""
+        gate = self._detail_gate()
         results: list[DetailResult | None] = [None] * len(ids)
 
         async def fetch(index: int, conversation_id: str) -> None:
@@ -101,6 +107,12 @@ class IntercomSource:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    def _detail_gate(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate_loop is not loop:
+            self._gate, self._gate_loop = asyncio.Semaphore(self._concurrency), loop
+        return self._gate
 
     async def __aenter__(self) -> IntercomSource:
         return self

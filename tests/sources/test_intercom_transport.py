@@ -1,0 +1,268 @@
+"""The keep-alive transport against a scripted HTTP/1.1 server: reuse, framing, closes and failures."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import httpx
+import pytest
+
+from convosift.sources.intercom.transport import KeepAliveTransport
+
+Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+class ScriptedServer:
+    """Answers each request on a connection with ``script``; counts connections and requests."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.connections = 0
+        self.requests: list[bytes] = []
+        self.url = ""
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        try:
+            while True:
+                try:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                except asyncio.IncompleteReadError:
+                    return
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
+                self.requests.append(head + await reader.readexactly(length))
+                await self.script(reader, writer)
+                if writer.is_closing():
+                    return
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[[Script], Awaitable[ScriptedServer]]]:
+    servers: list[asyncio.Server] = []
+
+    async def start(script: Script) -> ScriptedServer:
+        scripted = ScriptedServer(script)
+        server = await asyncio.start_server(scripted.handle, "127.0.0.1", 0)
+        servers.append(server)
+        scripted.url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        return scripted
+
+    yield start
+    for server in servers:
+        server.close()
+        await server.wait_closed()
+
+
+def respond(body: bytes, *extra: str, status: str = "200 OK") -> Script:
+    async def script(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        headers = "".join(f"{line}\r\n" for line in extra)
+        writer.write(f"HTTP/1.1 {status}\r\nContent-Length: {len(body)}\r\n{headers}\r\n".encode() + body)
+        await writer.drain()
+
+    return script
+
+
+def client(url: str, *, connections: int = 4, timeout: float = 2.0) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=url, transport=KeepAliveTransport(max_connections=connections), timeout=timeout
+    )
+
+
+async def test_sequential_requests_share_one_connection(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    server = await serve(respond(b'{"ok":true}', "X-RateLimit-Remaining: 9"))
+    async with client(server.url) as http:
+        responses = [await http.get(f"/conversations/{n}") for n in range(5)]
+    assert [r.json() for r in responses] == [{"ok": True}] * 5
+    assert responses[0].headers["x-ratelimit-remaining"] == "9"
+    assert server.connections == 1
+    assert server.requests[3].startswith(b"GET /conversations/3 HTTP/1.1\r\n")
+
+
+async def test_request_bodies_and_headers_are_sent(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    server = await serve(respond(b"{}"))
+    async with client(server.url) as http:
+        await http.post("/conversations/search", json={"query": {}}, headers={"Authorization": "Bearer t"})
+    request = server.requests[0]
+    assert request.startswith(b"POST /conversations/search HTTP/1.1\r\n")
+    assert b"\r\nAuthorization: Bearer t\r\n" in request
+    assert request.endswith(b'\r\n\r\n{"query":{}}')
+
+
+async def test_concurrent_requests_stay_within_the_connection_limit(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.02)
+        await respond(b"{}")(reader, writer)
+
+    server = await serve(slow)
+    async with client(server.url, connections=3) as http:
+        await asyncio.gather(*(http.get("/x") for _ in range(12)))
+    assert len(server.requests) == 12
+    assert server.connections == 3
+
+
+async def test_chunked_and_compressed_bodies_are_decoded(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    packed = gzip.compress(b'{"type":"conversation"}')
+
+    async def chunked(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        halves = (packed[:10], packed[10:])
+        body = b"".join(b"%x\r\n%s\r\n" % (len(h), h) for h in halves) + b"0\r\n\r\n"
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Encoding: gzip\r\n\r\n" + body
+        )
+        await writer.drain()
+
+    server = await serve(chunked)
+    async with client(server.url) as http:
+        first, second = await http.get("/a"), await http.get("/b")
+    assert first.json() == second.json() == {"type": "conversation"}
+    assert server.connections == 1
+
+
+async def test_a_connection_the_server_closes_is_not_reused(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    async def close_after(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await respond(b"{}", "Connection: close")(reader, writer)
+        writer.close()
+
+    server = await serve(close_after)
+    async with client(server.url) as http:
+        for _ in range(3):
+            assert (await http.get("/x")).status_code == 200
+    assert server.connections == 3
+
+
+async def test_an_idle_connection_closed_by_the_server_is_replaced(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    async def answer_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await respond(b"{}")(reader, writer)
+        writer.close()  # without announcing it, as a server's keep-alive timeout does
+
+    server = await serve(answer_then_hang_up)
+    async with client(server.url) as http:
+        await http.get("/x")
+        await asyncio.sleep(0.05)  # the close reaches the client while the connection is idle
+        assert (await http.get("/x")).status_code == 200
+    assert server.connections == 2
+
+
+async def test_a_server_that_hangs_up_without_answering_is_a_protocol_error(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await serve(hang_up)
+    async with client(server.url) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get("/x")
+
+
+async def test_a_truncated_body_is_a_protocol_error(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    async def truncated(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"half":')
+        await writer.drain()
+        writer.close()
+
+    server = await serve(truncated)
+    async with client(server.url) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get("/x")
+
+
+async def test_a_silent_server_times_out_and_its_connection_is_dropped(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    answers = iter([None, b"{}"])
+
+    async def silent_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        body = next(answers)
+        if body is None:
+            await asyncio.sleep(1)
+        else:
+            await respond(body)(reader, writer)
+
+    server = await serve(silent_once)
+    async with client(server.url, timeout=0.1) as http:
+        with pytest.raises(httpx.ReadTimeout):
+            await http.get("/x")
+        assert (await http.get("/x")).status_code == 200
+    assert server.connections == 2
+
+
+async def test_a_refused_connection_is_a_connect_error() -> None:
+    listener = await asyncio.start_server(lambda _r, _w: None, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    listener.close()
+    await listener.wait_closed()
+    async with client(f"http://127.0.0.1:{port}") as http:
+        with pytest.raises(httpx.ConnectError):
+            await http.get("/x")
+
+
+async def test_an_unsupported_scheme_is_refused() -> None:
+    transport = KeepAliveTransport(max_connections=1)
+    with pytest.raises(httpx.UnsupportedProtocol):
+        await transport.handle_async_request(httpx.Request("GET", "ftp://example.test/x"))
+
+
+async def test_a_busy_pool_times_out(serve: Callable[[Script], Awaitable[ScriptedServer]]) -> None:
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(0.5)
+        await respond(b"{}")(reader, writer)
+
+    server = await serve(slow)
+    timeout = httpx.Timeout(2.0, pool=0.05)
+    async with httpx.AsyncClient(
+        base_url=server.url, transport=KeepAliveTransport(max_connections=1), timeout=timeout
+    ) as http:
+        first = asyncio.create_task(http.get("/x"))
+        await asyncio.sleep(0.01)
+        with pytest.raises(httpx.PoolTimeout):
+            await http.get("/y")
+        assert (await first).status_code == 200
+
+
+def test_each_event_loop_gets_its_own_connections() -> None:
+    """A source used by two ``asyncio.run`` calls must not reuse the first loop's connections."""
+    transport = KeepAliveTransport(max_connections=2)
+    connections: list[int] = []
+
+    async def one_request() -> int:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            connections.append(1)
+            await reader.readuntil(b"\r\n\r\n")
+            await respond(b"{}")(reader, writer)
+            await reader.read()  # hold the connection open, as a keep-alive server does
+
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/x"
+        response = await transport.handle_async_request(httpx.Request("GET", url))
+        server.close()
+        return response.status_code
+
+    assert asyncio.run(one_request()) == 200
+    assert asyncio.run(one_request()) == 200
+    assert len(connections) == 2
