@@ -78,13 +78,13 @@ def test_a_rejected_key_fails_the_run_which_resumes_to_the_clean_result(
     expected, counts = _clean(server, llm, tmp_path)
     settings = _llm_settings(server, llm, database_url)
 
-    def key_revoked(record: Any) -> None:
-        if record.checkpoint.batches == 2:
-            llm.set_script([Step.error(401)] * 50)
-
-    failed = backfill(settings, progress=key_revoked)
+    # The key is revoked after 30 answers: batches are analysed ahead, so the revocation lands in
+    # whichever batch asks next; everything before it is committed or cached.
+    llm.set_script([Step.answer()] * 30 + [Step.error(401)] * 50)
+    failed = backfill(settings)
     assert failed.status is RunStatus.FAILED
     assert failed.error
+    assert 0 < failed.counts.classified < counts.classified
     llm.reset()
     done = resume_until_done(settings, failed)
     assert done.status is RunStatus.COMPLETED
