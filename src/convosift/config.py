@@ -213,14 +213,6 @@ class Settings(BaseSettings):
             "the ones being analysed; 0 fetches one batch at a time."
         ),
     )
-    analysis_process: bool = Field(
-        True,
-        validation_alias=_env("CONVOSIFT_ANALYSIS_PROCESS", "analysis_process"),
-        description=(
-            "Run the embedded local models of a backfill or sync in a child process, so they use "
-            "a second CPU core while the run fetches and stores. Off: everything in one process."
-        ),
-    )
     heartbeat_seconds: float = Field(
         5.0,
         gt=0,

@@ -46,25 +46,3 @@ def test_local_analyzer_recovers_the_generated_themes() -> None:
 def test_llm_backend_without_endpoint_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="LLM"):
         build_analyzer(load_settings(classifier="llm"))
-
-
-def test_the_run_analyzer_in_a_child_process_answers_as_the_in_process_one() -> None:
-    from convosift.analysis.local import ProcessLocalAnalyzer
-
-    settings = load_settings(vocabulary_path=demo_vocabulary_path())
-    conversations = [conversation for conversation, _ in _kept_sample(120, seed=5)]
-    in_process = build_analyzer(settings)
-    child = build_analyzer(settings, for_run=True)
-    assert isinstance(child, ProcessLocalAnalyzer) and child.name == in_process.name
-    assert isinstance(
-        build_analyzer(settings.model_copy(update={"analysis_process": False}), for_run=True), LocalAnalyzer
-    )
-
-    async def both() -> tuple[list[object], list[object]]:
-        try:
-            return await in_process.analyze(conversations), await child.analyze(conversations)
-        finally:
-            await child.aclose()
-
-    expected, got = asyncio.run(both())
-    assert got == expected

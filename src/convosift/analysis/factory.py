@@ -17,12 +17,8 @@ if TYPE_CHECKING:
     from convosift.store.database import Store
 
 
-def build_analyzer(settings: Settings, store: Store | None = None, *, for_run: bool = False) -> Analyzer:
-    """The analyzer ``settings.classifier`` names; the LLM backend caches in ``store`` when given.
-
-    ``for_run``: the analyzer of a backfill or sync, whose local models run in a child process when
-    ``CONVOSIFT_ANALYSIS_PROCESS`` is on (they then use a core beside fetching and storing).
-    """
+def build_analyzer(settings: Settings, store: Store | None = None) -> Analyzer:
+    """The analyzer ``settings.classifier`` names; the LLM backend caches in ``store`` when given."""
     if settings.classifier == "none":
         from convosift.analysis.base import NullAnalyzer
 
@@ -34,10 +30,6 @@ def build_analyzer(settings: Settings, store: Store | None = None, *, for_run: b
 
         cache = DatabaseCache(store) if store is not None else MemoryCache()
         return build_llm_analyzer(settings, cache)
-    if for_run and settings.analysis_process:
-        from convosift.analysis.local import ProcessLocalAnalyzer
-
-        return ProcessLocalAnalyzer(settings)
     from convosift.analysis.local import build_local_analyzer
 
     return build_local_analyzer(settings)

@@ -197,9 +197,7 @@ class Service:
         own_source, own_analyzer = source is None, analyzer is None
         active_source = source if source is not None else build_source(settings)
         try:
-            active_analyzer = (
-                analyzer if analyzer is not None else build_analyzer(settings, self.store, for_run=True)
-            )
+            active_analyzer = analyzer if analyzer is not None else build_analyzer(settings, self.store)
             try:
                 stages = Stages(source=active_source, assess=build_assess(settings), analyzer=active_analyzer)
                 config = LoopConfig(
