@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,8 @@ SIZES = {"alpha": 900, "beta": 600}
 
 
 @pytest.fixture
-def pg_database(postgres_url: str) -> Iterator[str]:
-    from conftest import _fresh_postgres_database
-
-    yield from _fresh_postgres_database(postgres_url)
-
-
-@pytest.fixture
 def two_sources(
-    tmp_path: Path, pg_database: str, mock_intercom: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, postgres_database: str, mock_intercom: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
 ) -> dict[str, str]:
     """Two workspaces behind one PostgreSQL database; the environment a worker process gets."""
     servers = {
@@ -50,7 +43,7 @@ def two_sources(
     )
     env = {
         "CONVOSIFT_CONFIG": str(config),
-        "CONVOSIFT_DATABASE_URL": pg_database,
+        "CONVOSIFT_DATABASE_URL": postgres_database,
         "CONVOSIFT_CLASSIFIER": "none",
         "CONVOSIFT_HEARTBEAT_SECONDS": "0.5",
         "CONVOSIFT_STALE_AFTER_SECONDS": "3",
@@ -96,7 +89,7 @@ def _export(source: str) -> list[dict[str, Any]]:
 
 
 def test_two_workers_run_two_sources_and_take_over_a_killed_one(
-    two_sources: dict[str, str], pg_database: str, tmp_path: Path
+    two_sources: dict[str, str], postgres_database: str, tmp_path: Path
 ) -> None:
     workers = [_worker(two_sources, tmp_path / f"worker-{i}.log") for i in range(2)]
     try:
@@ -109,19 +102,19 @@ def test_two_workers_run_two_sources_and_take_over_a_killed_one(
 
         # Kill a worker while alpha's run is half done: the other takes it over from its checkpoint.
         deadline = time.monotonic() + 120
-        while _committed(pg_database, "alpha") < SIZES["alpha"] // 3:
+        while _committed(postgres_database, "alpha") < SIZES["alpha"] // 3:
             assert time.monotonic() < deadline, "alpha never got going"
             time.sleep(0.1)
-        owner = _owner_of(pg_database, "alpha")
+        owner = _owner_of(postgres_database, "alpha")
         victim = next(w for w in workers if w.pid == owner)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
 
-        while sorted((r["source"], r["status"]) for r in _runs(pg_database)) != [
+        while sorted((r["source"], r["status"]) for r in _runs(postgres_database)) != [
             ("alpha", "completed"),
             ("beta", "completed"),
         ]:
-            assert time.monotonic() < deadline + 120, _runs(pg_database)
+            assert time.monotonic() < deadline + 120, _runs(postgres_database)
             time.sleep(0.2)
     finally:
         for process in workers:
@@ -138,7 +131,7 @@ def test_two_workers_run_two_sources_and_take_over_a_killed_one(
     assert by_source["alpha"]["last_completed_at"] is not None
 
     # Exact counters and no duplicates: each source's export equals a single-process backfill's.
-    runs = {r["source"]: r for r in _runs(pg_database)}
+    runs = {r["source"]: r for r in _runs(postgres_database)}
     for name, size in SIZES.items():
         counts = (
             runs[name]["counts"]
@@ -155,11 +148,11 @@ def test_two_workers_run_two_sources_and_take_over_a_killed_one(
             done = runner.invoke(app, ["backfill", "--source", name, "--since", "2000-01-01", "--json"])
             assert done.exit_code == 0, done.stderr
             single = _export(name)
-            os.environ["CONVOSIFT_DATABASE_URL"] = pg_database
+            os.environ["CONVOSIFT_DATABASE_URL"] = postgres_database
             assert _export(name) == single
             os.environ["CONVOSIFT_DATABASE_URL"] = f"sqlite:///{reference}"
     finally:
-        os.environ["CONVOSIFT_DATABASE_URL"] = pg_database
+        os.environ["CONVOSIFT_DATABASE_URL"] = postgres_database
 
 
 def _owner_of(database_url: str, source: str) -> int:
@@ -203,7 +196,7 @@ def test_the_run_api_queues_a_backfill_and_shows_the_queue(two_sources: dict[str
 
 
 def test_sources_with_sync_every_get_one_sync_queued_when_due(
-    two_sources: dict[str, str], pg_database: str, tmp_path: Path
+    two_sources: dict[str, str], postgres_database: str, tmp_path: Path
 ) -> None:
     from convosift.config import load_settings
     from convosift.workers import queue_status
@@ -224,7 +217,7 @@ def test_sources_with_sync_every_get_one_sync_queued_when_due(
     _schedule_syncs(settings)  # completed just now: not due yet
     assert {r.source: r.queued for r in queue_status(settings)}["alpha"] == 0
 
-    engine = sa.create_engine(pg_database)
+    engine = sa.create_engine(postgres_database)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE runs SET finished_at = finished_at - 120"))
     engine.dispose()
