@@ -144,3 +144,24 @@ def test_source_names_are_checked(tmp_path: Path) -> None:
     config.write_text('[sources."Alpha Workspace"]\nkind = "intercom"\n')
     with pytest.raises(ConfigurationError, match="lower-case letters"):
         load_settings(config)
+
+
+def test_the_dashboard_filters_by_source(two_workspaces: tuple[Any, Any]) -> None:
+    from fastapi.testclient import TestClient
+
+    from convosift.api import create_app
+
+    ids = {}
+    for name in ("alpha", "beta"):
+        result = _invoke("backfill", "--source", name, "--since", "2000-01-01", "--json")
+        ids[name] = json.loads(result.stdout)["id"]
+    with TestClient(create_app(load_settings())) as client:
+        everything = client.get("/").text
+        only_alpha = client.get("/", params={"source": "alpha"}).text
+        themes = client.get("/themes", params={"source": "beta"})
+        unknown = client.get("/", params={"source": "gamma"})
+    assert ids["alpha"] in everything and ids["beta"] in everything
+    assert ids["alpha"] in only_alpha and ids["beta"] not in only_alpha
+    assert 'aria-current="page">alpha' in only_alpha
+    assert themes.status_code == 200 and 'aria-current="page">beta' in themes.text
+    assert unknown.status_code >= 400 and "gamma" in unknown.text

@@ -119,14 +119,15 @@ def get_conversation(
     return _as_dict(row, full_text=True) if row is not None else None
 
 
-def category_counts(conn: Connection, *, limit: int = 10) -> list[dict[str, Any]]:
-    """Kept conversations per category, largest first, with each one's share of the classified total."""
+def category_counts(conn: Connection, *, limit: int = 10, source: str | None = None) -> list[dict[str, Any]]:
+    """Kept conversations (of one source, if given) per category, largest first, with each one's
+    share of the classified total."""
     k = classifications.c
     count = sa.func.count().label("count")
     review = sa.func.sum(sa.case((k.needs_review, 1), else_=0)).label("needs_review")
     query = (
         sa.select(k.category, count, review)
-        .where(k.status == "classified")
+        .where(k.status == "classified", *([k.source == source] if source is not None else []))
         .group_by(k.category)
         .order_by(count.desc(), k.category)
     )

@@ -24,20 +24,32 @@ router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
 
 
+_SOURCE = Query(None, min_length=1, max_length=64, description="Only this source.")
+
+
 @router.get("/", response_class=HTMLResponse, name="dashboard")
-def dashboard(request: Request, context: AppContext = Depends(get_context)) -> HTMLResponse:
+def dashboard(
+    request: Request, source: str | None = _SOURCE, context: AppContext = Depends(get_context)
+) -> HTMLResponse:
+    name = context.source_filter(source)
     with context.store().read() as conn:
-        categories = queries.category_counts(conn, limit=10)
+        categories = queries.category_counts(conn, limit=10, source=name)
     return render(
         request,
         "index.html",
         page="dashboard",
-        active=[record.to_dict() for record in context.service.active_runs()],
-        history=[record.to_dict() for record in context.service.list_runs(limit=15)],
+        active=[record.to_dict() for record in context.service.active_runs(source=name)],
+        history=[record.to_dict() for record in context.service.list_runs(limit=15, source=name)],
         categories=categories,
-        themes=theme_table(context)[:10],
+        themes=theme_table(context, source=source)[:10],
         counter_names=DISPLAYED_COUNTERS,
+        **_sources(context, name),
     )
+
+
+def _sources(context: AppContext, chosen: str | None) -> dict[str, Any]:
+    """The named sources a page can be filtered by, and the one it shows (None: every source)."""
+    return {"source_names": sorted(context.settings.sources), "source": chosen}
 
 
 @router.get("/conversations", response_class=HTMLResponse, name="conversations_page")
@@ -83,8 +95,17 @@ def conversation_page(
 
 
 @router.get("/themes", response_class=HTMLResponse, name="themes_page")
-def themes_page(request: Request, context: AppContext = Depends(get_context)) -> HTMLResponse:
-    return render(request, "themes.html", page="themes", themes=theme_table(context))
+def themes_page(
+    request: Request, source: str | None = _SOURCE, context: AppContext = Depends(get_context)
+) -> HTMLResponse:
+    name = context.source_filter(source)
+    return render(
+        request,
+        "themes.html",
+        page="themes",
+        themes=theme_table(context, source=source),
+        **_sources(context, name),
+    )
 
 
 @router.get("/themes/{signature}", response_class=HTMLResponse, name="theme_page")
