@@ -30,7 +30,15 @@ def two_sources(
 ) -> dict[str, str]:
     """Two workspaces behind one PostgreSQL database; the environment a worker process gets."""
     servers = {
-        name: mock_intercom(conversations=size, seed=11 + i, token=f"{name}-token", latency_ms=20)
+        # 150 requests a second each: a run lasts a few seconds, long enough to be killed mid-way.
+        name: mock_intercom(
+            conversations=size,
+            seed=11 + i,
+            token=f"{name}-token",
+            latency_ms=20,
+            rate_limit=150,
+            rate_window_seconds=1,
+        )
         for i, (name, size) in enumerate(SIZES.items())
     }
     config = tmp_path / "convosift.toml"
