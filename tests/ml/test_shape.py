@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from convosift.ml.shape import SHAPE_FEATURES, shape_features
 
@@ -40,3 +42,15 @@ def test_keyboard_mashing_is_odd_but_words_typed_along_a_row_are_not() -> None:
     assert _shape("your tower is pretty, the answer is proper")["odd_words"] == 0.0
     # The letters of a link are not words.
     assert _shape("see https://bit.ly/3xRnkUp please")["odd_words"] == 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_character_counts_equal_a_character_by_character_reading(text: str) -> None:
+    letters = [c for c in text if c.isalpha()]
+    visible = [c for c in text if not c.isspace()]
+    row = _shape(text)
+    assert row["uppercase"] == np.float32(sum(c.isupper() for c in letters) / max(1, len(letters)))
+    symbols = sum(not c.isalnum() and c not in ".,'?" for c in visible)
+    assert row["symbols"] == np.float32(symbols / max(1, len(visible)))
+    assert row["digits"] == np.float32(sum(c.isdigit() for c in visible) / max(1, len(visible)))

@@ -9,6 +9,7 @@ gibberish. The cues are phrases, not nouns of one business, so they hold in any 
 
 from __future__ import annotations
 
+import functools
 import re
 
 from convosift.ml.shape import odd_word
@@ -161,6 +162,7 @@ def is_gibberish(text: str) -> bool:
     return odd / len(words) >= 0.6
 
 
+@functools.lru_cache(maxsize=65_536)
 def _unpronounceable(word: str) -> bool:
     vowels = sum(1 for char in word if char in _VOWELS)
     if len(word) >= 4 and vowels / len(word) < 0.15:
