@@ -108,14 +108,19 @@ def warm_models(base_url: str, workdir: Path) -> None:
     backfill(base_url, workdir, "warm", batch_size=50, dry_run=True)
 
 
-def rate_limited(args: argparse.Namespace, workdir: Path) -> list[str]:
-    config = MockIntercomConfig(
-        conversations=args.conversations,
+def rate_limited_inbox(args: argparse.Namespace, conversations: int) -> MockIntercomConfig:
+    """The local server's inbox behind the rate limit and latency of the arguments."""
+    return MockIntercomConfig(
+        conversations=conversations,
         seed=4,
         token=TOKEN,
         rate_limit=args.rate_limit,
         latency_ms=args.latency_ms,
     )
+
+
+def rate_limited(args: argparse.Namespace, workdir: Path) -> list[str]:
+    config = rate_limited_inbox(args, args.conversations)
     rate = args.rate_limit / RATE_WINDOW_SECONDS / (1 + 1 / args.per_page)
     bound = args.conversations / rate
     lines = []
@@ -238,13 +243,7 @@ def unlimited(args: argparse.Namespace, workdir: Path, batch_sizes: tuple[int, .
 
 
 def llm(args: argparse.Namespace, workdir: Path) -> list[str]:
-    config = MockIntercomConfig(
-        conversations=args.llm_conversations,
-        seed=4,
-        token=TOKEN,
-        rate_limit=args.rate_limit,
-        latency_ms=args.latency_ms,
-    )
+    config = rate_limited_inbox(args, args.llm_conversations)
     with server_process(config) as base_url, openai_server_process(args.llm_latency) as llm_url:
         window_start()
         elapsed, record = backfill(

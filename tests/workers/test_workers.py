@@ -204,9 +204,10 @@ def test_the_run_api_queues_a_backfill_and_shows_the_queue(two_sources: dict[str
 
 
 def test_sources_with_sync_every_get_one_sync_queued_when_due(
-    two_sources: dict[str, str], postgres_database: str, tmp_path: Path
+    two_sources: dict[str, str], postgres_database: str, request: pytest.FixtureRequest
 ) -> None:
     from convosift.config import load_settings
+    from convosift.store import Store
     from convosift.workers import queue_status
     from convosift.workers.worker import _schedule_syncs
 
@@ -217,19 +218,21 @@ def test_sources_with_sync_every_get_one_sync_queued_when_due(
         )
     )
     settings = load_settings()
-    _schedule_syncs(settings)  # nothing to sync from before a backfill completed
+    store = Store(settings.database_url)
+    request.addfinalizer(store.dispose)
+    _schedule_syncs(settings, store)  # nothing to sync from before a backfill completed
     assert all(row.queued == 0 for row in queue_status(settings))
 
     done = runner.invoke(app, ["backfill", "--source", "alpha", "--since", "2000-01-01", "--json"])
     assert done.exit_code == 0, done.stderr
-    _schedule_syncs(settings)  # completed just now: not due yet
+    _schedule_syncs(settings, store)  # completed just now: not due yet
     assert {r.source: r.queued for r in queue_status(settings)}["alpha"] == 0
 
     engine = sa.create_engine(postgres_database)
     with engine.begin() as conn:
         conn.execute(sa.text("UPDATE runs SET finished_at = finished_at - 120"))
     engine.dispose()
-    _schedule_syncs(settings)
-    _schedule_syncs(settings)  # already queued: not twice
+    _schedule_syncs(settings, store)
+    _schedule_syncs(settings, store)  # already queued: not twice
     queued = {r.source: r.queued for r in queue_status(settings)}
     assert queued["alpha"] == 1 and queued["beta"] == 0  # beta has no sync_every

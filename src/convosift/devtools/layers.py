@@ -23,14 +23,17 @@ from pathlib import Path
 PACKAGE = "convosift"
 ROOT = Path(__file__).resolve().parents[1]
 
-FOUNDATION = frozenset({"domain", "errors", "secrets", "config", "logs", "limits", "outputs"})
+FOUNDATION = frozenset(
+    {"domain", "errors", "secrets", "config", "named_sources", "logs", "limits", "outputs"}
+)
 _ENGINES = FOUNDATION | {"ml", "llm"}
 
 ALLOWED: Mapping[str, frozenset[str]] = {
     "domain": frozenset(),
     "secrets": frozenset(),
     "errors": frozenset({"secrets"}),
-    "config": frozenset({"errors", "secrets"}),
+    "named_sources": frozenset(),
+    "config": frozenset({"errors", "secrets", "named_sources"}),
     "logs": frozenset({"secrets"}),
     "limits": frozenset({"errors"}),
     "outputs": frozenset({"errors"}),

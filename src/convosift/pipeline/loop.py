@@ -37,12 +37,12 @@ from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline.batches import ListedBatch, listed_batches
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.records import RunOptions
+from convosift.pipeline.results import outcome_counts, preview_entry
 from convosift.sources.base import DetailResult, Source
 from convosift.store import Store
 from convosift.store import runs as run_rows
 from convosift.store.conversations import (
     ConversationResult,
-    StoredOutcome,
     StoredVersion,
     save_results,
     save_skipped,
@@ -452,48 +452,6 @@ class BatchLoop:
             if not run_rows.update_run(conn, self.run_id, values, lease=self.claim.lease):
                 raise RunTakenOverError(self.run_id)
             return run_rows.get_run(conn, self.run_id)
-
-
-def outcome_counts(outcome: StoredOutcome) -> RunCounts:
-    """What a run counts for one row it listed, fetched and wrote."""
-    if outcome.skipped:
-        return RunCounts(listed=1, fetched=1, skipped=1)
-    row = RunCounts(listed=1, fetched=1, stored=1)
-    if not outcome.kept:
-        reason = outcome.quality_reason or "unspecified"
-        return row.plus(RunCounts(filtered=1, filtered_by_reason={reason: 1}))
-    return row.plus(
-        RunCounts(
-            classified=int(outcome.status == ClassificationStatus.CLASSIFIED.value),
-            failed=int(outcome.status == ClassificationStatus.FAILED.value),
-            themed=int(outcome.themed),
-            unmatched=int(not outcome.themed),
-            needs_review=int(outcome.needs_review),
-        )
-    )
-
-
-def preview_entry(result: ConversationResult) -> dict[str, Any]:
-    """One dry-run result as the preview shows it."""
-    c, analysis = result.conversation, result.analysis
-    entry: dict[str, Any] = {
-        "id": c.id,
-        "updated_at": c.updated_at,
-        "kept": result.quality.kept,
-        "quality_reason": result.quality.reason,
-        "subject": c.subject,
-        "customer_text": c.customer_text[:300],
-    }
-    if analysis is not None:
-        entry.update(
-            {
-                "classification_status": analysis.classification.status.value,
-                "category": analysis.classification.category,
-                "confidence": analysis.classification.confidence,
-                "theme": analysis.theme.signature,
-            }
-        )
-    return entry
 
 
 Staged = tuple[PlannedBatch, "asyncio.Task[Any]"] | BaseException | None

@@ -165,15 +165,18 @@ def enqueue_run(
     window: Window | None = None,
     batch_size: int | None = None,
     max_conversations: int | None = None,
+    migrated: bool = False,
 ) -> int:
     """Queue a backfill or a sync of the settings' source; returns the job id.
 
     The settings' files (source, taxonomy, vocabulary) and the source's token are checked now, so
-    a broken one is refused here rather than by a worker later; the database is migrated.
+    a broken one is refused here rather than by a worker later; the database is migrated unless
+    the caller has it open already (``migrated``).
     """
     conninfo(settings)
     check_stages(settings)
-    Store(settings.database_url).dispose()
+    if not migrated:
+        Store(settings.database_url).dispose()
     name = source_name(settings)
     args: dict[str, Any] = {
         "source": settings.source_name,
@@ -223,19 +226,22 @@ class JobCounts:
     last_completed_at: float | None
 
 
-def queue_status(settings: Settings) -> list[JobCounts]:
-    """Queued, running and failed jobs per source, with each source's last completed run."""
+def queue_status(settings: Settings, store: Store | None = None) -> list[JobCounts]:
+    """Queued, running and failed jobs per source, with each source's last completed run.
+
+    ``store``: an open store of the settings' database (the API's); else one is opened for the call.
+    """
     conninfo(settings)
-    store = Store(settings.database_url)
+    own = store is None
+    active = store if store is not None else Store(settings.database_url)
     try:
-        with store.read() as conn:
+        with active.read() as conn:
             counts = job_rows.job_counts(conn, TASK)
             finished = job_rows.last_completed(conn)
     finally:
-        store.dispose()
-    names = sorted(
-        set(counts) | set(finished) | {source_name(select_source(settings, n)) for n in settings.sources}
-    )
+        if own:
+            active.dispose()
+    names = sorted(set(counts) | set(finished) | set(settings.sources))
     return [
         JobCounts(
             source=name,

@@ -71,13 +71,17 @@ async def _serve(settings: Settings, concurrency: int) -> None:
 
 async def _keep(app: procrastinate.App, settings: Settings) -> None:
     interval = max(0.5, min(settings.heartbeat_seconds, 10.0))
-    while True:
-        try:
-            await _retry_stalled(app, settings)
-            await asyncio.to_thread(_schedule_syncs, settings)
-        except (ConvosiftError, procrastinate.exceptions.ProcrastinateException) as exc:
-            log.warning("worker_keeper_failed", error=str(exc))
-        await asyncio.sleep(interval)
+    store = Store(settings.database_url)  # one for the worker's life: the keeper wakes every beat
+    try:
+        while True:
+            try:
+                await _retry_stalled(app, settings)
+                await asyncio.to_thread(_schedule_syncs, settings, store)
+            except (ConvosiftError, procrastinate.exceptions.ProcrastinateException) as exc:
+                log.warning("worker_keeper_failed", error=str(exc))
+            await asyncio.sleep(interval)
+    finally:
+        store.dispose()
 
 
 async def _retry_stalled(app: procrastinate.App, settings: Settings) -> None:
@@ -89,20 +93,16 @@ async def _retry_stalled(app: procrastinate.App, settings: Settings) -> None:
         await app.job_manager.retry_job(job)
 
 
-def _schedule_syncs(settings: Settings) -> None:
+def _schedule_syncs(settings: Settings, store: Store) -> None:
     due = [name for name, spec in settings.sources.items() if spec.sync_seconds is not None]
     if not due:
         return
     from convosift.workers.queue import enqueue_run
 
-    store = Store(settings.database_url)
-    try:
-        with store.read() as conn:
-            jobs = job_rows.job_counts(conn, TASK)
-            finished = job_rows.last_completed(conn)
-            bookmarks = {name: get_bookmark(conn, name) for name in due}
-    finally:
-        store.dispose()
+    with store.read() as conn:
+        jobs = job_rows.job_counts(conn, TASK)
+        finished = job_rows.last_completed(conn)
+        bookmarks = {name: get_bookmark(conn, name) for name in due}
     now = time.time()
     for name in due:
         interval = settings.sources[name].sync_seconds or 0
@@ -113,5 +113,5 @@ def _schedule_syncs(settings: Settings) -> None:
             continue
         chosen = select_source(settings, name)
         with contextlib.suppress(ConvosiftError):
-            job_id = enqueue_run(chosen, kind=RunKind.SYNC)
+            job_id = enqueue_run(chosen, kind=RunKind.SYNC, migrated=True)
             log.info("sync_scheduled", source=source_name(chosen), job_id=job_id)

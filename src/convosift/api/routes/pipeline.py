@@ -143,7 +143,7 @@ def workers_status(context: AppContext = Depends(get_context)) -> dict[str, Any]
     """Queued, running and failed jobs per source, and each source's last completed run."""
     from convosift.workers import queue_status
 
-    return {"sources": [vars(row) for row in queue_status(context.settings)]}
+    return {"sources": [vars(row) for row in queue_status(context.settings, context.store())]}
 
 
 def _window(body: RunRequest) -> Window:

@@ -1,0 +1,50 @@
+"""What one stored conversation counts for, and how a dry run previews it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convosift.domain import ClassificationStatus, RunCounts
+from convosift.store.conversations import ConversationResult, StoredOutcome
+
+
+def outcome_counts(outcome: StoredOutcome) -> RunCounts:
+    """What a run counts for one row it listed, fetched and wrote."""
+    if outcome.skipped:
+        return RunCounts(listed=1, fetched=1, skipped=1)
+    row = RunCounts(listed=1, fetched=1, stored=1)
+    if not outcome.kept:
+        reason = outcome.quality_reason or "unspecified"
+        return row.plus(RunCounts(filtered=1, filtered_by_reason={reason: 1}))
+    return row.plus(
+        RunCounts(
+            classified=int(outcome.status == ClassificationStatus.CLASSIFIED.value),
+            failed=int(outcome.status == ClassificationStatus.FAILED.value),
+            themed=int(outcome.themed),
+            unmatched=int(not outcome.themed),
+            needs_review=int(outcome.needs_review),
+        )
+    )
+
+
+def preview_entry(result: ConversationResult) -> dict[str, Any]:
+    """One dry-run result as the preview shows it."""
+    c, analysis = result.conversation, result.analysis
+    entry: dict[str, Any] = {
+        "id": c.id,
+        "updated_at": c.updated_at,
+        "kept": result.quality.kept,
+        "quality_reason": result.quality.reason,
+        "subject": c.subject,
+        "customer_text": c.customer_text[:300],
+    }
+    if analysis is not None:
+        entry.update(
+            {
+                "classification_status": analysis.classification.status.value,
+                "category": analysis.classification.category,
+                "confidence": analysis.classification.confidence,
+                "theme": analysis.theme.signature,
+            }
+        )
+    return entry
