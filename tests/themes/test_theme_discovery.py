@@ -20,10 +20,10 @@ from convosift.themes.discovery import (
     cluster_texts,
     discover,
     join_proposals,
-    key_phrases,
     list_proposals,
     suggested_signature,
 )
+from convosift.themes.naming import key_phrases
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77
 
@@ -186,7 +186,7 @@ def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> 
     assert len(rows) >= MANIFOLD_MIN_TEXTS
     clusters = cluster_texts([t for t, _ in rows])
     covered = [i for c in clusters for i in c.members]
-    assert len(covered) == len(set(covered)) >= 0.9 * len(rows)
+    assert len(covered) == len(set(covered)) >= 0.85 * len(rows)
     majority = sum(Counter(rows[i][1] for i in c.members).most_common(1)[0][1] for c in clusters)
-    assert majority / len(covered) >= 0.7
-    assert len(intents) // 2 <= len(clusters) <= 4 * len(intents)
+    assert majority / len(covered) >= 0.9
+    assert len(intents) // 2 <= len(clusters) <= 5 * len(intents)

@@ -8,8 +8,10 @@ texts there are (``benchmarks/discovery.py`` chose both on real labelled text, d
 - from ``MANIFOLD_MIN_TEXTS`` texts on, the vectors are reduced to 5 dimensions by UMAP (15
   neighbours, cosine), k-means splits the reduced space into small cells (about ten texts each,
   at most ``MAX_CELLS``) and average-linkage clustering joins the cells' centres up to
-  ``MANIFOLD_DISTANCE``. Time and memory grow about linearly: nothing holds an n x n matrix, so
-  every unthemed conversation takes part;
+  ``MANIFOLD_DISTANCE``. A text whose UMAP neighbourhood lies mostly in other clusters sits
+  between two requests and is left out (``NEIGHBOUR_AGREEMENT``), which keeps proposals pure.
+  Time and memory grow about linearly: nothing holds an n x n matrix, so every unthemed
+  conversation takes part;
 - below it, UMAP has too little to learn a shape from: average-linkage agglomerative clustering on
   cosine distance, cut at a distance threshold, over the vectors joined with TF-IDF word n-grams.
 
@@ -34,9 +36,9 @@ from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
-from convosift.themes.naming import proper_words
+from convosift.themes.naming import key_phrases
 from convosift.themes.naming import title as offline_title
-from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
+from convosift.themes.request import customer_request, scrubbed
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
@@ -48,57 +50,19 @@ DEFAULT_MIN_CLUSTER_SIZE = 5
 DEFAULT_DISTANCE_THRESHOLD = 0.65
 MANIFOLD_MIN_TEXTS = 2000
 """From this many texts on, clusters are found in a UMAP reduction of the vectors."""
-MANIFOLD_DISTANCE = 0.6
+MANIFOLD_DISTANCE = 0.35
 """Average-linkage distance (in the 5-dimensional UMAP space) at which cells stop merging."""
+NEIGHBOUR_AGREEMENT = 0.5
+"""Share of a text's UMAP neighbourhood (by membership strength) that must lie in its own cluster."""
 TEXTS_PER_CELL = 10
 MAX_CELLS = 2000
 _SEED = 42
 JOIN_COSINE = 0.8
 """Cosine to a proposal's centroid from which a new conversation joins it without re-clustering."""
 TFIDF_WEIGHT = 0.5
-KEY_PHRASES = 5
 _SAME_PROPOSAL_OVERLAP = 0.3
 _SAME_PROPOSAL_COSINE = 0.92
 _EXCLUDED_CATEGORIES = ("spam",)
-# Words every support message uses; they name no problem.
-_FILLER_WORDS = frozenset(
-    {
-        "able",
-        "any",
-        "anyone",
-        "app",
-        "did",
-        "does",
-        "doesn",
-        "don",
-        "get",
-        "got",
-        "hello",
-        "help",
-        "hi",
-        "hey",
-        "just",
-        "know",
-        "like",
-        "need",
-        "please",
-        "tell",
-        "thank",
-        "thanks",
-        "use",
-        "used",
-        "ve",
-        "want",
-        "wasn",
-        "way",
-        "work",
-        "isn",
-        "im",
-        "going",
-        "today",
-        "yesterday",
-    }
-)
 
 
 @dataclass
@@ -164,10 +128,16 @@ def cluster_texts(
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
+    left_out = groups.pop(-1, [])
     kept = sorted((g for g in groups.values() if len(g) >= min_cluster_size), key=lambda g: (-len(g), g[0]))
     phrases = key_phrases(
         [[texts[i] for i in group] for group in kept],
-        [texts[i] for g in groups.values() for i in g if len(g) < min_cluster_size],
+        [
+            texts[i]
+            for g in [left_out, *groups.values()]
+            if len(g) < min_cluster_size or g is left_out
+            for i in g
+        ],
     )
     clusters = []
     for group, words in zip(kept, phrases, strict=True):
@@ -187,14 +157,19 @@ def cluster_texts(
 
 
 def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
-    """Cluster labels from UMAP, then k-means cells, then average linkage of the cells' centres."""
+    """Cluster labels from UMAP, then k-means cells, then average linkage of the cells' centres.
+
+    -1 marks a text whose neighbours (UMAP's fuzzy graph, weighted by membership strength) lie
+    mostly in other clusters.
+    """
     import numpy as np
     from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
     from umap import UMAP
 
-    reduced = UMAP(
+    reducer = UMAP(
         n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=_SEED, n_jobs=1
-    ).fit_transform(vectors)
+    )
+    reduced = reducer.fit_transform(vectors)
     cells = MiniBatchKMeans(
         n_clusters=min(MAX_CELLS, max(2, len(vectors) // TEXTS_PER_CELL)),
         random_state=0,
@@ -205,65 +180,13 @@ def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
         n_clusters=None, distance_threshold=MANIFOLD_DISTANCE, linkage="average"
     ).fit_predict(cells.cluster_centers_)
     labels: NDArray[np.int64] = np.asarray(joined, dtype=np.int64)[cells.labels_]
+    graph = reducer.graph_.tocsr()
+    rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
+    same = np.where(labels[graph.indices] == labels[rows], graph.data, 0.0)
+    total = np.bincount(rows, weights=graph.data, minlength=len(labels))
+    agreement = np.bincount(rows, weights=same, minlength=len(labels)) / np.maximum(total, 1e-12)
+    labels[agreement < NEIGHBOUR_AGREEMENT] = -1
     return labels
-
-
-def key_phrases(
-    cluster_texts: Sequence[Sequence[str]], background: Sequence[str] = (), top: int = KEY_PHRASES
-) -> list[list[str]]:
-    """Distinctive words and bigrams of each cluster (class-based TF-IDF).
-
-    Each cluster is one document; a term weighs its frequency in the cluster times
-    ``log(1 + average cluster size / its frequency over all clusters)``, so words every cluster
-    uses ("account", "help") sink. Unclustered texts join the background so they count against
-    generic words too.
-    """
-    import numpy as np
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    if not cluster_texts:
-        return []
-    documents = [" ".join(texts) for texts in cluster_texts]
-    if background:
-        documents.append(" ".join(background))
-    names = proper_words([text for texts in cluster_texts for text in texts])
-    try:
-        counter = CountVectorizer(
-            ngram_range=(1, 2),
-            stop_words=sorted(set(_stop_words()) | names),
-            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
-        )
-        counts = counter.fit_transform(documents).astype(np.float64).tocsr()
-    except ValueError:
-        return [[] for _ in cluster_texts]
-    counts.sort_indices()
-    terms = counter.get_feature_names_out()
-    # Sparse all along: clusters x terms (bigrams included) would not fit densely at 100k texts.
-    row_totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1.0)
-    rarity = np.log1p(
-        (counts.sum() / len(documents)) / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0)
-    )
-    results = []
-    for row in range(len(cluster_texts)):
-        start, end = counts.indptr[row], counts.indptr[row + 1]
-        columns = counts.indices[start:end]
-        weights = counts.data[start:end] / row_totals[row] * rarity[columns]
-        chosen: list[str] = []
-        for position in np.argsort(-weights, kind="stable"):
-            term = str(terms[columns[position]])
-            if weights[position] <= 0 or len(chosen) >= top:
-                break
-            if any(term in kept or kept in term for kept in chosen):
-                continue
-            chosen.append(term)
-        results.append(chosen)
-    return results
-
-
-def _stop_words() -> list[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return sorted(ENGLISH_STOP_WORDS | _FILLER_WORDS | NUMBER_WORDS)
 
 
 def _attach_quotes(clusters: list[Cluster], texts: Sequence[str], embed: Embedder) -> None:

@@ -1,5 +1,7 @@
 """Offline titles for discovered clusters: a verb and its object, from the cluster's own words.
 
+Key phrases (class-based TF-IDF of each cluster's words) are here too.
+
 A product manager names a problem by what the customer wants done ("Replace lost card", "Reset
 passcode", "Cancel transfer"). Without an LLM, the title is the verb phrase most of the cluster's
 requests share: a support verb from :data:`VERBS` followed by its object (determiners such as
@@ -256,3 +258,102 @@ def _unfit(word: str, names: set[str]) -> bool:
 def _sentence_case(words: tuple[str, ...]) -> str:
     text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+KEY_PHRASES = 5
+
+# Words every support message uses; they name no problem.
+_FILLER_WORDS = frozenset(
+    {
+        "able",
+        "any",
+        "anyone",
+        "app",
+        "did",
+        "does",
+        "doesn",
+        "don",
+        "get",
+        "got",
+        "hello",
+        "help",
+        "hi",
+        "hey",
+        "just",
+        "know",
+        "like",
+        "need",
+        "please",
+        "tell",
+        "thank",
+        "thanks",
+        "use",
+        "used",
+        "ve",
+        "want",
+        "wasn",
+        "way",
+        "work",
+        "isn",
+        "im",
+        "going",
+        "today",
+        "yesterday",
+    }
+)
+
+
+def key_phrases(
+    cluster_texts: Sequence[Sequence[str]], background: Sequence[str] = (), top: int = KEY_PHRASES
+) -> list[list[str]]:
+    """Distinctive words and bigrams of each cluster (class-based TF-IDF).
+
+    Each cluster is one document; a term weighs its frequency in the cluster times
+    ``log(1 + average cluster size / its frequency over all clusters)``, so words every cluster
+    uses ("account", "help") sink. Unclustered texts join the background so they count against
+    generic words too.
+    """
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if not cluster_texts:
+        return []
+    documents = [" ".join(texts) for texts in cluster_texts]
+    if background:
+        documents.append(" ".join(background))
+    names = proper_words([text for texts in cluster_texts for text in texts])
+    try:
+        counter = CountVectorizer(
+            ngram_range=(1, 2),
+            stop_words=sorted(set(_phrase_stop_words()) | names),
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
+        )
+        counts = counter.fit_transform(documents).astype(np.float64).tocsr()
+    except ValueError:
+        return [[] for _ in cluster_texts]
+    counts.sort_indices()
+    terms = counter.get_feature_names_out()
+    # Sparse all along: clusters x terms (bigrams included) would not fit densely at 100k texts.
+    row_totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1.0)
+    rarity = np.log1p(
+        (counts.sum() / len(documents)) / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0)
+    )
+    results = []
+    for row in range(len(cluster_texts)):
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        columns = counts.indices[start:end]
+        weights = counts.data[start:end] / row_totals[row] * rarity[columns]
+        chosen: list[str] = []
+        for position in np.argsort(-weights, kind="stable"):
+            term = str(terms[columns[position]])
+            if weights[position] <= 0 or len(chosen) >= top:
+                break
+            if any(term in kept or kept in term for kept in chosen):
+                continue
+            chosen.append(term)
+        results.append(chosen)
+    return results
+
+
+def _phrase_stop_words() -> list[str]:
+    return sorted(_stop_words() | _FILLER_WORDS | NUMBER_WORDS)
