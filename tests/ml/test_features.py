@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
+import functools
 
-from convosift.ml.features import FeatureBuilder, FeatureParams, _clean, _tfidf
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convosift.ml.features import FeatureBuilder, FeatureParams, _clean, _counts, _tfidf
 
 TRAINING = [
     "I was charged twice on my card",
@@ -49,3 +53,35 @@ def test_shape_block_sits_before_the_sentence_vectors_only_when_weighted() -> No
     # The engine reads the sentence vectors from the last columns, with or without the block.
     assert np.allclose(shaped[:, -EMBEDDING_DIM:].toarray(), plain[:, -EMBEDDING_DIM:].toarray())
     assert np.allclose(vectors, plain_vectors)
+
+
+_WORDS = sorted({word for text in TRAINING + NEW for word in text.split()})
+_SPACES = st.sampled_from([" ", "  ", "\t", "\n", "\u00a0", "\u2003", " \r\n "])
+_TEXTS = st.one_of(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=60),
+    st.lists(st.tuples(st.sampled_from(_WORDS), _SPACES), max_size=12).map(
+        lambda pairs: "".join(word + space for word, space in pairs)
+    ),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_TEXTS, min_size=1, max_size=6))
+def test_counting_equals_scikit_learns_on_any_text(texts: list[str]) -> None:
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    builder = _fitted()
+    for vectorizer in (builder._word, builder._char):
+        expected = CountVectorizer.transform(vectorizer, texts)
+        actual = _counts(vectorizer, texts)
+        assert np.array_equal(actual.indptr, expected.indptr)
+        assert np.array_equal(actual.indices, expected.indices)
+        assert np.array_equal(actual.data, expected.data.astype(np.float64))
+
+
+@functools.cache
+def _fitted() -> FeatureBuilder:
+    builder = FeatureBuilder(FeatureParams(char_min_df=1))
+    # Training words with accents, capitals and odd spaces, so that random text meets the vocabulary.
+    builder.fit_transform([*TRAINING, *NEW, "Ärger über die Gebühr", "a\tb  c\u00a0d é É ß"])
+    return builder
