@@ -74,3 +74,13 @@ def test_the_tokenizer_cache_does_not_grow_with_the_texts_embedded() -> None:
     embed(distinct(20_000))
     grown = (_malloc_in_use() or 0) - before
     assert grown < 4 * 2**20, f"native memory grew by {grown / 2**20:.1f} MiB"
+
+
+def test_remembered_vectors_are_the_ones_computed_alone_and_callers_cannot_change_them() -> None:
+    texts = ["my card was declined", "", "how do I reset my password?", "the app crashes on start"]
+    first = embed(texts)
+    first[0] = 7.0  # a caller scaling its array in place must not change the next call's answer
+    again = embed([texts[2], "something new entirely", texts[0]])
+    alone = [embed([text])[0] for text in (texts[2], "something new entirely", texts[0])]
+    assert np.array_equal(again, np.stack(alone))
+    assert abs(float(np.linalg.norm(again[2])) - 1) < 1e-6

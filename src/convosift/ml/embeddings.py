@@ -9,6 +9,10 @@ than by ``WordLlama.embed``, which pads every text of a chunk to the longest one
 texts of mixed length most of its work went into padding, more so the more texts a call passed.
 The token vectors are summed in token order, as ``WordLlama.embed`` sums them, so the vectors are
 the same within 1e-6 (a test compares them; the normalisation may round differently).
+
+Each text's vector depends on that text alone (no step mixes rows), so the vectors of the last
+call are remembered for the next: the category model and the junk detector embed the same texts
+one after the other.
 """
 
 from __future__ import annotations
@@ -33,6 +37,10 @@ TOKENIZER_CACHE_ENTRIES = 256
 cache is keyed by whole texts; left at its default size it kept about 2 KiB of native memory per
 conversation a run classified (a backfill's peak grew with its history). The cache only fills, it
 never evicts: a small one keeps the stock phrases seen first and costs nothing measurable."""
+REMEMBERED_TEXTS = 4096
+"""A call of at most this many texts is remembered for the next call (about 1 KiB a text)."""
+_last_call: list[dict[str, Any]] = [{}]
+"""The texts and vectors of the last call remembered (one slot, replaced whole)."""
 
 
 @functools.cache
@@ -85,10 +93,19 @@ def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     import numpy as np
 
     vectors = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-    present = [i for i, text in enumerate(texts) if text and text.strip()]
-    if present:
-        raw = _mean_token_vectors([texts[i] for i in present])
+    remembered = _last_call[0]  # one read: another thread may replace it meanwhile
+    missing = []
+    for i, text in enumerate(texts):
+        known = remembered.get(text)
+        if known is not None:
+            vectors[i] = known
+        elif text and text.strip():
+            missing.append(i)
+    if missing:
+        raw = _mean_token_vectors([texts[i] for i in missing])
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        vectors[present] = raw / norms
+        vectors[missing] = raw / norms
+    if len(texts) <= REMEMBERED_TEXTS:
+        _last_call[0] = dict(zip(texts, vectors.copy(), strict=True))  # a caller may change its array
     return vectors
