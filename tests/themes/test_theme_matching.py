@@ -144,7 +144,13 @@ def test_a_large_vocabulary_scores_with_the_novelty_detector_plus_boosts(tmp_pat
     assert expected is not None
     plain = matcher.match_texts(known)
     assert [m.score for m in plain] == pytest.approx(list(expected), abs=1e-4)
-    assert [m.signature for m in plain] == [classifier.classes[b] for b in ranking.best]
+    # The domain gate may turn away a text of the vocabulary's own business now and then (its
+    # background holds banking texts too); every text it lets through keeps its best theme.
+    admitted = [
+        (m.signature, classifier.classes[b]) for m, b in zip(plain, ranking.best, strict=True) if m.signature
+    ]
+    assert len(admitted) >= 0.95 * len(known)
+    assert all(signature == best for signature, best in admitted)
     # Texts of intents outside the vocabulary score lower on average.
     novel = [m.score for m in matcher.match_texts(unseen)]
     assert sum(novel) / len(novel) < sum(m.score for m in plain) / len(plain) - 0.2
