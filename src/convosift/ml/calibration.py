@@ -35,13 +35,19 @@ class SoftmaxLinear:
         return _per_class(self._model.decision_function(matrix))
 
     def predict_proba(self, matrix: Any) -> npt.NDArray[np.float64]:
+        return self.scores_and_probabilities(matrix)[1]
+
+    def scores_and_probabilities(
+        self, matrix: Any
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """``decision_function`` and ``predict_proba`` from one product of the matrix and the model."""
         import numpy as np
 
-        scores = self.decision_function(matrix)
-        scores = scores - scores.max(axis=1, keepdims=True)
+        raw = self.decision_function(matrix)
+        scores = raw - raw.max(axis=1, keepdims=True)
         exp = np.exp(scores * 4.0)
         result: npt.NDArray[np.float64] = exp / exp.sum(axis=1, keepdims=True)
-        return result
+        return raw, result
 
 
 class PlattScaledLinear:
@@ -68,6 +74,12 @@ class PlattScaledLinear:
         return _per_class(self._model.decision_function(matrix))
 
     def predict_proba(self, matrix: Any) -> npt.NDArray[np.float64]:
+        return self.scores_and_probabilities(matrix)[1]
+
+    def scores_and_probabilities(
+        self, matrix: Any
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """``decision_function`` and ``predict_proba`` from one product of the matrix and the model."""
         import numpy as np
         from scipy.special import expit
 
@@ -83,7 +95,7 @@ class PlattScaledLinear:
             uniform = np.full_like(sigmoids, 1 / len(self.classes_))
             probabilities = np.divide(sigmoids, total, out=uniform, where=total != 0)
         probabilities[(probabilities > 1.0) & (probabilities <= 1.0 + 1e-5)] = 1.0
-        return probabilities
+        return _per_class(scores), probabilities
 
 
 def _per_class(scores: Any) -> npt.NDArray[np.float64]:

@@ -312,8 +312,7 @@ class TextClassifier:
         """Probabilities and the best label of each text; ``boosts`` (one column per label) are
         added to the SVM's scores before the best candidates are chosen and voted on."""
         matrix, vectors = self._transform(texts)
-        probabilities = self._model.predict_proba(matrix)
-        scores = self._model.decision_function(matrix)
+        scores, probabilities = self._model.scores_and_probabilities(matrix)
         refined = self._pairwise.refine(matrix, scores if boosts is None else scores + boosts)
         unseen = None
         if self._novelty is not None:
