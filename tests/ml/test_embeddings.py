@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from convosift.ml import embeddings
 from convosift.ml.embeddings import _model, embed
 
 TEXTS = [
@@ -29,8 +30,14 @@ def test_vectors_equal_wordllamas_mean_pooling() -> None:
 
 def test_a_texts_vector_does_not_depend_on_its_batch() -> None:
     together = embed(TEXTS)
-    alone = np.vstack([embed([text]) for text in TEXTS])
+    alone = np.vstack([_fresh([text]) for text in TEXTS])
     assert np.allclose(together, alone, rtol=0, atol=1e-6)
+
+
+def _fresh(texts: list[str]) -> np.ndarray:
+    """``embed`` with nothing remembered from an earlier call."""
+    embeddings._last_call[0] = {}
+    return embed(texts)
 
 
 def _malloc_in_use() -> int | None:
@@ -81,6 +88,15 @@ def test_remembered_vectors_are_the_ones_computed_alone_and_callers_cannot_chang
     first = embed(texts)
     first[0] = 7.0  # a caller scaling its array in place must not change the next call's answer
     again = embed([texts[2], "something new entirely", texts[0]])
-    alone = [embed([text])[0] for text in (texts[2], "something new entirely", texts[0])]
+    alone = [_fresh([text])[0] for text in (texts[2], "something new entirely", texts[0])]
     assert np.array_equal(again, np.stack(alone))
     assert abs(float(np.linalg.norm(again[2])) - 1) < 1e-6
+
+
+def test_a_call_too_big_to_remember_leaves_the_last_one_in_place() -> None:
+    small = ["my card was declined", "how do I reset my password?"]
+    embed(small)
+    remembered = embeddings._last_call[0]
+    embed([f"text number {i}" for i in range(embeddings.REMEMBERED_TEXTS + 1)])
+    assert embeddings._last_call[0] is remembered
+    assert set(remembered) == set(small)

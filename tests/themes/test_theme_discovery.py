@@ -189,4 +189,5 @@ def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> 
     assert len(covered) == len(set(covered)) >= 0.85 * len(rows)
     majority = sum(Counter(rows[i][1] for i in c.members).most_common(1)[0][1] for c in clusters)
     assert majority / len(covered) >= 0.9
-    assert len(intents) // 2 <= len(clusters) <= 5 * len(intents)
+    # Close requests are kept apart (purity first), so an intent may come as a few proposals.
+    assert len(intents) // 2 <= len(clusters) <= 6 * len(intents)

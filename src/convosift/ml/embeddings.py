@@ -38,7 +38,8 @@ cache is keyed by whole texts; left at its default size it kept about 2 KiB of n
 conversation a run classified (a backfill's peak grew with its history). The cache only fills, it
 never evicts: a small one keeps the stock phrases seen first and costs nothing measurable."""
 REMEMBERED_TEXTS = 4096
-"""A call of at most this many texts is remembered for the next call (about 1 KiB a text)."""
+"""A call of at most this many texts is remembered for the next call: its texts and their vectors
+(1 KiB a text), until the next call of at most this many texts replaces them."""
 _last_call: list[dict[str, Any]] = [{}]
 """The texts and vectors of the last call remembered (one slot, replaced whole)."""
 

@@ -97,14 +97,17 @@ def _counts(vectorizer: Any, texts: list[str]) -> Any:
     """The n-gram counts ``CountVectorizer.transform`` gives, as float64, indices sorted."""
     import numpy as np
     from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
 
+    if vectorizer.binary or vectorizer.input != "content":  # not built here: scikit-learn's own way
+        return CountVectorizer.transform(vectorizer, texts).astype(np.float64)
     vocabulary: dict[str, int] = vectorizer.vocabulary_
     if vectorizer.analyzer == "char_wb":
         low, high = vectorizer.ngram_range
-        lower = vectorizer.build_preprocessor()
+        prepare = vectorizer.build_preprocessor()
 
         def grams_of(text: str) -> list[str]:
-            return [gram for word in lower(text).split() for gram in _char_wb_grams(word, low, high)]
+            return [gram for word in prepare(text).split() for gram in _char_wb_grams(word, low, high)]
 
     else:
         grams_of = vectorizer.build_analyzer()
@@ -119,17 +122,35 @@ def _counts(vectorizer: Any, texts: list[str]) -> Any:
     known = columns >= 0
     # One sorted key per (row, column) gives the CSR arrays directly: counts, sorted columns and
     # row pointers, without the checks of a COO round trip (a fixed cost paid per call).
-    keys, counts = np.unique(rows[known] * len(vocabulary) + columns[known], return_counts=True)
-    indptr = np.searchsorted(keys, np.arange(len(texts) + 1, dtype=np.int64) * len(vocabulary))
+    width = max(len(vocabulary), 1)
+    keys, counts = np.unique(rows[known] * width + columns[known], return_counts=True)
+    indptr = np.searchsorted(keys, np.arange(len(texts) + 1, dtype=np.int64) * width)
+    index = np.int32 if max(len(keys), width) < np.iinfo(np.int32).max else np.int64
     return sparse.csr_matrix(
-        (counts.astype(np.float64), (keys % len(vocabulary)).astype(np.int32), indptr.astype(np.int32)),
+        (counts.astype(np.float64), (keys % width).astype(index), indptr.astype(index)),
         shape=(len(texts), len(vocabulary)),
     )
 
 
-@functools.lru_cache(maxsize=4096)
+REMEMBERED_WORD_CHARS = 24
+
+
 def _char_wb_grams(word: str, low: int, high: int) -> tuple[str, ...]:
-    """scikit-learn's ``char_wb`` n-grams of one word (padded with a space on each side)."""
+    """scikit-learn's ``char_wb`` n-grams of one word (padded with a space on each side).
+
+    Words up to :data:`REMEMBERED_WORD_CHARS` characters are remembered (the common ones repeat
+    in every text); longer tokens (links, ids) rarely repeat and would fill the memory."""
+    if len(word) <= REMEMBERED_WORD_CHARS:
+        return _remembered_grams(word, low, high)
+    return _word_grams(word, low, high)
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered_grams(word: str, low: int, high: int) -> tuple[str, ...]:
+    return _word_grams(word, low, high)
+
+
+def _word_grams(word: str, low: int, high: int) -> tuple[str, ...]:
     padded = f" {word} "
     grams = []
     for n in range(low, high + 1):

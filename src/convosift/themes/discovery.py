@@ -130,15 +130,8 @@ def cluster_texts(
         groups.setdefault(int(label), []).append(index)
     left_out = groups.pop(-1, [])
     kept = sorted((g for g in groups.values() if len(g) >= min_cluster_size), key=lambda g: (-len(g), g[0]))
-    phrases = key_phrases(
-        [[texts[i] for i in group] for group in kept],
-        [
-            texts[i]
-            for g in [left_out, *groups.values()]
-            if len(g) < min_cluster_size or g is left_out
-            for i in g
-        ],
-    )
+    small = [i for group in groups.values() if len(group) < min_cluster_size for i in group]
+    phrases = key_phrases([[texts[i] for i in group] for group in kept], [texts[i] for i in left_out + small])
     clusters = []
     for group, words in zip(kept, phrases, strict=True):
         centroid = vectors[group].mean(axis=0)
