@@ -41,3 +41,18 @@ def test_without_a_verb_phrase_the_best_key_phrase_names_the_cluster() -> None:
         == "Exchange rate"
     )
     assert title(["Hmm."], []) == ""
+
+
+def test_a_one_word_key_phrase_grows_into_the_pair_most_requests_use() -> None:
+    debits = [
+        "Why did the direct debit to my gym go out twice?",
+        "A direct debit I cancelled was still taken.",
+        "Can I stop a direct debit from the app?",
+        "Which debit is this on my statement?",
+    ]
+    assert title(debits, ["debit", "direct"]) == "Direct debit"
+    # No pair that enough requests share: the key phrase alone.
+    assert title(["The debit looks odd.", "Unknown debit again.", "Debit twice?"], ["debit"]) == "Debit"
+    # A name next to the key word never makes it into the title.
+    named = [f"Debit Lukas {n}" for n in ("please", "again", "now")]
+    assert "lukas" not in title([*named, "Lukas debit", "debit Lukas"], ["debit"]).lower()

@@ -6,7 +6,8 @@ A product manager names a problem by what the customer wants done ("Replace lost
 passcode", "Cancel transfer"). Without an LLM, the title is the verb phrase most of the cluster's
 requests share: a support verb from :data:`VERBS` followed by its object (determiners such as
 "my" or "the" skipped, at most two object words), preferring objects among the cluster's key
-phrases. A cluster without such a phrase is titled by its best key phrase. No title holds a
+phrases. A cluster without such a phrase is titled by its best key phrase, or, when that is one
+word, by the two adjacent words around it that most requests use ("Direct debit"). No title holds a
 digit, a number word or a capitalised word that is not at the start of a sentence (a person's
 name, most often).
 """
@@ -14,6 +15,7 @@ name, most often).
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -199,8 +201,37 @@ def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
     for phrase in key_phrases:
         words = phrase.split()
         if words and not any(_unfit(word, names) for word in words):
+            if len(words) == 1:  # "Debit" says less than "Direct debit"
+                return _sentence_case(_common_pair(texts, key_phrases, names) or tuple(words))
             return _sentence_case(tuple(words))
     return ""
+
+
+PAIR_SHARE = 0.2
+"""Share of a cluster's requests that must use a two-word phrase for it to become the title."""
+
+
+def _common_pair(texts: Sequence[str], key_phrases: Sequence[str], names: set[str]) -> tuple[str, str] | None:
+    """The two adjacent words, one of them among the two best key phrases, that most requests use."""
+    keys = {word for phrase in key_phrases[:2] for word in phrase.split()}
+    stop = _stop_words() | _FILLER_WORDS
+    counts: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        words = [word.lower() for word in _WORD.findall(text)]
+        counts.update(
+            {
+                (first, second)
+                for first, second in itertools.pairwise(words)
+                if first != second
+                and (first in keys or second in keys)
+                and not {first, second} & stop
+                and not (_unfit(first, names) or _unfit(second, names))
+            }
+        )
+    if not counts:
+        return None
+    pair, count = max(counts.items(), key=lambda item: (item[1], item[0]))
+    return pair if count >= max(2, PAIR_SHARE * len(texts)) else None
 
 
 def proper_words(texts: Sequence[str]) -> set[str]:
