@@ -219,3 +219,15 @@ def test_with_a_detector_the_match_score_is_its_score_lowered_by_disagreement(
     for p in predictions:
         assert (p.label is None) == (p.match_score < engine.params.unmatched_threshold)
     assert any(p.label is None for p in predictions) and any(p.label for p in predictions)
+
+
+def test_best_gives_predicts_label_and_confidence_without_the_match_score(
+    banking_subset: tuple[list[str], list[str], list[str], list[str]],
+) -> None:
+    train_texts, train_labels, test_texts, _ = banking_subset
+    engine = TextClassifier().fit(train_texts, train_labels)
+    texts = [*test_texts[:40], "", "zzzz qqqq"]
+    full = engine.predict(texts, threshold=0.0)
+    best = engine.best(texts)
+    assert [(b.best_label, b.confidence) for b in best] == [(p.best_label, p.confidence) for p in full]
+    assert engine.best([]) == []

@@ -25,7 +25,7 @@ from convosift.classify.junk import JunkDetector
 from convosift.classify.taxonomy import Taxonomy, load_taxonomy
 from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
-from convosift.ml.engine import Prediction, TextClassifier
+from convosift.ml.engine import Best, TextClassifier
 from convosift.ml.model_cache import load_or_train
 
 CLASSIFIER_NAME = "local"
@@ -70,7 +70,8 @@ class LocalCategoryClassifier:
         if present:
             segments = [_segments(texts[i]) for i in present]
             flat = [segment for group in segments for segment in group]
-            predictions = iter(self.engine.predict(flat, threshold=0.0))
+            # Categories are a closed set: the best label and its confidence are all they need.
+            predictions = iter(self.engine.best(flat))
             spam = self.taxonomy.spam
             junk = self._junk([texts[i] for i in present]) if spam is not None else [False] * len(present)
             unproven: list[int] = []
@@ -120,7 +121,7 @@ class LocalCategoryClassifier:
             chosen.append((classes[j], round(float(row[j]), 6)))
         return chosen
 
-    def _choose(self, predictions: list[Prediction]) -> Prediction:
+    def _choose(self, predictions: list[Best]) -> Best:
         """The whole-text judgement, unless it is the catch-all and some line is more specific."""
         whole = predictions[0]
         fallback = self.taxonomy.fallback

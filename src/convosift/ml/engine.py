@@ -131,6 +131,15 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class Best:
+    """The best label of a text (after the pair votes) and its calibrated probability: all a
+    closed set of labels needs, without the similarity and match score of :class:`Prediction`."""
+
+    best_label: str
+    confidence: float
+
+
+@dataclass(frozen=True)
 class Ranking:
     """What the engine makes of a batch of texts before any threshold, one row per text."""
 
@@ -292,6 +301,22 @@ class TextClassifier:
         for start in range(0, len(texts), _CHUNK):
             predictions.extend(self._predict_chunk(texts[start : start + _CHUNK], cutoff))
         return predictions
+
+    def best(self, texts: Sequence[str]) -> list[Best]:
+        """The best label and its confidence per text, as :meth:`predict` gives them."""
+        import numpy as np
+
+        use_one_blas_thread()
+        results: list[Best] = []
+        for start in range(0, len(texts), _CHUNK):
+            chunk = texts[start : start + _CHUNK]
+            ranking = self.rank(chunk)
+            confidence = ranking.probabilities[np.arange(len(chunk)), ranking.best]
+            results.extend(
+                Best(self.classes[b], round(float(c), 6))
+                for b, c in zip(ranking.best, confidence, strict=True)
+            )
+        return results
 
     def predict_proba(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Calibrated probabilities, one column per label of :attr:`classes`."""
