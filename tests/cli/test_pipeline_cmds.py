@@ -298,7 +298,10 @@ def test_a_second_sigint_aborts_at_once_and_the_run_resumes(
     time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stderr.decode()
+    # 130: the second Ctrl-C aborted the run mid-batch. -SIGINT: the first one had already stopped
+    # it at a batch boundary and the second met the process on its way out (Python re-raises an
+    # interrupt at exit as the signal itself). Either way the run is aborted at once.
+    assert process.returncode in (130, -signal.SIGINT), stderr.decode()
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         status, counts = conn.execute(sa.text("SELECT status, counts FROM runs")).one()
