@@ -124,22 +124,30 @@ async def test_search_sends_window_cursor_and_headers_and_follows_pages(clock: F
     await source.aclose()
 
 
-async def test_details_come_back_in_order_with_bounded_concurrency(clock: FakeClock) -> None:
-    in_flight = peak = 0
+class PeakInFlight:
+    """A handler wrapper that answers after 5 ms and remembers how many requests overlapped."""
 
-    async def handler(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
+    def __init__(self, answer: Callable[[str], httpx.Response]) -> None:
+        self.answer = answer
+        self.in_flight = self.peak = 0
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
         await asyncio.sleep(0.005)
-        in_flight -= 1
-        conversation_id = request.url.path.rsplit("/", 1)[1]
+        self.in_flight -= 1
+        return self.answer(request.url.path.rsplit("/", 1)[1])
+
+
+async def test_details_come_back_in_order_with_bounded_concurrency(clock: FakeClock) -> None:
+    def answer(conversation_id: str) -> httpx.Response:
         if conversation_id == "gone":
             return error(404, "not_found", "Resource Not Found")
         if conversation_id == "broken":
             return httpx.Response(200, json={"id": "broken", "created_at": "never"})
         return httpx.Response(200, json=conversation(conversation_id))
 
+    handler = PeakInFlight(answer)
     source = source_for(handler, clock)  # type: ignore[arg-type]
     ids = ["5", "gone", "1", "broken", *[str(n) for n in range(10, 20)]]
     results = await source.details(ids)
@@ -148,25 +156,16 @@ async def test_details_come_back_in_order_with_bounded_concurrency(clock: FakeCl
     assert results[1] == Skipped(id="gone", reason="gone", detail=results[1].detail)
     assert isinstance(results[3], Skipped) and results[3].reason == "malformed"
     assert "created_at" in results[3].detail
-    assert 1 < peak <= 3
+    assert 1 < handler.peak <= 3
 
 
 async def test_concurrent_detail_calls_share_one_concurrency_limit(clock: FakeClock) -> None:
-    in_flight = peak = 0
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        await asyncio.sleep(0.005)
-        in_flight -= 1
-        return httpx.Response(200, json=conversation(request.url.path.rsplit("/", 1)[1]))
-
+    handler = PeakInFlight(lambda conversation_id: httpx.Response(200, json=conversation(conversation_id)))
     source = source_for(handler, clock)  # type: ignore[arg-type]
     batches = [[str(n) for n in range(start, start + 6)] for start in (10, 20, 30)]
     results = await asyncio.gather(*(source.details(batch) for batch in batches))
     assert [[r.id for r in result] for result in results] == batches
-    assert peak == 3  # intercom_fetch_concurrency, for the source as a whole
+    assert handler.peak == 3  # intercom_fetch_concurrency, for the source as a whole
 
 
 def test_the_concurrency_limit_survives_a_new_event_loop(clock: FakeClock) -> None:

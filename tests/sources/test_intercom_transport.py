@@ -166,27 +166,23 @@ async def test_an_idle_connection_closed_by_the_server_is_replaced(
     assert server.connections == 2
 
 
-async def test_a_server_that_hangs_up_without_answering_is_a_protocol_error(
-    serve: Callable[[Script], Awaitable[ScriptedServer]],
+async def _hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.close()
+
+
+async def _truncated(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"half":')
+    await writer.drain()
+    writer.close()
+
+
+@pytest.mark.parametrize(
+    "script", [_hang_up, _truncated], ids=["hang-up without an answer", "truncated body"]
+)
+async def test_a_broken_answer_is_a_protocol_error(
+    serve: Callable[[Script], Awaitable[ScriptedServer]], script: Script
 ) -> None:
-    async def hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.close()
-
-    server = await serve(hang_up)
-    async with client(server.url) as http:
-        with pytest.raises(httpx.RemoteProtocolError):
-            await http.get("/x")
-
-
-async def test_a_truncated_body_is_a_protocol_error(
-    serve: Callable[[Script], Awaitable[ScriptedServer]],
-) -> None:
-    async def truncated(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{"half":')
-        await writer.drain()
-        writer.close()
-
-    server = await serve(truncated)
+    server = await serve(script)
     async with client(server.url) as http:
         with pytest.raises(httpx.RemoteProtocolError):
             await http.get("/x")
