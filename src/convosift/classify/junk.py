@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
+from convosift import yamlfiles
 from convosift.ml import EngineParams, FeatureParams, TextClassifier, load_or_train
 
 JUNK_DIR = Path(__file__).resolve().parent.parent / "data" / "junk"
@@ -72,14 +71,14 @@ def _industry_texts() -> tuple[str, ...]:
     """The genuine customer messages of the shipped industry seed files (every category)."""
     texts: list[str] = []
     for path in sorted(SEEDS_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfiles.safe_load(path.read_text(encoding="utf-8")) or {}
         for items in (data.get("examples") or {}).values():
             texts.extend(str(item).strip() for item in items or () if str(item).strip())
     return tuple(texts)
 
 
 def _texts(path: Path) -> tuple[str, ...]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = yamlfiles.safe_load(path.read_text(encoding="utf-8"))
     return tuple(str(text).strip() for text in data["examples"] if str(text).strip())
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from convosift import yamlfiles
 from convosift.errors import ConfigurationError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -176,7 +177,7 @@ def _compose(path: Path) -> yaml.Node:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"{path}: cannot be read: {exc}") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yamlfiles.compose(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else "?"
         raise ConfigurationError(f"{path}, line {line}: invalid YAML: {exc.problem}") from None

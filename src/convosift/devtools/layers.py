@@ -24,7 +24,7 @@ PACKAGE = "convosift"
 ROOT = Path(__file__).resolve().parents[1]
 
 FOUNDATION = frozenset(
-    {"domain", "errors", "secrets", "config", "named_sources", "logs", "limits", "outputs"}
+    {"domain", "errors", "secrets", "config", "named_sources", "logs", "limits", "outputs", "yamlfiles"}
 )
 _ENGINES = FOUNDATION | {"ml", "llm"}
 
@@ -37,6 +37,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "logs": frozenset({"secrets"}),
     "limits": frozenset({"errors"}),
     "outputs": frozenset({"errors"}),
+    "yamlfiles": frozenset(),
     "ml": FOUNDATION,
     "llm": FOUNDATION,
     "store": FOUNDATION,

@@ -15,8 +15,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from pydantic import ConfigDict, TypeAdapter, with_config
+
+from convosift import yamlfiles
 
 CATALOG_PATH = Path(__file__).resolve().parents[1] / "data" / "mock_catalog.yaml"
 
@@ -76,7 +77,7 @@ class Catalog:
 @functools.cache
 def load_catalog() -> Catalog:
     """The catalogue in ``data/mock_catalog.yaml``, parsed once per process."""
-    raw = yaml.safe_load(CATALOG_PATH.read_text(encoding="utf-8"))
+    raw = yamlfiles.safe_load(CATALOG_PATH.read_text(encoding="utf-8"))
     return TypeAdapter(Catalog).validate_python(raw)
 
 

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import yaml
+from convosift import yamlfiles
 
 if TYPE_CHECKING:
     import numpy as np
@@ -56,7 +56,7 @@ def background_texts(exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     for path in sorted(SEEDS_DIR.glob("*.yaml")):
         if path.stem in exclude:
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yamlfiles.safe_load(path.read_text(encoding="utf-8")) or {}
         for category, items in (data.get("examples") or {}).items():
             if category not in _SKIPPED_CATEGORIES:
                 texts.extend(str(item).strip() for item in items or () if str(item).strip())

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from convosift import yamlfiles
 from convosift.config import Settings
 from convosift.errors import ConfigurationError, NotFoundError
 
@@ -226,8 +227,8 @@ def load_vocabulary_to_curate(path: Path) -> Vocabulary:
 def parse_vocabulary(text: str, name: str = "<vocabulary>") -> Vocabulary:
     """Parse YAML text into a :class:`Vocabulary`; errors name the line and the problem."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yamlfiles.compose(text)
+        data = yamlfiles.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}: " if mark else ""
