@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from convosift.ml import EngineParams, TextClassifier, load_or_train, model_key
-from convosift.ml.model_cache import model_path
+from convosift.ml.model_cache import LOADED_LIMIT, forget_loaded, model_path
 
 TEXTS = ["refund my payment", "charged twice this month", "reset my password", "cannot sign in"]
 LABELS = ["billing", "billing", "login", "login"]
@@ -27,9 +27,20 @@ def test_second_load_uses_the_cache_and_does_not_retrain(
         raise AssertionError("retrained although a cached model exists")
 
     monkeypatch.setattr(TextClassifier, "fit", refuse)
+    forget_loaded()  # as a new process would: read from the file
     second = load_or_train(tmp_path, TEXTS, LABELS)
     assert second is not first
     assert [p.label for p in second.predict(["refund please"], threshold=0.0)] == ["billing"]
+
+
+def test_a_process_reads_each_model_file_once_and_keeps_only_the_last_few(tmp_path: Path) -> None:
+    first = load_or_train(tmp_path, TEXTS, LABELS)
+    model_path(tmp_path, model_key(TEXTS, LABELS, EngineParams())).unlink()
+    assert load_or_train(tmp_path, TEXTS, LABELS) is first  # from memory: the file is gone
+    for c in range(LOADED_LIMIT):
+        load_or_train(tmp_path, TEXTS, LABELS, EngineParams(c=2.0 + c))
+    # Pushed out of memory, and its file deleted: trained again.
+    assert load_or_train(tmp_path, TEXTS, LABELS) is not first
 
 
 def test_key_changes_with_data_labels_and_params() -> None:

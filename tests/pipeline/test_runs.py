@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -475,3 +476,25 @@ def test_local_analysis_waits_for_the_previous_commit_so_a_crash_redoes_at_most_
     # Batches are fetched ahead, but a batch is analysed only once every earlier one committed.
     assert len(analyzer.uncommitted_at_start) == 10
     assert set(analyzer.uncommitted_at_start) == {0}
+
+
+def test_the_local_models_load_before_the_run_starts_so_its_duration_is_pipeline_work(
+    make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import convosift.pipeline.service as service_module
+
+    loaded_at: list[float] = []
+    real_load = service_module.load_models
+
+    def load_and_note(settings: Settings) -> None:
+        real_load(settings)
+        loaded_at.append(time.time())
+
+    monkeypatch.setattr(service_module, "load_models", load_and_note)
+    settings = make_settings(classifier="local")
+    record = service.start_run(settings, window=WINDOW, batch_size=10, source=_source())
+    assert record.status is RunStatus.COMPLETED and record.counts.classified == KEPT
+    assert len(loaded_at) == 1 and record.started_at.timestamp() >= loaded_at[0]
+    # A run handed its own analyzer loads nothing more.
+    service.start_run(make_settings(), window=WINDOW, source=_source(), analyzer=CountingAnalyzer())
+    assert len(loaded_at) == 1

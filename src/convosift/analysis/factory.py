@@ -33,3 +33,16 @@ def build_analyzer(settings: Settings, store: Store | None = None) -> Analyzer:
     from convosift.analysis.local import build_local_analyzer
 
     return build_local_analyzer(settings)
+
+
+def load_models(settings: Settings) -> None:
+    """Load (or train, on first use) the local models ``settings`` asks for, in this thread.
+
+    A run calls it before it starts: the models then come from the process's memory when the
+    run's analyzer needs them, so the run's first batch, its duration and its ETA do not carry the
+    load. Other backends have nothing to load.
+    """
+    if settings.classifier == "local":
+        from convosift.analysis.local import build_local_analyzer
+
+        build_local_analyzer(settings).warm_up()

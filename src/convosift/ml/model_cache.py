@@ -4,6 +4,11 @@ The key hashes the engine version, the embedding model, the parameters, the vers
 libraries whose objects are pickled and every training (text, label) pair in order, so a changed
 taxonomy or vocabulary trains a new model and an unchanged one loads in milliseconds. Files are
 our own pickles (joblib) written atomically; an unreadable file is treated as a miss and replaced.
+
+A process also keeps the few models it used last in memory (:data:`LOADED_LIMIT`), so a worker
+running one sync after another, the API answering requests, or a run whose models were loaded
+before it started, reads each file once. Models are not changed after training, so one object
+serves every caller.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from importlib import metadata
@@ -22,6 +29,12 @@ from convosift.ml.embeddings import EMBEDDING_MODEL
 from convosift.ml.engine import ENGINE_VERSION, EngineParams, TextClassifier
 
 log = get_logger(__name__)
+
+LOADED_LIMIT = 4
+"""Models a process keeps in memory after use (the category model, the junk detector, a
+vocabulary's matcher and its domain gate)."""
+_loaded: OrderedDict[Path, TextClassifier] = OrderedDict()
+_loaded_lock = threading.Lock()
 
 
 def model_key(
@@ -73,13 +86,28 @@ def load_or_train(
     params = params or EngineParams()
     key = model_key(texts, labels, params, label_texts)
     path = model_path(cache_dir, key)
-    cached = _load(path)
-    if cached is not None:
-        return cached
-    classifier = TextClassifier(params).fit(texts, labels, label_texts)
-    _store(path, classifier)
-    log.info("local_model_trained", key=key, examples=len(texts), seconds=round(classifier.train_seconds, 2))
+    with _loaded_lock:
+        if path in _loaded:
+            _loaded.move_to_end(path)
+            return _loaded[path]
+    classifier = _load(path)
+    if classifier is None:
+        classifier = TextClassifier(params).fit(texts, labels, label_texts)
+        _store(path, classifier)
+        log.info(
+            "local_model_trained", key=key, examples=len(texts), seconds=round(classifier.train_seconds, 2)
+        )
+    with _loaded_lock:
+        _loaded[path] = classifier
+        while len(_loaded) > LOADED_LIMIT:
+            _loaded.popitem(last=False)
     return classifier
+
+
+def forget_loaded() -> None:
+    """Drop the models kept in memory: the next use reads its file again."""
+    with _loaded_lock:
+        _loaded.clear()
 
 
 def _load(path: Path) -> TextClassifier | None:

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, Literal
 
 from convosift.analysis.base import Analyzer
-from convosift.analysis.factory import build_analyzer
+from convosift.analysis.factory import build_analyzer, load_models
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
 from convosift.domain import RunKind, RunStatus, Window
 from convosift.errors import (
@@ -121,7 +121,13 @@ class Service:
         stop_event: threading.Event | None = None,
         clock: Clock | None = None,
     ) -> RunRecord:
-        """Create a run and execute it to its end (or a stop) in the calling thread."""
+        """Create a run and execute it to its end (or a stop) in the calling thread.
+
+        The local models are loaded first (see :func:`~convosift.analysis.factory.load_models`).
+        """
+        if analyzer is None:
+            check_stages(self.settings)  # a broken file is named before the models load
+            load_models(self.settings)
         record = self.create_run(
             kind=kind,
             window=window,
