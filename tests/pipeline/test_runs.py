@@ -482,12 +482,12 @@ def test_the_local_models_load_before_the_run_starts_so_its_duration_is_pipeline
     make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import convosift.pipeline.service as service_module
+    from convosift.analysis.factory import load_models
 
     loaded_at: list[float] = []
-    real_load = service_module.load_models
 
     def load_and_note(settings: Settings) -> None:
-        real_load(settings)
+        load_models(settings)
         loaded_at.append(time.time())
 
     monkeypatch.setattr(service_module, "load_models", load_and_note)
