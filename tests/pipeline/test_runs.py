@@ -491,10 +491,23 @@ def test_the_local_models_load_before_the_run_starts_so_its_duration_is_pipeline
         loaded_at.append(time.time())
 
     monkeypatch.setattr(service_module, "load_models", load_and_note)
+    claimed_at: list[float] = []
+    claim = service_module.lifecycle.claim
+
+    def claim_and_note(*args: Any, **kwargs: Any) -> Any:
+        claimed_at.append(time.time())
+        return claim(*args, **kwargs)
+
+    monkeypatch.setattr(service_module.lifecycle, "claim", claim_and_note)
     settings = make_settings(classifier="local")
-    record = service.start_run(settings, window=WINDOW, batch_size=10, source=_source())
-    assert record.status is RunStatus.COMPLETED and record.counts.classified == KEPT
-    assert len(loaded_at) == 1 and record.started_at.timestamp() >= loaded_at[0]
+    progress = _stop_after(2, lambda record: service.request_stop(settings, record.id))
+    stopped = service.start_run(settings, window=WINDOW, batch_size=10, source=_source(), progress=progress)
+    assert stopped.status is RunStatus.STOPPED
+    assert len(loaded_at) == 1 and stopped.started_at.timestamp() >= loaded_at[0]
+    # A resume loads them before it claims the run.
+    resumed = service.resume_run(settings, stopped.id, source=_source())
+    assert resumed.status is RunStatus.COMPLETED and resumed.counts.classified == KEPT
+    assert len(loaded_at) == 2 and claimed_at[-1] >= loaded_at[1]
     # A run handed its own analyzer loads nothing more.
     service.start_run(make_settings(), window=WINDOW, source=_source(), analyzer=CountingAnalyzer())
-    assert len(loaded_at) == 1
+    assert len(loaded_at) == 2

@@ -121,13 +121,9 @@ class Service:
         stop_event: threading.Event | None = None,
         clock: Clock | None = None,
     ) -> RunRecord:
-        """Create a run and execute it to its end (or a stop) in the calling thread.
-
-        The local models are loaded first (see :func:`~convosift.analysis.factory.load_models`).
-        """
-        if analyzer is None:
-            check_stages(self.settings)  # a broken file is named before the models load
-            load_models(self.settings)
+        """Create a run and execute it to its end (or a stop) in the calling thread (the local
+        models are loaded first)."""
+        self._load_models(analyzer)
         record = self.create_run(
             kind=kind,
             window=window,
@@ -258,9 +254,19 @@ class Service:
             name = source.name if source is not None else source_name(self.settings)
             self.refuse_while_active(name, clock=clock)
             run_id = self._latest_resumable(name, window, clock)
+        self._load_models(analyzer)
         return self.execute_run(
             run_id, source=source, analyzer=analyzer, progress=progress, stop_event=stop_event, clock=clock
         )
+
+    def _load_models(self, analyzer: Analyzer | None) -> None:
+        """Load the local models before a run is registered or claimed (see
+        :func:`~convosift.analysis.factory.load_models`): the run's duration and ETA are then the
+        pipeline's, and a long first training cannot outlast the run's heartbeat. A broken
+        taxonomy or vocabulary is named by its setting first."""
+        if analyzer is None:
+            check_stages(self.settings)
+            load_models(self.settings)
 
     def refuse_while_active(self, source: str, *, clock: Clock | None = None) -> None:
         """:class:`RunConflictError` when ``source`` has an active run that is not stale."""
