@@ -33,11 +33,13 @@ def test_sqlite_locked_by_another_writer_waits_then_completes(
     service.open_store(settings)
     seen_while_locked: list[int] = []
     locker: list[threading.Thread] = []
+    locked = threading.Event()
 
     def hold_the_write_lock() -> None:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         try:
             conn.execute("BEGIN IMMEDIATE")
+            locked.set()
             time.sleep(1.0)
             (checkpoint,) = conn.execute("SELECT checkpoint FROM runs").fetchone()
             seen_while_locked.append(json.loads(checkpoint)["batches"])
@@ -49,6 +51,8 @@ def test_sqlite_locked_by_another_writer_waits_then_completes(
         if record.checkpoint.batches == 1 and not locker:
             locker.append(threading.Thread(target=hold_the_write_lock))
             locker[0].start()
+            # Hold the pipeline until the other writer has the lock, however busy the machine is.
+            assert locked.wait(timeout=30)
 
     record = backfill(settings, progress=lock_after_first_batch)
     locker[0].join(timeout=30)

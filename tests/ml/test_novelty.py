@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from convosift.ml import EngineParams, TextClassifier, load_or_train
+from convosift.ml.model_cache import forget_loaded
 from shared_data import BANKING77
 
 Texts = tuple[list[str], list[str]]
@@ -103,6 +104,7 @@ def test_the_detector_survives_the_model_cache(
     train, in_scope, unseen = split
     trained = load_or_train(tmp_path, *train)
     files = list((tmp_path / "models").iterdir())
+    forget_loaded()  # as a new process would: read the file back
     loaded = load_or_train(tmp_path, *train)
     assert loaded is not trained and loaded.has_detector
     assert list((tmp_path / "models").iterdir()) == files  # read back, not trained again
