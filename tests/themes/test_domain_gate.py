@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from convosift.config import load_settings
+from convosift.domain import Conversation
 from convosift.mock.inbox import generate_inbox
 from convosift.sources.intercom.normalize import normalize_conversation
 from convosift.themes.domain import background_texts
@@ -33,7 +34,10 @@ def test_a_banks_requests_rarely_match_a_software_shops_themes(tmp_path: Path) -
     gated = sum(m.signature is not None for m in matcher.match_texts(texts))
     ungated = LocalThemeMatcher(vocabulary, settings, threshold=0.0).match_texts(texts)
     without_gate = sum(m.score >= matcher.threshold for m in ungated)
-    assert gated <= without_gate / 2, (gated, without_gate)
+    # Each theme competes with the other businesses' messages on its own: generic requests
+    # ("I want a refund", "my card was declined") go to them, not to a theme.
+    assert gated <= without_gate / 5, (gated, without_gate)
+    assert gated <= 0.1 * len(texts), gated
 
 
 def test_the_shops_own_conversations_keep_their_themes(tmp_path: Path) -> None:
@@ -42,3 +46,20 @@ def test_the_shops_own_conversations_keep_their_themes(tmp_path: Path) -> None:
     matches = matcher.match([normalize_conversation(i.conversation) for i in items])
     right = sum(m.signature == i.truth.theme for m, i in zip(matches, items, strict=True))
     assert right / len(items) >= 0.88
+
+
+def test_a_generic_request_needs_the_themes_specifics_or_its_page(tmp_path: Path) -> None:
+    matcher = LocalThemeMatcher(load_vocabulary(demo_vocabulary_path()), load_settings(cache_dir=tmp_path))
+    generic = "My card was declined."
+    specific = "My card is refused when I try to upgrade to the Growth plan."
+    by_text = matcher.match_texts([generic, specific])
+    assert [m.signature for m in by_text] == [None, "card_declined_on_plan_upgrade"]
+    # The same generic words, written from the theme's page of the product, are of this business.
+    on_page = Conversation(
+        id="c1",
+        created_at=1_750_000_000,
+        updated_at=1_750_000_000,
+        opener=generic,
+        url="https://app.harbortide.example/app/billing/plan",
+    )
+    assert matcher.match([on_page])[0].signature == "card_declined_on_plan_upgrade"

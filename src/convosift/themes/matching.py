@@ -144,7 +144,7 @@ class LocalThemeMatcher:
         for column in range(len(classifier.classes)):
             centre = vectors[owners == column].mean(axis=0)
             centroids[column] = centre / max(float(np.linalg.norm(centre)), 1e-9)
-        gate = DomainGate(texts, self.settings.cache_dir, self._background)
+        gate = DomainGate(texts, labels, self.settings.cache_dir, self._background)
         return _Trained(classifier, vectors, owners, centroids, columns, gate)
 
     def _boosts(
@@ -214,12 +214,17 @@ class LocalThemeMatcher:
         ]
         quotes = best_sentences(texts, model.centroids[best], embed)
         # Out of domain: a theme stands only when the sentence that carries it is of this
-        # vocabulary's business (greetings and thanks around it say nothing either way).
+        # vocabulary's business (greetings and thanks around it say nothing either way), or when
+        # the conversation was started on the theme's own page of the product.
         candidates = [i for i, is_match in enumerate(matched) if is_match]
         if candidates:
+            theme_at = dict(zip(model.columns, self.themes, strict=True))
             in_domain = model.gate.probabilities([quotes[i][0] or texts[i] for i in candidates])
             for i, probability in zip(candidates, in_domain, strict=True):
-                matched[i] = float(probability) >= DOMAIN_PROBABILITY
+                on_its_page = conversations is not None and theme_at[int(best[i])].matches_url(
+                    conversations[i].url
+                )
+                matched[i] = on_its_page or float(probability) >= DOMAIN_PROBABILITY
         results = []
         for i, is_match in enumerate(matched):
             signature = classifier.classes[int(best[i])] if is_match else None
