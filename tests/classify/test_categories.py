@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from convosift.classify.categories import LocalCategoryClassifier
+from convosift.classify.categories import NEIGHBOUR_MARGIN_WEIGHT, LocalCategoryClassifier
 from convosift.config import load_settings
 from convosift.domain import ClassificationStatus
 
@@ -96,3 +96,20 @@ def test_spam_is_given_only_on_evidence(classifier: LocalCategoryClassifier) -> 
     assert [r.category for r in results[: len(genuine)]].count("spam") == 0
     assert [r.category for r in results[len(genuine) :]] == ["spam", "spam"]
     assert all(r.status is ClassificationStatus.CLASSIFIED for r in results)
+
+
+def test_confidence_falls_when_the_nearest_seed_text_is_of_another_category(
+    classifier: LocalCategoryClassifier,
+) -> None:
+    """A choice that rests on words while the closest written example says otherwise is a guess."""
+    texts = ["my transfer is pending", "the app crashes on start", "Can you add a dark mode?"]
+    raw = classifier.engine.best(texts)
+    results = classifier.classify(texts)
+    assert raw[0].margin < 0 <= min(raw[1].margin, raw[2].margin)
+    for best, result in zip(raw, results, strict=True):
+        factor = min(1.0, 1.0 + NEIGHBOUR_MARGIN_WEIGHT * best.margin)
+        assert result.category == best.best_label
+        assert result.confidence == pytest.approx(best.confidence * max(0.0, factor), abs=1e-5)
+    assert results[0].confidence < raw[0].confidence
+    assert results[0].needs_review
+    assert [r.confidence for r in results[1:]] == [b.confidence for b in raw[1:]]

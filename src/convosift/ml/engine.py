@@ -137,6 +137,9 @@ class Best:
 
     best_label: str
     confidence: float
+    margin: float = 0.0
+    """Cosine similarity of the nearest training example of ``best_label`` minus that of the
+    nearest example of any other label: below 0, the closest written example is of another label."""
 
 
 @dataclass(frozen=True)
@@ -312,9 +315,10 @@ class TextClassifier:
             chunk = texts[start : start + _CHUNK]
             ranking = self.rank(chunk)
             confidence = ranking.probabilities[np.arange(len(chunk)), ranking.best]
+            margin = self._neighbour_margin(ranking.vectors, ranking.best)
             results.extend(
-                Best(self.classes[b], round(float(c), 6))
-                for b, c in zip(ranking.best, confidence, strict=True)
+                Best(self.classes[b], round(float(c), 6), round(float(m), 6))
+                for b, c, m in zip(ranking.best, confidence, margin, strict=True)
             )
         return results
 
@@ -383,6 +387,20 @@ class TextClassifier:
             )
             for b, c, m, s, a in zip(best, confidence, similarity, score, ranking.agreement, strict=True)
         ]
+
+    def _neighbour_margin(self, vectors: Any, best: Any) -> npt.NDArray[np.float64]:
+        """Similarity of each text's nearest training example of its best label minus that of its
+        nearest example of another label (see :attr:`Best.margin`)."""
+        import numpy as np
+
+        similarities = vectors @ self._train_vectors.T
+        same_label = self._train_label_ids[None, :] == best[:, None]
+        own = np.where(same_label, similarities, -np.inf).max(axis=1)
+        other = np.where(same_label, -np.inf, similarities).max(axis=1)
+        result: npt.NDArray[np.float64] = np.where(
+            np.isfinite(own) & np.isfinite(other), own - other, 0.0
+        ).astype(np.float64)
+        return result
 
     def _neighbour_similarity(self, vectors: Any, best: Any) -> npt.NDArray[np.float64]:
         """Mean cosine similarity of each text to its k nearest training examples of its best label."""
