@@ -3,7 +3,8 @@
 The inbox is customer text nobody here wrote (BANKING77 queries), wrapped as chats look: a
 greeting with a name, the request, a thank-you. With the defaults (embedded models, no
 vocabulary) the backfill completes, no conversation is matched to any theme, genuine requests are
-not called spam, discovery proposes themes, and accepting one writes the vocabulary file.
+not called spam, discovery proposes themes, accepting one writes the vocabulary file, and the
+next run matches new conversations to that one theme.
 """
 
 from __future__ import annotations
@@ -99,3 +100,27 @@ def test_a_first_run_on_a_real_inbox_imposes_no_fictional_theme(tmp_path: Path, 
     outcome = Curator(store, vocabulary_file).accept(biggest["id"])
     assert outcome.matches_changed == biggest["size"]
     assert [theme.signature for theme in load_vocabulary(vocabulary_file).active] == [outcome.signature]
+
+    # The next run matches with the vocabulary of that one accepted theme.
+    with store.read() as conn:
+        accepted = set(
+            conn.execute(
+                sa.text("SELECT conversation_id FROM theme_matches WHERE signature = :s"),
+                {"s": outcome.signature},
+            ).scalars()
+        )
+    later = tmp_path / "later.jsonl"
+    with inbox.open(encoding="utf-8") as source, later.open("w", encoding="utf-8") as out:
+        for line in source:
+            record = json.loads(line)
+            if record["id"] in accepted:
+                record["id"] = "later-" + record["id"]
+                record["updated_at"] += 10**6
+                out.write(json.dumps(record) + "\n")
+    themed = load_settings(
+        database_url=database_url, source="files", source_path=later, vocabulary_path=vocabulary_file
+    )
+    second = service.start_run(themed, window=Window(since=0, until=2**31))
+    assert second.status is RunStatus.COMPLETED, second.error
+    assert second.counts.stored == len(accepted)
+    assert second.counts.themed >= len(accepted) // 2

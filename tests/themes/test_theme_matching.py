@@ -160,3 +160,18 @@ def test_a_large_vocabulary_scores_with_the_novelty_detector_plus_boosts(tmp_pat
     boosted = matcher.match([_conversation(text)])[0]
     assert base.signature == boosted.signature == "activate_my_card"
     assert boosted.score == pytest.approx(min(1.0, base.score + KEYWORD_BOOST), abs=2e-4)
+
+
+def test_a_vocabulary_of_one_theme_matches_its_own_conversations(tmp_path: Path) -> None:
+    """The first proposal accepted makes a vocabulary of one theme; matching must work with it."""
+    theme = Theme(
+        signature="export_fails",
+        title="Export fails",
+        examples=("The CSV export button does nothing", "Exporting my report gives an error"),
+    )
+    matcher = LocalThemeMatcher(Vocabulary(themes=(theme,)), load_settings(cache_dir=tmp_path))
+    matches = matcher.match_texts(
+        ["Hi, my export fails with an error every time", "I want a refund please", "How do I reset my password?"]
+    )
+    assert [m.signature for m in matches] == ["export_fails", None, None]
+    assert matches[0].evidence == "Hi, my export fails with an error every time"

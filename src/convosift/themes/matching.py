@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from convosift.config import Settings
 from convosift.domain import Conversation, ThemeMatch
-from convosift.themes.domain import DOMAIN_PROBABILITY, DomainGate
+from convosift.themes.domain import DOMAIN_PROBABILITY, ELSEWHERE, DomainGate, background_texts
 from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
 from convosift.themes.vocabulary import Theme, Vocabulary
 
@@ -134,14 +134,21 @@ class LocalThemeMatcher:
         # No pull towards each theme's mean vector: on a vocabulary of a few examples per theme it
         # raises the probabilities of vague texts, and match thresholds were chosen without it.
         params = EngineParams(centroid_weight=0.0)
-        classifier = load_or_train(self.settings.cache_dir, texts, labels, params)
+        others: list[str] = []
+        if len(self.themes) == 1:
+            # One theme (the first proposal accepted): a classifier needs a second label, so the
+            # theme is learnt against other businesses' messages, which never make a match.
+            others = list(self._background if self._background is not None else background_texts())
+        classifier = load_or_train(
+            self.settings.cache_dir, texts + others, labels + [ELSEWHERE] * len(others), params
+        )
         position = {signature: i for i, signature in enumerate(classifier.classes)}
         # Column of each vocabulary theme in the classifier's probability matrix.
         columns = [position[theme.signature] for theme in self.themes]
         vectors = embed(texts)
         owners = np.array([position[label] for label in labels], dtype=np.int32)
         centroids = np.zeros((len(classifier.classes), vectors.shape[1]), dtype=np.float32)
-        for column in range(len(classifier.classes)):
+        for column in columns:
             centre = vectors[owners == column].mean(axis=0)
             centroids[column] = centre / max(float(np.linalg.norm(centre)), 1e-9)
         gate = DomainGate(texts, labels, self.settings.cache_dir, self._background)
@@ -199,6 +206,10 @@ class LocalThemeMatcher:
         # The boosts take part in choosing the best theme (and its pair votes).
         ranking = classifier.rank(list(texts), boosts)
         best = ranking.best
+        if len(model.columns) == 1:
+            # One theme learnt against other businesses' messages: the theme is every text's
+            # candidate, its probability and similarity make the score, and the gate decides.
+            best = np.full_like(best, model.columns[0])
         rows = np.arange(len(texts))
         base = classifier.detector_score(ranking)
         if base is None:
