@@ -171,7 +171,11 @@ def test_a_vocabulary_of_one_theme_matches_its_own_conversations(tmp_path: Path)
     )
     matcher = LocalThemeMatcher(Vocabulary(themes=(theme,)), load_settings(cache_dir=tmp_path))
     matches = matcher.match_texts(
-        ["Hi, my export fails with an error every time", "I want a refund please", "How do I reset my password?"]
+        [
+            "Hi, my export fails with an error every time",
+            "I want a refund please",
+            "How do I reset my password?",
+        ]
     )
     assert [m.signature for m in matches] == ["export_fails", None, None]
     assert matches[0].evidence == "Hi, my export fails with an error every time"
