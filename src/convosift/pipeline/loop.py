@@ -97,6 +97,11 @@ def analysis_slots(analyzer: Analyzer, batch_size: int) -> int:
     return math.ceil(2 * in_flight / batch_size) + 2
 
 
+NETWORK_CHUNK = 10
+"""Conversations an analyzer that waits on the network gets as soon as their details arrive,
+instead of waiting for the whole batch: its first calls start a few requests into a run."""
+
+
 @dataclass
 class PlannedBatch:
     """A listed batch, with what is already stored decided: what to fetch, what to skip."""
@@ -158,6 +163,7 @@ class BatchLoop:
         self.checkpoint: Checkpoint = checkpoints.from_json(row["checkpoint"])
         self.preview: list[dict[str, Any]] = list(row["preview"] or [])
         self.slots = analysis_slots(stages.analyzer, self.options.batch_size)
+        self.chunk = NETWORK_CHUNK if self.slots > 1 else max(1, self.options.batch_size)
         self.capacity = config.fetch_ahead + self.slots
         """The most batches listed and not yet committed."""
         self._lease_lost = False
@@ -175,7 +181,7 @@ class BatchLoop:
         )
         uncommitted = asyncio.Semaphore(self.capacity)
         analysing = asyncio.Semaphore(self.slots)
-        fetched: asyncio.Queue[Staged] = asyncio.Queue()
+        fetched: asyncio.Queue[Fetched] = asyncio.Queue()
         analysed: asyncio.Queue[Staged] = asyncio.Queue()
         tasks = [
             asyncio.create_task(self._heartbeat()),
@@ -215,7 +221,7 @@ class BatchLoop:
         self,
         batches: AsyncIterator[ListedBatch],
         uncommitted: asyncio.Semaphore,
-        fetched: asyncio.Queue[Staged],
+        fetched: asyncio.Queue[Fetched],
     ) -> None:
         """List batches in order and start fetching each; hand on an error where it happened."""
         # Versions listed by the batches that may not be committed yet: a stored-versions read
@@ -230,7 +236,9 @@ class BatchLoop:
                     break
                 plan = await self._plan(listed, recent)
                 recent.append(plan.versions)
-                fetched.put_nowait((plan, asyncio.create_task(self._fetch(plan))))
+                ids = [item.id for item in plan.fetch]
+                chunks = [ids[i : i + self.chunk] for i in range(0, len(ids), self.chunk)]
+                fetched.put_nowait((plan, [asyncio.create_task(self._fetch(chunk)) for chunk in chunks]))
         except Exception as error:
             fetched.put_nowait(error)
             return
@@ -238,7 +246,7 @@ class BatchLoop:
 
     async def _dispatch(
         self,
-        fetched: asyncio.Queue[Staged],
+        fetched: asyncio.Queue[Fetched],
         analysing: asyncio.Semaphore,
         analysed: asyncio.Queue[Staged],
     ) -> None:
@@ -252,7 +260,8 @@ class BatchLoop:
             try:
                 await analysing.acquire()
             except asyncio.CancelledError:
-                details.cancel()
+                for task in details:
+                    task.cancel()
                 raise
             analysed.put_nowait((plan, asyncio.create_task(self._analyse(plan, details))))
 
@@ -321,12 +330,10 @@ class BatchLoop:
                 fetch.append(item)
         return PlannedBatch(listed, revisits, unchanged, fetch, newest, replacing)
 
-    async def _fetch(self, plan: PlannedBatch) -> list[DetailResult]:
-        if not plan.fetch:
-            return []
-        details = await self.stages.source.details([item.id for item in plan.fetch])
-        if len(details) != len(plan.fetch):
-            raise SourceFatalError(f"the source returned {len(details)} details for {len(plan.fetch)} ids")
+    async def _fetch(self, ids: list[str]) -> list[DetailResult]:
+        details = await self.stages.source.details(ids)
+        if len(details) != len(ids):
+            raise SourceFatalError(f"the source returned {len(details)} details for {len(ids)} ids")
         return details
 
     def _stored_versions(self, ids: Sequence[str]) -> dict[str, StoredVersion]:
@@ -334,23 +341,38 @@ class BatchLoop:
         with self.store.read() as conn:
             return stored_versions(conn, self.source_name, ids)
 
-    async def _analyse(self, plan: PlannedBatch, fetching: asyncio.Task[list[DetailResult]]) -> AnalysedBatch:
-        details = await fetching
-        conversations = [d for d in details if isinstance(d, Conversation)]
+    async def _analyse(
+        self, plan: PlannedBatch, fetching: list[asyncio.Task[list[DetailResult]]]
+    ) -> AnalysedBatch:
+        details: list[DetailResult] = []
+        outcomes: list[QualityOutcome] = []
+        calls: list[tuple[list[Conversation], asyncio.Task[list[Analysis]]]] = []
+        try:
+            for task in fetching:  # each chunk is analysed as soon as its details are in
+                chunk = await task
+                details.extend(chunk)
+                judged = [(d, self.stages.assess(d)) for d in chunk if isinstance(d, Conversation)]
+                outcomes.extend(outcome for _, outcome in judged)
+                kept = [c for c, outcome in judged if outcome.kept]
+                if kept:
+                    calls.append((kept, asyncio.create_task(self.stages.analyzer.analyze(kept))))
+            by_id: dict[str, Analysis] = {}
+            for kept, call in calls:
+                analyses = await call
+                if len(analyses) != len(kept):
+                    raise ClassifierError(
+                        f"the analyzer returned {len(analyses)} results for {len(kept)} conversations"
+                    )
+                by_id.update((c.id, a) for c, a in zip(kept, analyses, strict=True))
+        finally:
+            await _cancel([*fetching, *(call for _, call in calls)])
         listed_at = {item.id: item.updated_at for item in plan.fetch}
         skipped = [
             d if d.updated_at is not None else d.model_copy(update={"updated_at": listed_at.get(d.id)})
             for d in details
             if isinstance(d, Skipped)
         ]
-        outcomes = [self.stages.assess(c) for c in conversations]
-        kept = [c for c, outcome in zip(conversations, outcomes, strict=True) if outcome.kept]
-        analyses = await self.stages.analyzer.analyze(kept) if kept else []
-        if len(analyses) != len(kept):
-            raise ClassifierError(
-                f"the analyzer returned {len(analyses)} results for {len(kept)} conversations"
-            )
-        by_id = {c.id: a for c, a in zip(kept, analyses, strict=True)}
+        conversations = [d for d in details if isinstance(d, Conversation)]
         results = [
             ConversationResult(c, outcome, by_id.get(c.id) if outcome.kept else None)
             for c, outcome in zip(conversations, outcomes, strict=True)
@@ -456,14 +478,16 @@ class BatchLoop:
 
 Staged = tuple[PlannedBatch, "asyncio.Task[Any]"] | BaseException | None
 """What flows between the stages: a batch with its task, the error that ended listing, or the end."""
+Fetched = tuple[PlannedBatch, "list[asyncio.Task[list[DetailResult]]]"] | BaseException | None
+"""A batch with the fetch tasks of its chunks, the error that ended listing, or the end."""
 
 
-def _pending_tasks(queue: asyncio.Queue[Staged]) -> list[asyncio.Task[Any]]:
-    tasks = []
+def _pending_tasks(queue: asyncio.Queue[Staged] | asyncio.Queue[Fetched]) -> list[asyncio.Task[Any]]:
+    tasks: list[asyncio.Task[Any]] = []
     while not queue.empty():
         item = queue.get_nowait()
         if isinstance(item, tuple):
-            tasks.append(item[1])
+            tasks.extend(item[1] if isinstance(item[1], list) else [item[1]])
     return tasks
 
 
