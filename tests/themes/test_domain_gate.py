@@ -63,3 +63,27 @@ def test_a_generic_request_needs_the_themes_specifics_or_its_page(tmp_path: Path
         url="https://app.harbortide.example/app/billing/plan",
     )
     assert matcher.match([on_page])[0].signature == "card_declined_on_plan_upgrade"
+
+
+def test_a_theme_of_a_title_alone_leaves_the_gate_calibrated(tmp_path: Path) -> None:
+    """One label with a single text used to switch the whole gate to uncalibrated scores."""
+    from convosift.themes.vocabulary import Theme, Vocabulary
+
+    vocabulary = load_vocabulary(demo_vocabulary_path())
+    extended = Vocabulary(
+        themes=(*vocabulary.themes, Theme(signature="dark_mode_request", title="Dark mode"))
+    )
+    texts = ["I was charged twice this month", "The Shopify link breaks", "My card was declined."]
+    settings = load_settings(cache_dir=tmp_path)
+    before = LocalThemeMatcher(vocabulary, settings)._model().gate.probabilities(texts)
+    after = LocalThemeMatcher(extended, settings)._model().gate.probabilities(texts)
+    assert list(after) == pytest.approx(list(before), abs=0.05)
+
+
+def test_a_gate_with_nothing_to_contrast_lets_every_text_through(tmp_path: Path) -> None:
+    vocabulary = load_vocabulary(demo_vocabulary_path())
+    matcher = LocalThemeMatcher(vocabulary, load_settings(cache_dir=tmp_path), background=[])
+    assert list(matcher._model().gate.probabilities(["My card was declined.", ""])) == [1.0, 1.0]
+    assert matcher.match_texts(["The Shopify link breaks during the permission step"])[0].signature == (
+        "shopify_store_connection_fails"
+    )

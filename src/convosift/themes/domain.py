@@ -25,7 +25,9 @@ A matched theme stands only when the gate's probability that the text is of this
 
 from __future__ import annotations
 
+import math
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -48,6 +50,9 @@ The highest multiple of 0.05 at which the demo vocabulary keeps recall 0.90 on t
 of the BANKING77 queries let through instead of 5.8 %."""
 NEAR_VOCABULARY = 0.7
 """Background texts whose cosine similarity to a vocabulary text reaches this are left out."""
+MIN_TEXTS_PER_THEME = 3
+"""A theme with fewer training texts (a title alone) has them repeated up to this many: the gate
+is calibrated on three folds only when every label has three texts."""
 ELSEWHERE = "__elsewhere__"
 """The background's label: no theme can have it (a signature has no leading or double ``_``)."""
 _SKIPPED_CATEGORIES = frozenset({"spam"})
@@ -89,26 +94,40 @@ class DomainGate:
         self.cache_dir = cache_dir
         self.background = list(background) if background is not None else list(background_texts())
         self._engine: TextClassifier | None = None
+        self._trained = False
         self._lock = threading.Lock()
 
     @property
-    def engine(self) -> TextClassifier:
+    def engine(self) -> TextClassifier | None:
+        """The trained gate; None when no background message is left to contrast with."""
         with self._lock:
-            if self._engine is None:
+            if not self._trained:
                 self._engine = self._train()
+                self._trained = True
             return self._engine
 
-    def _train(self) -> TextClassifier:
+    def _train(self) -> TextClassifier | None:
         from convosift.ml import EngineParams, embed, load_or_train
         from convosift.ml.pairwise import PairwiseParams
 
         background = self.background
+        if not background or not self.vocabulary_texts:
+            return None
         own = embed(self.vocabulary_texts)
         others = embed(background)
         nearest = _max_similarity(others, own)
         kept = [text for text, near in zip(background, nearest, strict=True) if near < NEAR_VOCABULARY]
-        texts = self.vocabulary_texts + kept
-        labels = self.themes + [ELSEWHERE] * len(kept)
+        if not kept:
+            return None
+        sizes = Counter(self.themes)
+        texts: list[str] = []
+        labels: list[str] = []
+        for text, theme in zip(self.vocabulary_texts, self.themes, strict=True):
+            copies = max(1, math.ceil(MIN_TEXTS_PER_THEME / sizes[theme]))
+            texts.extend([text] * copies)
+            labels.extend([theme] * copies)
+        texts += kept
+        labels += [ELSEWHERE] * len(kept)
         # Only the probability of "elsewhere" is read: no pair models, no novelty detector.
         params = EngineParams(
             novelty=False,
@@ -119,8 +138,12 @@ class DomainGate:
         return load_or_train(self.cache_dir, texts, labels, params)
 
     def probabilities(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        """Probability that each text is of the vocabulary's business."""
+        """Probability that each text is of the vocabulary's business (1 with nothing to contrast)."""
+        import numpy as np
+
         engine = self.engine
+        if engine is None:
+            return np.ones(len(texts), dtype=np.float64)
         column = engine.classes.index(ELSEWHERE)
         return 1.0 - engine.predict_proba(list(texts))[:, column]
 
