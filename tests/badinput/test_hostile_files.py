@@ -218,6 +218,30 @@ def test_skipped_records_can_be_listed(tmp_path: Path, sqlite_url: str) -> None:
     assert all(item["detail"].startswith("line ") for item in listed)
 
 
+def test_two_broken_lines_first_do_not_hide_the_records_after_them(tmp_path: Path, sqlite_url: str) -> None:
+    """Neither first line is whole, as in a pretty-printed document; the file is JSONL all the same."""
+    path = write_jsonl(tmp_path / "export.jsonl", ['{"id": ', '{"id": "x" "y"}', good("a"), good("b")])
+    record = backfill(path, sqlite_url)
+    assert record.status is RunStatus.COMPLETED
+    assert (record.counts.stored, record.counts.skipped) == (2, 2)
+    listed = service.list_skipped(load_settings(database_url=sqlite_url))
+    assert sorted(item["id"] for item in listed) == ["line:1", "line:2"]
+
+
+def test_a_pretty_printed_list_object_is_still_one_document(tmp_path: Path, sqlite_url: str) -> None:
+    records = [good("a"), good("b")]
+    path = tmp_path / "export.json"
+    path.write_text(
+        '{"type": "conversation.list", "conversations": [\n'
+        + ",\n".join(json.dumps(r) for r in records)
+        + "\n]}\n",
+        encoding="utf-8",
+    )
+    record = backfill(path, sqlite_url)
+    assert record.status is RunStatus.COMPLETED
+    assert (record.counts.stored, record.counts.skipped) == (2, 0)
+
+
 # --- property: any mix of good and hostile records -----------------------------------------------
 
 CAP = 2048

@@ -139,8 +139,30 @@ def looks_like_jsonl(path: Path) -> bool:
             if not stripped.startswith(b"{") or stripped.endswith(b"}"):
                 return True  # a whole record on its line, broken: JSONL
             second = _next_line(handle)
-            return second is None or _parses(second)
+            if second is None or _parses(second):
+                return True
+            # Neither line is whole: a pretty-printed document, or broken records of a JSONL
+            # file. A document small enough to parse here settles it; one that does not parse is
+            # read line by line, so that the readable records after a broken one are not lost.
+            return not _parses_whole(path)
         return not (isinstance(value, dict) and value.get("type") == "conversation.list")
+
+
+_PROBE_BYTES = 8 << 20
+"""The largest file whose format is settled by parsing it whole, when its first lines cannot."""
+
+
+def _parses_whole(path: Path) -> bool:
+    """Whether the file is one valid JSON document (assumed of a file too large to check)."""
+    if path.stat().st_size > _PROBE_BYTES:
+        return True
+    try:
+        json.loads(path.read_bytes())
+    except RecursionError:
+        return True  # a valid document may nest deeper than the parser goes: keep it whole
+    except ValueError:
+        return False
+    return True
 
 
 def _next_line(handle: BinaryIO) -> bytes | None:
