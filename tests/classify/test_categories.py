@@ -34,7 +34,9 @@ def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> 
     for result in results:
         assert result.status is ClassificationStatus.CLASSIFIED
         assert result.classifier == "local"
-        assert result.model.endswith(f"taxonomy-{classifier.taxonomy.version}")
+        assert result.model.endswith(
+            f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/taxonomy-{classifier.taxonomy.version}"
+        )
         assert 0 < result.confidence <= 1
 
 

@@ -59,11 +59,12 @@ class LocalCategoryClassifier:
 
     @property
     def model(self) -> str:
-        """Engine identity and taxonomy version: part of every result-cache key."""
+        """Engine identity, confidence rule and taxonomy version, stored with every result."""
         if self._model_name is None:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
             self._model_name = (
-                f"{self.engine.engine_id}/junk-{self.junk.version}/taxonomy-{self.taxonomy.version}"
+                f"{self.engine.engine_id}/junk-{self.junk.version}"
+                f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/taxonomy-{self.taxonomy.version}"
             )
         return self._model_name
 
