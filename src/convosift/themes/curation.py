@@ -63,7 +63,7 @@ def curator_for(settings: Settings, store: Store) -> Curator:
     if settings.vocabulary_path is None:
         raise ConfigurationError(
             "curation writes the theme vocabulary, and none is configured",
-            hint="set CONVOSIFT_VOCABULARY=vocabulary.yaml (the file is created by the first accept)",
+            hint="set CONVOSIFT_VOCABULARY=vocabulary.yaml; the first accept creates the file",
         )
     return Curator(store, settings.vocabulary_path)
 
