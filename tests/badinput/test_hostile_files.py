@@ -228,8 +228,13 @@ def test_two_broken_lines_first_do_not_hide_the_records_after_them(tmp_path: Pat
     assert sorted(item["id"] for item in listed) == ["line:1", "line:2"]
 
 
-def test_a_pretty_printed_list_object_is_still_one_document(tmp_path: Path, sqlite_url: str) -> None:
-    records = [good("a"), good("b")]
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_pretty_printed_list_object_is_still_one_document(
+    tmp_path: Path, sqlite_url: str, count: int
+) -> None:
+    """With one conversation its line is a whole value, as a JSONL record's would be; the file is
+    still one document (no spurious broken lines around it)."""
+    records = [good("a"), good("b")][:count]
     path = tmp_path / "export.json"
     path.write_text(
         '{"type": "conversation.list", "conversations": [\n'
@@ -239,7 +244,7 @@ def test_a_pretty_printed_list_object_is_still_one_document(tmp_path: Path, sqli
     )
     record = backfill(path, sqlite_url)
     assert record.status is RunStatus.COMPLETED
-    assert (record.counts.stored, record.counts.skipped) == (2, 0)
+    assert (record.counts.stored, record.counts.skipped) == (count, 0)
 
 
 # --- property: any mix of good and hostile records -----------------------------------------------

@@ -139,12 +139,16 @@ def looks_like_jsonl(path: Path) -> bool:
             if not stripped.startswith(b"{") or stripped.endswith(b"}"):
                 return True  # a whole record on its line, broken: JSONL
             second = _next_line(handle)
-            if second is None or _parses(second):
+            if second is None:
                 return True
+            if _parses(second):
+                # A broken record then a whole one, or a document holding one value per line
+                # (a conversation list of one): a small file that parses whole is a document.
+                return not _parses_whole(path, too_large=False)
             # Neither line is whole: a pretty-printed document, or broken records of a JSONL
             # file. A document small enough to parse here settles it; one that does not parse is
             # read line by line, so that the readable records after a broken one are not lost.
-            return not _parses_whole(path)
+            return not _parses_whole(path, too_large=True)
         return not (isinstance(value, dict) and value.get("type") == "conversation.list")
 
 
@@ -152,10 +156,11 @@ _PROBE_BYTES = 8 << 20
 """The largest file whose format is settled by parsing it whole, when its first lines cannot."""
 
 
-def _parses_whole(path: Path) -> bool:
-    """Whether the file is one valid JSON document (assumed of a file too large to check)."""
+def _parses_whole(path: Path, *, too_large: bool) -> bool:
+    """Whether the file is one valid JSON document; ``too_large`` is the answer for a file larger
+    than :data:`_PROBE_BYTES`, which is not read to check."""
     if path.stat().st_size > _PROBE_BYTES:
-        return True
+        return too_large
     try:
         json.loads(path.read_bytes())
     except RecursionError:
