@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +104,35 @@ def test_sync_joins_new_conversations_to_the_open_proposal_they_are_close_to(set
     assert sync.status is RunStatus.COMPLETED and sync.counts.fetched == 3
     (joined,) = list_proposals(store)
     assert joined["id"] == proposal["id"] and joined["size"] == proposal["size"] + 3
+
+
+def test_a_files_sync_reads_what_changed_between_the_last_export_and_the_backfill(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """An export is a snapshot taken before the backfill ran, at a time it does not state: the next
+    export holds conversations updated in between, and the sync after it must read them."""
+    path = tmp_path / "export.jsonl"
+    first = [_record(f"a{i}", T0 - 86_400 + i) for i in range(5)]  # exported a day before the backfill
+    path.write_text("".join(json.dumps(r) + "\n" for r in first), encoding="utf-8")
+    files = settings.model_copy(update={"source": "files", "source_path": path})
+    backfill = service.start_run(
+        files, window=WINDOW, batch_size=10, analyzer=CountingAnalyzer(), clock=lambda: T0
+    )
+    assert backfill.status is RunStatus.COMPLETED and backfill.counts.stored == 5
+    # The next export: conversations updated after the first one was taken, before the backfill.
+    between = [_record(f"b{i}", T0 - 7_200 + i) for i in range(3)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in first + between), encoding="utf-8")
+
+    sync = service.run_sync(files, analyzer=CountingAnalyzer(), clock=lambda: T0 + 600)
+    assert sync.status is RunStatus.COMPLETED
+    assert (sync.counts.listed, sync.counts.unchanged, sync.counts.stored) == (8, 5, 3)
+    assert _bookmark(files, "files") == T0 - 7_200 + 2 + 1 - files.sync_lookback_seconds
+
+
+def _record(conversation_id: str, updated_at: int) -> dict[str, Any]:
+    return {
+        "id": conversation_id,
+        "created_at": updated_at - 60,
+        "updated_at": updated_at,
+        "opener": "The export button does nothing when I click it",
+    }

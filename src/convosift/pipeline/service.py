@@ -28,6 +28,7 @@ from convosift.errors import (
     NotFoundError,
     RunConflictError,
 )
+from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline import lifecycle
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.loop import BatchLoop, LoopConfig, Outcome, Stages
@@ -425,13 +426,24 @@ def _write_rows(
 
 
 def _next_bookmark(settings: Settings, row: RunRow) -> int | None:
-    """After a complete pass over the window, everything updated before its end (or start) is stored."""
+    """After a complete pass over the window, everything updated before its end (or start) is stored.
+
+    A help desk's search sees every change made before the run started. An export file is a
+    snapshot taken earlier, at a time it does not state: the next export may hold conversations
+    updated between that snapshot and this run. For a files source the pass covers only up to the
+    newest ``updated_at`` the run listed (the snapshot cannot predate it); listing nothing covers
+    nothing past the window's start.
+    """
     options = RunOptions.model_validate(row["options"])
     listed = int((row["counts"] or {}).get("listed", 0))
     truncated = options.max_conversations is not None and listed >= options.max_conversations
     if options.dry_run or truncated:
         return None
     covered_until = min(int(row["until"]), int(float(row["started_at"])))
+    if settings.source == "files":
+        watermark = checkpoints.from_json(row["checkpoint"]).watermark
+        seen_until = int(row["since"]) if watermark is None else watermark + 1
+        covered_until = min(covered_until, seen_until)
     return covered_until - settings.sync_lookback_seconds
 
 
