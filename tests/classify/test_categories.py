@@ -115,3 +115,17 @@ def test_confidence_falls_when_the_nearest_seed_text_is_of_another_category(
     assert results[0].confidence < raw[0].confidence
     assert results[0].needs_review
     assert [r.confidence for r in results[1:]] == [b.confidence for b in raw[1:]]
+
+
+def test_spam_on_the_junk_detector_alone_against_the_model_is_flagged_for_review(
+    classifier: LocalCategoryClassifier,
+) -> None:
+    """A hand-written cue is evidence enough; the learned detector's verdict, when the category
+    model does not call the text spam, may be a genuine customer's odd wording."""
+    cued = "Our weekly digest is here! To unsubscribe from these emails, click below."
+    learned = "Tell me your opinion on the exchange rate."
+    assert classifier._junk([cued, learned]) == ["cue", "learned"]
+    assert classifier.engine.best([learned])[0].best_label != "spam"
+    by_cue, by_detector = classifier.classify([cued, learned])
+    assert (by_cue.category, by_cue.needs_review) == ("spam", False)
+    assert (by_detector.category, by_detector.needs_review) == ("spam", True)

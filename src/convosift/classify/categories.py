@@ -6,7 +6,8 @@ category is the exception: it is given when, and only when, the text carries pos
 of spam: a hand-written cue (:mod:`convosift.classify.evidence`) or the verdict of the learned
 junk detector (:mod:`convosift.classify.junk`), unless the customer is quoting junk they received
 to ask about it. A spam guess of the model without evidence gives the best other category
-instead, flagged for review.
+instead, flagged for review; spam on the detector's verdict alone, where the model sees another
+category, is flagged for review too.
 
 Conversations mix the issue with greetings, thanks and "any update?" follow-ups, which on their
 own look like the taxonomy's catch-all category. So the text is judged as a whole and line by
@@ -33,6 +34,8 @@ MAX_LINES = 20
 """Lines judged on their own per text (the opening lines carry the issue)."""
 LINE_CONFIDENCE = 0.5
 """Confidence a single line needs to override the whole text's catch-all judgement."""
+CUE = "cue"
+LEARNED = "learned"
 NEIGHBOUR_MARGIN_WEIGHT = 3.0
 """How steeply confidence falls as the nearest seed text of another category gets closer than the
 nearest one of the chosen category (see :func:`_discounted`)."""
@@ -77,14 +80,16 @@ class LocalCategoryClassifier:
             # Categories are a closed set: the best label and its confidence are all they need.
             predictions = iter(self.engine.best(flat))
             spam = self.taxonomy.spam
-            junk = self._junk([texts[i] for i in present]) if spam is not None else [False] * len(present)
+            junk = self._junk([texts[i] for i in present]) if spam is not None else [None] * len(present)
             unproven: list[int] = []
-            for i, group, is_junk in zip(present, segments, junk, strict=True):
+            for i, group, evidence in zip(present, segments, junk, strict=True):
                 best = self._choose([_discounted(next(predictions)) for _ in group])
-                if spam is not None and is_junk:
-                    # Junk by its own signs, whatever the model makes of its unfamiliar words.
-                    confidence = best.confidence if best.best_label == spam else 0.5
-                    results[i] = self._classified(spam, confidence)
+                if spam is not None and evidence is not None:
+                    # Junk by its own signs, whatever the model makes of its unfamiliar words. The
+                    # learned detector alone, against the model's judgement, is worth a look.
+                    agreed = best.best_label == spam
+                    confidence = best.confidence if agreed else 0.5
+                    results[i] = self._classified(spam, confidence, review=evidence == LEARNED and not agreed)
                 elif best.best_label == spam:
                     unproven.append(i)
                 else:
@@ -94,13 +99,19 @@ class LocalCategoryClassifier:
                 results[i] = self._classified(label, confidence, review=True)
         return [result or self._unclassified() for result in results]
 
-    def _junk(self, texts: list[str]) -> list[bool]:
-        """Whether each text carries positive evidence of junk (a cue or the detector's verdict)."""
+    def _junk(self, texts: list[str]) -> list[str | None]:
+        """The positive evidence of junk each text carries: :data:`CUE` (a hand-written cue),
+        :data:`LEARNED` (the junk detector's verdict alone) or None."""
         verdicts = self.junk.judge(texts)
-        return [
-            spam_evidence(text) is not None or (verdict.is_junk and not quotes_junk(text))
-            for text, verdict in zip(texts, verdicts, strict=True)
-        ]
+        evidence: list[str | None] = []
+        for text, verdict in zip(texts, verdicts, strict=True):
+            if spam_evidence(text) is not None:
+                evidence.append(CUE)
+            elif verdict.is_junk and not quotes_junk(text):
+                evidence.append(LEARNED)
+            else:
+                evidence.append(None)
+        return evidence
 
     def _classified(self, category: str, confidence: float, *, review: bool = False) -> Classification:
         return Classification(
