@@ -1,0 +1,96 @@
+"""The framing of a chat around its issue: greetings, introductions, references, thanks, nudges.
+
+Real chats wrap a request in sentences that say nothing about its type: "Hi, this is Maria
+Lopez, account ref AC-204981.", "Ok, thank you for the quick reply.", "Any update on this?".
+Read with the request, they pull the judgement towards what they resemble (an account number
+towards account problems, thanks towards the catch-all), and the models grow more confident as
+they grow more wrong. Discovery, too, would group conversations by their shared framing rather
+than by their problems.
+
+:func:`issue_text` drops the sentences made only of framing: every word is a word of greeting,
+introduction, thanks, acknowledgement or nudging (:data:`FRAMING_WORDS`), a name (a capitalised
+word inside the sentence, or a full name opening it), or a reference (a token with a digit). A
+sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. When
+every sentence is framing, the text is returned unchanged: a thank-you on its own is what the
+conversation is about. English only; text in other languages passes through unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WORDS = (
+    # greetings and openings
+    "hi hello helo hey hiya heya howdy hallo yo greetings morning afternoon evening good day gm "
+    "dear team support all everyone folks guys there whom may concern sir madam "
+    # introductions and references
+    "this is it's its i i'm im am my name name's here speaking from at with of the a an again "
+    "same on behalf writing first time using chat contacting you your we our me us account "
+    "holder customer client member membership number no nr id ref reference order booking "
+    "reservation ticket case policy invoice contract acct cust if that helps btw fyi also and or "
+    "by way just in "
+    # thanks, closings and acknowledgements
+    "thanks thank thx ty tnx thanx cheers appreciate appreciated much so very lot lots many kind "
+    "kindly regards best warm wishes sincerely yours truly bye goodbye later soon talk nice great "
+    "have wonderful lovely weekend ok okay okey k kk cool perfect awesome fine alright sure yes "
+    "yeah yep worries np got understood noted sounds that's thats needed everything for now "
+    "brilliant excellent fab amazing u "
+    # nudges
+    "any update updates news still waiting wait waited anyone anybody someone somebody looking "
+    "following follow up checking are please pls plz reply respond response answer asap urgent "
+    "urgently quite really hurry possible as can could would will be been back sorry apologies "
+    "delay late replying take quick fast prompt speedy hope hoping you're youre having doing well "
+    "again it to oh need #"
+)
+FRAMING_WORDS = frozenset(_WORDS.split())
+"""Words that on their own say nothing about what the customer needs."""
+_NAME_CUES = frozenset({"here", "speaking", "from", "at"})
+_TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|#")
+_REPEATS = re.compile(r"(\w)\1{2,}")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+MAX_FRAMING_CHARS = 160
+"""Longer sentences are never taken for framing."""
+
+
+def is_framing(sentence: str) -> bool:
+    """Whether ``sentence`` is only framing: greetings, names, references, thanks, nudges."""
+    if len(sentence) > MAX_FRAMING_CHARS:
+        return False
+    words = _TOKEN.findall(sentence)
+    if not words:
+        return True  # emoji or punctuation alone: decoration
+    framing = 0
+    for position, word in enumerate(words):
+        lowered = _REPEATS.sub(r"\1", word.lower().replace("’", "'"))
+        if lowered in FRAMING_WORDS:
+            framing += 1
+        elif any(char.isdigit() for char in word):
+            continue  # a reference, an order number
+        elif not _is_name(words, position):
+            return False
+    return framing > 0
+
+
+def _is_name(words: list[str], position: int) -> bool:
+    """A capitalised word inside the sentence, or one opening it before another name or a cue
+    ("Maria Lopez here", "Tom from Casa Olivo"); words in capitals ("ATM", "PIN") are not names."""
+    word = words[position]
+    if not (word[:1].isupper() and word[1:] == word[1:].lower()):
+        return False
+    if position > 0:
+        return True
+    following = words[1] if len(words) > 1 else ""
+    return following.lower() in _NAME_CUES or (
+        following[:1].isupper() and following.lower() not in FRAMING_WORDS
+    )
+
+
+def issue_text(text: str) -> str:
+    """``text`` without its framing sentences, line breaks kept; unchanged when nothing else is left."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
+        kept = [part for part in parts if not is_framing(part)]
+        if kept:
+            lines.append(line if len(kept) == len(parts) else " ".join(kept))
+    return "\n".join(lines) if lines else text

@@ -1,0 +1,79 @@
+"""The framing of a chat (greetings, names, references, thanks, nudges) is not its request."""
+
+from __future__ import annotations
+
+import pytest
+
+from convosift.classify.categories import LocalCategoryClassifier
+from convosift.classify.framing import is_framing, issue_text
+from convosift.config import load_settings
+
+FRAMING = [
+    "Hi, this is Maria Lopez.",
+    "Hello, my name is Tom Becker, account ref AC-204981.",
+    "Good evening team",
+    "hey its Jonas again (customer #55120)",
+    "Ok, thank you for the quick reply.",
+    "Any update on this? It's urgent.",
+    "thanks a lot!! 😊",
+    "Kind regards, Sophie",
+    "Policy number PL-88120-B",
+    "hellooo?",
+    "👍",
+]
+REQUESTS = [
+    "Card declined.",
+    "Card Declined",
+    "Refund please.",
+    "Where is my card?",
+    "There is a problem.",
+    "Account locked.",
+    "PIN?",
+    "Hi, my card was declined",
+    "Any update on my refund?",
+    "Thanks, that worked!",
+    "Can I get a quote?",
+]
+
+
+@pytest.mark.parametrize("sentence", FRAMING)
+def test_greetings_names_references_thanks_and_nudges_are_framing(sentence: str) -> None:
+    assert is_framing(sentence)
+
+
+@pytest.mark.parametrize("sentence", REQUESTS)
+def test_a_sentence_with_anything_more_is_not_framing(sentence: str) -> None:
+    assert not is_framing(sentence)
+
+
+def test_issue_text_keeps_the_request_and_its_lines() -> None:
+    chat = "Hi team, Priya Nair here (member ID MB-55102).\nMy invoice shows the old address. Can you fix it?\nThanks!"
+    assert issue_text(chat) == "My invoice shows the old address. Can you fix it?"
+    thanks_only = "Hi there,\nThanks a lot!\nHave a nice day"
+    assert issue_text(thanks_only) == thanks_only
+    assert issue_text("I was charged twice.  Why?") == "I was charged twice.  Why?"
+
+
+def test_a_long_run_of_framing_words_is_read_in_one_pass() -> None:
+    sentence = " ".join(["Hi"] * 30) + " declined"
+    assert not is_framing(sentence)
+    assert is_framing("Hi " * 30)
+    assert not is_framing("Hi " * 60)  # longer than a framing sentence ever is
+
+
+def test_framing_does_not_change_the_category(tmp_path_factory: pytest.TempPathFactory) -> None:
+    classifier = LocalCategoryClassifier(load_settings(cache_dir=tmp_path_factory.mktemp("models")))
+    requests = [
+        "The app logs me out every time I open the statements page",
+        "How do I add my partner as a second driver on the policy?",
+        "I was charged the delivery fee twice on the same order",
+        "I forgot my password and the reset email never arrives",
+    ]
+    framed = [
+        f"Hello, my name is Tom Becker, account ref AC-{i}0481.\n{text}\nOk, thank you for the quick reply."
+        for i, text in enumerate(requests)
+    ]
+    bare = classifier.classify(requests)
+    wrapped = classifier.classify(framed)
+    assert [r.category for r in wrapped] == [r.category for r in bare]
+    assert [r.confidence for r in wrapped] == [r.confidence for r in bare]
