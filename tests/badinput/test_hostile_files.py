@@ -247,6 +247,34 @@ def test_a_pretty_printed_list_object_is_still_one_document(
     assert (record.counts.stored, record.counts.skipped) == (count, 0)
 
 
+@pytest.mark.parametrize(
+    ("layout", "stored"),
+    [
+        # Two pretty-printed conversations joined by a comma, as a hand edit leaves them.
+        ("{a},\n{b}\n", ["a", "b"]),
+        # A list closed twice.
+        ("[\n{a},\n{b}\n]\n]\n", ["a", "b"]),
+        # A missing comma ends the list early; the comma after it stands alone.
+        ("[\n{a}\n{b},\n{c}\n]\n", ["a", "b", "c"]),
+        ("[{a}]:,}{b}", ["a", "b"]),
+    ],
+)
+def test_a_stray_separator_between_documents_is_one_broken_record_not_an_endless_run(
+    tmp_path: Path, sqlite_url: str, layout: str, stored: list[str]
+) -> None:
+    """A ``,`` ``]`` ``}`` or ``:`` where a value should start is stepped over: before, the reader
+    reported the same broken record there for ever, filling the database."""
+    text = layout
+    for name in "abc":
+        text = text.replace("{" + name + "}", json.dumps(good(name), indent=2))
+    path = tmp_path / "export.json"
+    path.write_text(text, encoding="utf-8")
+    record = backfill(path, sqlite_url)
+    got, skipped = assert_counters_equal_rows(record, sqlite_url)
+    assert sorted(got) == stored
+    assert 1 <= len(skipped) <= 4
+
+
 # --- property: any mix of good and hostile records -----------------------------------------------
 
 CAP = 2048

@@ -318,10 +318,10 @@ class JsonStream:
                         self._pos = len(self._buffer)
                         self._ended_inside = True
                         return self.cut_short()
-                self._skip_value()
+                self._step_over()
                 return Unreadable("malformed", f"invalid JSON near character {start}: {exc.msg}")
             except ValueError as exc:  # NaN or Infinity, an integer of too many digits
-                self._skip_value()
+                self._step_over()
                 return Unreadable("malformed", f"invalid JSON near character {start}: {exc}")
             if end == len(self._buffer) and self._fill(_CHUNK):
                 continue  # a number may go on in the next chunk
@@ -373,12 +373,24 @@ class JsonStream:
         return Unreadable(
             "malformed",
             f"{self._path.name} is not valid JSON near character {self.position} ({problem}); "
-            "the rest of the file cannot be read",
+            "the list ends here and what follows is read as more records",
         )
 
     def _over_cap(self, start: int, cap: int) -> Unreadable:
         self._skip_value()
         return too_large(self.position - start, cap)
+
+    def _step_over(self) -> None:
+        """Step over a value that does not parse, by at least one character.
+
+        A stray ``,`` ``]`` ``}`` or ``:`` where a value should start is where a scalar ends:
+        stepping over "the value" there would not move, and reading on from the same place would
+        report the same broken record for ever.
+        """
+        before = self.position
+        self._skip_value()
+        if self.position == before and self.peek():
+            self._pos += 1
 
     def _skip_value(self) -> int:
         """Step over the value that starts here, reading on in chunks and holding none of it.
