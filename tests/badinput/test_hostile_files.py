@@ -275,6 +275,51 @@ def test_a_stray_separator_between_documents_is_one_broken_record_not_an_endless
     assert 1 <= len(skipped) <= 4
 
 
+@pytest.mark.parametrize(
+    "shape", ["pretty list", "one-line list", "conversation.list", "pretty conversation.list", "jsonl"]
+)
+def test_a_utf8_byte_order_mark_is_not_part_of_the_export(
+    tmp_path: Path, sqlite_url: str, shape: str
+) -> None:
+    """Windows tools start UTF-8 files with a byte-order mark: before, it broke every JSON document."""
+    records = [good(name) for name in "abc"]
+    text = {
+        "pretty list": json.dumps(records, indent=2),
+        "one-line list": json.dumps(records),
+        "conversation.list": json.dumps({"type": "conversation.list", "conversations": records}),
+        "pretty conversation.list": json.dumps(
+            {"type": "conversation.list", "conversations": records}, indent=2
+        ),
+        "jsonl": "\n".join(json.dumps(r) for r in records),
+    }[shape]
+    path = tmp_path / "export.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    record = backfill(path, sqlite_url)
+    got, skipped = assert_counters_equal_rows(record, sqlite_url)
+    assert (sorted(got), skipped) == (["a", "b", "c"], {})
+
+
+def test_a_utf16_file_fails_with_a_clear_error(tmp_path: Path, sqlite_url: str) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_bytes("\n".join(json.dumps(good(name)) for name in "ab").encode("utf-16"))
+    record = backfill(path, sqlite_url)
+    assert record.status is RunStatus.FAILED
+    assert record.error is not None and "UTF-16" in record.error and "iconv" in record.error
+    assert rows(sqlite_url) == ({}, {})
+
+
+def test_pages_much_smaller_than_batches_lose_nothing(tmp_path: Path, sqlite_url: str) -> None:
+    """With pages of one record and batches of ten the listing runs well ahead of the fetches:
+    before, conversations it had moved past were recorded as gone."""
+    path = write_jsonl(tmp_path / "export.jsonl", [good(f"c{i:03d}") for i in range(300)])
+    config = load_settings(
+        database_url=sqlite_url, source="files", source_path=path, classifier="none", intercom_per_page=1
+    )
+    record = service.start_run(config, window=EVERYTHING, batch_size=10)
+    stored, skipped = assert_counters_equal_rows(record, sqlite_url)
+    assert (len(stored), skipped) == (300, {})
+
+
 # --- property: any mix of good and hostile records -----------------------------------------------
 
 CAP = 2048

@@ -137,6 +137,29 @@ async def test_details_of_an_earlier_page_are_found_by_scanning(
     assert isinstance(results[2], Conversation)
 
 
+async def test_details_answer_for_what_the_listing_forgets_while_the_file_is_scanned(
+    tmp_path: Path, payloads: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The listing goes on in another thread while details scans the file for an id it does not
+    remember; the ids it did remember when asked must not come back "gone"."""
+    path = write_jsonl(tmp_path / "inbox.jsonl", payloads)
+    source = FileSource(path, page_size=5)
+    (first, *_) = await read_pages(source)
+    scan = source._scan_for
+
+    def scan_while_the_listing_forgets(wanted: set[str]) -> dict[str, Any]:
+        source._remember([])  # the lock is free: the listing may run now
+        with source._lock:
+            source._recent.clear()
+        return scan(wanted)
+
+    monkeypatch.setattr(source, "_scan_for", scan_while_the_listing_forgets)
+    ids = [first.items[0].id, first.items[1].id, "nope"]
+    results = await source.details(ids)
+    assert [type(r) for r in results] == [Conversation, Conversation, Skipped]
+    assert [r.id for r in results[:2]] == ids[:2]
+
+
 async def test_a_bad_cursor_is_a_clear_error_and_a_broken_document_says_where_it_breaks(
     tmp_path: Path, payloads: list[dict[str, Any]]
 ) -> None:

@@ -15,6 +15,7 @@ appears twice, :meth:`FileSource.details` gives the newest version it has read.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ DEFAULT_PAGE_SIZE = 150
 _CURSOR_PREFIX = "offset:"
 _RECENT_BYTES = 64 << 20
 """Recent records kept for :meth:`FileSource.details`, by the size of their JSON."""
+_RECENT_RECORDS = 2_000
+"""Records kept for :meth:`FileSource.details` however small the pages: the batches listed ahead
+of the ones being fetched (a few batches of up to 500) stay in memory."""
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 _INTERCOM_KEYS = ("source", "conversation_parts", "statistics", "contacts", "conversation_message")
 
@@ -79,6 +83,7 @@ class FileSource:
         self.max_record_bytes = max_record_bytes
         self._recent: OrderedDict[str, _Record] = OrderedDict()
         self._recent_bytes = 0
+        self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileSource:
@@ -109,19 +114,23 @@ class FileSource:
             records.close()
 
     async def details(self, ids: Sequence[str]) -> list[DetailResult]:
-        missing = {conversation_id for conversation_id in ids if conversation_id not in self._recent}
+        # What is remembered now is what this call answers from: the listing goes on in another
+        # thread and may forget an id while the file is scanned for the others.
+        with self._lock:
+            known = {i: record.result for i in ids if (record := self._recent.get(i)) is not None}
+        missing = {conversation_id for conversation_id in ids if conversation_id not in known}
         found = await asyncio.to_thread(self._scan_for, missing) if missing else {}
         results: list[DetailResult] = []
         for conversation_id in ids:
-            record = self._recent.get(conversation_id)
-            result = record.result if record is not None else found.get(conversation_id)
+            result = known.get(conversation_id) or found.get(conversation_id)
             if result is None:
                 result = Skipped(id=conversation_id, reason="gone", detail=f"not in {self.path.name}")
             results.append(result)
         return results
 
     async def aclose(self) -> None:
-        self._recent.clear()
+        with self._lock:
+            self._recent.clear()
 
     def _take_page(
         self, records: Iterator[_Record], window: Window, pending: list[_Record]
@@ -139,8 +148,13 @@ class FileSource:
         return taken, []
 
     def _remember(self, records: list[_Record]) -> None:
-        # The pipeline asks for details of the page it just listed (and of the one before when a
-        # batch spans pages): keeping a few pages, within a byte budget, avoids re-reading the file.
+        with self._lock:
+            self._remember_locked(records)
+
+    def _remember_locked(self, records: list[_Record]) -> None:
+        # The pipeline asks for details of the batches it has listed, a few batches behind the
+        # listing: keeping a few pages (at least _RECENT_RECORDS records), within a byte budget,
+        # avoids re-reading the file.
         for record in records:
             known = self._recent.get(record.result.id)
             if known is not None and _newer(known.result, record.result):
@@ -150,7 +164,7 @@ class FileSource:
             self._recent[record.result.id] = record
             self._recent.move_to_end(record.result.id)
             self._recent_bytes += record.size
-        while len(self._recent) > 4 * self.page_size or (
+        while len(self._recent) > max(4 * self.page_size, _RECENT_RECORDS) or (
             self._recent_bytes > _RECENT_BYTES and len(self._recent) > len(records)
         ):
             _, dropped = self._recent.popitem(last=False)
@@ -202,7 +216,8 @@ def _read_records(path: Path, *, start: int, cap: int) -> Generator[_Record, Non
     if looks_like_jsonl(path):
         yield from _jsonl_records(path, start, cap)
         return
-    with path.open(encoding="utf-8", errors="replace") as handle:
+    # utf-8-sig: a byte-order mark at the start (Windows tools write one) is not part of the JSON.
+    with path.open(encoding="utf-8-sig", errors="replace") as handle:
         for position, (item, size) in enumerate(document_records(handle, path, cap)):
             if position >= start:
                 result = to_result(item, f"item {position + 1}", fallback_id=f"item:{position + 1}")

@@ -118,9 +118,12 @@ def looks_like_jsonl(path: Path) -> bool:
     at is JSONL when more lines follow it, and one document when it is the whole file.
     """
     with path.open("rb") as handle:
+        _check_encoding(handle.read(4), path)
+        handle.seek(0)
         first = _next_line(handle)
         if first is None:
             return True  # empty or blank: nothing to read either way
+        first = first.removeprefix(UTF8_BOM)
         stripped = first.strip()
         if not first.endswith(b"\n") and len(first) > _CHUNK:
             # Too long to look at: a list's first line, or one JSONL record among others.
@@ -162,12 +165,27 @@ def _parses_whole(path: Path, *, too_large: bool) -> bool:
     if path.stat().st_size > _PROBE_BYTES:
         return too_large
     try:
-        json.loads(path.read_bytes())
+        json.loads(path.read_bytes().removeprefix(UTF8_BOM))
     except RecursionError:
         return True  # a valid document may nest deeper than the parser goes: keep it whole
     except ValueError:
         return False
     return True
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+"""The byte-order mark some editors and Windows tools put at the start of a UTF-8 file."""
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _check_encoding(head: bytes, path: Path) -> None:
+    """Refuse a file that starts with a UTF-16 byte-order mark (what Windows tools save as
+    "Unicode"): read as UTF-8, every record of it would break."""
+    if head.startswith(_UTF16_BOMS):
+        raise SourceFatalError(
+            f"{path.name} is UTF-16 encoded; conversation files are read as UTF-8",
+            hint=f"convert it first, e.g. iconv -f UTF-16 -t UTF-8 {path.name} > converted.jsonl",
+        )
 
 
 def _next_line(handle: BinaryIO) -> bytes | None:
