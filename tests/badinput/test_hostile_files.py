@@ -169,6 +169,21 @@ def test_a_newer_unreadable_duplicate_keeps_the_readable_row(tmp_path: Path, dat
     assert stored["dup"] == T0 + 100 and not skipped
 
 
+def test_a_newer_unreadable_duplicate_far_from_the_readable_one_keeps_the_counters_exact(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """The readable version is long forgotten by the source when the unreadable one is listed, so
+    the source answers with the unreadable one: before, the run counted it as skipped twice over
+    (skipped -1)."""
+    broken = {"id": "dup", "updated_at": T0 + 900, "opener": "no created_at"}
+    others = [good(f"f{n:04d}") for n in range(2_100)]
+    path = write_jsonl(tmp_path / "export.jsonl", [good("dup"), *others, broken])
+    record = backfill(path, sqlite_url)
+    stored, skipped = assert_counters_equal_rows(record, sqlite_url)
+    assert stored["dup"] == T0 + 100 and not skipped
+    assert (record.counts.listed, record.counts.stored, record.counts.skipped) == (2_101, 2_101, 0)
+
+
 @pytest.mark.parametrize("suffix", ["jsonl", "json"])
 def test_a_50_mb_record_is_skipped_without_being_held(tmp_path: Path, suffix: str) -> None:
     import asyncio

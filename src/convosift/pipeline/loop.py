@@ -399,12 +399,12 @@ class BatchLoop:
         """What this run counted for the rows that newer versions of ``ids`` replace.
 
         A newer version that cannot be read does not replace a readable conversation: it is left
-        out, and taken back from the counters as if it had not been listed.
+        out of ``skipped``, and its listing and fetch are taken back as if it had not been listed.
         """
         with self.store.read() as conn:
             previous = stored_outcomes(conn, self.source_name, sorted(ids), run_id=self.run_id)
         unreadable = {r.id for r in skipped if r.id in previous and not previous[r.id].skipped}
-        taken_back = RunCounts(listed=len(unreadable), fetched=len(unreadable), skipped=len(unreadable))
+        taken_back = RunCounts(listed=len(unreadable), fetched=len(unreadable))
         for record_id, outcome in previous.items():
             if record_id not in unreadable:
                 taken_back = taken_back.plus(outcome_counts(outcome))
