@@ -129,7 +129,7 @@ def as_chat(text: str, row: int) -> str:
 
     The openers and follow-ups (benchmarks/data/chat_openers.txt, chat_followups.txt) were
     written blind, without looking at how convosift reads a chat's framing. Their odd lines were
-    then used to write :data:`convosift.classify.framing.FRAMING_WORDS`; only the even lines,
+    then used to write :data:`convosift.ml.framing.FRAMING_WORDS`; only the even lines,
     never looked at, frame the rows here. Each row draws its own with a fixed seed: an opener for
     80 % of rows, a follow-up for 70 %.
     """
@@ -157,7 +157,7 @@ def _framing(name: str) -> list[str]:
 def types_as_chats(classifier: LocalCategoryClassifier, rows: list[tuple[str, str]]) -> dict[str, Any]:
     """Type figures on the labelled rows framed as chats, with and without reading past the framing.
 
-    "framing_read_as_request" is what a user got before :func:`convosift.classify.framing.issue_text`:
+    "framing_read_as_request" is what a user got before :func:`convosift.ml.framing.issue_text`:
     the classifier judging greetings, references and thanks together with the request.
     """
     chats = [(as_chat(text, row), gold) for row, (text, gold) in enumerate(rows)]

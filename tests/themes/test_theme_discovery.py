@@ -191,3 +191,24 @@ def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> 
     assert majority / len(covered) >= 0.9
     # Close requests are kept apart (purity first), so an intent may come as a few proposals.
     assert len(intents) // 2 <= len(clusters) <= 6 * len(intents)
+
+
+@pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
+def test_framing_every_chat_shares_does_not_become_a_proposal() -> None:
+    """Real requests inside the same introduction with an account reference and the same
+    thank-you: the proposals follow the requests, not the framing they all share."""
+    data = read_labelled_csv(BANKING77)
+    intents = sorted(set(data.labels))[:8]
+    rows = [(t, label) for t, label in zip(data.texts, data.labels, strict=True) if label in intents][:240]
+    names = ["Maria Lopez", "Tom Becker", "Aisha Khan", "Kenji Sato"]
+    chats = [
+        f"Hello support, this is {names[i % 4]} (account ref AC-{100_000 + 7 * i}). "
+        f"{text} My account ref AC-{100_000 + 7 * i}.\nOk, thank you for the quick reply."
+        for i, (text, _) in enumerate(rows)
+    ]
+    clusters = cluster_texts(chats)
+    covered = [i for c in clusters for i in c.members]
+    majority = sum(Counter(rows[i][1] for i in c.members).most_common(1)[0][1] for c in clusters)
+    assert len(covered) >= 0.6 * len(rows) and majority / len(covered) >= 0.8
+    phrases = {phrase for c in clusters for phrase in c.key_phrases}
+    assert not phrases & {"ref", "ac", "account ref", "quick reply", "reply", "quick"}, phrases

@@ -22,12 +22,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from convosift.classify.evidence import quotes_junk, spam_evidence
-from convosift.classify.framing import issue_text
 from convosift.classify.junk import JunkDetector
 from convosift.classify.taxonomy import Taxonomy, load_taxonomy
 from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
 from convosift.ml.engine import Best, TextClassifier
+from convosift.ml.framing import issue_text
 from convosift.ml.model_cache import load_or_train
 
 CLASSIFIER_NAME = "local"

@@ -1,5 +1,6 @@
 """The embedded engine: features, sentence vectors, linear and pair models, novelty, calibration,
-and the model cache. It knows texts and labels, nothing of categories or themes.
+the model cache, and what a chat says around its request (:mod:`convosift.ml.framing`). It knows
+texts and labels, nothing of categories or themes.
 
 Importing this package is cheap: numpy, scikit-learn and wordllama load when a model is first
 trained, loaded or used.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from convosift.ml.framing import is_framing
+
 NUMBER_WORDS = frozenset(
     [
         "zero",
@@ -93,6 +95,14 @@ _IDENTIFICATION = re.compile(
     r"e-?mail|address|id)\b.*\b(?:is|are|at|:)|\b(?:reach|contact|call|text|email|e-mail)\s+me\b",
     re.I,
 )
+# "My account ref AC-408209", "policy number POL-9404437", "order #5521" inside a sentence: the
+# code says which one, not what is asked, and its letters would outlive the digits. The noun stays.
+_REFERENCE_PHRASE = re.compile(
+    r"\b(?P<noun>account|customer|client|member(?:ship)?|policy|order|booking|"
+    r"reservation|reference|ref|ticket|case|claim|invoice|contract)(?:\s+(?:ref|reference|number|no\.?|nr|id))*"
+    r"(?:\s+is)?\s*[:#]?\s*[A-Za-z]{0,4}-?\d[\w-]*",
+    re.IGNORECASE,
+)
 _TRAILING_FILLER = re.compile(r"(?:\b(?:my|the|our|your|and|or|you|can|please|also|so)\b[\s,]*)+$", re.I)
 _MIN_REQUEST_WORDS = 3
 # A line holding only one or two capitalised words, after "Thanks!" most often: a signature.
@@ -107,6 +117,8 @@ def customer_request(text: str) -> str:
     """The request in ``text``: its sentences without greetings, names, numbers and courtesy."""
     kept: list[str] = []
     for raw in _SENTENCE.split(text):
+        if is_framing(raw or ""):
+            continue  # "Ok, thank you for the quick reply.", "Hi, this is Maria (account AC-2041)."
         sentence = _clean_sentence(raw or "")
         if sentence:
             kept.append(sentence)
@@ -121,6 +133,7 @@ def _clean_sentence(sentence: str) -> str:
     sentence = _EMAIL.sub(" ", sentence)
     sentence = _NAME_IS.sub(" ", sentence)
     sentence = _INTRODUCTION.sub(" ", sentence)
+    sentence = _REFERENCE_PHRASE.sub(r"\g<noun>", sentence)
     sentence = _GREETING.sub("", sentence)
     sentence = _SIGN_OFF.sub("", sentence)
     sentence = _DIGITS.sub(" ", sentence)

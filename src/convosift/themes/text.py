@@ -6,6 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from convosift.ml.framing import is_framing
+
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -21,9 +23,10 @@ threads add noise and time."""
 
 
 def sentences(text: str) -> list[str]:
-    """Candidate evidence sentences: split on sentence ends and line breaks, drop fragments."""
+    """Candidate evidence sentences: split on sentence ends and line breaks, drop fragments and
+    framing ("Yes, policy number POL-5904910.", "Ok, thank you for the quick reply.")."""
     parts = [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
-    useful = [part for part in parts if len(part.split()) >= _MIN_WORDS]
+    useful = [part for part in parts if len(part.split()) >= _MIN_WORDS and not is_framing(part)]
     return [clip(part) for part in (useful or parts[:1])]
 
 

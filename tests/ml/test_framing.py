@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from convosift.classify.categories import LocalCategoryClassifier
-from convosift.classify.framing import is_framing, issue_text
 from convosift.config import load_settings
+from convosift.ml.framing import is_framing, issue_text
 
 FRAMING = [
     "Hi, this is Maria Lopez.",
