@@ -86,8 +86,10 @@ def test_merge_cycles_are_rejected() -> None:
 
 
 def test_missing_file_is_a_configuration_error(tmp_path: Path) -> None:
-    with pytest.raises(ConfigurationError, match="does not exist"):
+    with pytest.raises(ConfigurationError, match="does not exist") as raised:
         load_vocabulary(tmp_path / "nope.yaml")
+    # Set before the first accept (which creates the file): the hint says so.
+    assert raised.value.hint is not None and "themes accept" in raised.value.hint
 
 
 def test_saving_round_trips_and_the_hash_follows_content(tmp_path: Path) -> None:

@@ -199,7 +199,8 @@ def load_vocabulary(path: Path) -> Vocabulary:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigurationError(
-            f"vocabulary file {path} does not exist", hint="set CONVOSIFT_VOCABULARY to an existing file"
+            f"vocabulary file {path} does not exist",
+            hint="the first `convosift themes accept` creates it; until then leave CONVOSIFT_VOCABULARY unset",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"cannot read vocabulary file {path}: {exc}") from None
