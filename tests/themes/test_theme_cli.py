@@ -139,3 +139,26 @@ def test_values_out_of_range_exit_2_with_one_line(database: Store, args: list[st
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert result.stderr.startswith("error: ") and expected in result.stderr
+
+
+def test_a_run_warns_when_themed_conversations_are_stored_and_the_vocabulary_is_not_set(
+    database: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A new shell or a cron job without CONVOSIFT_VOCABULARY matches nothing: the run says so."""
+    inbox = tmp_path / "inbox.jsonl"
+    inbox.write_text(
+        json.dumps(
+            {"id": "n1", "created_at": START, "updated_at": START + 5, "opener": "Gift cards, please!"}
+        )
+        + "\n"
+    )
+    monkeypatch.setenv("CONVOSIFT_SOURCE", "files")
+    monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox))
+    args = ["backfill", "--since", "2000-01-01", "--dry-run", "--json"]
+    with_vocabulary = runner.invoke(app, args)
+    assert with_vocabulary.exit_code == 0 and "warning" not in with_vocabulary.stderr
+    monkeypatch.delenv("CONVOSIFT_VOCABULARY")
+    forgotten = runner.invoke(app, args)
+    assert forgotten.exit_code == 0, forgotten.output
+    assert "warning:" in forgotten.stderr and "33 stored conversations carry a theme" in forgotten.stderr
+    assert "CONVOSIFT_VOCABULARY is not set" in forgotten.stderr

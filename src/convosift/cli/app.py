@@ -55,7 +55,9 @@ def settings(**overrides: Any) -> Settings:
     return loaded
 
 
-SOURCE_HELP = "Named source (a \\[sources.NAME] table of the settings file); default: the only one configured."
+SOURCE_HELP = (
+    "Named source (a \\[sources.NAME] table of the settings file); default: the only one configured."
+)
 
 
 def source_settings(source: str | None, **overrides: Any) -> Settings:

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -90,6 +91,7 @@ def backfill(
         )
         return
     with Service.open(source_settings(source)) as service:
+        _warn(service.vocabulary_warning())
         record = _with_progress(
             lambda progress, stop: service.start_run(
                 window=window,
@@ -102,6 +104,11 @@ def backfill(
             quiet=as_json,
         )
     _finish(record, as_json)
+
+
+def _warn(warning: str | None) -> None:
+    if warning is not None:
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
 
 
 @app.command("resume", rich_help_panel="Runs")
@@ -118,6 +125,7 @@ def resume(
     from convosift.pipeline.service import Service
 
     with Service.open(source_settings(source)) as service:
+        _warn(service.vocabulary_warning())
         record = _with_progress(
             lambda progress, stop: service.resume_run(run_id, progress=progress, stop_event=stop),
             quiet=as_json,
@@ -135,6 +143,7 @@ def sync(source: str | None = SOURCE_OPTION, queue: bool = QUEUE_OPTION, as_json
         _enqueue(source, "sync", as_json)
         return
     with Service.open(source_settings(source)) as service:
+        _warn(service.vocabulary_warning())
         record = _with_progress(
             lambda progress, stop: service.run_sync(progress=progress, stop_event=stop), quiet=as_json
         )

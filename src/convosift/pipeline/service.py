@@ -233,6 +233,22 @@ class Service:
             row = run_rows.get_run(conn, claim.row["id"])
         lifecycle.complete(self.store, claim, clock=clock, bookmark=_next_bookmark(self.settings, row))
 
+    def vocabulary_warning(self) -> str | None:
+        """Why a run would match no theme although this database holds themed conversations: the
+        vocabulary setting was forgotten (a new shell, a cron job)."""
+        if self.settings.vocabulary_path is not None or self.settings.classifier == "none":
+            return None
+        from convosift.store.themes import themed_count
+
+        with self.store.read() as conn:
+            themed = themed_count(conn)
+        if not themed:
+            return None
+        return (
+            f"{themed} stored conversations carry a theme, but CONVOSIFT_VOCABULARY is not set: "
+            "this run matches none (set it to the vocabulary file your accepts wrote)"
+        )
+
     # --- resume, stop, sync -----------------------------------------------------------------
 
     def resume_run(

@@ -188,3 +188,11 @@ def unmatched_conversations(
     if excluded_categories:
         query = query.where(sa.or_(category.is_(None), category.not_in(excluded_categories)))
     return [UnmatchedConversation(r.source, r.id, r.customer_text) for r in conn.execute(query)]
+
+
+def themed_count(conn: Connection) -> int:
+    """How many stored conversations carry a theme."""
+    query = (
+        sa.select(sa.func.count()).select_from(theme_matches).where(theme_matches.c.signature.is_not(None))
+    )
+    return int(conn.execute(query).scalar_one())
