@@ -184,6 +184,12 @@ def test_a_missing_source_file_is_a_configuration_error_that_writes_nothing(
     monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox_env.parent / "missing.jsonl"))
     failed = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
     assert failed.exit_code == 2 and "missing.jsonl" in failed.stderr
+    monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", "")
+    unset = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
+    assert unset.exit_code == 2 and "needs a file" in unset.stderr and "CONVOSIFT_SOURCE_PATH" in unset.stderr
+    monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox_env.parent))
+    folder = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
+    assert folder.exit_code == 2 and "is a folder" in folder.stderr
     monkeypatch.setenv("CONVOSIFT_SOURCE_PATH", str(inbox_env))
     assert json.loads(_invoke("runs", "--json").stdout) == []
 

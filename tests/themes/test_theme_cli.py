@@ -48,6 +48,8 @@ def test_themes_table_and_json(database: Store) -> None:
     assert _json(["themes", "--since", "2026-01-20", "--json"])[0]["count"] == 15  # type: ignore[index]
     table = runner.invoke(app, ["themes"], env={"COLUMNS": "160"})
     assert table.exit_code == 0 and "Discount codes have no effect at checkout" in table.stdout
+    later = runner.invoke(app, ["themes", "--since", "2030-01-01"])
+    assert "No themed conversations between 2030-01-01 and now." in later.stdout
     detail = _json(["themes", "show", "gift_card_support_request", "--json"])
     assert detail["count"] == 3 and len(detail["conversations"]) == 3  # type: ignore[index]
 

@@ -92,7 +92,12 @@ def themes(
             entry["first_seen"] or "",
             entry["last_seen"] or "",
         )
-    console.print(table if summaries else "No themed conversations stored yet.")
+    if summaries:
+        console.print(table)
+    elif since or until:
+        console.print(f"No themed conversations between {since or 'the first'} and {until or 'now'}.")
+    else:
+        console.print("No themed conversations stored yet.")
 
 
 @themes_app.command("show")

@@ -71,6 +71,11 @@ class FileSource:
         max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     ) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise ConfigurationError(
+                f"{self.path} is a folder, not a conversation file",
+                hint="point CONVOSIFT_SOURCE_PATH at the export file",
+            )
         if not self.path.is_file():
             raise ConfigurationError(
                 f"conversation file {self.path} does not exist", hint="check CONVOSIFT_SOURCE_PATH"
@@ -87,7 +92,7 @@ class FileSource:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileSource:
-        if settings.source_path is None:
+        if settings.source_path is None or str(settings.source_path) in ("", "."):
             raise ConfigurationError("the files source needs a file", hint="set CONVOSIFT_SOURCE_PATH")
         return cls(
             settings.source_path,
