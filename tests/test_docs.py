@@ -24,6 +24,12 @@ def test_cli_reference_is_current() -> None:
     )
 
 
+def test_api_reference_is_current() -> None:
+    assert (DOCS / "api.md").read_text() == docgen.api_reference(), (
+        "docs/api.md is stale: run `python -m convosift.docgen`"
+    )
+
+
 @pytest.mark.parametrize("name", sorted(Settings.model_fields))
 def test_every_setting_is_documented(name: str) -> None:
     field = Settings.model_fields[name]

@@ -52,7 +52,7 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "api": _ENGINES | {"store", "sources", "classify", "themes", "analysis", "pipeline", "workers"},
     "cli": _ENGINES
     | {"store", "sources", "classify", "themes", "analysis", "pipeline", "api", "mock", "workers"},
-    "docgen": frozenset({"cli", "config"}),
+    "docgen": frozenset({"cli", "config", "api"}),
     "devtools": frozenset(),
     "__main__": frozenset({"cli"}),
     "__init__": FOUNDATION,
