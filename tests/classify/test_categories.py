@@ -9,6 +9,7 @@ import pytest
 from convosift.classify.categories import NEIGHBOUR_MARGIN_WEIGHT, LocalCategoryClassifier
 from convosift.config import load_settings
 from convosift.domain import ClassificationStatus
+from convosift.ml.framing import FRAMING_VERSION
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> 
         assert result.status is ClassificationStatus.CLASSIFIED
         assert result.classifier == "local"
         assert result.model.endswith(
-            f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/taxonomy-{classifier.taxonomy.version}"
+            f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/framing-{FRAMING_VERSION}/taxonomy-{classifier.taxonomy.version}"
         )
         assert 0 < result.confidence <= 1
 

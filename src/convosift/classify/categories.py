@@ -27,7 +27,7 @@ from convosift.classify.taxonomy import Taxonomy, load_taxonomy
 from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
 from convosift.ml.engine import Best, TextClassifier
-from convosift.ml.framing import issue_text
+from convosift.ml.framing import FRAMING_VERSION, issue_text
 from convosift.ml.model_cache import load_or_train
 
 CLASSIFIER_NAME = "local"
@@ -74,7 +74,7 @@ class LocalCategoryClassifier:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
             self._model_name = (
                 f"{self.engine.engine_id}/junk-{self.junk.version}"
-                f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/taxonomy-{self.taxonomy.version}"
+                f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/framing-{FRAMING_VERSION}/taxonomy-{self.taxonomy.version}"
             )
         return self._model_name
 

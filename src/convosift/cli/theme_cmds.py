@@ -221,6 +221,8 @@ def accept(
     with _store(config) as store:
         outcome = _curator(config, store).accept(name, signature=signature, title=title)
     _print_outcome(outcome, as_json)
+    if not as_json:
+        console.print("Earlier conversations outside the proposal: [bold]convosift themes rematch[/].")
 
 
 @themes_app.command("rename")
@@ -271,6 +273,38 @@ def dismiss(
     with _store(config) as store:
         outcome = _curator(config, store).dismiss(proposal_id)
     _print_outcome(outcome, as_json)
+
+
+@themes_app.command("rematch")
+@handle_errors
+def rematch(as_json: bool = _JSON) -> None:
+    """Match stored unmatched conversations to the vocabulary's themes (after accepting or merging).
+
+    Accepting a proposal themes its members only; earlier conversations of the same kind outside
+    it stay unmatched, and the theme would look as if it grew. This runs the local theme matcher
+    over them; conversations already matched, and spam, are left as they are.
+    """
+    from convosift.errors import ConfigurationError
+    from convosift.themes.rematch import rematch as rematch_stored
+    from convosift.themes.vocabulary import load_vocabulary_for
+
+    config = settings()
+    vocabulary = load_vocabulary_for(config)
+    if not vocabulary.themes:
+        raise ConfigurationError(
+            "there is no theme to match against", hint="set CONVOSIFT_VOCABULARY, or accept a proposal first"
+        )
+    with _store(config) as store:
+        result = rematch_stored(store, config, vocabulary)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    themes = ", ".join(f"{signature} {count}" for signature, count in sorted(result.by_theme.items()))
+    console.print(
+        f"matched {result.matched} of {result.examined} unmatched conversations"
+        + (f": {themes}" if themes else ""),
+        highlight=False,
+    )
 
 
 @themes_app.command("history")

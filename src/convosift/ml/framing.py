@@ -17,6 +17,7 @@ conversation is about. English only; text in other languages passes through unch
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 _WORDS = (
@@ -44,6 +45,8 @@ _WORDS = (
 )
 FRAMING_WORDS = frozenset(_WORDS.split())
 """Words that on their own say nothing about what the customer needs."""
+FRAMING_VERSION = hashlib.sha256(" ".join(sorted(FRAMING_WORDS)).encode()).hexdigest()[:8]
+"""Changes with the word list: part of the stored model name of a local classification."""
 _NAME_CUES = frozenset({"here", "speaking", "from", "at"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|#")
 _REPEATS = re.compile(r"(\w)\1{2,}")

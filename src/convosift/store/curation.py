@@ -57,14 +57,18 @@ def assign_unmatched(
     *,
     matcher: str,
     evidence: Mapping[tuple[str, str], str],
+    scores: Mapping[tuple[str, str], float] | None = None,
 ) -> int:
     """Match ``members`` (``(source, conversation_id)`` pairs) that are still unmatched to
-    ``signature``, each with its ``evidence`` quote when it has one. Returns how many changed."""
+    ``signature``, each with its ``evidence`` quote and match score when it has them. Returns how
+    many changed."""
     changed = 0
     for source, conversation_id in members:
         values: dict[str, Any] = {"signature": signature, "matcher": matcher}
         if (source, conversation_id) in evidence:
             values["evidence"] = evidence[(source, conversation_id)]
+        if scores is not None and (source, conversation_id) in scores:
+            values["score"] = scores[(source, conversation_id)]
         result = conn.execute(
             sa.update(theme_matches)
             .where(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from convosift.config import Settings
 from convosift.domain import Conversation, ThemeMatch
+from convosift.ml.framing import issue_text
 from convosift.themes.domain import DOMAIN_PROBABILITY, ELSEWHERE, DomainGate, background_texts
 from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
 from convosift.themes.vocabulary import Theme, Vocabulary
@@ -129,7 +130,7 @@ class LocalThemeMatcher:
         labels: list[str] = []
         for theme in self.themes:
             for text in theme.training_texts():
-                texts.append(text)
+                texts.append(issue_text(text))
                 labels.append(theme.signature)
         # No pull towards each theme's mean vector: on a vocabulary of a few examples per theme it
         # raises the probabilities of vague texts, and match thresholds were chosen without it.
@@ -198,6 +199,8 @@ class LocalThemeMatcher:
             return [ThemeMatch(signature=None, score=0.0, matcher=self.name) for _ in texts]
         model = self._model()
         use_one_blas_thread()
+        # A theme is matched on the request, not on the greetings, references and thanks around it.
+        texts = [issue_text(text) for text in texts]
         classifier = model.classifier
         width = len(classifier.classes)
         boosts = np.zeros((len(texts), width), dtype=np.float64)

@@ -1,0 +1,76 @@
+"""Match the stored, still-unmatched conversations to the vocabulary, without classifying them again.
+
+Accepting a proposal gives its theme to the proposal's members only. Earlier conversations of the
+same kind that discovery left in another cluster, or in none, stay unmatched, while every new
+conversation is matched as it arrives: the new theme would look as if it grew. :func:`rematch`
+runs the local theme matcher (with its domain gate) over the stored unmatched conversations, a
+batch at a time, one transaction per batch, and gives each match its evidence and score. A
+conversation already matched is never changed; spam is never matched.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from convosift.config import Settings
+from convosift.store import Store
+from convosift.store.curation import assign_unmatched
+from convosift.store.themes import unmatched_conversations
+from convosift.themes.matching import UNMATCHED_CATEGORIES, LocalThemeMatcher
+from convosift.themes.text import MAX_TEXT_CHARS
+from convosift.themes.vocabulary import Vocabulary
+
+REMATCH_BATCH = 500
+"""Conversations matched and written per transaction."""
+
+
+@dataclass(frozen=True)
+class RematchResult:
+    examined: int
+    """Unmatched conversations read."""
+    matched: int
+    """Of them, the ones now matched to a theme."""
+    by_theme: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"examined": self.examined, "matched": self.matched, "by_theme": dict(self.by_theme)}
+
+
+def rematch(
+    store: Store,
+    settings: Settings,
+    vocabulary: Vocabulary,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> RematchResult:
+    """Match the stored unmatched conversations to ``vocabulary``'s themes; ``progress(done, total)``."""
+    with store.read() as conn:
+        pending = unmatched_conversations(conn, excluded_categories=UNMATCHED_CATEGORIES)
+    if not vocabulary.themes or not pending:
+        return RematchResult(examined=len(pending), matched=0)
+    matcher = LocalThemeMatcher(vocabulary, settings)
+    by_theme: Counter[str] = Counter()
+    for start in range(0, len(pending), REMATCH_BATCH):
+        chunk = pending[start : start + REMATCH_BATCH]
+        matches = matcher.match_texts([c.customer_text[:MAX_TEXT_CHARS] for c in chunk])
+        members: dict[str, list[tuple[str, str]]] = {}
+        evidence: dict[tuple[str, str], str] = {}
+        scores: dict[tuple[str, str], float] = {}
+        for conversation, match in zip(chunk, matches, strict=True):
+            if match.signature is None:
+                continue
+            key = (conversation.source, conversation.id)
+            members.setdefault(match.signature, []).append(key)
+            scores[key] = match.score
+            if match.evidence:
+                evidence[key] = match.evidence
+        with store.write() as conn:
+            for signature, keys in members.items():
+                by_theme[signature] += assign_unmatched(
+                    conn, keys, signature, matcher=matcher.name, evidence=evidence, scores=scores
+                )
+        if progress is not None:
+            progress(start + len(chunk), len(pending))
+    return RematchResult(examined=len(pending), matched=sum(by_theme.values()), by_theme=dict(by_theme))

@@ -1,0 +1,79 @@
+"""``themes rematch``: stored unmatched conversations get the vocabulary's themes, nothing else changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from themes_seeding import DAY, START, Seed, seed
+from typer.testing import CliRunner
+
+from convosift.cli import app
+from convosift.config import load_settings
+from convosift.store import Store
+from convosift.store.schema import theme_matches
+from convosift.themes.rematch import rematch
+from convosift.themes.vocabulary import load_vocabulary
+
+GIFT_CARDS = [
+    "Hi, can our customers buy gift cards in the shop? Thanks, Ana",
+    "We get asked for gift vouchers every week, please add them to the store.",
+    "Is selling gift certificates possible on our storefront?",
+]
+UNRELATED = ["What are your office opening hours in Lisbon?", "Do you sponsor local football clubs?"]
+
+
+def _matches(store: Store) -> dict[str, tuple[str | None, str]]:
+    with store.read() as conn:
+        rows = conn.execute(
+            sa.select(theme_matches.c.conversation_id, theme_matches.c.signature, theme_matches.c.matcher)
+        )
+        return {r.conversation_id: (r.signature, r.matcher) for r in rows}
+
+
+@pytest.fixture
+def seeded(store: Store) -> Store:
+    rows = [
+        Seed(f"g{i}", START + i * DAY, text, None, "feature_request") for i, text in enumerate(GIFT_CARDS)
+    ]
+    rows += [
+        Seed(f"u{i}", START + i * DAY, text, None, "general_inquiry") for i, text in enumerate(UNRELATED)
+    ]
+    # Spam is never matched, and a conversation already matched keeps its theme.
+    rows.append(Seed("s0", START, "Buy gift cards at 90% off, click here now!!!", None, "spam"))
+    rows.append(
+        Seed("m0", START, "Could shoppers buy gift cards for their friends?", "discount_code_not_applied")
+    )
+    seed(store, rows)
+    return store
+
+
+def test_rematch_themes_the_unmatched_conversations_of_a_theme_and_nothing_else(
+    seeded: Store, vocabulary_file: Path, tmp_path: Path
+) -> None:
+    settings = load_settings(database_url=seeded.url, cache_dir=tmp_path / "models")
+    result = rematch(seeded, settings, load_vocabulary(vocabulary_file))
+    matches = _matches(seeded)
+    assert result.examined == len(GIFT_CARDS) + len(UNRELATED)
+    assert [matches[f"g{i}"][0] for i in range(len(GIFT_CARDS))] == ["gift_card_support_request"] * 3
+    assert all(matches[f"u{i}"][0] is None for i in range(len(UNRELATED)))
+    assert matches["s0"] == (None, "test") and matches["m0"] == ("discount_code_not_applied", "test")
+    assert matches["g0"][1].startswith("local")  # who matched it: the local matcher, not curation
+    assert result.matched == 3 and result.by_theme == {"gift_card_support_request": 3}
+    again = rematch(seeded, settings, load_vocabulary(vocabulary_file))
+    assert (again.examined, again.matched) == (len(UNRELATED), 0)
+
+
+def test_the_command_reports_what_it_matched_and_needs_a_vocabulary(
+    seeded: Store, vocabulary_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", seeded.url)
+    missing = runner.invoke(app, ["themes", "rematch"])
+    assert missing.exit_code == 2 and "no theme to match against" in missing.stderr
+    monkeypatch.setenv("CONVOSIFT_VOCABULARY", str(vocabulary_file))
+    done = runner.invoke(app, ["themes", "rematch", "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["by_theme"] == {"gift_card_support_request": 3}
