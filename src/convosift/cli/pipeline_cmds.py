@@ -91,7 +91,6 @@ def backfill(
         )
         return
     with Service.open(source_settings(source)) as service:
-        _warn(service.vocabulary_warning())
         record = _with_progress(
             lambda progress, stop: service.start_run(
                 window=window,
@@ -103,6 +102,7 @@ def backfill(
             ),
             quiet=as_json,
         )
+        _warn(service.vocabulary_warning())
     _finish(record, as_json)
 
 
@@ -125,11 +125,11 @@ def resume(
     from convosift.pipeline.service import Service
 
     with Service.open(source_settings(source)) as service:
-        _warn(service.vocabulary_warning())
         record = _with_progress(
             lambda progress, stop: service.resume_run(run_id, progress=progress, stop_event=stop),
             quiet=as_json,
         )
+        _warn(service.vocabulary_warning())
     _finish(record, as_json)
 
 
@@ -143,10 +143,10 @@ def sync(source: str | None = SOURCE_OPTION, queue: bool = QUEUE_OPTION, as_json
         _enqueue(source, "sync", as_json)
         return
     with Service.open(source_settings(source)) as service:
-        _warn(service.vocabulary_warning())
         record = _with_progress(
             lambda progress, stop: service.run_sync(progress=progress, stop_event=stop), quiet=as_json
         )
+        _warn(service.vocabulary_warning())
     _finish(record, as_json)
 
 

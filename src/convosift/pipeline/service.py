@@ -246,7 +246,7 @@ class Service:
             return None
         return (
             f"{themed} stored conversations carry a theme, but CONVOSIFT_VOCABULARY is not set: "
-            "this run matches none (set it to the vocabulary file your accepts wrote)"
+            "this run matched none (set it to the vocabulary file your accepts wrote)"
         )
 
     # --- resume, stop, sync -----------------------------------------------------------------

@@ -43,9 +43,7 @@ DEFAULT_PAGE_SIZE = 150
 _CURSOR_PREFIX = "offset:"
 _RECENT_BYTES = 64 << 20
 """Recent records kept for :meth:`FileSource.details`, by the size of their JSON."""
-_RECENT_RECORDS = 2_000
-"""Records kept for :meth:`FileSource.details` however small the pages: the batches listed ahead
-of the ones being fetched (a few batches of up to 500) stay in memory."""
+
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 _INTERCOM_KEYS = ("source", "conversation_parts", "statistics", "contacts", "conversation_message")
 
@@ -157,9 +155,9 @@ class FileSource:
             self._remember_locked(records)
 
     def _remember_locked(self, records: list[_Record]) -> None:
-        # The pipeline asks for details of the batches it has listed, a few batches behind the
-        # listing: keeping a few pages (at least _RECENT_RECORDS records), within a byte budget,
-        # avoids re-reading the file.
+        # The pipeline asks for details of the page it just listed (and of the one before when a
+        # batch spans pages): keeping a few pages, within a byte budget, avoids re-reading the file.
+        # An id forgotten meanwhile is found by scanning the file (see details).
         for record in records:
             known = self._recent.get(record.result.id)
             if known is not None and _newer(known.result, record.result):
@@ -169,7 +167,7 @@ class FileSource:
             self._recent[record.result.id] = record
             self._recent.move_to_end(record.result.id)
             self._recent_bytes += record.size
-        while len(self._recent) > max(4 * self.page_size, _RECENT_RECORDS) or (
+        while len(self._recent) > 4 * self.page_size or (
             self._recent_bytes > _RECENT_BYTES and len(self._recent) > len(records)
         ):
             _, dropped = self._recent.popitem(last=False)
