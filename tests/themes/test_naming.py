@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import warnings
 
-from convosift.themes.naming import title
+from convosift.themes.naming import key_phrases, title
 from convosift.themes.request import NUMBER_WORDS, customer_request
 
 LOST_CARD = [
@@ -56,3 +57,18 @@ def test_a_one_word_key_phrase_grows_into_the_pair_most_requests_use() -> None:
     # A name next to the key word never makes it into the title.
     named = [f"Debit Lukas {n}" for n in ("please", "again", "now")]
     assert "lukas" not in title([*named, "Lukas debit", "debit Lukas"], ["debit"]).lower()
+
+
+def test_key_phrases_raise_no_stop_word_warning_for_names_with_apostrophes_or_hyphens() -> None:
+    """A name with an apostrophe or a hyphen ("EU-wide") never equals a token; as a stop word it only
+    made scikit-learn warn on every discovery."""
+    texts = [
+        "My card is stuck in the Atm’s slot",
+        "The EU-wide Atm’s fee is high",
+        "Why is the Atm’s screen blank",
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        phrases = key_phrases([texts, ["refund please", "I want my refund"]])
+    assert not [w for w in caught if "stop_words" in str(w.message)]
+    assert "atm" in phrases[0] and phrases[1] == ["refund"]

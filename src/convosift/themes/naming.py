@@ -356,7 +356,11 @@ def key_phrases(
     try:
         counter = CountVectorizer(
             ngram_range=(1, 2),
-            stop_words=sorted(set(_phrase_stop_words()) | names),
+            # Only single tokens of the pattern below: "atm's" never equals a token, and scikit-learn
+            # warns on every call about the "atm" it would split into.
+            stop_words=[
+                word for word in sorted(set(_phrase_stop_words()) | names) if _TOKEN_WORD.fullmatch(word)
+            ],
             token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
         )
         counts = counter.fit_transform(documents).astype(np.float64).tocsr()
@@ -384,6 +388,9 @@ def key_phrases(
             chosen.append(term)
         results.append(chosen)
     return results
+
+
+_TOKEN_WORD = re.compile(r"[a-zA-Z][a-zA-Z]+")
 
 
 def _phrase_stop_words() -> list[str]:
