@@ -179,13 +179,16 @@ class Settings(BaseSettings):
         20,
         ge=0,
         validation_alias=_env("CONVOSIFT_FILTER_MIN_CHARS", "filter_min_chars"),
-        description="Customer text shorter than this is too short (unless follow-ups recover it).",
+        description=(
+            "Customer text shorter than this is too short, unless it names a need in two words or more "
+            "('Card stolen', not 'hello there') or follow-ups recover it."
+        ),
     )
     filter_min_words: int = Field(
         4,
         ge=0,
         validation_alias=_env("CONVOSIFT_FILTER_MIN_WORDS", "filter_min_words"),
-        description="Customer text with fewer words than this is too short.",
+        description="Customer text with fewer words than this is too short (with the same exceptions).",
     )
     filter_template_phrases: list[str] | None = Field(
         None,

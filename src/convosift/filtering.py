@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from convosift.domain import CUSTOMER_AUTHOR_TYPES, CUSTOMER_PART_TYPES, Conversation, QualityOutcome
+from convosift.ml.framing import FRAMING_WORDS, is_framing
 
 if TYPE_CHECKING:
     from convosift.config import Settings
@@ -33,7 +34,7 @@ REASONS: dict[str, str] = {
     AUTOMATED: "Dropped: sent by automation (series, campaigns, custom bots), not by a customer.",
     BOT_ONLY: "Dropped: only a bot spoke; the customer never wrote anything.",
     TEMPLATE_CLICK: "Dropped: the customer only clicked a canned quick reply and wrote nothing more.",
-    TOO_SHORT: "Dropped: the customer's text is below the length thresholds.",
+    TOO_SHORT: "Dropped: the customer's text is below the length thresholds and names no need.",
     EMPTY: "Dropped: there is no customer-visible text at all.",
 }
 """Every outcome code with a one-line description (the documentation is generated from it)."""
@@ -59,12 +60,27 @@ AUTOMATED_DELIVERY = frozenset({"automated", "campaigns_initiated", "operator_in
 BOT_AUTHOR_TYPES = frozenset({"bot", "operator"})
 ADMIN_AUTHOR_TYPES = frozenset({"admin", "team"})
 _PUNCTUATION_AND_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_ATTENTION_WORDS = (
+    # Words that ask for attention without saying for what ("help!", "quick question", "is there
+    # a human?") and the small words every sentence has.
+    "help helping question questions query problem problems issue issues human agent person "
+    "operator representative rep live talk speak chat something anything else hmm hmmm test "
+    "testing where what how why who when which is was do does did have has had not no don't "
+    "can't i'd i've let know tell get want like there here who's what's"
+)
+_CONTENT_FREE = FRAMING_WORDS | frozenset(_ATTENTION_WORDS.split())
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
 
 
 @dataclass(frozen=True)
 class FilterRules:
-    """Thresholds of the quality filter. A text is long enough when it meets both."""
+    """Thresholds of the quality filter.
+
+    A text is long enough when it meets both, or when it names a need in fewer words: at least two
+    words, one of them neither a greeting, thanks or nudge nor a call for attention ("My card was
+    stolen", "Report stolen card", "refund please"; not "hello there", "help!!", "quick question").
+    """
 
     min_chars: int = 20
     min_words: int = 4
@@ -81,7 +97,9 @@ class FilterRules:
 
     def long_enough(self, text: str) -> bool:
         stripped = " ".join(text.split())
-        return len(stripped) >= self.min_chars and len(stripped.split()) >= self.min_words
+        if len(stripped) >= self.min_chars and len(stripped.split()) >= self.min_words:
+            return True
+        return len(stripped.split()) >= min(2, self.min_words) and names_a_need(stripped)
 
     def is_template(self, text: str) -> bool:
         """A canned quick-reply text (case and punctuation ignored) or an emoji-only message."""
@@ -118,6 +136,15 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
     if written and rules.long_enough(written):
         return QualityOutcome(kept=True, reason=RECOVERED_FOLLOWUP)
     return _dropped(TEMPLATE_CLICK if template else TOO_SHORT)
+
+
+def names_a_need(text: str) -> bool:
+    """Whether a short text carries a word of substance (three letters or more, not a greeting,
+    thanks, nudge or call for attention, nor a name): what a terse but genuine request has."""
+    return not is_framing(text) and any(
+        len(word) >= 3 and word not in _CONTENT_FREE
+        for word in (match.lower().replace("’", "'") for match in _WORD.findall(text))
+    )
 
 
 def is_emoji_only(text: str) -> bool:

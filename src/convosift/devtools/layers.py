@@ -42,7 +42,8 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "llm": FOUNDATION,
     "store": FOUNDATION,
     "sources": FOUNDATION,
-    "filtering": FOUNDATION,
+    # The filter reads a short text's words as the classifiers do (ml.framing: greetings, thanks).
+    "filtering": FOUNDATION | {"ml"},
     "classify": _ENGINES,
     "themes": _ENGINES | {"store"},
     "analysis": _ENGINES | {"store", "classify", "themes"},
