@@ -29,7 +29,10 @@ def _data(database_url: str) -> dict[str, Any]:
         for day in range(70):
             t = START + day * DAY
             rows.append(Seed(f"d{day}", t, "Coupon does nothing.", "discount_code_not_applied"))
-            rows.append(Seed(f"h{day}", t + 1, "How do I export?", None, "how_to_question"))
+            review = day % 10 == 0  # seven labels the classifier was unsure of
+            rows.append(
+                Seed(f"h{day}", t + 1, "How do I export?", None, "how_to_question", needs_review=review)
+            )
             if day >= 56 or day == 3:
                 rows.append(Seed(f"a{day}", t + 2, HOSTILE, "apple_pay_button_missing_at_checkout"))
         seed(store, rows)
@@ -65,7 +68,7 @@ def test_html_is_self_contained_and_escapes_conversation_text(data: dict[str, An
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert "http://" not in html and "https://" not in html and "<link" not in html
     assert html.count('class="sparkline"') == 2
-    assert 'id="rising-chart"' in html and 'id="mix-chart"' in html
+    assert 'id="rising-chart"' in html and 'id="mix-chart"' in html and 'id="categories"' in html
     assert "Generated 2026-04-01T00:00:00+00:00" in html
 
 
@@ -77,6 +80,9 @@ def test_markdown_and_csv(data: dict[str, Any]) -> None:
     )
     assert "<script>" not in markdown and "&lt;script&gt;" in markdown and "\\|" in markdown
     assert "## Rising themes" in markdown and "apple_pay_button_missing_at_checkout" in markdown
+    # The category mix, with how many labels of each are guesses to review.
+    assert "| product_issue | 85 | 54.8 % | 0 |" in markdown
+    assert "| how_to_question | 70 | 45.2 % | 7 |" in markdown
     rows = list(csv.DictReader(io.StringIO(render(data, "csv"))))
     assert [r["signature"] for r in rows] == [
         "discount_code_not_applied",

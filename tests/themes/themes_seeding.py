@@ -31,6 +31,7 @@ class Seed:
     evidence: str | None = None
     kept: bool = True
     score: float = 0.8
+    needs_review: bool = False
 
 
 def seed(store: Store, rows: Sequence[Seed], source: str = "intercom") -> None:
@@ -44,7 +45,11 @@ def seed(store: Store, rows: Sequence[Seed], source: str = "intercom") -> None:
             status = ClassificationStatus.CLASSIFIED if row.category else ClassificationStatus.UNCLASSIFIED
             analysis = Analysis(
                 classification=Classification(
-                    status=status, category=row.category, confidence=0.9, classifier="test"
+                    status=status,
+                    category=row.category,
+                    confidence=0.9,
+                    classifier="test",
+                    needs_review=row.needs_review,
                 ),
                 theme=ThemeMatch(
                     signature=row.signature,

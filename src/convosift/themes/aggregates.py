@@ -192,6 +192,7 @@ def overview(
             "last_seen": None,
             "weeks": [],
             "categories": {},
+            "category_totals": [],
         }
     start = period.since if period.since is not None else min(r.created_at for r in rows)
     end = period.until if period.until is not None else max(r.created_at for r in rows) + 1
@@ -200,6 +201,7 @@ def overview(
     for row in rows:
         by_category[row.category or "unclassified"].append(row.created_at)
     totals = Counter({name: len(times) for name, times in by_category.items()})
+    to_review = Counter(row.category or "unclassified" for row in rows if row.needs_review)
     return {
         "kept": len(rows),
         "themed": sum(1 for r in rows if r.signature is not None),
@@ -209,6 +211,11 @@ def overview(
         "last_seen": iso_day(max(r.created_at for r in rows)),
         "weeks": [week_label(w) for w in weeks],
         "categories": {name: weekly_counts(by_category[name], weeks) for name, _ in totals.most_common()},
+        # Each category's size and how many of its labels are guesses flagged for review.
+        "category_totals": [
+            {"category": name, "count": count, "share": count / len(rows), "needs_review": to_review[name]}
+            for name, count in totals.most_common()
+        ],
     }
 
 
