@@ -57,6 +57,9 @@ def test_backfill_runs_status_and_export(inbox_env: Path) -> None:
     status = json.loads(_invoke("status", record["id"], "--json").stdout)
     assert status["id"] == record["id"] and status["phase"] == "done"
     assert "listed" in _invoke("status", record["id"]).stdout
+    # The table shows each run id whole, to copy into `status` or `resume`, even at 80 columns.
+    table = runner.invoke(app, ["runs"], env={"COLUMNS": "80"}, catch_exceptions=False).stdout
+    assert record["id"] in table and again["id"] in table
 
     out = inbox_env.parent / "conversations.jsonl"
     assert _invoke("export", "conversations", "--format", "jsonl", "--out", str(out)).exit_code == 0

@@ -212,6 +212,9 @@ def runs(
         emit_json([r.to_dict() for r in records])
         return
     table = Table("id", "source", "kind", "status", "window", "listed", "stored", "started", "error")
+    # A run id is what `status` and `resume` take: shown whole however narrow the terminal.
+    table.columns[0].no_wrap = True
+    table.columns[0].min_width = max((len(r.id) for r in records), default=2)
     for r in records:
         window = f"{_day(r.window.since)} → {_day(r.window.until)}"
         started = r.started_at.strftime("%Y-%m-%d %H:%M")
