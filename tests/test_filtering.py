@@ -111,6 +111,13 @@ def test_a_short_text_that_only_asks_for_attention_is_too_short(text: str) -> No
     assert assess(conversation(text), RULES).reason == "too_short"
 
 
+def test_a_terse_follow_up_does_not_recover_a_conversation() -> None:
+    # The opener alone may be terse; what the customer writes after "hi" must meet the thresholds.
+    assert assess(conversation("hi", parts=(("user", "Thanks, that worked!"),)), RULES).reason == "too_short"
+    assert assess(conversation("My card was stolen"), FilterRules(terse_requests=False)).reason == "too_short"
+    assert FilterRules.from_settings(load_settings(filter_terse_requests=False)).terse_requests is False
+
+
 @pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
 def test_real_requests_are_not_dropped_as_too_short() -> None:
     """Real customers write terse requests ("Report stolen card"): none of BANKING77's is noise.

@@ -100,10 +100,7 @@ class Settings(BaseSettings):
     # --- named sources (settings file only) ---
     sources: dict[str, NamedSource] = Field(
         default_factory=dict,
-        description=(
-            "Named sources, as [sources.NAME] tables of the settings file: kind, region or "
-            "base_url, token_env, path, sync_every."
-        ),
+        description="Named sources, [sources.NAME] tables: kind, region or base_url, token_env, path, sync_every.",
     )
     source_name: str | None = Field(
         None,
@@ -139,10 +136,7 @@ class Settings(BaseSettings):
         5 << 20,
         ge=1024,
         validation_alias=_env("CONVOSIFT_MAX_RECORD_BYTES", "max_record_bytes"),
-        description=(
-            "Largest conversation JSON the files source reads, in bytes; a larger record is "
-            "skipped with reason too_large without being held in memory."
-        ),
+        description="Largest conversation JSON the files source reads, in bytes; a larger one is skipped as too_large.",
     )
     sync_lookback_seconds: int = Field(
         3600,
@@ -179,16 +173,18 @@ class Settings(BaseSettings):
         20,
         ge=0,
         validation_alias=_env("CONVOSIFT_FILTER_MIN_CHARS", "filter_min_chars"),
-        description=(
-            "Customer text shorter than this is too short, unless it names a need in two words or more "
-            "('Card stolen', not 'hello there') or follow-ups recover it."
-        ),
+        description="Customer text shorter than this is too short (unless follow-ups recover it).",
     )
     filter_min_words: int = Field(
         4,
         ge=0,
         validation_alias=_env("CONVOSIFT_FILTER_MIN_WORDS", "filter_min_words"),
-        description="Customer text with fewer words than this is too short (with the same exceptions).",
+        description="Customer text with fewer words than this is too short.",
+    )
+    filter_terse_requests: bool = Field(
+        True,
+        validation_alias=_env("CONVOSIFT_FILTER_TERSE_REQUESTS", "filter_terse_requests"),
+        description="Keep a short opener that names a need ('Card stolen', not 'hello there').",
     )
     filter_template_phrases: list[str] | None = Field(
         None,

@@ -60,16 +60,16 @@ AUTOMATED_DELIVERY = frozenset({"automated", "campaigns_initiated", "operator_in
 BOT_AUTHOR_TYPES = frozenset({"bot", "operator"})
 ADMIN_AUTHOR_TYPES = frozenset({"admin", "team"})
 _PUNCTUATION_AND_SPACE = re.compile(r"[\W_]+", re.UNICODE)
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _ATTENTION_WORDS = (
     # Words that ask for attention without saying for what ("help!", "quick question", "is there
     # a human?") and the small words every sentence has.
     "help helping question questions query problem problems issue issues human agent person "
     "operator representative rep live talk speak chat something anything else hmm hmmm test "
-    "testing where what how why who when which is was do does did have has had not no don't "
+    "testing where what how why when which is was do does did have has had not no don't "
     "can't i'd i've let know tell get want like there here who's what's"
 )
 _CONTENT_FREE = FRAMING_WORDS | frozenset(_ATTENTION_WORDS.split())
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
 
 
@@ -77,13 +77,18 @@ _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
 class FilterRules:
     """Thresholds of the quality filter.
 
-    A text is long enough when it meets both, or when it names a need in fewer words: at least two
-    words, one of them neither a greeting, thanks or nudge nor a call for attention ("My card was
-    stolen", "Report stolen card", "refund please"; not "hello there", "help!!", "quick question").
+    A text is long enough when it meets both. With ``terse_requests`` an opener below them is kept
+    too when it names a need: at least two words, one of them neither a greeting, thanks or nudge
+    nor a call for attention, and not a greeting with a name alone ("My card was stolen", "Report
+    stolen card", "refund please"; not "hello there", "help!!", "quick question", "Hi, this is
+    Maria"). Follow-ups must meet the thresholds: "Thanks, that worked!" after "hi" does not make
+    a conversation. The word lists are English: a short greeting in another language is kept, and
+    "My Card Was Stolen" reads as a greeting with a name and is not.
     """
 
     min_chars: int = 20
     min_words: int = 4
+    terse_requests: bool = True
     template_phrases: tuple[str, ...] = DEFAULT_TEMPLATE_PHRASES
 
     @classmethod
@@ -92,14 +97,17 @@ class FilterRules:
         return cls(
             min_chars=settings.filter_min_chars,
             min_words=settings.filter_min_words,
+            terse_requests=settings.filter_terse_requests,
             template_phrases=tuple(phrases) if phrases is not None else DEFAULT_TEMPLATE_PHRASES,
         )
 
     def long_enough(self, text: str) -> bool:
         stripped = " ".join(text.split())
-        if len(stripped) >= self.min_chars and len(stripped.split()) >= self.min_words:
-            return True
-        return len(stripped.split()) >= min(2, self.min_words) and names_a_need(stripped)
+        return len(stripped) >= self.min_chars and len(stripped.split()) >= self.min_words
+
+    def terse_request(self, text: str) -> bool:
+        """A short opener that still says what the customer needs (see the class docstring)."""
+        return self.terse_requests and len(text.split()) >= 2 and names_a_need(text)
 
     def is_template(self, text: str) -> bool:
         """A canned quick-reply text (case and punctuation ignored) or an emoji-only message."""
@@ -128,7 +136,7 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
         bot_spoke = any(m.author_type in BOT_AUTHOR_TYPES for m in conversation.messages)
         return _dropped(BOT_ONLY if bot_spoke else EMPTY)
     template = bool(opener) and rules.is_template(opener)
-    if not template and rules.long_enough(opener):
+    if not template and (rules.long_enough(opener) or rules.terse_request(opener)):
         return QualityOutcome(kept=True, reason=KEPT)
     # A canned or short opener: only what the customer wrote afterwards can make it worth keeping,
     # and acknowledgements or further button clicks ("ok", "👍", "Talk to a person") do not.
@@ -140,7 +148,8 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
 
 def names_a_need(text: str) -> bool:
     """Whether a short text carries a word of substance (three letters or more, not a greeting,
-    thanks, nudge or call for attention, nor a name): what a terse but genuine request has."""
+    thanks, nudge or call for attention) and is not framing alone ("Hi, this is Maria"): what a
+    terse but genuine request has."""
     return not is_framing(text) and any(
         len(word) >= 3 and word not in _CONTENT_FREE
         for word in (match.lower().replace("’", "'") for match in _WORD.findall(text))
