@@ -240,7 +240,13 @@ def export_conversations(
     out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
     source: str | None = FILTER_OPTION,
 ) -> None:
-    """Export stored conversations in (source, id) order, with quality, category and theme."""
+    """Export stored conversations in (source, id) order, with quality, category and theme.
+
+    needs_review marks a category that is a low-confidence guess. theme is empty when the
+    conversation is unmatched; theme_score is then the best theme's score, which was below the
+    match threshold or whose text was judged not of the vocabulary's business (0 with no
+    vocabulary). proposal is the open proposal the conversation sits in.
+    """
     from convosift.outputs import open_output
     from convosift.pipeline.service import Service, export_format
 
