@@ -7,8 +7,12 @@ with its reason, and the counters equal the rows.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import itertools
 import json
+import lzma
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -321,6 +325,48 @@ def test_a_utf16_file_fails_with_a_clear_error(tmp_path: Path, sqlite_url: str) 
     assert record.status is RunStatus.FAILED
     assert record.error is not None and "UTF-16" in record.error and "iconv" in record.error
     assert rows(sqlite_url) == ({}, {})
+
+
+@pytest.mark.parametrize(
+    ("compress", "tool"),
+    [(gzip.compress, "gunzip"), (bz2.compress, "bunzip2"), (lzma.compress, "unxz"), (None, "unzip")],
+)
+def test_a_compressed_file_fails_with_a_clear_error(
+    tmp_path: Path, sqlite_url: str, compress: Any, tool: str
+) -> None:
+    """An export left compressed used to be read as text: every record broken, nothing said why."""
+    text = "\n".join(json.dumps(good(name)) for name in "ab").encode()
+    path = tmp_path / "export.jsonl"
+    if compress is None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("export.jsonl", text)
+    else:
+        path.write_bytes(compress(text))
+    record = backfill(path, sqlite_url)
+    assert record.status is RunStatus.FAILED
+    assert record.error is not None and tool in record.error and "plain UTF-8 text" in record.error
+    assert rows(sqlite_url) == ({}, {})
+
+
+def test_carriage_returns_alone_as_line_breaks_fail_with_a_clear_error(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """JSON Lines saved with old Mac line breaks read as one line: one broken record, the rest lost."""
+    path = tmp_path / "export.jsonl"
+    path.write_bytes("\r".join(json.dumps(good(name)) for name in "abc").encode())
+    record = backfill(path, sqlite_url)
+    assert record.status is RunStatus.FAILED
+    assert record.error is not None and "carriage return" in record.error and "tr " in record.error
+    assert rows(sqlite_url) == ({}, {})
+    # Windows line breaks (CR LF) and a JSON document with CR breaks are read as before.
+    path.write_bytes("\r\n".join(json.dumps(good(name)) for name in "abc").encode())
+    got, skipped = assert_counters_equal_rows(backfill(path, sqlite_url), sqlite_url)
+    assert (sorted(got), skipped) == (["a", "b", "c"], {})
+    document = tmp_path / "export.json"
+    document.write_bytes(json.dumps([good(name) for name in "de"], indent=2).replace("\n", "\r").encode())
+    other = f"sqlite:///{tmp_path / 'document.db'}"
+    got, skipped = assert_counters_equal_rows(backfill(document, other), other)
+    assert (sorted(got), skipped) == (["d", "e"], {})
 
 
 def test_pages_much_smaller_than_batches_lose_nothing(tmp_path: Path, sqlite_url: str) -> None:

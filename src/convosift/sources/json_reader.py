@@ -115,10 +115,25 @@ def looks_like_jsonl(path: Path) -> bool:
     """JSONL unless the file is one JSON document (a list, pretty-printed, or a conversation list).
 
     Decided from the first lines without reading a long line whole: a first line too long to look
-    at is JSONL when more lines follow it, and one document when it is the whole file.
+    at is JSONL when more lines follow it, and one document when it is the whole file. A JSONL
+    file whose lines end in a carriage return alone is refused: read by lines, it would be one
+    broken record.
     """
+    jsonl = _looks_like_jsonl(path)
+    if jsonl:
+        with path.open("rb") as handle:
+            head = handle.read(_CHUNK)
+        if b"\r" in head.strip() and b"\n" not in head:
+            raise SourceFatalError(
+                f"{path.name} ends its lines with a carriage return alone; JSON Lines need line feeds",
+                hint=f"convert it first, e.g. tr '\\r' '\\n' < {path.name} > converted.jsonl",
+            )
+    return jsonl
+
+
+def _looks_like_jsonl(path: Path) -> bool:
     with path.open("rb") as handle:
-        _check_encoding(handle.read(4), path)
+        _check_encoding(handle.read(8), path)
         handle.seek(0)
         first = _next_line(handle)
         if first is None:
@@ -176,11 +191,24 @@ def _parses_whole(path: Path, *, too_large: bool) -> bool:
 UTF8_BOM = b"\xef\xbb\xbf"
 """The byte-order mark some editors and Windows tools put at the start of a UTF-8 file."""
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_ARCHIVES = (
+    (b"\x1f\x8b", "gzip-compressed", "gunzip -k"),
+    (b"PK\x03\x04", "a zip archive", "unzip"),
+    (b"BZh", "bzip2-compressed", "bunzip2 -k"),
+    (b"\xfd7zXZ", "xz-compressed", "unxz -k"),
+    (b"(\xb5/\xfd", "zstd-compressed", "unzstd"),
+)
 
 
 def _check_encoding(head: bytes, path: Path) -> None:
     """Refuse a file that starts with a UTF-16 byte-order mark (what Windows tools save as
-    "Unicode"): read as UTF-8, every record of it would break."""
+    "Unicode"), or a compressed one: read as UTF-8 text, every record of it would break."""
+    for magic, kind, command in _ARCHIVES:
+        if head.startswith(magic):
+            raise SourceFatalError(
+                f"{path.name} is {kind}; conversation files are read as plain UTF-8 text",
+                hint=f"unpack it first, e.g. {command} {path.name}",
+            )
     if head.startswith(_UTF16_BOMS):
         raise SourceFatalError(
             f"{path.name} is UTF-16 encoded; conversation files are read as UTF-8",
