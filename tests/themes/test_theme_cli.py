@@ -163,4 +163,7 @@ def test_a_run_warns_when_themed_conversations_are_stored_and_the_vocabulary_is_
     forgotten = runner.invoke(app, args)
     assert forgotten.exit_code == 0, forgotten.output
     assert "warning:" in forgotten.stderr and "33 stored conversations carry a theme" in forgotten.stderr
-    assert "CONVOSIFT_VOCABULARY is not set" in forgotten.stderr
+    assert "CONVOSIFT_VOCABULARY is not set" in forgotten.stderr and "themes rematch" in forgotten.stderr
+    # Without --json the warning comes after the run's table, where it is read.
+    table = runner.invoke(app, args[:-1])
+    assert table.exit_code == 0 and table.output.rindex("warning:") > table.output.rindex("duration")

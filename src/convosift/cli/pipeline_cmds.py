@@ -102,8 +102,8 @@ def backfill(
             ),
             quiet=as_json,
         )
-        _warn(service.vocabulary_warning())
-    _finish(record, as_json)
+        warning = service.vocabulary_warning()
+    _finish(record, as_json, warning)
 
 
 def _warn(warning: str | None) -> None:
@@ -129,8 +129,8 @@ def resume(
             lambda progress, stop: service.resume_run(run_id, progress=progress, stop_event=stop),
             quiet=as_json,
         )
-        _warn(service.vocabulary_warning())
-    _finish(record, as_json)
+        warning = service.vocabulary_warning()
+    _finish(record, as_json, warning)
 
 
 @app.command("sync", rich_help_panel="Runs")
@@ -146,8 +146,8 @@ def sync(source: str | None = SOURCE_OPTION, queue: bool = QUEUE_OPTION, as_json
         record = _with_progress(
             lambda progress, stop: service.run_sync(progress=progress, stop_event=stop), quiet=as_json
         )
-        _warn(service.vocabulary_warning())
-    _finish(record, as_json)
+        warning = service.vocabulary_warning()
+    _finish(record, as_json, warning)
 
 
 @app.command("stop", rich_help_panel="Runs")
@@ -396,11 +396,12 @@ def _stop_on_signals(stop_event: threading.Event) -> Iterator[None]:
 # --- rendering -------------------------------------------------------------------------------
 
 
-def _finish(record: Any, as_json: bool) -> None:
+def _finish(record: Any, as_json: bool, warning: str | None = None) -> None:
     if as_json:
         emit_json(record.to_dict())
     else:
         _print_record(record)
+    _warn(warning)  # after the table, where it is read
     if record.status is RunStatus.FAILED:
         err_console.print(
             f"[bold red]error:[/] run {record.id} failed: {record.error} "

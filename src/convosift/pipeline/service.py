@@ -246,7 +246,8 @@ class Service:
             return None
         return (
             f"{themed} stored conversations carry a theme, but CONVOSIFT_VOCABULARY is not set: "
-            "this run matched none (set it to the vocabulary file your accepts wrote)"
+            "this run matched none. Set it to the vocabulary file your accepts wrote, then run "
+            "`convosift themes rematch` to match what this run stored"
         )
 
     # --- resume, stop, sync -----------------------------------------------------------------
