@@ -43,6 +43,8 @@ def seeded(store: Store) -> Store:
     ]
     # Spam is never matched, and a conversation already matched keeps its theme.
     rows.append(Seed("s0", START, "Buy gift cards at 90% off, click here now!!!", None, "spam"))
+    # A spam label flagged for review is a guess: the conversation is matched like any other.
+    rows.append(Seed("s1", START, "Can people buy gift cards in our shop?", None, "spam", needs_review=True))
     rows.append(
         Seed("m0", START, "Could shoppers buy gift cards for their friends?", "discount_code_not_applied")
     )
@@ -56,12 +58,13 @@ def test_rematch_themes_the_unmatched_conversations_of_a_theme_and_nothing_else(
     settings = load_settings(database_url=seeded.url, cache_dir=tmp_path / "models")
     result = rematch(seeded, settings, load_vocabulary(vocabulary_file))
     matches = _matches(seeded)
-    assert result.examined == len(GIFT_CARDS) + len(UNRELATED)
+    assert result.examined == len(GIFT_CARDS) + len(UNRELATED) + 1
     assert [matches[f"g{i}"][0] for i in range(len(GIFT_CARDS))] == ["gift_card_support_request"] * 3
+    assert matches["s1"][0] == "gift_card_support_request"
     assert all(matches[f"u{i}"][0] is None for i in range(len(UNRELATED)))
     assert matches["s0"] == (None, "test") and matches["m0"] == ("discount_code_not_applied", "test")
     assert matches["g0"][1].startswith("local")  # who matched it: the local matcher, not curation
-    assert result.matched == 3 and result.by_theme == {"gift_card_support_request": 3}
+    assert result.matched == 4 and result.by_theme == {"gift_card_support_request": 4}
     again = rematch(seeded, settings, load_vocabulary(vocabulary_file))
     assert (again.examined, again.matched) == (len(UNRELATED), 0)
 
@@ -76,4 +79,4 @@ def test_the_command_reports_what_it_matched_and_needs_a_vocabulary(
     monkeypatch.setenv("CONVOSIFT_VOCABULARY", str(vocabulary_file))
     done = runner.invoke(app, ["themes", "rematch", "--json"])
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout)["by_theme"] == {"gift_card_support_request": 3}
+    assert json.loads(done.stdout)["by_theme"] == {"gift_card_support_request": 4}

@@ -34,8 +34,10 @@ class LocalAnalyzer:
         # The issue is stated early; long threads only add noise and cost (embedding pads to the longest).
         texts = [c.customer_text[:MAX_TEXT_CHARS] for c in conversations]
         classifications = self._categories.classify(texts)
+        # A category vetoes a theme (spam gets none) only when it is not itself a guess for review.
         categories = [
-            c.category if c.status is ClassificationStatus.CLASSIFIED else None for c in classifications
+            c.category if c.status is ClassificationStatus.CLASSIFIED and not c.needs_review else None
+            for c in classifications
         ]
         matches = self._themes.match(conversations, categories)
         return [

@@ -175,7 +175,8 @@ def unmatched_conversations(
 ) -> list[UnmatchedConversation]:
     """Kept conversations the matcher left unmatched, newest first, at most ``limit`` (None: all).
 
-    Conversations of ``excluded_categories`` are left out; unclassified ones are not.
+    Conversations of ``excluded_categories`` are left out, unless that label is flagged for review
+    (a guess, not a verdict); unclassified ones are not.
     """
     category = classifications.c.category
     query = (
@@ -186,7 +187,13 @@ def unmatched_conversations(
         .limit(limit)
     )
     if excluded_categories:
-        query = query.where(sa.or_(category.is_(None), category.not_in(excluded_categories)))
+        query = query.where(
+            sa.or_(
+                category.is_(None),
+                category.not_in(excluded_categories),
+                classifications.c.needs_review.is_(True),
+            )
+        )
     return [UnmatchedConversation(r.source, r.id, r.customer_text) for r in conn.execute(query)]
 
 

@@ -217,7 +217,8 @@ def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
 
 
 def unmatched_conversations(conn: Connection, limit: int | None = None) -> list[tuple[str, str, str]]:
-    """``(source, id, customer_text)`` of kept, unmatched, non-spam conversations, newest first."""
+    """``(source, id, customer_text)`` of kept, unmatched conversations, newest first; spam only
+    when its label is flagged for review."""
     return [
         (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS])
         for c in stored_unmatched(conn, limit=limit, excluded_categories=_EXCLUDED_CATEGORIES)

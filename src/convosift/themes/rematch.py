@@ -5,7 +5,8 @@ same kind that discovery left in another cluster, or in none, stay unmatched, wh
 conversation is matched as it arrives: the new theme would look as if it grew. :func:`rematch`
 runs the local theme matcher (with its domain gate) over the stored unmatched conversations, a
 batch at a time, one transaction per batch, and gives each match its evidence and score. A
-conversation already matched is never changed; spam is never matched.
+conversation already matched is never changed; spam is never matched, unless its label is flagged
+for review.
 """
 
 from __future__ import annotations
