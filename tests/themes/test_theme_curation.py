@@ -107,7 +107,13 @@ def _proposal(store: Store) -> None:
                         "source": "intercom",
                         "conversation_id": "u1",
                         "quote": "Dark mode for the dashboard please.",
-                    }
+                    },
+                    # The same words from another customer: one example is enough.
+                    {
+                        "source": "intercom",
+                        "conversation_id": "u2",
+                        "quote": "dark mode for the  dashboard please.",
+                    },
                 ],
                 centroid=[0.0],
                 status="proposed",

@@ -100,7 +100,7 @@ class Curator:
                     hint=f"choose another --signature, or merge the proposal: convosift themes merge {name} "
                     f"{new_signature}",
                 )
-            quotes = [item["quote"] for item in proposal.evidence][:_MAX_EXAMPLES]
+            quotes = _distinct([item["quote"] for item in proposal.evidence])[:_MAX_EXAMPLES]
             theme = Theme(
                 signature=new_signature,
                 title=title or proposal.title,
@@ -390,3 +390,16 @@ def _point_members(conn: Connection, proposal: Proposal, signature: str) -> int:
     return stored.assign_unmatched(
         conn, proposal.members, signature, matcher=CURATION_MATCHER, evidence=quotes
     )
+
+
+def _distinct(quotes: list[str]) -> list[str]:
+    """The quotes in order, each once (customers often write the same words): an example repeated
+    teaches the matcher nothing and crowds out another."""
+    seen: set[str] = set()
+    kept = []
+    for quote in quotes:
+        key = " ".join(str(quote or "").casefold().split())
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(quote)
+    return kept
