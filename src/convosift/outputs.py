@@ -17,6 +17,11 @@ from convosift.errors import ConfigurationError
 _HINT = "give a file path in a folder you can write to"
 
 
+def is_stdout(path: Path | None) -> bool:
+    """Whether ``--out`` asks for standard output: not given, or ``-`` as in most command-line tools."""
+    return path is None or str(path) == "-"
+
+
 @contextmanager
 def open_output(path: Path) -> Iterator[TextIO]:
     """Open ``path`` for writing text (UTF-8, newlines untranslated), creating its folders.

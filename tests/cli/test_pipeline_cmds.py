@@ -68,6 +68,7 @@ def test_backfill_runs_status_and_export(inbox_env: Path) -> None:
         json.loads(x)["id"] for x in lines
     )
     csv_text = _invoke("export", "conversations", "--format", "csv").stdout
+    assert _invoke("export", "conversations", "--format", "csv", "--out", "-").stdout == csv_text
     rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert len(rows) == 120 and {"id", "updated_at", "kept", "quality_reason", "category", "theme"} <= set(
         rows[0]

@@ -117,6 +117,14 @@ def test_report_command_writes_each_format(database: Store, tmp_path: Path, fmt:
     assert "discount_code_not_applied" in out.read_text()
 
 
+def test_report_to_standard_output(database: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["report", "--format", "md", "--out", "-"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# Themes report") and "discount_code_not_applied" in result.stdout
+    assert not (tmp_path / "-").exists()
+
+
 def test_report_rejects_an_unknown_format(database: Store, tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", "--format", "pdf", "--out", str(tmp_path / "r.pdf")])
     assert result.exit_code == 2 and "unknown report format" in result.stderr

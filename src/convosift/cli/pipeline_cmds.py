@@ -237,7 +237,7 @@ def runs(
 @handle_errors
 def export_conversations(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
-    out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default, or -: stdout)."),
     source: str | None = FILTER_OPTION,
 ) -> None:
     """Export stored conversations in (source, id) order, with quality, category and theme.
@@ -247,14 +247,14 @@ def export_conversations(
     match threshold or whose text was judged not of the vocabulary's business (0 with no
     vocabulary). proposal is the open proposal the conversation sits in.
     """
-    from convosift.outputs import open_output
+    from convosift.outputs import is_stdout, open_output
     from convosift.pipeline.service import Service, export_format
 
     chosen = export_format(fmt)
     loaded = settings()
     name = source_filter(loaded, source)
     with Service.open(loaded) as service:
-        if out is None:
+        if out is None or is_stdout(out):
             service.export_conversations(chosen, typer.get_text_stream("stdout"), source=name)
             return
         with open_output(out) as handle:
@@ -266,7 +266,7 @@ def export_conversations(
 @handle_errors
 def export_skipped(
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
-    out: Path | None = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    out: Path | None = typer.Option(None, "--out", help="File to write (default, or -: stdout)."),
     reason: str | None = typer.Option(
         None, "--reason", help="Only this reason: malformed, too_large, too_deep, out_of_range or gone."
     ),
@@ -275,12 +275,12 @@ def export_skipped(
 
     Each is tried again by the next run, so a record fixed at its source is stored then.
     """
-    from convosift.outputs import open_output
+    from convosift.outputs import is_stdout, open_output
     from convosift.pipeline.service import Service, export_format
 
     chosen = export_format(fmt)
     with Service.open(settings()) as service:
-        if out is None:
+        if out is None or is_stdout(out):
             service.export_skipped(chosen, typer.get_text_stream("stdout"), reason=reason)
             return
         with open_output(out) as handle:

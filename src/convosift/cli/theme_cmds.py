@@ -338,14 +338,15 @@ def history(
 @handle_errors
 def report(
     fmt: str = typer.Option("html", "--format", help="md, html or csv."),
-    out: Path = typer.Option(..., "--out", help="File to write."),
+    out: Path = typer.Option(..., "--out", help="File to write (-: stdout)."),
     since: str | None = _SINCE,
     until: str | None = _UNTIL,
     source: str | None = _SOURCE,
 ) -> None:
     """Write the themes report: theme table with trends, rising themes, category mix, evidence quotes."""
+    from convosift.outputs import is_stdout
     from convosift.themes.discovery import list_proposals
-    from convosift.themes.report import FORMATS, report_data, write_report
+    from convosift.themes.report import FORMATS, render, report_data, write_report
     from convosift.themes.vocabulary import load_vocabulary_for
 
     if fmt not in FORMATS:
@@ -356,5 +357,8 @@ def report(
         data = report_data(
             store, load_vocabulary_for(config), since, until, proposals=list_proposals(store), source=name
         )
+    if is_stdout(out):
+        typer.echo(render(data, fmt), nl=False)
+        return
     path = write_report(data, fmt, out)
     console.print(f"wrote {path}", highlight=False)
