@@ -56,7 +56,8 @@ def test_backfill_runs_status_and_export(inbox_env: Path) -> None:
     assert all("counts" in r for r in runs)
     status = json.loads(_invoke("status", record["id"], "--json").stdout)
     assert status["id"] == record["id"] and status["phase"] == "done"
-    assert "listed" in _invoke("status", record["id"]).stdout
+    shown = _invoke("status", record["id"]).stdout
+    assert "listed" in shown and "5 batches committed" in shown and "(phase done)" in shown
     # The table shows each run id whole, to copy into `status` or `resume`, even at 80 columns.
     table = runner.invoke(app, ["runs"], env={"COLUMNS": "80"}, catch_exceptions=False).stdout
     assert record["id"] in table and again["id"] in table

@@ -416,7 +416,8 @@ def _print_record(record: Any) -> None:
     table = Table(show_header=False, box=None)
     table.add_row("run", f"{record.id} ({record.kind.value}, source {record.source})")
     status_text = record.status.value + (" — stale, can be taken over" if record.stale else "")
-    table.add_row("status", f"{status_text} [{record.phase}]")
+    # Not "[phase]": rich would read it as markup and print nothing.
+    table.add_row("status", f"{status_text} (phase {record.phase})")
     table.add_row("window", f"{_day(record.window.since)} → {_day(record.window.until)}")
     table.add_row(
         "options",
@@ -433,10 +434,11 @@ def _print_record(record: Any) -> None:
         table.add_row(
             "tokens", f"{counts.prompt_tokens} in, {counts.completion_tokens} out (${counts.cost_usd})"
         )
-    table.add_row(
-        "checkpoint", f"{record.checkpoint.batches} batches, offset {record.checkpoint.page_offset}"
-    )
+    # Where a resume starts: the batches committed (and, inside the current page, the offset).
+    table.add_row("checkpoint", f"{record.checkpoint.batches} batches committed")
     table.add_row("duration", f"{record.duration_seconds:.1f}s")
+    if record.eta_seconds is not None:
+        table.add_row("eta", f"about {record.eta_seconds:.0f}s left")
     if record.error:
         table.add_row("error", record.error)
     console.print(table)
