@@ -73,6 +73,20 @@ def test_clusters_become_proposals_with_phrases_and_quotes(store: Store) -> None
     assert all(p["status"] == "proposed" and p["id"].startswith("p") for p in proposals)
 
 
+def test_two_proposals_never_share_a_title(store: Store) -> None:
+    """A namer (or the local titles) may name two clusters alike; the list must tell them apart."""
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+
+    def same_title(clusters: list[tuple[list[str], list[str]]]) -> list[tuple[str, str] | None]:
+        return [("Display problem", f"display_problem_{i}") for i in range(len(clusters))]
+
+    proposals = discover(store, min_cluster_size=4, namer=same_title)
+    titles = [p["title"] for p in proposals]
+    assert len(titles) == 2 and len(set(titles)) == 2, titles
+    assert titles[0] == "Display problem" and titles[1].startswith("Display problem (")
+
+
 def test_rediscovery_keeps_ids_and_retires_vanished_clusters(store: Store, vocabulary_file: Path) -> None:
     _seed_unmatched(store, DARK_MODE[:5], "d")
     _seed_unmatched(store, RECEIPT_LANGUAGE, "r")

@@ -260,6 +260,7 @@ def discover(
         # A cluster a person dismissed is found again, not proposed again.
         known = previous + stored.list_proposals(conn, status=stored.DISMISSED)
         taken = set(taken_signatures or ()) | stored.proposal_signatures(conn)
+        titles = {proposal.title.casefold() for proposal in previous}
         claimed: set[str] = set()
         for index, cluster in enumerate(clusters):
             members = [[pool[i][0], pool[i][1]] for i in cluster.members]
@@ -285,12 +286,30 @@ def discover(
             else:
                 signature = suggested_signature(cluster.key_phrases, taken)
                 title = named[0] if named else cluster.title or signature
+            title = _distinct_title(title, cluster.key_phrases, titles)
+            titles.add(title.casefold())
             taken.add(signature)
             proposal_id = _free_id(conn, _proposal_id(members))
             stored.insert_proposal(conn, proposal_id, content, signature=signature, title=title, now=now)
             claimed.add(proposal_id)
         stored.mark_gone(conn, [p.id for p in previous if p.id not in claimed], now)
     return list_proposals(store)
+
+
+def _distinct_title(title: str, key_phrases: Sequence[str], titles: set[str]) -> str:
+    """``title``, or, when an open proposal already has it, the title with the first key phrase
+    it does not contain ("Charged fee (transfer)"): two proposals of one name cannot be told
+    apart in a list."""
+    if title.casefold() not in titles:
+        return title
+    for phrase in key_phrases:
+        candidate = f"{title} ({phrase})"
+        if phrase.casefold() not in title.casefold() and candidate.casefold() not in titles:
+            return candidate
+    number = 2
+    while f"{title} ({number})".casefold() in titles:
+        number += 1
+    return f"{title} ({number})"
 
 
 def join_proposals(
