@@ -369,6 +369,21 @@ def test_carriage_returns_alone_as_line_breaks_fail_with_a_clear_error(
     assert (sorted(got), skipped) == (["d", "e"], {})
 
 
+def test_a_truncated_line_is_described_by_its_own_place(tmp_path: Path, sqlite_url: str) -> None:
+    """The decoder's "line 2 column 1" (the line's own newline) read as a second place in the file."""
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps(good("a")) + "\n" + json.dumps(good("b"))[:40] + "\n")
+    assert_counters_equal_rows(backfill(path, sqlite_url), sqlite_url)
+    engine = sa.create_engine(sqlite_url)
+    try:
+        with engine.connect() as conn:
+            detail = conn.execute(sa.text("SELECT detail FROM skipped")).scalar_one()
+    finally:
+        engine.dispose()
+    assert detail.startswith("line 2: invalid JSON: ") and "of the record" in detail
+    assert "column" not in detail, detail
+
+
 def test_pages_much_smaller_than_batches_lose_nothing(tmp_path: Path, sqlite_url: str) -> None:
     """With pages of one record and batches of ten the listing runs well ahead of the fetches:
     before, conversations it had moved past were recorded as gone."""

@@ -57,7 +57,10 @@ def decode_record(text: bytes | str, cap: int) -> Any:
         value = json.loads(text, parse_constant=_not_json)
     except RecursionError:
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer of too many digits
+    except json.JSONDecodeError as exc:
+        # Its own line and column would mislead beside the record's place in the file.
+        return Unreadable("malformed", f"invalid JSON: {exc.msg} at character {exc.pos + 1} of the record")
+    except ValueError as exc:  # UnicodeDecodeError, an integer of too many digits, NaN
         return Unreadable("malformed", f"invalid JSON ({exc})")
     if nesting_exceeds(value, MAX_DEPTH):
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
