@@ -76,6 +76,14 @@ def test_backfill_runs_status_and_export(inbox_env: Path) -> None:
     )
 
 
+def test_a_run_that_lists_nothing_says_so(inbox_env: Path) -> None:
+    result = _invoke("backfill", "--since", "2030-01-01", "--until", "2030-02-01")
+    assert result.exit_code == 0
+    assert "listed no conversation in this window" in result.stderr
+    busy = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
+    assert busy.exit_code == 0 and "listed no conversation" not in busy.stderr
+
+
 def test_export_is_identical_for_two_identical_runs(
     inbox_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

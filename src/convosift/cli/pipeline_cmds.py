@@ -402,6 +402,12 @@ def _finish(record: Any, as_json: bool, warning: str | None = None) -> None:
     else:
         _print_record(record)
     _warn(warning)  # after the table, where it is read
+    if record.status is RunStatus.COMPLETED and record.counts.listed == 0 and not as_json:
+        err_console.print(
+            "note: the source listed no conversation in this window (check the dates, and that "
+            "the help desk or the file holds conversations updated in it)",
+            highlight=False,
+        )
     if record.status is RunStatus.FAILED:
         err_console.print(
             f"[bold red]error:[/] run {record.id} failed: {record.error} "
