@@ -245,8 +245,7 @@ def export_conversations(
     needs_review marks a category that is a low-confidence guess. theme is empty when the
     conversation is unmatched; theme_score is then the best theme's score, which was below the
     match threshold or whose text was judged not of the vocabulary's business (0 with no
-    vocabulary); a theme given by accepting or merging a proposal has score 1. proposal is the
-    open proposal the conversation sits in.
+    vocabulary). proposal is the open proposal the conversation sits in.
     """
     from convosift.outputs import is_stdout, open_output
     from convosift.pipeline.service import Service, export_format

@@ -38,9 +38,6 @@ from convosift.themes.vocabulary import (
 )
 
 CURATION_MATCHER = "curation"
-CURATED_SCORE = 1.0
-"""The match score of a conversation a person gave its theme by accepting or merging a proposal:
-the score it kept from matching was the best *other* theme's (0 with no vocabulary)."""
 _MAX_EXAMPLES = 8
 MAX_TITLE_CHARS = 120
 
@@ -388,12 +385,10 @@ def _proposal(conn: Connection, proposal_id: str) -> Proposal | None:
 
 
 def _point_members(conn: Connection, proposal: Proposal, signature: str) -> int:
-    """Give the proposal's still-unmatched conversations the theme, with their evidence quote and
-    the score :data:`CURATED_SCORE` (a person's decision, not a model's best guess)."""
+    """Give the proposal's still-unmatched conversations the theme, with their evidence quote."""
     quotes = {(q["source"], q["conversation_id"]): q["quote"] for q in proposal.evidence}
-    scores = {(str(source), str(member)): CURATED_SCORE for source, member in proposal.members}
     return stored.assign_unmatched(
-        conn, proposal.members, signature, matcher=CURATION_MATCHER, evidence=quotes, scores=scores
+        conn, proposal.members, signature, matcher=CURATION_MATCHER, evidence=quotes
     )
 
 
