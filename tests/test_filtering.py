@@ -105,7 +105,16 @@ def test_a_short_text_that_names_a_need_is_kept(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["hello there", "help!!", "quick question", "Hi, this is Maria", "any update?", "is anyone there?", "ok"],
+    [
+        "hello there",
+        "help!!",
+        "quick question",
+        "Hi, this is Maria",
+        "any update?",
+        "is anyone there?",
+        "Who is there",
+        "ok",
+    ],
 )
 def test_a_short_text_that_only_asks_for_attention_is_too_short(text: str) -> None:
     assert assess(conversation(text), RULES).reason == "too_short"

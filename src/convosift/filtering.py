@@ -65,7 +65,7 @@ _ATTENTION_WORDS = (
     # a human?") and the small words every sentence has.
     "help helping question questions query problem problems issue issues human agent person "
     "operator representative rep live talk speak chat something anything else hmm hmmm test "
-    "testing where what how why when which is was do does did have has had not no don't "
+    "testing where what how why who when which is was do does did have has had not no don't "
     "can't i'd i've let know tell get want like there here who's what's"
 )
 _CONTENT_FREE = FRAMING_WORDS | frozenset(_ATTENTION_WORDS.split())

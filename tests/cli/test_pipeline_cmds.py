@@ -82,6 +82,8 @@ def test_a_run_that_lists_nothing_says_so(inbox_env: Path) -> None:
     assert "listed no conversation in this window" in result.stderr
     busy = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
     assert busy.exit_code == 0 and "listed no conversation" not in busy.stderr
+    quiet = _invoke("sync")  # nothing changed since: the normal case for a scheduled sync
+    assert quiet.exit_code == 0 and "listed no conversation" not in quiet.stderr
 
 
 def test_export_is_identical_for_two_identical_runs(

@@ -34,7 +34,7 @@ from convosift.cli.app import (
     source_filter,
     source_settings,
 )
-from convosift.domain import RunStatus
+from convosift.domain import RunKind, RunStatus
 
 __all__ = ["app"]
 
@@ -245,7 +245,8 @@ def export_conversations(
     needs_review marks a category that is a low-confidence guess. theme is empty when the
     conversation is unmatched; theme_score is then the best theme's score, which was below the
     match threshold or whose text was judged not of the vocabulary's business (0 with no
-    vocabulary). proposal is the open proposal the conversation sits in.
+    vocabulary); a theme a person gave by accepting or merging a proposal keeps that earlier
+    score. proposal is the open proposal the conversation sits in.
     """
     from convosift.outputs import is_stdout, open_output
     from convosift.pipeline.service import Service, export_format
@@ -402,7 +403,9 @@ def _finish(record: Any, as_json: bool, warning: str | None = None) -> None:
     else:
         _print_record(record)
     _warn(warning)  # after the table, where it is read
-    if record.status is RunStatus.COMPLETED and record.counts.listed == 0 and not as_json:
+    # A sync that finds nothing new is the normal case; a backfill that lists nothing is not.
+    backfill = record.kind is RunKind.BACKFILL
+    if backfill and record.status is RunStatus.COMPLETED and record.counts.listed == 0 and not as_json:
         err_console.print(
             "note: the source listed no conversation in this window (check the dates, and that "
             "the help desk or the file holds conversations updated in it)",
@@ -440,7 +443,7 @@ def _print_record(record: Any) -> None:
         table.add_row(
             "tokens", f"{counts.prompt_tokens} in, {counts.completion_tokens} out (${counts.cost_usd})"
         )
-    # Where a resume starts: the batches committed (and, inside the current page, the offset).
+    # Where a resume starts: after the batches committed.
     table.add_row("checkpoint", f"{record.checkpoint.batches} batches committed")
     table.add_row("duration", f"{record.duration_seconds:.1f}s")
     if record.eta_seconds is not None:

@@ -118,20 +118,16 @@ def looks_like_jsonl(path: Path) -> bool:
     """JSONL unless the file is one JSON document (a list, pretty-printed, or a conversation list).
 
     Decided from the first lines without reading a long line whole: a first line too long to look
-    at is JSONL when more lines follow it, and one document when it is the whole file. A JSONL
-    file whose lines end in a carriage return alone is refused: read by lines, it would be one
-    broken record.
+    at is JSONL when more lines follow it, and one document when it is the whole file. A file whose
+    lines end in a carriage return alone (no line feed in its first chunk) is read as a stream of
+    JSON values, where a carriage return is whitespace: read by lines, it would be one broken record.
     """
-    jsonl = _looks_like_jsonl(path)
-    if jsonl:
-        with path.open("rb") as handle:
-            head = handle.read(_CHUNK)
-        if b"\r" in head.strip() and b"\n" not in head:
-            raise SourceFatalError(
-                f"{path.name} ends its lines with a carriage return alone; JSON Lines need line feeds",
-                hint=f"convert it first, e.g. tr '\\r' '\\n' < {path.name} > converted.jsonl",
-            )
-    return jsonl
+    with path.open("rb") as handle:
+        head = handle.read(_CHUNK)
+    if b"\r" in head.strip() and b"\n" not in head:
+        _check_encoding(head, path)
+        return False
+    return _looks_like_jsonl(path)
 
 
 def _looks_like_jsonl(path: Path) -> bool:
@@ -195,11 +191,11 @@ UTF8_BOM = b"\xef\xbb\xbf"
 """The byte-order mark some editors and Windows tools put at the start of a UTF-8 file."""
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ARCHIVES = (
-    (b"\x1f\x8b", "gzip-compressed", "gunzip -k"),
-    (b"PK\x03\x04", "a zip archive", "unzip"),
-    (b"BZh", "bzip2-compressed", "bunzip2 -k"),
-    (b"\xfd7zXZ", "xz-compressed", "unxz -k"),
-    (b"(\xb5/\xfd", "zstd-compressed", "unzstd"),
+    (b"\x1f\x8b", "gzip-compressed", "gzip -dc"),
+    (b"PK\x03\x04", "a zip archive", "unzip -p"),
+    (b"BZh", "bzip2-compressed", "bzip2 -dc"),
+    (b"\xfd7zXZ", "xz-compressed", "xz -dc"),
+    (b"(\xb5/\xfd", "zstd-compressed", "zstd -dc"),
 )
 
 
@@ -210,7 +206,7 @@ def _check_encoding(head: bytes, path: Path) -> None:
         if head.startswith(magic):
             raise SourceFatalError(
                 f"{path.name} is {kind}; conversation files are read as plain UTF-8 text",
-                hint=f"unpack it first, e.g. {command} {path.name}",
+                hint=f"unpack it first, e.g. {command} {path.name} > converted.jsonl",
             )
     if head.startswith(_UTF16_BOMS):
         raise SourceFatalError(
