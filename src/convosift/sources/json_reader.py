@@ -118,9 +118,8 @@ def looks_like_jsonl(path: Path) -> bool:
     """JSONL unless the file is one JSON document (a list, pretty-printed, or a conversation list).
 
     Decided from the first lines without reading a long line whole: a first line too long to look
-    at is JSONL when more lines follow it, and one document when it is the whole file. A file whose
-    lines end in a carriage return alone (no line feed in its first chunk) is read as a stream of
-    JSON values, where a carriage return is whitespace: read by lines, it would be one broken record.
+    at is JSONL when more lines follow it, and one document when it is the whole file. Lines ended by
+    a carriage return alone are read as a stream of JSON values (by lines: one broken record).
     """
     with path.open("rb") as handle:
         head = handle.read(_CHUNK)
