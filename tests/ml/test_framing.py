@@ -54,6 +54,24 @@ def test_issue_text_keeps_the_request_and_its_lines() -> None:
     assert issue_text("I was charged twice.  Why?") == "I was charged twice.  Why?"
 
 
+@pytest.mark.parametrize(
+    ("text", "wanted"),
+    [
+        ("Hi my name is Michelle and I need to file a health claim pls", "I need to file a health claim pls"),
+        ("hi my name is george smith and i want a quote.", "i want a quote."),
+        ("Good morning, my name is Laurie, I want a quote for my condo", "I want a quote for my condo"),
+        ("Hi there this is Bradley here I wish to report an accident", "I wish to report an accident"),
+        # Not introductions: no capitalised name after "I am", a name that is the problem.
+        ("I am looking for a new plan and a discount", None),
+        ("My name is wrong on my card and I need it fixed", None),
+        ("This is urgent, my card was stolen", None),
+        ("My name is Tom and", None),  # nothing left to read: the sentence stays whole
+    ],
+)
+def test_an_introduction_opening_the_request_is_left_out(text: str, wanted: str | None) -> None:
+    assert issue_text(text) == (wanted if wanted is not None else text)
+
+
 def test_a_long_run_of_framing_words_is_read_in_one_pass() -> None:
     sentence = " ".join(["Hi"] * 30) + " declined"
     assert not is_framing(sentence)

@@ -45,7 +45,20 @@ _WORDS = (
 )
 FRAMING_WORDS = frozenset(_WORDS.split())
 """Words that on their own say nothing about what the customer needs."""
-FRAMING_VERSION = hashlib.sha256(" ".join(sorted(FRAMING_WORDS)).encode()).hexdigest()[:8]
+_NAME = r"[^\W\d_][\w'’.-]*"
+_CAPITALISED = r"[A-Z][\w'’.-]*"
+_INTRODUCTION = re.compile(
+    r"^\W*(?:(?i:hi|hello|hey|good\s+(?:morning|afternoon|evening|day))\W+(?:(?i:there)\W+)?)?"
+    rf"(?:(?i:my\s+name\s+is|my\s+name's)\s+{_NAME}(?:\s+{_NAME}){{0,2}}?"
+    rf"|(?i:this\s+is|i\s+am|i'm)\s+{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}?)"
+    r"\s*(?:,|\s(?i:and)\b|\s(?i:here)\b\W*)\s*"
+)
+"""An introduction that opens a sentence with the request in it: "Hi, my name is Amanda and I need
+a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
+looking for..." is no introduction)."""
+FRAMING_VERSION = hashlib.sha256(
+    (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern).encode()
+).hexdigest()[:8]
 """Changes with the word list: part of the stored model name of a local classification."""
 _NAME_CUES = frozenset({"here", "speaking", "from", "at"})
 _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|#")
@@ -93,7 +106,18 @@ def issue_text(text: str) -> str:
     lines: list[str] = []
     for line in text.splitlines():
         parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
-        kept = [part for part in parts if not is_framing(part)]
+        kept = [_without_introduction(part) for part in parts if not is_framing(part)]
         if kept:
-            lines.append(line if len(kept) == len(parts) else " ".join(kept))
+            whole = len(kept) == len(parts) and all(k is p for k, p in zip(kept, parts, strict=True))
+            lines.append(line if whole else " ".join(kept))
     return "\n".join(lines) if lines else text
+
+
+def _without_introduction(sentence: str) -> str:
+    """``sentence`` without an opening introduction (:data:`_INTRODUCTION`), when a request of two
+    words or more follows it."""
+    match = _INTRODUCTION.match(sentence)
+    if match is None:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest if len(rest.split()) >= 2 else sentence
