@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+from pathlib import Path
 
 import pytest
 
-from convosift.classify.evidence import is_gibberish, spam_evidence
+from convosift.classify.evidence import _CUES, _cues_to_run, _required_literals, is_gibberish, spam_evidence
 from shared_data import BANKING77, INSURANCE
 
 
@@ -72,3 +74,58 @@ def test_keyboard_runs_and_one_word_said_over_and_over_are_gibberish() -> None:
     assert not is_gibberish("help help")
     assert not is_gibberish("please please please help me, my card is blocked")
     assert not is_gibberish("your tower power answer is pretty proper")
+
+
+def _cue_corpus() -> list[str]:
+    """Junk and genuine texts of every kind, as written and in upper and title case."""
+    data = Path(__file__).resolve().parents[2] / "benchmarks" / "data"
+    texts = [
+        line.strip()
+        for name in ("spam_messages.txt", "not_spam_hard.txt", "chat_openers.txt", "chat_followups.txt")
+        for line in (data / name).read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    if BANKING77.exists():
+        with BANKING77.open(newline="", encoding="utf-8") as handle:
+            texts += [row["text"] for row in csv.DictReader(handle)][:3000]
+    texts += [
+        "Ça va? Nicht im Büro bis Montag, unsubscribe here",
+        "Clíck here to verify your account within 24 hours",
+    ]
+    return texts + [text.upper() for text in texts] + [text.title() for text in texts]
+
+
+def test_the_cue_gate_never_hides_a_cue_that_matches() -> None:
+    """A cue is skipped only on a text that lacks every string it requires: every cue whose
+    expression matches a text is among the cues run on it, and the evidence is unchanged."""
+    texts = _cue_corpus()
+    matched = 0
+    for text in texts:
+        runnable = {pattern.pattern for _, pattern in _cues_to_run(text)}
+        for _, pattern in _CUES:
+            if pattern.search(text):
+                matched += 1
+                assert pattern.pattern in runnable, (pattern.pattern, text)
+    assert matched >= 100  # the corpus exercises the cues, not only their absence
+
+
+def test_most_texts_run_few_cues() -> None:
+    assert len(list(_cues_to_run("Hi, my card was declined at the store this morning, can you check?"))) < 5
+    # Text outside ASCII is not filtered: lower case is not all that ignoring case does there.
+    assert len(list(_cues_to_run("Ma carte a été refusée"))) == len(_CUES)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "required"),
+    [
+        (r"\bseo (?:services?|agency)\b", {"agency", "service"}),
+        (r"\bback ?links?\b", {"back"}),
+        (r"\b(?:casino|porn)\b", {"casino", "porn"}),
+        (r"\bwire (?:me|us) \$?\d", {"wire "}),
+        (r"\b\d+% accuracy\b|\bforex\b", {"% accuracy", "forex"}),
+        (r"\b\d+\b|\bforex\b", set()),  # one branch requires no string: nothing is required
+        (r"[a-z]{3,}", set()),
+    ],
+)
+def test_required_literals(pattern: str, required: set[str]) -> None:
+    assert _required_literals(re.compile(pattern, re.IGNORECASE)) == required

@@ -10,7 +10,10 @@ gibberish. The cues are phrases, not nouns of one business, so they hold in any 
 from __future__ import annotations
 
 import functools
+import importlib
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from convosift.ml.shape import odd_word
 
@@ -113,11 +116,64 @@ _QUOTING = re.compile(
     r"|\b(?:was|is) (?:this|it) (?:really )?(?:you|sent by you)\b",
     re.IGNORECASE,
 )
+
+
+def _required_literals(pattern: re.Pattern[str]) -> frozenset[str]:
+    """Lower-case strings one of which every match of ``pattern`` contains (the most selective
+    such set found); empty when there is none, and the pattern is then always run."""
+    ops: Any = importlib.import_module("re._constants")
+    parser: Any = importlib.import_module("re._parser")
+
+    def needed(items: Any) -> list[frozenset[str]]:
+        """Sets that a match of the sequence ``items`` meets each (contains one of its strings)."""
+        sets: list[frozenset[str]] = []
+        run = ""
+        for op, argument in items:
+            if op is ops.LITERAL:
+                run += chr(argument).lower()
+                continue
+            if run:
+                sets.append(frozenset({run}))
+                run = ""
+            if op is ops.SUBPATTERN:
+                sets.extend(needed(argument[-1]))
+            elif op is ops.ATOMIC_GROUP:
+                sets.extend(needed(argument))
+            elif op in (ops.MAX_REPEAT, ops.MIN_REPEAT, ops.POSSESSIVE_REPEAT) and argument[0] >= 1:
+                sets.extend(needed(argument[2]))
+            elif op is ops.BRANCH:
+                chosen = [max(needed(branch), key=_selectivity, default=None) for branch in argument[1]]
+                if all(branch is not None for branch in chosen):
+                    sets.append(frozenset().union(*(b for b in chosen if b is not None)))
+        if run:
+            sets.append(frozenset({run}))
+        return sets
+
+    try:
+        found = needed(parser.parse(pattern.pattern, pattern.flags))
+    except Exception:  # a private module's layout: without it the pattern is simply always run
+        return frozenset()
+    return max(found, key=_selectivity, default=frozenset())
+
+
+def _selectivity(literals: frozenset[str]) -> tuple[int, int]:
+    """Longer strings, and fewer of them, rule out more texts."""
+    return min(map(len, literals)), -len(literals)
+
+
 _CUES = tuple(
     (kind, re.compile(pattern, re.IGNORECASE | re.DOTALL))
     for kind, patterns in (("marketing", _PITCH), ("lure", _LURE), ("bulk", _BULK))
     for pattern in patterns
 )
+_REQUIRED = [_required_literals(pattern) for _, pattern in _CUES]
+_ALWAYS_RUN = frozenset(i for i, literals in enumerate(_REQUIRED) if not literals)
+_GATES = tuple(
+    (literal, frozenset(i for i, literals in enumerate(_REQUIRED) if literal in literals))
+    for literal in sorted(set().union(*_REQUIRED))
+)
+"""Each literal string, with the cues it lets run: a cue runs on a text that contains one of its
+required strings."""
 _WORD = re.compile(r"[^\W\d_]+")
 _VOWELS = frozenset("aeiouyáéíóúàèìòùäëïöüâêîôûåæøœ")
 
@@ -130,13 +186,27 @@ def spam_evidence(text: str) -> str | None:
     """
     if _QUOTING.search(text):
         return None
-    for kind, pattern in _CUES:
+    for kind, pattern in _cues_to_run(text):
         found = pattern.search(text)
         if found is not None:
             return f"{kind}: {found.group(0)[:60]}"
     if is_gibberish(text):
         return "gibberish"
     return None
+
+
+def _cues_to_run(text: str) -> Iterable[tuple[str, re.Pattern[str]]]:
+    """The cues that may match ``text``, in order. A text that contains none of the strings a cue
+    requires cannot match it, and a substring test costs far less than the regular expression.
+    Only ASCII text is filtered this way: there, lower case is all that ignoring case does."""
+    if not text.isascii():
+        return _CUES
+    lowered = text.lower()
+    runnable = set(_ALWAYS_RUN)
+    for literal, cues in _GATES:
+        if literal in lowered:
+            runnable |= cues
+    return [_CUES[i] for i in sorted(runnable)]
 
 
 def quotes_junk(text: str) -> bool:
