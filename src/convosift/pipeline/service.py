@@ -30,6 +30,7 @@ from convosift.errors import (
 )
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline import lifecycle
+from convosift.pipeline.collector import quiet_collector
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.loop import BatchLoop, LoopConfig, Outcome, Stages
 from convosift.pipeline.records import RunOptions, RunRecord, record_from_row
@@ -159,16 +160,17 @@ class Service:
             if progress is not None:
                 progress(self._record(claim.row, clock))
             try:
-                outcome = asyncio.run(
-                    self._drive(
-                        claim=claim,
-                        source=source,
-                        analyzer=analyzer,
-                        progress=progress,
-                        stop_event=stop_event,
-                        clock=tick,
+                with quiet_collector():
+                    outcome = asyncio.run(
+                        self._drive(
+                            claim=claim,
+                            source=source,
+                            analyzer=analyzer,
+                            progress=progress,
+                            stop_event=stop_event,
+                            clock=tick,
+                        )
                     )
-                )
             except ConvosiftError as error:
                 lifecycle.fail(store, claim, error, clock=tick)
             except (KeyboardInterrupt, asyncio.CancelledError):
