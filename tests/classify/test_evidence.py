@@ -125,6 +125,8 @@ def test_most_texts_run_few_cues() -> None:
         (r"\b\d+% accuracy\b|\bforex\b", {"% accuracy", "forex"}),
         (r"\b\d+\b|\bforex\b", set()),  # one branch requires no string: nothing is required
         (r"[a-z]{3,}", set()),
+        # Ignoring case, the dotless i matches an ASCII "I": the pattern is always run.
+        ("\\bhesab\u0131n\u0131z\\b", set()),
     ],
 )
 def test_required_literals(pattern: str, required: set[str]) -> None:

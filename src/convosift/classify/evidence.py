@@ -153,6 +153,10 @@ def _required_literals(pattern: re.Pattern[str]) -> frozenset[str]:
         found = needed(parser.parse(pattern.pattern, pattern.flags))
     except Exception:  # a private module's layout: without it the pattern is simply always run
         return frozenset()
+    if any(not literal.isascii() for literals in found for literal in literals):
+        # Ignoring case, the dotless i, the dotted capital I, the long s and the Kelvin sign match
+        # ASCII letters that lower case does not turn into them: such a pattern is always run.
+        return frozenset()
     return max(found, key=_selectivity, default=frozenset())
 
 

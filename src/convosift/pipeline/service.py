@@ -156,21 +156,21 @@ class Service:
         """
         store, tick = self.store, clock or time.time
         claim = lifecycle.claim(store, run_id, clock=tick, stale_after=self.settings.stale_after_seconds)
-        with lifecycle.executing(run_id):
+        # The collector is given back (and collects once) after the run has been recorded as ended.
+        with lifecycle.executing(run_id), quiet_collector():
             if progress is not None:
                 progress(self._record(claim.row, clock))
             try:
-                with quiet_collector():
-                    outcome = asyncio.run(
-                        self._drive(
-                            claim=claim,
-                            source=source,
-                            analyzer=analyzer,
-                            progress=progress,
-                            stop_event=stop_event,
-                            clock=tick,
-                        )
+                outcome = asyncio.run(
+                    self._drive(
+                        claim=claim,
+                        source=source,
+                        analyzer=analyzer,
+                        progress=progress,
+                        stop_event=stop_event,
+                        clock=tick,
                     )
+                )
             except ConvosiftError as error:
                 lifecycle.fail(store, claim, error, clock=tick)
             except (KeyboardInterrupt, asyncio.CancelledError):
