@@ -262,3 +262,102 @@ def test_each_event_loop_gets_its_own_connections() -> None:
     assert asyncio.run(one_request()) == 200
     assert asyncio.run(one_request()) == 200
     assert len(connections) == 2
+
+
+def raw(answer: bytes, *, close: bool = False) -> Script:
+    async def script(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(answer)
+        await writer.drain()
+        if close:
+            writer.close()
+
+    return script
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}",
+        b"SPDY/3 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nNo colon here\r\nContent-Length: 2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{}\r\n0\r\n\r\n",
+    ],
+    ids=["status", "protocol", "header line", "two lengths", "negative length", "chunk size", "long chunk"],
+)
+async def test_a_malformed_response_is_a_protocol_error(
+    serve: Callable[[Script], Awaitable[ScriptedServer]], answer: bytes
+) -> None:
+    server = await serve(raw(answer, close=True))
+    async with client(server.url) as http:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await http.get("/x")
+
+
+async def test_an_endless_response_head_is_refused(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    server = await serve(raw(b"HTTP/1.1 200 OK\r\n" + b"X-Filler: aaaaaaaaaaaaaaaa\r\n" * 5000))
+    async with client(server.url) as http:
+        with pytest.raises(httpx.RemoteProtocolError, match="head is over"):
+            await http.get("/x")
+
+
+async def test_informational_answers_chunk_extensions_and_trailers_are_read_past(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    answer = (
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'5;name=value\r\n{"a":\r\n2\r\n1}\r\n0\r\nX-Trailer: yes\r\n\r\n'
+    )
+    server = await serve(raw(answer))
+    async with client(server.url) as http:
+        first, second = await http.get("/a"), await http.get("/b")
+    assert first.json() == second.json() == {"a": 1}
+    assert server.connections == 1
+
+
+async def test_a_body_framed_by_the_close_is_read_and_the_connection_not_reused(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    server = await serve(
+        raw(b'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{"old":1}', close=True)
+    )
+    async with client(server.url) as http:
+        assert (await http.get("/a")).json() == {"old": 1}
+        assert (await http.get("/b")).json() == {"old": 1}
+    assert server.connections == 2
+
+
+async def test_no_content_and_bare_line_feeds_are_understood(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    answers = iter(
+        [b"HTTP/1.1 204 No Content\r\nX-Id: 1\r\n\r\n", b"HTTP/1.1 200 OK\nContent-Length: 2\n\n{}"]
+    )
+
+    async def script(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(next(answers))
+        await writer.drain()
+
+    server = await serve(script)
+    async with client(server.url) as http:
+        empty, lenient = await http.get("/a"), await http.get("/b")
+    assert (empty.status_code, empty.content) == (204, b"")
+    assert lenient.json() == {}
+    assert server.connections == 1
+
+
+async def test_a_header_that_would_break_the_request_is_not_sent(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    server = await serve(respond(b"{}"))
+    transport = KeepAliveTransport(max_connections=1)
+    request = httpx.Request("GET", f"{server.url}/x", headers={"X-Evil": "a\r\nInjected: yes"})
+    with pytest.raises(httpx.LocalProtocolError):
+        await transport.handle_async_request(request)
+    assert server.requests == []
+    await transport.aclose()

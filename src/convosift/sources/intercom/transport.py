@@ -9,11 +9,12 @@ the client, not the server or the network, was what limited a backfill, and rais
 concurrency made it slower.
 
 This transport keeps httpx's client above it (request building, headers, decoding, and proxies
-from the environment, which httpx mounts on transports of its own) and h11's HTTP/1.1 state
-machine below it, and replaces the pool with a stack of idle asyncio connections: a request takes
-the most recently used one that the server has not closed, or opens a new one. It serves plain
-``http`` and ``https`` (TLS from the standard library), one request per connection at a time, and
-raises the httpx exception the default transport would raise for each failure.
+from the environment, which httpx mounts on transports of its own) and the HTTP/1.1 framing of
+:mod:`~convosift.sources.intercom.http1` below it, and replaces the pool with a stack of idle
+asyncio connections: a request takes the most recently used one that the server has not closed,
+or opens a new one. It serves plain ``http`` and ``https`` (TLS from the standard library), one
+request per connection at a time, and raises the httpx exception the default transport would
+raise for each failure.
 """
 
 from __future__ import annotations
@@ -22,22 +23,25 @@ import asyncio
 import ssl
 import time
 
-import h11
 import httpx
+
+from convosift.sources.intercom.http1 import Headers, ResponseReader, request_head
 
 _READ_SIZE = 64 * 1024
 Timeouts = dict[str, float | None]
 
 
 class _Connection:
-    """One keep-alive connection: its streams, its h11 state and when it last finished a response."""
+    """One keep-alive connection: its streams, what was read of the next response, and when it
+    last finished a response."""
 
-    __slots__ = ("h11", "idle_since", "reader", "writer")
+    __slots__ = ("buffer", "idle_since", "reader", "reusable_after", "writer")
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader, self.writer = reader, writer
-        self.h11 = h11.Connection(our_role=h11.CLIENT)
+        self.buffer = bytearray()
         self.idle_since = 0.0
+        self.reusable_after = False
 
     def reusable(self, now: float, expiry: float) -> bool:
         """Fresh enough, and the server has not closed it (an idle HTTP/1.1 server never writes)."""
@@ -114,12 +118,10 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         return None
 
     def _release(self, connection: _Connection) -> None:
-        state = connection.h11
-        if state.our_state is h11.DONE and state.their_state is h11.DONE:
-            state.start_next_cycle()
+        if connection.reusable_after:
             connection.idle_since = time.monotonic()
             self._idle.append(connection)
-        else:  # the server asked to close, or the exchange did not finish
+        else:  # the server asked to close, or framed the body by closing
             connection.close()
 
     async def _connect(self, url: httpx.URL, timeout: float | None) -> _Connection:
@@ -141,18 +143,9 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
 
     async def _exchange(
         self, connection: _Connection, request: httpx.Request, timeouts: Timeouts
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        state = connection.h11
+    ) -> tuple[int, Headers, bytes]:
         body = await request.aread()
-        try:
-            data = state.send(
-                h11.Request(method=request.method, target=request.url.raw_path, headers=request.headers.raw)
-            )
-            if body:
-                data += state.send(h11.Data(data=body))
-            data += state.send(h11.EndOfMessage())
-        except h11.LocalProtocolError as exc:
-            raise httpx.LocalProtocolError(str(exc)) from None
+        data = request_head(request.method, request.url.raw_path, request.headers.raw, body) + body
         writer = connection.writer
         try:
             writer.write(data)
@@ -163,35 +156,21 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             raise httpx.WriteTimeout("sending the request timed out") from None
         except OSError as exc:
             raise httpx.WriteError(f"sending the request failed: {exc}") from None
-        return await self._receive(connection, timeouts.get("read"))
+        read_timeout = timeouts.get("read")
+        reader = connection.reader
 
-    async def _receive(
-        self, connection: _Connection, timeout: float | None
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        state, reader = connection.h11, connection.reader
-        head: h11.Response | None = None
-        chunks: list[bytes] = []
-        while True:
+        async def fill() -> bool:
             try:
-                event = state.next_event()
-            except h11.RemoteProtocolError as exc:
-                raise httpx.RemoteProtocolError(str(exc)) from None
-            if event is h11.NEED_DATA:
-                try:
-                    async with asyncio.timeout(timeout):
-                        data = await reader.read(_READ_SIZE)
-                except TimeoutError:
-                    raise httpx.ReadTimeout("the server did not answer in time") from None
-                except OSError as exc:
-                    raise httpx.ReadError(f"reading the response failed: {exc}") from None
-                if not data and head is None:
-                    raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
-                state.receive_data(data)
-            elif isinstance(event, h11.Response):
-                head = event
-            elif isinstance(event, h11.Data):
-                chunks.append(bytes(event.data))
-            elif isinstance(event, h11.EndOfMessage) and head is not None:
-                return head.status_code, head.headers.raw_items(), b"".join(chunks)
-            elif isinstance(event, h11.ConnectionClosed):
-                raise httpx.RemoteProtocolError("the server closed the connection before the response ended")
+                async with asyncio.timeout(read_timeout):
+                    data = await reader.read(_READ_SIZE)
+            except TimeoutError:
+                raise httpx.ReadTimeout("the server did not answer in time") from None
+            except OSError as exc:
+                raise httpx.ReadError(f"reading the response failed: {exc}") from None
+            connection.buffer += data
+            return bool(data)
+
+        status, headers, content, connection.reusable_after = await ResponseReader(
+            connection.buffer, fill
+        ).read(request.method)
+        return status, headers, content

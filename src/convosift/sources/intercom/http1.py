@@ -1,0 +1,178 @@
+"""HTTP/1.1 framing for the keep-alive transport: request heads out, responses in.
+
+A client of one JSON API needs little of HTTP/1.1: write a request head and body, read a status
+line, header lines and a body framed by ``Content-Length``, by chunks, or by the end of the
+connection. A general state machine (h11) cost about 65 µs of interpreter time per exchange on
+this work, measured in isolation, and three times that inside a backfill; reading the same bytes
+with the few rules below costs about 5 µs. What a server sends is still checked: a malformed
+status line, header line, length or chunk is a :class:`httpx.RemoteProtocolError`, a response
+head over :data:`MAX_HEAD_BYTES` too, and a response cut short by the server's close is an error
+rather than a short body. A request that would put a line break or NUL in its head is refused
+before anything is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+
+import httpx
+
+MAX_HEAD_BYTES = 64 * 1024
+"""The largest response head (status line and headers) read before giving up on the server."""
+_STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: [^\r\n]*)?")
+_TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
+_UNSAFE = re.compile(rb"[\r\n\0]")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?")
+
+Headers = list[tuple[bytes, bytes]]
+Fill = Callable[[], Awaitable[bool]]
+"""Reads more of the response into the buffer; False at the end of the connection."""
+
+
+def request_head(method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """The bytes of a request's line and headers (with ``Content-Length`` when a body needs it)."""
+    if not _TOKEN.fullmatch(method.encode("ascii", "replace")) or not target or re.search(rb"[\s\0]", target):
+        raise httpx.LocalProtocolError(f"cannot send a request line for {method} {target!r}")
+    parts = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
+    framed = False
+    for name, value in headers:
+        if not _TOKEN.fullmatch(name) or _UNSAFE.search(value):
+            raise httpx.LocalProtocolError(
+                f"refusing to send the header {name!r}: it would break the request"
+            )
+        framed = framed or name.lower() in (b"content-length", b"transfer-encoding")
+        parts += [name, b": ", value, b"\r\n"]
+    if body and not framed:
+        parts.append(b"Content-Length: %d\r\n" % len(body))
+    parts.append(b"\r\n")
+    return b"".join(parts)
+
+
+class ResponseReader:
+    """Reads one response at a time from a connection's ``buffer``, which ``fill`` extends."""
+
+    def __init__(self, buffer: bytearray, fill: Fill) -> None:
+        self.buffer = buffer
+        self._fill = fill
+
+    async def read(self, method: str) -> tuple[int, Headers, bytes, bool]:
+        """Status, headers, body and whether the connection can carry another request."""
+        while True:
+            status, headers, http11 = _parse_head(await self._head())
+            # Informational answers (103 Early Hints, a stray 100 Continue) precede the real one.
+            if not 100 <= status < 200:
+                break
+        values = _values(headers)
+        reusable = http11 and b"close" not in values.get(b"connection", b"").lower()
+        if method == "HEAD" or status in (204, 304):
+            body = b""
+        elif b"transfer-encoding" in values:
+            if values[b"transfer-encoding"].lower().rsplit(b",", 1)[-1].strip() == b"chunked":
+                body = await self._chunked()
+            else:
+                body, reusable = await self._until_closed(), False
+        elif b"content-length" in values:
+            body = await self._exactly(_content_length(values[b"content-length"]))
+        else:
+            body, reusable = await self._until_closed(), False
+        # Bytes nobody asked for would be read as the next response: do not reuse.
+        return status, headers, body, reusable and not self.buffer
+
+    async def _head(self) -> bytes:
+        buffer = self.buffer
+        searched = 0
+        while True:
+            end = _head_end(buffer, searched)
+            if end >= 0:
+                head = bytes(buffer[:end])
+                del buffer[:end]
+                return head
+            if len(buffer) > MAX_HEAD_BYTES:
+                raise httpx.RemoteProtocolError(f"the response head is over {MAX_HEAD_BYTES} bytes")
+            searched = max(0, len(buffer) - 3)
+            if not await self._fill():
+                if not buffer:
+                    raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+                raise httpx.RemoteProtocolError("the server closed the connection within a response head")
+
+    async def _exactly(self, size: int) -> bytes:
+        buffer = self.buffer
+        while len(buffer) < size:
+            if not await self._fill():
+                raise httpx.RemoteProtocolError("the server closed the connection before the response ended")
+        body = bytes(buffer[:size])
+        del buffer[:size]
+        return body
+
+    async def _line(self) -> bytes:
+        buffer = self.buffer
+        while (end := buffer.find(b"\n")) < 0:
+            if len(buffer) > MAX_HEAD_BYTES:
+                raise httpx.RemoteProtocolError("a chunk line of the response is too long")
+            if not await self._fill():
+                raise httpx.RemoteProtocolError("the server closed the connection before the response ended")
+        line = bytes(buffer[:end]).rstrip(b"\r")
+        del buffer[: end + 1]
+        return line
+
+    async def _chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        while True:
+            found = _CHUNK_SIZE.fullmatch(await self._line())
+            if found is None:
+                raise httpx.RemoteProtocolError("malformed chunk size in the response")
+            size = int(found.group(1), 16)
+            if size == 0:
+                while await self._line():  # trailer fields, up to the empty line
+                    pass
+                return b"".join(chunks)
+            chunks.append(await self._exactly(size))
+            if await self._line():
+                raise httpx.RemoteProtocolError("a chunk of the response is longer than its size")
+
+    async def _until_closed(self) -> bytes:
+        while await self._fill():
+            pass
+        body = bytes(self.buffer)
+        self.buffer.clear()
+        return body
+
+
+def _head_end(buffer: bytearray, start: int) -> int:
+    """Where the head ends (after its blank line, CRLF or a bare LF as lenient parsers accept), or -1."""
+    found = [i + len(sep) for sep in (b"\r\n\r\n", b"\n\n", b"\n\r\n") if (i := buffer.find(sep, start)) >= 0]
+    return min(found, default=-1)
+
+
+def _parse_head(head: bytes) -> tuple[int, Headers, bool]:
+    lines = head.split(b"\n")
+    status = _STATUS_LINE.fullmatch(lines[0].rstrip(b"\r"))
+    if status is None:
+        raise httpx.RemoteProtocolError(f"malformed status line in the response: {lines[0][:80]!r}")
+    headers: Headers = []
+    for raw in lines[1:]:
+        line = raw.rstrip(b"\r")
+        if not line:
+            continue
+        name, colon, value = line.partition(b":")
+        if not colon or not _TOKEN.fullmatch(name):
+            raise httpx.RemoteProtocolError(f"malformed header line in the response: {line[:80]!r}")
+        headers.append((name, value.strip(b" \t")))
+    return int(status.group(2)), headers, status.group(1) == b"1"
+
+
+def _values(headers: Headers) -> dict[bytes, bytes]:
+    """Each header's values joined with commas, by lower-case name."""
+    joined: dict[bytes, bytes] = {}
+    for name, value in headers:
+        key = name.lower()
+        joined[key] = joined[key] + b", " + value if key in joined else value
+    return joined
+
+
+def _content_length(value: bytes) -> int:
+    lengths = {part.strip() for part in value.split(b",")}
+    if len(lengths) != 1 or not (length := lengths.pop()).isdigit():
+        raise httpx.RemoteProtocolError(f"invalid Content-Length in the response: {value[:40]!r}")
+    return int(length)
