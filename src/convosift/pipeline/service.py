@@ -155,38 +155,39 @@ class Service:
         resumed). Errors that are not convosift's are recorded and re-raised.
         """
         store, tick = self.store, clock or time.time
-        claim = lifecycle.claim(store, run_id, clock=tick, stale_after=self.settings.stale_after_seconds)
-        # The collector is given back (and collects once) after the run has been recorded as ended.
-        with lifecycle.executing(run_id), quiet_collector():
-            if progress is not None:
-                progress(self._record(claim.row, clock))
-            try:
-                outcome = asyncio.run(
-                    self._drive(
-                        claim=claim,
-                        source=source,
-                        analyzer=analyzer,
-                        progress=progress,
-                        stop_event=stop_event,
-                        clock=tick,
+        # The collector is given back (and collects once) when the run has ended and been read back.
+        with quiet_collector():
+            claim = lifecycle.claim(store, run_id, clock=tick, stale_after=self.settings.stale_after_seconds)
+            with lifecycle.executing(run_id):
+                if progress is not None:
+                    progress(self._record(claim.row, clock))
+                try:
+                    outcome = asyncio.run(
+                        self._drive(
+                            claim=claim,
+                            source=source,
+                            analyzer=analyzer,
+                            progress=progress,
+                            stop_event=stop_event,
+                            clock=tick,
+                        )
                     )
-                )
-            except ConvosiftError as error:
-                lifecycle.fail(store, claim, error, clock=tick)
-            except (KeyboardInterrupt, asyncio.CancelledError):
-                # Aborted at once (a second Ctrl-C): the last batch either committed or rolled back.
-                with contextlib.suppress(ConvosiftError):
-                    lifecycle.mark_stopped(store, claim, clock=tick, phase="aborted")
-                raise
-            except Exception as error:
-                lifecycle.fail(store, claim, error, clock=tick)
-                raise
-            else:
-                self._finish(claim, outcome, tick)
-        record = self.get_run(run_id, clock=clock)
-        if progress is not None:
-            progress(record)
-        return record
+                except ConvosiftError as error:
+                    lifecycle.fail(store, claim, error, clock=tick)
+                except (KeyboardInterrupt, asyncio.CancelledError):
+                    # Aborted at once (a second Ctrl-C): the last batch either committed or rolled back.
+                    with contextlib.suppress(ConvosiftError):
+                        lifecycle.mark_stopped(store, claim, clock=tick, phase="aborted")
+                    raise
+                except Exception as error:
+                    lifecycle.fail(store, claim, error, clock=tick)
+                    raise
+                else:
+                    self._finish(claim, outcome, tick)
+            record = self.get_run(run_id, clock=clock)
+            if progress is not None:
+                progress(record)
+            return record
 
     async def _drive(
         self,
