@@ -284,8 +284,24 @@ def raw(answer: bytes, *, close: bool = False) -> Script:
         b"HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n{}",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
         b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{}\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: " + b"1" * 5000 + b"\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"f" * 40 + b"\r\n{}\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
     ],
-    ids=["status", "protocol", "header line", "two lengths", "negative length", "chunk size", "long chunk"],
+    ids=[
+        "status",
+        "protocol",
+        "header line",
+        "two lengths",
+        "negative length",
+        "chunk size",
+        "long chunk",
+        "endless length",
+        "endless chunk size",
+        "other transfer coding",
+        "switching protocols",
+    ],
 )
 async def test_a_malformed_response_is_a_protocol_error(
     serve: Callable[[Script], Awaitable[ScriptedServer]], answer: bytes
@@ -361,3 +377,37 @@ async def test_a_header_that_would_break_the_request_is_not_sent(
         await transport.handle_async_request(request)
     assert server.requests == []
     await transport.aclose()
+
+
+async def test_endless_trailers_are_refused(serve: Callable[[Script], Awaitable[ScriptedServer]]) -> None:
+    trailers = b"X-Filler: aaaaaaaaaaaaaaaa\r\n" * 5000
+    answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n" + trailers + b"\r\n"
+    server = await serve(raw(answer))
+    async with client(server.url) as http:
+        with pytest.raises(httpx.RemoteProtocolError, match="trailers are over"):
+            await http.get("/x")
+
+
+async def test_a_streamed_request_body_is_sent_with_its_length(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    async def parts() -> AsyncIterator[bytes]:
+        yield b'{"a":'
+        yield b"1}"
+
+    server = await serve(respond(b"{}"))
+    async with client(server.url) as http:
+        assert (await http.post("/x", content=parts())).status_code == 200
+    request = server.requests[0]
+    assert b"Transfer-Encoding" not in request and b"\r\nContent-Length: 7\r\n" in request
+    assert request.endswith(b'\r\n\r\n{"a":1}')
+
+
+async def test_a_request_that_asks_to_close_does_not_keep_its_connection(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    server = await serve(respond(b"{}"))
+    async with client(server.url) as http:
+        for _ in range(2):
+            assert (await http.get("/x", headers={"Connection": "close"})).status_code == 200
+    assert server.connections == 2

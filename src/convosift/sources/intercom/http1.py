@@ -23,7 +23,7 @@ MAX_HEAD_BYTES = 64 * 1024
 _STATUS_LINE = re.compile(rb"HTTP/1\.([01]) ([0-9]{3})(?: [^\r\n]*)?")
 _TOKEN = re.compile(rb"[-!#$%&'*+.^_`|~0-9A-Za-z]+")
 _UNSAFE = re.compile(rb"[\r\n\0]")
-_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]+)[ \t]*(?:;[^\r\n]*)?")
+_CHUNK_SIZE = re.compile(rb"0*([0-9A-Fa-f]{1,15})[ \t]*(?:;[^\r\n]*)?")
 
 Headers = list[tuple[bytes, bytes]]
 Fill = Callable[[], Awaitable[bool]]
@@ -31,19 +31,19 @@ Fill = Callable[[], Awaitable[bool]]
 
 
 def request_head(method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], body: bytes) -> bytes:
-    """The bytes of a request's line and headers (with ``Content-Length`` when a body needs it)."""
+    """The bytes of a request's line and headers. The body is sent whole, so it is framed by its
+    ``Content-Length`` (any framing header of the caller's is replaced)."""
     if not _TOKEN.fullmatch(method.encode("ascii", "replace")) or not target or re.search(rb"[\s\0]", target):
         raise httpx.LocalProtocolError(f"cannot send a request line for {method} {target!r}")
     parts = [method.encode("ascii"), b" ", target, b" HTTP/1.1\r\n"]
-    framed = False
     for name, value in headers:
         if not _TOKEN.fullmatch(name) or _UNSAFE.search(value):
             raise httpx.LocalProtocolError(
                 f"refusing to send the header {name!r}: it would break the request"
             )
-        framed = framed or name.lower() in (b"content-length", b"transfer-encoding")
-        parts += [name, b": ", value, b"\r\n"]
-    if body and not framed:
+        if name.lower() not in (b"content-length", b"transfer-encoding"):
+            parts += [name, b": ", value, b"\r\n"]
+    if body or method in ("POST", "PUT", "PATCH"):
         parts.append(b"Content-Length: %d\r\n" % len(body))
     parts.append(b"\r\n")
     return b"".join(parts)
@@ -60,6 +60,10 @@ class ResponseReader:
         """Status, headers, body and whether the connection can carry another request."""
         while True:
             status, headers, http11 = _parse_head(await self._head())
+            if status == 101:
+                raise httpx.RemoteProtocolError(
+                    "the server switched protocols, which this client never asks for"
+                )
             # Informational answers (103 Early Hints, a stray 100 Continue) precede the real one.
             if not 100 <= status < 200:
                 break
@@ -68,10 +72,10 @@ class ResponseReader:
         if method == "HEAD" or status in (204, 304):
             body = b""
         elif b"transfer-encoding" in values:
-            if values[b"transfer-encoding"].lower().rsplit(b",", 1)[-1].strip() == b"chunked":
-                body = await self._chunked()
-            else:
-                body, reusable = await self._until_closed(), False
+            if values[b"transfer-encoding"].strip().lower() != b"chunked":
+                coding = values[b"transfer-encoding"][:40]
+                raise httpx.RemoteProtocolError(f"unsupported Transfer-Encoding in the response: {coding!r}")
+            body = await self._chunked()
         elif b"content-length" in values:
             body = await self._exactly(_content_length(values[b"content-length"]))
         else:
@@ -124,8 +128,13 @@ class ResponseReader:
                 raise httpx.RemoteProtocolError("malformed chunk size in the response")
             size = int(found.group(1), 16)
             if size == 0:
-                while await self._line():  # trailer fields, up to the empty line
-                    pass
+                trailers = 0
+                while line := await self._line():  # trailer fields, up to the empty line
+                    trailers += len(line)
+                    if trailers > MAX_HEAD_BYTES:
+                        raise httpx.RemoteProtocolError(
+                            f"the response trailers are over {MAX_HEAD_BYTES} bytes"
+                        )
                 return b"".join(chunks)
             chunks.append(await self._exactly(size))
             if await self._line():
@@ -173,6 +182,6 @@ def _values(headers: Headers) -> dict[bytes, bytes]:
 
 def _content_length(value: bytes) -> int:
     lengths = {part.strip() for part in value.split(b",")}
-    if len(lengths) != 1 or not (length := lengths.pop()).isdigit():
+    if len(lengths) != 1 or not (length := lengths.pop()).isdigit() or len(length.lstrip(b"0")) > 18:
         raise httpx.RemoteProtocolError(f"invalid Content-Length in the response: {value[:40]!r}")
     return int(length)

@@ -170,7 +170,11 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             connection.buffer += data
             return bool(data)
 
-        status, headers, content, connection.reusable_after = await ResponseReader(
-            connection.buffer, fill
-        ).read(request.method)
+        status, headers, content, reusable = await ResponseReader(connection.buffer, fill).read(
+            request.method
+        )
+        # A request that asked to close its connection does not get it back either.
+        connection.reusable_after = (
+            reusable and b"close" not in request.headers.get("connection", "").lower().encode()
+        )
         return status, headers, content
