@@ -166,6 +166,16 @@ async def test_an_idle_connection_closed_by_the_server_is_replaced(
     assert server.connections == 2
 
 
+def raw(answer: bytes, *, close: bool = False) -> Script:
+    async def script(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(answer)
+        await writer.drain()
+        if close:
+            writer.close()
+
+    return script
+
+
 async def _hang_up(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     writer.close()
 
@@ -177,7 +187,43 @@ async def _truncated(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 @pytest.mark.parametrize(
-    "script", [_hang_up, _truncated], ids=["hang-up without an answer", "truncated body"]
+    "script",
+    [
+        _hang_up,
+        _truncated,
+        raw(b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}", close=True),
+        raw(b"SPDY/3 200 OK\r\nContent-Length: 2\r\n\r\n{}", close=True),
+        raw(b"HTTP/1.1 200 OK\r\nNo colon here\r\nContent-Length: 2\r\n\r\n{}", close=True),
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x", close=True),
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n{}", close=True),
+        raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n", close=True),
+        raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{}\r\n0\r\n\r\n", close=True),
+        raw(b"HTTP/1.1 200 OK\r\nContent-Length: " + b"1" * 5000 + b"\r\n\r\n{}", close=True),
+        raw(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"f" * 40 + b"\r\n{}\r\n0\r\n\r\n",
+            close=True,
+        ),
+        raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", close=True),
+        raw(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+            close=True,
+        ),
+    ],
+    ids=[
+        "hang-up without an answer",
+        "truncated body",
+        "status",
+        "protocol",
+        "header line",
+        "two lengths",
+        "negative length",
+        "chunk size",
+        "long chunk",
+        "endless length",
+        "endless chunk size",
+        "other transfer coding",
+        "switching protocols",
+    ],
 )
 async def test_a_broken_answer_is_a_protocol_error(
     serve: Callable[[Script], Awaitable[ScriptedServer]], script: Script
@@ -262,54 +308,6 @@ def test_each_event_loop_gets_its_own_connections() -> None:
     assert asyncio.run(one_request()) == 200
     assert asyncio.run(one_request()) == 200
     assert len(connections) == 2
-
-
-def raw(answer: bytes, *, close: bool = False) -> Script:
-    async def script(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(answer)
-        await writer.drain()
-        if close:
-            writer.close()
-
-    return script
-
-
-@pytest.mark.parametrize(
-    "answer",
-    [
-        b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}",
-        b"SPDY/3 200 OK\r\nContent-Length: 2\r\n\r\n{}",
-        b"HTTP/1.1 200 OK\r\nNo colon here\r\nContent-Length: 2\r\n\r\n{}",
-        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x",
-        b"HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\n{}",
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{}\r\n0\r\n\r\n",
-        b"HTTP/1.1 200 OK\r\nContent-Length: " + b"1" * 5000 + b"\r\n\r\n{}",
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"f" * 40 + b"\r\n{}\r\n0\r\n\r\n",
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
-        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
-    ],
-    ids=[
-        "status",
-        "protocol",
-        "header line",
-        "two lengths",
-        "negative length",
-        "chunk size",
-        "long chunk",
-        "endless length",
-        "endless chunk size",
-        "other transfer coding",
-        "switching protocols",
-    ],
-)
-async def test_a_malformed_response_is_a_protocol_error(
-    serve: Callable[[Script], Awaitable[ScriptedServer]], answer: bytes
-) -> None:
-    server = await serve(raw(answer, close=True))
-    async with client(server.url) as http:
-        with pytest.raises(httpx.RemoteProtocolError):
-            await http.get("/x")
 
 
 async def test_an_endless_response_head_is_refused(
