@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from convosift.classify.categories import NEIGHBOUR_MARGIN_WEIGHT, LocalCategoryClassifier
+from convosift.classify.categories import (
+    NEIGHBOUR_MARGIN_WEIGHT,
+    SURE_CONFIDENCE,
+    SURE_SUPPORT,
+    UNSURE_CEILING,
+    LocalCategoryClassifier,
+)
 from convosift.config import load_settings
 from convosift.domain import ClassificationStatus
 from convosift.ml.framing import FRAMING_VERSION
@@ -36,7 +42,7 @@ def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> 
         assert result.status is ClassificationStatus.CLASSIFIED
         assert result.classifier == "local"
         assert result.model.endswith(
-            f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/framing-{FRAMING_VERSION}/taxonomy-{classifier.taxonomy.version}"
+            f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{classifier.taxonomy.version}"
         )
         assert 0 < result.confidence <= 1
 
@@ -115,6 +121,21 @@ def test_confidence_falls_when_the_nearest_seed_text_is_of_another_category(
         assert result.confidence == pytest.approx(best.confidence * max(0.0, factor), abs=1e-5)
     assert results[0].confidence < raw[0].confidence
     assert results[0].needs_review
+    assert [r.confidence for r in results[1:]] == [b.confidence for b in raw[1:]]
+
+
+def test_a_sure_confidence_needs_most_of_the_nearest_seed_texts_behind_it(
+    classifier: LocalCategoryClassifier,
+) -> None:
+    """A confidence of 0.8 or more whose nearest seed texts are mostly of other categories is held
+    below "sure": the category stays, and it is not flagged for review on that account."""
+    texts = ["Is the replacement card free?", "Do spare cards cost anything?", "I forgot my password"]
+    raw = classifier.engine.best(texts)
+    results = classifier.classify(texts)
+    assert all(b.confidence >= SURE_CONFIDENCE and b.margin >= 0 for b in raw), raw
+    assert raw[0].support < SURE_SUPPORT <= min(raw[1].support, raw[2].support), raw
+    assert [r.category for r in results] == [b.best_label for b in raw]
+    assert (results[0].confidence, results[0].needs_review) == (UNSURE_CEILING, False)
     assert [r.confidence for r in results[1:]] == [b.confidence for b in raw[1:]]
 
 

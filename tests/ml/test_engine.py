@@ -9,6 +9,7 @@ import pytest
 
 from convosift.errors import ClassifierError
 from convosift.ml import EngineParams, TextClassifier, embed
+from convosift.ml.engine import SUPPORT_NEIGHBOURS
 from convosift.ml.pairwise import PairwiseParams
 from shared_data import BANKING77
 
@@ -231,3 +232,25 @@ def test_best_gives_predicts_label_and_confidence_without_the_match_score(
     best = engine.best(texts)
     assert [(b.best_label, b.confidence) for b in best] == [(p.best_label, p.confidence) for p in full]
     assert engine.best([]) == []
+
+
+def test_best_counts_how_many_of_the_nearest_examples_share_the_label(
+    banking_subset: tuple[list[str], list[str], list[str], list[str]],
+) -> None:
+    """``support`` is the share of the five training examples nearest by sentence vector that are
+    of the best label, and ``margin`` the nearest own example's similarity minus the nearest other's."""
+    import numpy as np
+
+    train_texts, train_labels, test_texts, _ = banking_subset
+    engine = TextClassifier().fit(train_texts, train_labels)
+    texts = test_texts[:60]
+    best = engine.best(texts)
+    # The examples it learnt from: the training texts and each label's own name.
+    similarities = engine.rank(texts).vectors @ engine._train_vectors.T
+    labels = np.array(engine.classes)[engine._train_label_ids]
+    for row, b in zip(similarities, best, strict=True):
+        nearest = np.argsort(-row, kind="stable")[:SUPPORT_NEIGHBOURS]
+        assert b.support == pytest.approx(float(np.mean(labels[nearest] == b.best_label)))
+        own = row[labels == b.best_label].max()
+        assert b.margin == pytest.approx(own - row[labels != b.best_label].max(), abs=1e-5)
+    assert {b.support for b in best} > {1.0}, "the subset has texts whose neighbours disagree"

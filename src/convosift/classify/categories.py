@@ -46,6 +46,12 @@ while the model sees another category, 11 of 16 junk texts and 6 of 23 genuine o
 NEIGHBOUR_MARGIN_WEIGHT = 3.0
 """How steeply confidence falls as the nearest seed text of another category gets closer than the
 nearest one of the chosen category (see :func:`_discounted`)."""
+SURE_CONFIDENCE = 0.8
+"""From this confidence a category reads as sure: the model must have similar examples behind it."""
+SURE_SUPPORT = 0.8
+"""Share of the nearest seed texts (4 of 5) that must be of the chosen category for a confidence
+of :data:`SURE_CONFIDENCE` or more; below it the confidence is held at :data:`UNSURE_CEILING`."""
+UNSURE_CEILING = 0.75
 
 
 class LocalCategoryClassifier:
@@ -74,7 +80,7 @@ class LocalCategoryClassifier:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
             self._model_name = (
                 f"{self.engine.engine_id}/junk-{self.junk.version}"
-                f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}/framing-{FRAMING_VERSION}/taxonomy-{self.taxonomy.version}"
+                f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{self.taxonomy.version}"
             )
         return self._model_name
 
@@ -91,7 +97,7 @@ class LocalCategoryClassifier:
             junk = self._junk([texts[i] for i in present]) if spam is not None else [None] * len(present)
             unproven: list[int] = []
             for i, group, evidence in zip(present, segments, junk, strict=True):
-                best = self._choose([_discounted(next(predictions)) for _ in group])
+                best = _held(self._choose([_discounted(next(predictions)) for _ in group]))
                 if spam is not None and evidence is not None:
                     # Junk by its own signs, whatever the model makes of its unfamiliar words. The
                     # learned detector alone, not sure and against the model, is worth a look.
@@ -189,4 +195,14 @@ def _discounted(best: Best) -> Best:
     if best.margin >= 0:
         return best
     factor = max(0.0, 1.0 + NEIGHBOUR_MARGIN_WEIGHT * best.margin)
-    return Best(best.best_label, round(best.confidence * factor, 6), best.margin)
+    return Best(best.best_label, round(best.confidence * factor, 6), best.margin, best.support)
+
+
+def _held(best: Best) -> Best:
+    """``best`` with a sure confidence (:data:`SURE_CONFIDENCE` or more) held at
+    :data:`UNSURE_CEILING` when fewer than :data:`SURE_SUPPORT` of its nearest seed texts are of
+    its category: still the category, no longer reading as a sure one. Applied to the judgement
+    chosen for the whole text, so it never changes which category that is."""
+    if best.confidence < SURE_CONFIDENCE or best.support >= SURE_SUPPORT:
+        return best
+    return Best(best.best_label, UNSURE_CEILING, best.margin, best.support)

@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 ENGINE_VERSION = "5"
 """Bump when features or model change in a way that invalidates cached models."""
 _CHUNK = 1024
+SUPPORT_NEIGHBOURS = 5
+"""Nearest training examples counted for :attr:`Best.support`."""
 _LABEL_SEPARATORS = re.compile(r"[_\-\s]+")
 
 
@@ -140,6 +142,9 @@ class Best:
     margin: float = 0.0
     """Cosine similarity of the nearest training example of ``best_label`` minus that of the
     nearest example of any other label: below 0, the closest written example is of another label."""
+    support: float = 1.0
+    """Share of the :data:`SUPPORT_NEIGHBOURS` nearest training examples (by sentence vector) that
+    are of ``best_label``."""
 
 
 @dataclass(frozen=True)
@@ -315,10 +320,10 @@ class TextClassifier:
             chunk = texts[start : start + _CHUNK]
             ranking = self.rank(chunk)
             confidence = ranking.probabilities[np.arange(len(chunk)), ranking.best]
-            margin = self._neighbour_margin(ranking.vectors, ranking.best)
+            margin, support = self._neighbours(ranking.vectors, ranking.best)
             results.extend(
-                Best(self.classes[b], round(float(c), 6), round(float(m), 6))
-                for b, c, m in zip(ranking.best, confidence, margin, strict=True)
+                Best(self.classes[b], round(float(c), 6), round(float(m), 6), float(s))
+                for b, c, m, s in zip(ranking.best, confidence, margin, support, strict=True)
             )
         return results
 
@@ -388,19 +393,27 @@ class TextClassifier:
             for b, c, m, s, a in zip(best, confidence, similarity, score, ranking.agreement, strict=True)
         ]
 
-    def _neighbour_margin(self, vectors: Any, best: Any) -> npt.NDArray[np.float64]:
-        """Similarity of each text's nearest training example of its best label minus that of its
-        nearest example of another label (see :attr:`Best.margin`)."""
+    def _neighbours(self, vectors: Any, best: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Per text: the similarity of its nearest training example of its best label minus that of
+        its nearest example of another label (:attr:`Best.margin`), and the share of its
+        :data:`SUPPORT_NEIGHBOURS` nearest examples that are of its best label (:attr:`Best.support`)."""
         import numpy as np
 
         similarities = vectors @ self._train_vectors.T
         same_label = self._train_label_ids[None, :] == best[:, None]
         own = np.where(same_label, similarities, -np.inf).max(axis=1)
         other = np.where(same_label, -np.inf, similarities).max(axis=1)
-        result: npt.NDArray[np.float64] = np.where(
+        margin: npt.NDArray[np.float64] = np.where(
             np.isfinite(own) & np.isfinite(other), own - other, 0.0
         ).astype(np.float64)
-        return result
+        k = min(SUPPORT_NEIGHBOURS, similarities.shape[1])
+        if k == 0:
+            return margin, np.ones(len(best))
+        # Rounded and sorted stably, so equal examples (or sums that differ in their last bits on
+        # another CPU) are taken in training order.
+        nearest = np.argsort(-np.round(similarities, 6), axis=1, kind="stable")[:, :k]
+        support: npt.NDArray[np.float64] = np.take_along_axis(same_label, nearest, axis=1).mean(axis=1)
+        return margin, support
 
     def _neighbour_similarity(self, vectors: Any, best: Any) -> npt.NDArray[np.float64]:
         """Mean cosine similarity of each text to its k nearest training examples of its best label."""
