@@ -244,7 +244,7 @@ def test_best_counts_how_many_of_the_nearest_examples_share_the_label(
     train_texts, train_labels, test_texts, _ = banking_subset
     engine = TextClassifier().fit(train_texts, train_labels)
     texts = test_texts[:60]
-    best = engine.best(texts)
+    best = engine.best(texts, support_from=0.0)
     # The examples it learnt from: the training texts and each label's own name.
     similarities = engine.rank(texts).vectors @ engine._train_vectors.T
     labels = np.array(engine.classes)[engine._train_label_ids]
@@ -254,3 +254,10 @@ def test_best_counts_how_many_of_the_nearest_examples_share_the_label(
         own = row[labels == b.best_label].max()
         assert b.margin == pytest.approx(own - row[labels != b.best_label].max(), abs=1e-5)
     assert {b.support for b in best} > {1.0}, "the subset has texts whose neighbours disagree"
+    # Counted only from the confidence asked for.
+    some = engine.best(texts, support_from=0.5)
+    assert [b.support for b in some] == [b.support if b.confidence >= 0.5 else None for b in best]
+    assert [(b.best_label, b.confidence, b.margin) for b in some] == [
+        (b.best_label, b.confidence, b.margin) for b in best
+    ]
+    assert all(b.support is None for b in engine.best(texts))

@@ -92,7 +92,7 @@ class LocalCategoryClassifier:
             segments = [_segments(issue_text(texts[i])) for i in present]
             flat = [segment for group in segments for segment in group]
             # Categories are a closed set: the best label and its confidence are all they need.
-            predictions = iter(self.engine.best(flat))
+            predictions = iter(self.engine.best(flat, support_from=SURE_CONFIDENCE))
             spam = self.taxonomy.spam
             junk = self._junk([texts[i] for i in present]) if spam is not None else [None] * len(present)
             unproven: list[int] = []
@@ -203,6 +203,6 @@ def _held(best: Best) -> Best:
     :data:`UNSURE_CEILING` when fewer than :data:`SURE_SUPPORT` of its nearest seed texts are of
     its category: still the category, no longer reading as a sure one. Applied to the judgement
     chosen for the whole text, so it never changes which category that is."""
-    if best.confidence < SURE_CONFIDENCE or best.support >= SURE_SUPPORT:
+    if best.confidence < SURE_CONFIDENCE or best.support is None or best.support >= SURE_SUPPORT:
         return best
     return Best(best.best_label, UNSURE_CEILING, best.margin, best.support)

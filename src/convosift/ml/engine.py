@@ -142,9 +142,9 @@ class Best:
     margin: float = 0.0
     """Cosine similarity of the nearest training example of ``best_label`` minus that of the
     nearest example of any other label: below 0, the closest written example is of another label."""
-    support: float = 1.0
+    support: float | None = None
     """Share of the :data:`SUPPORT_NEIGHBOURS` nearest training examples (by sentence vector) that
-    are of ``best_label``."""
+    are of ``best_label``; None where it was not counted (see :meth:`TextClassifier.best`)."""
 
 
 @dataclass(frozen=True)
@@ -310,8 +310,10 @@ class TextClassifier:
             predictions.extend(self._predict_chunk(texts[start : start + _CHUNK], cutoff))
         return predictions
 
-    def best(self, texts: Sequence[str]) -> list[Best]:
-        """The best label and its confidence per text, as :meth:`predict` gives them."""
+    def best(self, texts: Sequence[str], support_from: float | None = None) -> list[Best]:
+        """The best label and its confidence per text, as :meth:`predict` gives them, with the
+        nearest examples' :attr:`Best.margin`; :attr:`Best.support` is counted for the texts whose
+        confidence reaches ``support_from`` (None: for none)."""
         import numpy as np
 
         use_one_blas_thread()
@@ -320,9 +322,12 @@ class TextClassifier:
             chunk = texts[start : start + _CHUNK]
             ranking = self.rank(chunk)
             confidence = ranking.probabilities[np.arange(len(chunk)), ranking.best]
-            margin, support = self._neighbours(ranking.vectors, ranking.best)
+            wanted = np.zeros(len(chunk), dtype=bool) if support_from is None else confidence >= support_from
+            margin, support = self._neighbours(ranking.vectors, ranking.best, wanted)
             results.extend(
-                Best(self.classes[b], round(float(c), 6), round(float(m), 6), float(s))
+                Best(
+                    self.classes[b], round(float(c), 6), round(float(m), 6), None if np.isnan(s) else float(s)
+                )
                 for b, c, m, s in zip(ranking.best, confidence, margin, support, strict=True)
             )
         return results
@@ -393,26 +398,35 @@ class TextClassifier:
             for b, c, m, s, a in zip(best, confidence, similarity, score, ranking.agreement, strict=True)
         ]
 
-    def _neighbours(self, vectors: Any, best: Any) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    def _neighbours(
+        self, vectors: Any, best: Any, wanted: Any = None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per text: the similarity of its nearest training example of its best label minus that of
-        its nearest example of another label (:attr:`Best.margin`), and the share of its
-        :data:`SUPPORT_NEIGHBOURS` nearest examples that are of its best label (:attr:`Best.support`)."""
+        its nearest example of another label (:attr:`Best.margin`), and, where ``wanted`` (a mask)
+        is true, the share of its :data:`SUPPORT_NEIGHBOURS` nearest examples that are of its best
+        label (:attr:`Best.support`; NaN elsewhere)."""
         import numpy as np
 
+        rows = np.arange(len(best))
         similarities = vectors @ self._train_vectors.T
-        same_label = self._train_label_ids[None, :] == best[:, None]
-        own = np.where(same_label, similarities, -np.inf).max(axis=1)
-        other = np.where(same_label, -np.inf, similarities).max(axis=1)
-        margin: npt.NDArray[np.float64] = np.where(
-            np.isfinite(own) & np.isfinite(other), own - other, 0.0
-        ).astype(np.float64)
+        # The nearest example of each label (every label has one): columns grouped by label, one
+        # maximum per group, in label order.
+        labels = self._train_label_ids
+        order = np.argsort(labels, kind="stable")
+        _, starts = np.unique(labels[order], return_index=True)
+        nearest_of = np.maximum.reduceat(similarities[:, order], starts, axis=1)
+        own = nearest_of[rows, best]
+        margin: npt.NDArray[np.float64] = np.zeros(len(best))
+        if nearest_of.shape[1] > 1:
+            nearest_of[rows, best] = -np.inf
+            margin = (own - nearest_of.max(axis=1)).astype(np.float64)
+        support = np.full(len(best), np.nan)
         k = min(SUPPORT_NEIGHBOURS, similarities.shape[1])
-        if k == 0:
-            return margin, np.ones(len(best))
-        # Rounded and sorted stably, so equal examples (or sums that differ in their last bits on
-        # another CPU) are taken in training order.
-        nearest = np.argsort(-np.round(similarities, 6), axis=1, kind="stable")[:, :k]
-        support: npt.NDArray[np.float64] = np.take_along_axis(same_label, nearest, axis=1).mean(axis=1)
+        chosen = rows if wanted is None else np.flatnonzero(wanted)
+        if k and len(chosen):
+            # Rounded, so that sums differing in their last bits (another CPU) rank alike.
+            nearest = np.argpartition(-np.round(similarities[chosen], 6), k - 1, axis=1)[:, :k]
+            support[chosen] = (labels[nearest] == best[chosen, None]).mean(axis=1)
         return margin, support
 
     def _neighbour_similarity(self, vectors: Any, best: Any) -> npt.NDArray[np.float64]:
