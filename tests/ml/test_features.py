@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -105,3 +106,20 @@ def _other_vectorizers() -> tuple[object, ...]:
             {"binary": True},
         )
     )
+
+
+def test_the_remembered_words_are_bounded_and_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once a vectoriser's table of word columns is full, new words are looked up each time: the
+    counts stay scikit-learn's and the table does not grow with a long run's history."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from convosift.ml import features
+
+    monkeypatch.setattr(features, "REMEMBERED_WORDS", 5)
+    vectorizer = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit([*TRAINING, *NEW])
+    texts = [*NEW, *TRAINING, "a word longer than twenty-four characters: abcdefghijklmnopqrstuvwxyz0123"]
+    for _ in range(2):
+        actual = _counts(vectorizer, texts)
+        expected = CountVectorizer.transform(vectorizer, texts)
+        assert (actual != expected).nnz == 0
+    assert len(features._WORD_COLUMNS[vectorizer]) == 5

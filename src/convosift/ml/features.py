@@ -8,15 +8,16 @@ model, it competes fairly with the (unit-norm) sparse blocks.
 Fitted vectorisers weight new texts through :func:`_tfidf` rather than their own ``transform``:
 the counting is scikit-learn's work in pure Python, one dictionary lookup per n-gram, and it was
 the largest cost of classifying a batch. Here the n-grams of a whole batch are looked up at once
-(``map`` over the vocabulary's ``get``) and the character n-grams of each word are remembered (a
-word's ``char_wb`` n-grams do not depend on its neighbours, and the category model and the junk
-detector read the same texts). The matrix is the same as scikit-learn's: identical structure,
-weights within 1e-12 (tests compare them).
+(``map`` over the vocabulary's ``get``), and the vocabulary columns of each word's character
+n-grams are remembered per vectoriser (a word's ``char_wb`` n-grams do not depend on its
+neighbours, and a few thousand words make up most of any inbox): a text's character block is then
+one lookup per word instead of one per n-gram. The matrix is the same as scikit-learn's:
+identical structure, weights within 1e-12 (tests compare them).
 """
 
 from __future__ import annotations
 
-import functools
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -102,22 +103,24 @@ def _counts(vectorizer: Any, texts: list[str]) -> Any:
     if vectorizer.binary or vectorizer.input != "content":  # not built here: scikit-learn's own way
         return CountVectorizer.transform(vectorizer, texts).astype(np.float64)
     vocabulary: dict[str, int] = vectorizer.vocabulary_
-    if vectorizer.analyzer == "char_wb":
-        low, high = vectorizer.ngram_range
-        prepare = vectorizer.build_preprocessor()
-
-        def grams_of(text: str) -> list[str]:
-            return [gram for word in prepare(text).split() for gram in _char_wb_grams(word, low, high)]
-
-    else:
-        grams_of = vectorizer.build_analyzer()
-    grams: list[str] = []
     lengths = np.zeros(len(texts), dtype=np.int64)
-    for row, text in enumerate(texts):
-        found = grams_of(text)
-        grams.extend(found)
-        lengths[row] = len(found)
-    columns = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
+    if vectorizer.analyzer == "char_wb":
+        prepare = vectorizer.build_preprocessor()
+        columns_of = _word_columns(vectorizer)
+        parts: list[bytes] = []
+        for row, text in enumerate(texts):
+            found = [columns_of(word) for word in prepare(text).split()]
+            lengths[row] = sum(map(len, found)) // 4
+            parts.extend(found)
+        columns = np.frombuffer(b"".join(parts), dtype=np.int32).astype(np.int64)
+    else:
+        analyze = vectorizer.build_analyzer()
+        grams: list[str] = []
+        for row, text in enumerate(texts):
+            found_grams = analyze(text)
+            grams.extend(found_grams)
+            lengths[row] = len(found_grams)
+        columns = np.fromiter(map(vocabulary.get, grams, repeat(-1)), dtype=np.int64, count=len(grams))
     rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     known = columns >= 0
     # One sorted key per (row, column) gives the CSR arrays directly: counts, sorted columns and
@@ -133,21 +136,35 @@ def _counts(vectorizer: Any, texts: list[str]) -> Any:
 
 
 REMEMBERED_WORD_CHARS = 24
+REMEMBERED_WORDS = 20_000
+"""Words whose n-gram columns each vectoriser keeps (about 150 bytes a word). Words longer than
+:data:`REMEMBERED_WORD_CHARS` characters (links, ids) rarely repeat and are never kept; once full,
+the table keeps the words seen first and new ones are looked up each time, so a long run's memory
+does not grow with its history."""
+_WORD_COLUMNS: weakref.WeakKeyDictionary[Any, dict[str, bytes]] = weakref.WeakKeyDictionary()
 
 
-def _char_wb_grams(word: str, low: int, high: int) -> tuple[str, ...]:
-    """scikit-learn's ``char_wb`` n-grams of one word (padded with a space on each side).
+def _word_columns(vectorizer: Any) -> Any:
+    """A function giving the vocabulary columns of one word's ``char_wb`` n-grams (unknown n-grams
+    left out, in n-gram order) as native 32-bit integers, remembered for this vectoriser."""
+    from array import array
 
-    Words up to :data:`REMEMBERED_WORD_CHARS` characters are remembered (the common ones repeat
-    in every text); longer tokens (links, ids) rarely repeat and would fill the memory."""
-    if len(word) <= REMEMBERED_WORD_CHARS:
-        return _remembered_grams(word, low, high)
-    return _word_grams(word, low, high)
+    remembered = _WORD_COLUMNS.get(vectorizer)
+    if remembered is None:
+        remembered = _WORD_COLUMNS.setdefault(vectorizer, {})
+    vocabulary: dict[str, int] = vectorizer.vocabulary_
+    low, high = vectorizer.ngram_range
 
+    def columns_of(word: str) -> bytes:
+        columns = remembered.get(word)
+        if columns is None:
+            found = map(vocabulary.get, _word_grams(word, low, high))
+            columns = array("i", [column for column in found if column is not None]).tobytes()
+            if len(word) <= REMEMBERED_WORD_CHARS and len(remembered) < REMEMBERED_WORDS:
+                remembered[word] = columns
+        return columns
 
-@functools.lru_cache(maxsize=4096)
-def _remembered_grams(word: str, low: int, high: int) -> tuple[str, ...]:
-    return _word_grams(word, low, high)
+    return columns_of
 
 
 def _word_grams(word: str, low: int, high: int) -> tuple[str, ...]:
