@@ -74,13 +74,21 @@ def _tokenizer() -> Any:
     return tokenizer
 
 
+def _encode(texts: list[str]) -> Any:
+    """The tokens of each text. ``encode_batch_fast`` (tokenizers >= 0.20) skips the character
+    offsets nothing here reads: the same ids for about a third less work."""
+    tokenizer = _tokenizer()
+    encode = getattr(tokenizer, "encode_batch_fast", tokenizer.encode_batch)
+    return encode(texts, add_special_tokens=False)
+
+
 def _mean_token_vectors(texts: Sequence[str]) -> npt.NDArray[np.float32]:
     """The mean token vector of each text (zero for a text without tokens), as ``WordLlama.embed``."""
     import numpy as np
 
     table = _model().embedding
     means = np.zeros((len(texts), EMBEDDING_DIM), dtype=np.float32)
-    for row, encoding in enumerate(_tokenizer().encode_batch(list(texts), add_special_tokens=False)):
+    for row, encoding in enumerate(_encode(list(texts))):
         if encoding.ids:
             ids = np.array(encoding.ids, dtype=np.intp)
             # Ids past the end of the table are clamped to its last row, as wordllama does.
