@@ -511,3 +511,39 @@ def test_the_local_models_load_before_the_run_starts_so_its_duration_is_pipeline
     # A run handed its own analyzer loads nothing more.
     service.start_run(make_settings(), window=WINDOW, source=_source(), analyzer=CountingAnalyzer())
     assert len(loaded_at) == 2
+
+
+def test_a_lost_connection_while_reading_the_ended_run_back_is_tried_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The run is recorded as completed; the read that follows loses its connection. The command
+    reports the completed run rather than an error, unless every try fails."""
+    from convosift.errors import StoreError
+    from convosift.pipeline import service as service_module
+
+    waits: list[float] = []
+    monkeypatch.setattr(service_module.time, "sleep", waits.append)
+    real_get_run = service_module.Service.get_run
+    failures = {"left": 1}
+
+    def flaky_get_run(self: Any, run_id: str, **kwargs: Any) -> RunRecord:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise StoreError("the database connection was lost")
+        return real_get_run(self, run_id, **kwargs)
+
+    monkeypatch.setattr(service_module.Service, "get_run", flaky_get_run)
+    record = service.start_run(
+        settings, window=WINDOW, batch_size=25, source=_source(), analyzer=CountingAnalyzer()
+    )
+    assert record.status is RunStatus.COMPLETED and record.counts.stored == 98
+    assert (failures["left"], waits) == (0, [1.0])
+
+    failures["left"] = service_module.READ_BACK_ATTEMPTS
+    with pytest.raises(StoreError):
+        service.start_run(
+            settings, window=WINDOW, batch_size=25, source=_source(), analyzer=CountingAnalyzer()
+        )
+    assert failures["left"] == 0 and len(waits) == 1 + service_module.READ_BACK_ATTEMPTS - 1
+    # The second run did complete: only reading it back failed.
+    assert [r.status for r in service.list_runs(settings)][:2] == [RunStatus.COMPLETED, RunStatus.COMPLETED]

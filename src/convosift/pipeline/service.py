@@ -27,6 +27,7 @@ from convosift.errors import (
     ConvosiftError,
     NotFoundError,
     RunConflictError,
+    StoreError,
 )
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline import lifecycle
@@ -45,6 +46,9 @@ from convosift.store.runs import RunRow
 Progress = Callable[[RunRecord], None]
 
 ExportFormat = Literal["jsonl", "csv"]
+READ_BACK_ATTEMPTS = 3
+"""Tries at reading a run's record once it has ended (one second apart): a connection lost just
+then must not turn a completed run into a reported error."""
 SKIPPED_COLUMNS = ("source", "id", "reason", "detail", "updated_at", "run_id", "recorded_at")
 
 
@@ -184,10 +188,23 @@ class Service:
                     raise
                 else:
                     self._finish(claim, outcome, tick)
-            record = self.get_run(run_id, clock=clock)
+            record = self._read_back(run_id, clock)
             if progress is not None:
                 progress(record)
             return record
+
+    def _read_back(self, run_id: str, clock: Clock | None) -> RunRecord:
+        """The record of a run that has just ended. A read is safe to repeat, so a database
+        connection lost at that moment (a restarted server, a killed backend) costs another try."""
+        attempt = 1
+        while True:
+            try:
+                return self.get_run(run_id, clock=clock)
+            except StoreError:
+                if attempt >= READ_BACK_ATTEMPTS:
+                    raise
+            attempt += 1
+            time.sleep(1.0)
 
     async def _drive(
         self,
