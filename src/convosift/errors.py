@@ -188,6 +188,8 @@ class StoreError(ConvosiftError):
     exit_code = 4
     http_status = 503
     code = "store_error"
+    lost_connection = False
+    """True when the database could not be reached or the connection broke: trying again may work."""
 
 
 # --- classifier ------------------------------------------------------------------------------

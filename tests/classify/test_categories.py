@@ -105,6 +105,10 @@ def test_spam_is_given_only_on_evidence(classifier: LocalCategoryClassifier) -> 
     assert [r.category for r in results[: len(genuine)]].count("spam") == 0
     assert [r.category for r in results[len(genuine) :]] == ["spam", "spam"]
     assert all(r.status is ClassificationStatus.CLASSIFIED for r in results)
+    # Spam rests on its evidence: a few spam seed texts cannot back it, and its confidence is not held.
+    prize = classifier.engine.best([junk[1]], support_from=0.0)[0]
+    assert prize.confidence >= SURE_CONFIDENCE and prize.support is not None and prize.support < SURE_SUPPORT
+    assert results[-1].confidence == prize.confidence
 
 
 def test_confidence_falls_when_the_nearest_seed_text_is_of_another_category(

@@ -249,7 +249,7 @@ def test_best_counts_how_many_of_the_nearest_examples_share_the_label(
     similarities = engine.rank(texts).vectors @ engine._train_vectors.T
     labels = np.array(engine.classes)[engine._train_label_ids]
     for row, b in zip(similarities, best, strict=True):
-        nearest = np.argsort(-row, kind="stable")[:SUPPORT_NEIGHBOURS]
+        nearest = np.argsort(-np.round(row, 6), kind="stable")[:SUPPORT_NEIGHBOURS]
         assert b.support == pytest.approx(float(np.mean(labels[nearest] == b.best_label)))
         own = row[labels == b.best_label].max()
         assert b.margin == pytest.approx(own - row[labels != b.best_label].max(), abs=1e-5)
@@ -261,3 +261,26 @@ def test_best_counts_how_many_of_the_nearest_examples_share_the_label(
         (b.best_label, b.confidence, b.margin) for b in best
     ]
     assert all(b.support is None for b in engine.best(texts))
+
+
+def test_a_label_with_fewer_examples_than_the_neighbours_counted_can_still_be_fully_supported() -> None:
+    """Support counts as many nearest examples as the best label has, when that is fewer than five."""
+    texts = [
+        "my card payment was declined at the shop",
+        "the card got refused at the till",
+        "payment with my card did not go through",
+        "card declined when paying online",
+        "my debit card keeps getting rejected",
+        "the terminal refused my card twice",
+        "why was my card payment declined",
+        "card refused at the petrol station",
+        "I want to change my home address",
+        "please update my postal address",
+    ]
+    labels = ["declined"] * 8 + ["address"] * 2
+    engine = TextClassifier(EngineParams(calibration_folds=2)).fit(texts, labels)
+    best = engine.best(["how do I update my address", "my card was refused"], support_from=0.0)
+    assert [b.best_label for b in best] == ["address", "declined"]
+    # "address" has three training texts (two examples and its own name): all three are nearest.
+    assert best[0].support == 1.0
+    assert best[1].support is not None and best[1].support >= 0.6

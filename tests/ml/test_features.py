@@ -122,4 +122,13 @@ def test_the_remembered_words_are_bounded_and_change_nothing(monkeypatch: pytest
         actual = _counts(vectorizer, texts)
         expected = CountVectorizer.transform(vectorizer, texts)
         assert (actual != expected).nnz == 0
-    assert len(features._WORD_COLUMNS[vectorizer]) == 5
+    assert len(features._WORD_COLUMNS[vectorizer][2]) == 5
+
+    monkeypatch.setattr(features, "REMEMBERED_WORDS", 10_000)
+    fresh = CountVectorizer(analyzer="char_wb", ngram_range=(2, 4)).fit([*TRAINING, *NEW])
+    _counts(fresh, texts)
+    remembered = features._WORD_COLUMNS[fresh][2]
+    assert remembered and all(len(word) <= features.REMEMBERED_WORD_CHARS for word in remembered)
+    # Refitted in place, the vectoriser gets a new table, and counts still match.
+    fresh.fit(["entirely different words here", *NEW])
+    assert (_counts(fresh, texts) != CountVectorizer.transform(fresh, texts)).nnz == 0

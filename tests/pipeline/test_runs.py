@@ -517,33 +517,42 @@ def test_a_lost_connection_while_reading_the_ended_run_back_is_tried_again(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The run is recorded as completed; the read that follows loses its connection. The command
-    reports the completed run rather than an error, unless every try fails."""
+    reports the completed run rather than an error, unless every try fails; an error that is not
+    a lost connection is raised at once."""
     from convosift.errors import StoreError
     from convosift.pipeline import service as service_module
 
     waits: list[float] = []
-    monkeypatch.setattr(service_module.time, "sleep", waits.append)
+    monkeypatch.setattr(service_module, "_pause", waits.append)
     real_get_run = service_module.Service.get_run
-    failures = {"left": 1}
+    failures = {"left": 1, "lost": True}
 
     def flaky_get_run(self: Any, run_id: str, **kwargs: Any) -> RunRecord:
         if failures["left"]:
             failures["left"] -= 1
-            raise StoreError("the database connection was lost")
+            error = StoreError("the database connection was lost")
+            error.lost_connection = bool(failures["lost"])
+            raise error
         return real_get_run(self, run_id, **kwargs)
 
+    def run() -> RunRecord:
+        return service.start_run(
+            settings, window=WINDOW, batch_size=25, source=_source(), analyzer=CountingAnalyzer()
+        )
+
     monkeypatch.setattr(service_module.Service, "get_run", flaky_get_run)
-    record = service.start_run(
-        settings, window=WINDOW, batch_size=25, source=_source(), analyzer=CountingAnalyzer()
-    )
+    record = run()
     assert record.status is RunStatus.COMPLETED and record.counts.stored == 98
     assert (failures["left"], waits) == (0, [1.0])
 
     failures["left"] = service_module.READ_BACK_ATTEMPTS
     with pytest.raises(StoreError):
-        service.start_run(
-            settings, window=WINDOW, batch_size=25, source=_source(), analyzer=CountingAnalyzer()
-        )
-    assert failures["left"] == 0 and len(waits) == 1 + service_module.READ_BACK_ATTEMPTS - 1
-    # The second run did complete: only reading it back failed.
-    assert [r.status for r in service.list_runs(settings)][:2] == [RunStatus.COMPLETED, RunStatus.COMPLETED]
+        run()
+    assert failures["left"] == 0 and waits == [1.0] * service_module.READ_BACK_ATTEMPTS
+
+    failures.update(left=1, lost=False)
+    with pytest.raises(StoreError):
+        run()
+    assert len(waits) == service_module.READ_BACK_ATTEMPTS
+    # Those runs did complete: only reading them back failed.
+    assert [r.status for r in service.list_runs(settings)][:3] == [RunStatus.COMPLETED] * 3

@@ -97,7 +97,7 @@ class LocalCategoryClassifier:
             junk = self._junk([texts[i] for i in present]) if spam is not None else [None] * len(present)
             unproven: list[int] = []
             for i, group, evidence in zip(present, segments, junk, strict=True):
-                best = _held(self._choose([_discounted(next(predictions)) for _ in group]))
+                best = self._choose([_discounted(next(predictions)) for _ in group])
                 if spam is not None and evidence is not None:
                     # Junk by its own signs, whatever the model makes of its unfamiliar words. The
                     # learned detector alone, not sure and against the model, is worth a look.
@@ -107,7 +107,9 @@ class LocalCategoryClassifier:
                 elif best.best_label == spam:
                     unproven.append(i)
                 else:
-                    results[i] = self._classified(best.best_label, best.confidence)
+                    # Spam rests on its evidence instead (a few seed texts cannot back it).
+                    held = _held(best)
+                    results[i] = self._classified(held.best_label, held.confidence)
             for i, (label, confidence) in zip(unproven, self._best_not_spam(texts, unproven), strict=True):
                 # The model's spam guess has nothing to back it: the best real category, for review.
                 results[i] = self._classified(label, confidence, review=True)

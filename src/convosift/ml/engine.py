@@ -47,6 +47,8 @@ ENGINE_VERSION = "5"
 _CHUNK = 1024
 SUPPORT_NEIGHBOURS = 5
 """Nearest training examples counted for :attr:`Best.support`."""
+_SUPPORT_CANDIDATES = 16
+"""Nearest examples found by partition, then ordered by similarity and training order."""
 _LABEL_SEPARATORS = re.compile(r"[_\-\s]+")
 
 
@@ -144,7 +146,8 @@ class Best:
     nearest example of any other label: below 0, the closest written example is of another label."""
     support: float | None = None
     """Share of the :data:`SUPPORT_NEIGHBOURS` nearest training examples (by sentence vector) that
-    are of ``best_label``; None where it was not counted (see :meth:`TextClassifier.best`)."""
+    are of ``best_label`` (of as many as it has, if fewer); None where it was not counted (see
+    :meth:`TextClassifier.best`)."""
 
 
 @dataclass(frozen=True)
@@ -322,7 +325,12 @@ class TextClassifier:
             chunk = texts[start : start + _CHUNK]
             ranking = self.rank(chunk)
             confidence = ranking.probabilities[np.arange(len(chunk)), ranking.best]
-            wanted = np.zeros(len(chunk), dtype=bool) if support_from is None else confidence >= support_from
+            # Compared as rounded, as the confidence is reported.
+            wanted = (
+                np.zeros(len(chunk), dtype=bool)
+                if support_from is None
+                else np.round(confidence, 6) >= support_from
+            )
             margin, support = self._neighbours(ranking.vectors, ranking.best, wanted)
             results.extend(
                 Best(
@@ -399,34 +407,41 @@ class TextClassifier:
         ]
 
     def _neighbours(
-        self, vectors: Any, best: Any, wanted: Any = None
+        self, vectors: Any, best: Any, wanted: Any
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Per text: the similarity of its nearest training example of its best label minus that of
         its nearest example of another label (:attr:`Best.margin`), and, where ``wanted`` (a mask)
-        is true, the share of its :data:`SUPPORT_NEIGHBOURS` nearest examples that are of its best
-        label (:attr:`Best.support`; NaN elsewhere)."""
+        is true, the share of its nearest examples that are of its best label (:attr:`Best.support`;
+        NaN elsewhere). That share counts :data:`SUPPORT_NEIGHBOURS` examples, or as many as the
+        best label has when it has fewer, so that a label with few examples can still reach 1."""
         import numpy as np
 
-        rows = np.arange(len(best))
         similarities = vectors @ self._train_vectors.T
-        # The nearest example of each label (every label has one): columns grouped by label, one
-        # maximum per group, in label order.
         labels = self._train_label_ids
-        order = np.argsort(labels, kind="stable")
-        _, starts = np.unique(labels[order], return_index=True)
-        nearest_of = np.maximum.reduceat(similarities[:, order], starts, axis=1)
-        own = nearest_of[rows, best]
-        margin: npt.NDArray[np.float64] = np.zeros(len(best))
-        if nearest_of.shape[1] > 1:
-            nearest_of[rows, best] = -np.inf
-            margin = (own - nearest_of.max(axis=1)).astype(np.float64)
+        same_label = labels[None, :] == best[:, None]
+        own = np.where(same_label, similarities, -np.inf).max(axis=1)
+        other = np.where(same_label, -np.inf, similarities).max(axis=1)
+        margin: npt.NDArray[np.float64] = np.where(
+            np.isfinite(own) & np.isfinite(other), own - other, 0.0
+        ).astype(np.float64)
         support = np.full(len(best), np.nan)
-        k = min(SUPPORT_NEIGHBOURS, similarities.shape[1])
-        chosen = rows if wanted is None else np.flatnonzero(wanted)
-        if k and len(chosen):
-            # Rounded, so that sums differing in their last bits (another CPU) rank alike.
-            nearest = np.argpartition(-np.round(similarities[chosen], 6), k - 1, axis=1)[:, :k]
-            support[chosen] = (labels[nearest] == best[chosen, None]).mean(axis=1)
+        chosen = np.flatnonzero(wanted)
+        if len(chosen) and similarities.shape[1]:
+            # Rounded, so that sums differing in their last bits (another CPU) rank alike; ties are
+            # taken in training order.
+            rounded = -np.round(similarities[chosen], 6)
+            if rounded.shape[1] > _SUPPORT_CANDIDATES:
+                # The nearest few by partition, then ordered by similarity and training order.
+                few = np.argpartition(rounded, _SUPPORT_CANDIDATES - 1, axis=1)[:, :_SUPPORT_CANDIDATES]
+            else:
+                few = np.broadcast_to(np.arange(rounded.shape[1]), rounded.shape)
+            order = np.lexsort((few, np.take_along_axis(rounded, few, axis=1)), axis=1)
+            nearest = np.take_along_axis(few, order, axis=1)[:, :SUPPORT_NEIGHBOURS]
+            sizes = np.bincount(labels, minlength=len(self.classes))
+            counted = np.minimum(SUPPORT_NEIGHBOURS, sizes[best[chosen]])
+            hits = labels[nearest] == best[chosen, None]
+            within = np.arange(nearest.shape[1])[None, :] < counted[:, None]
+            support[chosen] = (hits & within).sum(axis=1) / counted
         return margin, support
 
     def _neighbour_similarity(self, vectors: Any, best: Any) -> npt.NDArray[np.float64]:

@@ -136,24 +136,30 @@ def _counts(vectorizer: Any, texts: list[str]) -> Any:
 
 
 REMEMBERED_WORD_CHARS = 24
-REMEMBERED_WORDS = 20_000
-"""Words whose n-gram columns each vectoriser keeps (about 150 bytes a word). Words longer than
-:data:`REMEMBERED_WORD_CHARS` characters (links, ids) rarely repeat and are never kept; once full,
-the table keeps the words seen first and new ones are looked up each time, so a long run's memory
-does not grow with its history."""
-_WORD_COLUMNS: weakref.WeakKeyDictionary[Any, dict[str, bytes]] = weakref.WeakKeyDictionary()
+REMEMBERED_WORDS = 10_000
+"""Words whose n-gram columns each vectoriser keeps (200 to 450 bytes a word, by its length: at
+most about 4.5 MB per vectoriser). Words longer than :data:`REMEMBERED_WORD_CHARS` characters
+(links, ids) rarely repeat and are never kept; once full, the table keeps the words seen first
+(the common ones) and new ones are looked up each time, so a long run's memory does not grow
+with its history."""
+_WORD_COLUMNS: weakref.WeakKeyDictionary[Any, tuple[dict[str, int], tuple[int, int], dict[str, bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _word_columns(vectorizer: Any) -> Any:
     """A function giving the vocabulary columns of one word's ``char_wb`` n-grams (unknown n-grams
-    left out, in n-gram order) as native 32-bit integers, remembered for this vectoriser."""
+    left out, in n-gram order) as native 32-bit integers, remembered for this vectoriser as long as
+    its vocabulary and n-gram range stay the same (a refit starts a new table)."""
     from array import array
 
-    remembered = _WORD_COLUMNS.get(vectorizer)
-    if remembered is None:
-        remembered = _WORD_COLUMNS.setdefault(vectorizer, {})
     vocabulary: dict[str, int] = vectorizer.vocabulary_
     low, high = vectorizer.ngram_range
+    entry = _WORD_COLUMNS.get(vectorizer)
+    if entry is None or entry[0] is not vocabulary or entry[1] != (low, high):
+        entry = (vocabulary, (low, high), {})
+        _WORD_COLUMNS[vectorizer] = entry
+    remembered = entry[2]
 
     def columns_of(word: str) -> bytes:
         columns = remembered.get(word)

@@ -49,6 +49,7 @@ ExportFormat = Literal["jsonl", "csv"]
 READ_BACK_ATTEMPTS = 3
 """Tries at reading a run's record once it has ended (one second apart): a connection lost just
 then must not turn a completed run into a reported error."""
+_pause = time.sleep
 SKIPPED_COLUMNS = ("source", "id", "reason", "detail", "updated_at", "run_id", "recorded_at")
 
 
@@ -195,16 +196,17 @@ class Service:
 
     def _read_back(self, run_id: str, clock: Clock | None) -> RunRecord:
         """The record of a run that has just ended. A read is safe to repeat, so a database
-        connection lost at that moment (a restarted server, a killed backend) costs another try."""
+        connection lost at that moment (a restarted server, a killed backend) costs another try;
+        any other store error is raised at once."""
         attempt = 1
         while True:
             try:
                 return self.get_run(run_id, clock=clock)
-            except StoreError:
-                if attempt >= READ_BACK_ATTEMPTS:
+            except StoreError as error:
+                if not error.lost_connection or attempt >= READ_BACK_ATTEMPTS:
                     raise
             attempt += 1
-            time.sleep(1.0)
+            _pause(1.0)
 
     async def _drive(
         self,

@@ -44,6 +44,14 @@ MESSAGES: dict[type[exc.SQLAlchemyError], str] = {
     exc.IdentifierError: "a database identifier is too long",
     exc.UnsupportedCompilationError: "a query could not be compiled for this database",
 }
+_CONNECTION_ERRORS = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.DisconnectionError,
+    exc.InvalidatePoolError,
+    exc.TimeoutError,
+)
+"""Failures of reaching the database or of a connection to it, rather than of a statement."""
 CONFIGURATION_ERRORS: dict[type[exc.SQLAlchemyError], str] = {
     exc.ArgumentError: "the database URL is not valid",
     exc.NoSuchModuleError: "the database URL names a driver that is not installed",
@@ -66,7 +74,9 @@ def translate(error: exc.SQLAlchemyError) -> ConvosiftError:
     driver = type(getattr(error, "orig", None) or error).__name__
     if klass is ConfigurationError:
         return ConfigurationError(f"{message} ({driver})", hint="check CONVOSIFT_DATABASE_URL")
-    return StoreError(f"{message} ({driver})", hint=_RESUME)
+    translated_error = StoreError(f"{message} ({driver})", hint=_RESUME)
+    translated_error.lost_connection = isinstance(error, _CONNECTION_ERRORS)
+    return translated_error
 
 
 @contextmanager
