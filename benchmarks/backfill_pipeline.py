@@ -14,7 +14,10 @@ database set-up included) and times it from spawn to exit.
    1,000 conversations/s) beside the server's own capacity, measured with many keep-alive
    connections in one more process; then end to end with the local models and SQLite (goal 800/s).
    These two report the run's own duration (process start excluded) beside the process's.
-3. **Batch size**: the end-to-end run at batch 50 and at batch 500 (goal: within 5 %).
+3. **Batch size**: the end-to-end run at batch 50 and at batch 500, alternated ``--repeats`` times,
+   the best run of each compared (goal: within 5 %). Beside it, the backfill process's CPU seconds
+   per 1,000 conversations (user + system, model loading included), which moves far less than the
+   rate on a shared machine.
 4. **LLM**: an OpenAI-compatible server answering in 1 s, concurrency C (start and cap), M
    conversations behind a rate-limited Intercom server. The LLM bound is the calls made times the
    latency over C; the goal is at least 0.90 of max(API bound, LLM bound). Beside it: the best
@@ -33,6 +36,7 @@ import asyncio
 import heapq
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -73,6 +77,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--llm-latency", type=float, default=1.0, help="seconds per LLM answer")
     parser.add_argument("--llm-concurrency", type=int, default=32)
     parser.add_argument("--per-page", type=int, default=150)
+    parser.add_argument("--repeats", type=int, default=2, help="runs per batch size, alternated (default 2)")
     return parser.parse_args()
 
 
@@ -92,14 +97,15 @@ def backfill(
     }
     command = [sys.executable, "-m", "convosift", "backfill", "--since", "2000-01-01", "--json"]
     command += ["--batch-size", str(batch_size)] + (["--dry-run"] if dry_run else [])
-    started = time.perf_counter()
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(command, env=environment, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - started
+    elapsed, after = time.perf_counter() - started, resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"backfill {name} failed ({done.returncode}): {done.stderr[-2000:]}")
     record = json.loads(done.stdout)
     if record["status"] != "completed":
         raise SystemExit(f"backfill {name} ended {record['status']}: {record.get('error')}")
+    record["process_cpu_seconds"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed, record
 
 
@@ -225,24 +231,33 @@ def unlimited(args: argparse.Namespace, workdir: Path, batch_sizes: tuple[int, .
                 f"fetch path {run_rate:.0f} conv/s (server capacity {per_conversation:.0f}; goal >= 1000): "
                 f"{verdict(run_rate >= 1000)}"
             )
-        rates = {}
-        for batch in batch_sizes:
-            elapsed, record = backfill(base_url, workdir, f"e2e-{batch}", batch_size=batch)
-            rates[batch] = record["counts"]["listed"] / record["duration_seconds"]
-            print(
-                f"no rate limit   local models + SQLite, batch {batch}: {rates[batch]:.0f} conv/s in the run "
-                f"({record['counts']['listed'] / elapsed:.0f}/s with process start)"
-            )
+        rates: dict[int, float] = {}
+        cpu: dict[int, float] = {}
+        repeats = max(1, args.repeats) if len(batch_sizes) > 1 else 1
+        for attempt in range(repeats):
+            for batch in batch_sizes:
+                elapsed, record = backfill(base_url, workdir, f"e2e-{batch}-{attempt}", batch_size=batch)
+                listed = record["counts"]["listed"]
+                rate = listed / record["duration_seconds"]
+                per_thousand = record["process_cpu_seconds"] / listed * 1000
+                rates[batch] = max(rates.get(batch, 0.0), rate)
+                cpu[batch] = min(cpu.get(batch, float("inf")), per_thousand)
+                print(
+                    f"no rate limit   local models + SQLite, batch {batch}: {rate:.0f} conv/s in the run "
+                    f"({listed / elapsed:.0f}/s with process start), process CPU {per_thousand:.2f} s per 1,000"
+                )
         if "nolimit" in args.only:
             rate = rates[args.batch_size]
             lines.append(f"end to end {rate:.0f} conv/s (goal >= 800): {verdict(rate >= 800)}")
         if "batch" in args.only and len(rates) >= 2:
             low, high = min(rates.values()), max(rates.values())
             gap = (high - low) / high
+            cpu_gap = (max(cpu.values()) - min(cpu.values())) / min(cpu.values())
             lines.append(
-                f"batch {' vs '.join(str(b) for b in rates)}: "
+                f"batch {' vs '.join(str(b) for b in rates)} (best of {repeats}): "
                 f"{' vs '.join(f'{r:.0f}' for r in rates.values())} conv/s, {gap:.1%} apart "
-                f"(goal <= 5 %): {verdict(gap <= 0.05)}"
+                f"(goal <= 5 %): {verdict(gap <= 0.05)}; process CPU per 1,000 "
+                f"{' vs '.join(f'{c:.2f}' for c in cpu.values())} s, {cpu_gap:.1%} apart"
             )
     return lines
 
