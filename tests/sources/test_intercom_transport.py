@@ -310,15 +310,6 @@ def test_each_event_loop_gets_its_own_connections() -> None:
     assert len(connections) == 2
 
 
-async def test_an_endless_response_head_is_refused(
-    serve: Callable[[Script], Awaitable[ScriptedServer]],
-) -> None:
-    server = await serve(raw(b"HTTP/1.1 200 OK\r\n" + b"X-Filler: aaaaaaaaaaaaaaaa\r\n" * 5000))
-    async with client(server.url) as http:
-        with pytest.raises(httpx.RemoteProtocolError, match="head is over"):
-            await http.get("/x")
-
-
 async def test_informational_answers_chunk_extensions_and_trailers_are_read_past(
     serve: Callable[[Script], Awaitable[ScriptedServer]],
 ) -> None:
@@ -377,12 +368,26 @@ async def test_a_header_that_would_break_the_request_is_not_sent(
     await transport.aclose()
 
 
-async def test_endless_trailers_are_refused(serve: Callable[[Script], Awaitable[ScriptedServer]]) -> None:
-    trailers = b"X-Filler: aaaaaaaaaaaaaaaa\r\n" * 5000
-    answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n" + trailers + b"\r\n"
+_FILLER = b"X-Filler: aaaaaaaaaaaaaaaa\r\n" * 5000
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (b"HTTP/1.1 200 OK\r\n" + _FILLER, "head is over"),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n" + _FILLER + b"\r\n",
+            "trailers are over",
+        ),
+    ],
+    ids=["head", "trailers"],
+)
+async def test_an_endless_head_or_endless_trailers_are_refused(
+    serve: Callable[[Script], Awaitable[ScriptedServer]], answer: bytes, message: str
+) -> None:
     server = await serve(raw(answer))
     async with client(server.url) as http:
-        with pytest.raises(httpx.RemoteProtocolError, match="trailers are over"):
+        with pytest.raises(httpx.RemoteProtocolError, match=message):
             await http.get("/x")
 
 
