@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from markupsafe import escape
 
+from convosift.analysis.base import NullAnalyzer
 from convosift.api import create_app
 from convosift.config import Settings
 
-from .conftest import analysed, assert_no_secret, conversation, live_server, seed
+from .conftest import analysed, assert_no_secret, client_for, conversation, live_server, make_settings, seed
 
 SCRIPT = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -55,6 +56,20 @@ def test_overview_renders_history_categories_and_themes(client: TestClient, sett
     assert "default-src 'self'" in response.headers["content-security-policy"]
     _assert_escaped(html)
     assert_no_secret(html)
+
+
+def test_overview_without_a_vocabulary_says_how_to_get_themes(database_url: str) -> None:
+    fresh = make_settings(database_url, vocabulary_path=None)
+    seed(fresh, [analysed(conversation("f1", "How do I close my account?"), category="how_to_question")])
+    with client_for(fresh, analyzer_factory=lambda _s: NullAnalyzer()) as fresh_client:
+        html = fresh_client.get("/").text
+    assert 'id="no-vocabulary"' in html and "convosift themes discover" in html
+    assert 'proposals</a> page' in html and '/proposals"' in html
+
+
+def test_overview_with_a_vocabulary_but_no_match_does_not_ask_for_one(client: TestClient) -> None:
+    html = client.get("/").text
+    assert "No matched themes yet." in html and 'id="no-vocabulary"' not in html
 
 
 def test_conversation_pages_escape_customer_text(client: TestClient, settings: Settings) -> None:

@@ -16,7 +16,7 @@ from browser import CHROMIUM, CHROMIUM_ARGS
 from convosift.errors import ConfigurationError
 from convosift.store import Store
 from convosift.themes.report import render, report_data, write_report
-from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
+from convosift.themes.vocabulary import EMPTY_VOCABULARY, demo_vocabulary_path, load_vocabulary
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> | `tick`'
 FROZEN = datetime(2026, 4, 1, tzinfo=UTC)
@@ -89,6 +89,27 @@ def test_markdown_and_csv(data: dict[str, Any]) -> None:
         "apple_pay_button_missing_at_checkout",
     ]
     assert rows[1]["rising"] == "True" and rows[1]["top_quote"] == HOSTILE
+
+
+def test_without_a_vocabulary_the_report_says_how_to_get_themes(sqlite_url: str) -> None:
+    import convosift.store.themes_schema  # noqa: F401
+
+    store = Store(sqlite_url)
+    try:
+        seed(store, [Seed("h1", START, "How do I export?", None, "how_to_question")])
+        fresh = report_data(store, EMPTY_VOCABULARY, generated_at=FROZEN)
+    finally:
+        store.dispose()
+    markdown, html = render(fresh, "md"), render(fresh, "html")
+    assert "· no theme vocabulary" in markdown and "· no theme vocabulary" in html
+    assert "`convosift themes discover` proposes themes" in markdown and 'id="no-vocabulary"' in html
+    assert "1 conversations, 0 matched to a theme" in markdown
+
+
+def test_a_vocabulary_is_named_by_its_hash_and_asks_for_nothing(data: dict[str, Any]) -> None:
+    markdown, html = render(data, "md"), render(data, "html")
+    assert f"vocabulary `{data['vocabulary_hash']}`" in markdown and "no theme vocabulary" not in markdown
+    assert 'id="no-vocabulary"' not in html and data["vocabulary_themes"] > 0
 
 
 def test_unknown_format_and_unwritable_path(data: dict[str, Any], tmp_path: Path) -> None:

@@ -53,6 +53,8 @@ def report_data(
     return {
         "generated_at": (generated_at or datetime.now(UTC)).isoformat(timespec="seconds"),
         "vocabulary_hash": vocabulary.content_hash,
+        # 0 on a fresh install: nothing to match against yet, and the report says how to get themes.
+        "vocabulary_themes": len(vocabulary.active),
         "overview": overview(store, since, until, source=source),
         "source": source,
         "themes": themes,

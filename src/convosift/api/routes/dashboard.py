@@ -42,6 +42,7 @@ def dashboard(
         history=[record.to_dict() for record in context.service.list_runs(limit=15, source=name)],
         categories=categories,
         themes=theme_table(context, source=source)[:10],
+        vocabulary_themes=len(load_vocabulary_for(context.settings).active),
         counter_names=DISPLAYED_COUNTERS,
         **_sources(context, name),
     )
