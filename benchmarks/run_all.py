@@ -45,6 +45,7 @@ ARGUMENTS: dict[str, tuple[list[str], list[str]]] = {
     "classifier_accuracy.py": (["--inbox-size", "0"], ["--inbox-size", "0"]),
     "theme_accuracy.py": (["--conversations", "2000"], ["--conversations", "500"]),
     "discovery.py": ([], ["--limit", "2500", "--datasets", "banking77-chat", "insurance"]),
+    "first_run_themes.py": ([], ["--themes", "5", "--seeds", "1"]),
     "workers.py": ([], ["--conversations", "300", "--sources", "2"]),
 }
 # Scripts that need longer than --timeout on a full run (not with --quick).

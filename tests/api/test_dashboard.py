@@ -64,7 +64,7 @@ def test_overview_without_a_vocabulary_says_how_to_get_themes(database_url: str)
     with client_for(fresh, analyzer_factory=lambda _s: NullAnalyzer()) as fresh_client:
         html = fresh_client.get("/").text
     assert 'id="no-vocabulary"' in html and "convosift themes discover" in html
-    assert 'proposals</a> page' in html and '/proposals"' in html
+    assert "proposals</a> page" in html and '/proposals"' in html
 
 
 def test_overview_with_a_vocabulary_but_no_match_does_not_ask_for_one(client: TestClient) -> None:

@@ -486,8 +486,8 @@ def test_the_local_models_load_before_the_run_starts_so_its_duration_is_pipeline
 
     loaded_at: list[float] = []
 
-    def load_and_note(settings: Settings) -> None:
-        load_models(settings)
+    def load_and_note(settings: Settings, store: Any = None) -> None:
+        load_models(settings, store)
         loaded_at.append(time.time())
 
     monkeypatch.setattr(service_module, "load_models", load_and_note)

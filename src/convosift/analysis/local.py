@@ -14,6 +14,7 @@ MAX_TEXT_CHARS = 2000
 
 if TYPE_CHECKING:
     from convosift.classify.categories import LocalCategoryClassifier
+    from convosift.store import Store
     from convosift.themes.matching import LocalThemeMatcher
 
 
@@ -54,11 +55,16 @@ class LocalAnalyzer:
         return None
 
 
-def build_local_analyzer(settings: Settings) -> LocalAnalyzer:
+def build_local_analyzer(settings: Settings, store: Store | None = None) -> LocalAnalyzer:
+    """The local analyzer; with ``store``, themes are also told apart from the inbox's other
+    topics (:func:`convosift.themes.domain.inbox_background`)."""
     from convosift.classify.categories import LocalCategoryClassifier
+    from convosift.themes.domain import inbox_background
     from convosift.themes.matching import LocalThemeMatcher
     from convosift.themes.vocabulary import load_vocabulary_for
 
+    vocabulary = load_vocabulary_for(settings)
+    background = inbox_background(store, vocabulary) if store is not None and vocabulary.active else None
     return LocalAnalyzer(
-        LocalCategoryClassifier(settings), LocalThemeMatcher(load_vocabulary_for(settings), settings)
+        LocalCategoryClassifier(settings), LocalThemeMatcher(vocabulary, settings, background=background)
     )

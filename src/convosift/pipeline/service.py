@@ -306,7 +306,7 @@ class Service:
         taxonomy or vocabulary is named by its setting first."""
         if analyzer is None:
             check_stages(self.settings)
-            load_models(self.settings)
+            load_models(self.settings, lambda: self.store)
 
     def refuse_while_active(self, source: str, *, clock: Clock | None = None) -> None:
         """:class:`RunConflictError` when ``source`` has an active run that is not stale."""

@@ -21,6 +21,12 @@ demo inbox's recall, where this one lets 5.8 % through (docs/accuracy.md).
 
 A matched theme stands only when the gate's probability that the text is of this vocabulary
 (one minus the probability of "elsewhere") reaches :data:`DOMAIN_PROBABILITY`.
+
+Other businesses are only half of "elsewhere". Right after the first proposals are accepted, a
+vocabulary of a few themes meets the rest of its own business's conversations, which the shipped
+background cannot contrast: most of them are of the same industry. Discovery has already grouped
+them, though: the proposals that did not become themes. :func:`inbox_background` adds their quotes
+to the background, so a theme stands against the other topics of the same inbox too.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from convosift.ml import TextClassifier
+    from convosift.store import Store
+    from convosift.themes.vocabulary import Vocabulary
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
 DOMAIN_PROBABILITY = 0.25
@@ -53,6 +61,10 @@ NEAR_VOCABULARY = 0.7
 MIN_TEXTS_PER_THEME = 3
 """A theme with fewer training texts (a title alone) has them repeated up to this many: the gate
 is calibrated on three folds only when every label has three texts."""
+PROPOSAL_QUOTES = 8
+"""Quotes of each proposal that did not become a theme added to the background (the most central)."""
+INBOX_BACKGROUND_LIMIT = 2_000
+"""At most this many quotes of the inbox join the background (of the biggest proposals first)."""
 ELSEWHERE = "__elsewhere__"
 """The background's label: no theme can have it (a signature has no leading or double ``_``)."""
 _SKIPPED_CATEGORIES = frozenset({"spam"})
@@ -74,6 +86,33 @@ def background_texts(exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
             if category not in _SKIPPED_CATEGORIES:
                 texts.extend(str(item).strip() for item in items or () if str(item).strip())
     return tuple(texts)
+
+
+def inbox_background(store: Store, vocabulary: Vocabulary) -> tuple[str, ...] | None:
+    """The shipped background plus what this inbox's customers write about other things: the
+    quotes of discovery's proposals that are still proposed or were dismissed, except those
+    close to a text of the vocabulary (a proposal that repeats a theme). None when no such quote
+    exists: the shipped background alone."""
+    from convosift.store.proposals import DISMISSED, PROPOSED, list_proposals
+
+    with store.read() as conn:
+        proposals = list_proposals(conn, status=None)
+    quotes: dict[str, None] = {}
+    for proposal in proposals:
+        if proposal.status not in (PROPOSED, DISMISSED):
+            continue
+        for item in proposal.evidence[:PROPOSAL_QUOTES]:
+            quote = str(item.get("quote") or "").strip()
+            if quote and len(quotes) < INBOX_BACKGROUND_LIMIT:
+                quotes.setdefault(quote)
+    own = [text for theme in vocabulary.active for text in theme.training_texts()]
+    if not quotes or not own:
+        return None
+    from convosift.ml import embed
+
+    nearest = _max_similarity(embed(list(quotes)), embed(own))
+    kept = [quote for quote, near in zip(quotes, nearest, strict=True) if near < NEAR_VOCABULARY]
+    return (*background_texts(), *kept) if kept else None
 
 
 class DomainGate:

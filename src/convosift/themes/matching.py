@@ -15,6 +15,7 @@ The evidence quote is the customer sentence closest to the matched theme's examp
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Sequence
@@ -99,6 +100,10 @@ class LocalThemeMatcher:
         self.settings = settings
         self._threshold = threshold if threshold is not None else vocabulary.match_threshold
         self.name = f"local-themes:{vocabulary.content_hash}"
+        if background is not None:
+            # Matches depend on what the gate contrasts the themes with: the name says which.
+            digest = hashlib.sha256("\n".join(background).encode("utf-8")).hexdigest()[:12]
+            self.name += f"/background-{digest}"
         self._keywords = [[_Keyword.of(k) for k in theme.keywords] for theme in self.themes]
         self._lock = threading.Lock()
         self._trained: _Trained | None = None

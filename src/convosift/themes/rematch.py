@@ -19,6 +19,7 @@ from convosift.config import Settings
 from convosift.store import Store
 from convosift.store.curation import assign_unmatched
 from convosift.store.themes import unmatched_conversations
+from convosift.themes.domain import inbox_background
 from convosift.themes.matching import UNMATCHED_CATEGORIES, LocalThemeMatcher
 from convosift.themes.text import MAX_TEXT_CHARS
 from convosift.themes.vocabulary import Vocabulary
@@ -51,7 +52,7 @@ def rematch(
         pending = unmatched_conversations(conn, excluded_categories=UNMATCHED_CATEGORIES)
     if not vocabulary.themes or not pending:
         return RematchResult(examined=len(pending), matched=0)
-    matcher = LocalThemeMatcher(vocabulary, settings)
+    matcher = LocalThemeMatcher(vocabulary, settings, background=inbox_background(store, vocabulary))
     by_theme: Counter[str] = Counter()
     for start in range(0, len(pending), REMATCH_BATCH):
         chunk = pending[start : start + REMATCH_BATCH]

@@ -1,0 +1,165 @@
+"""Themes right after a first run on a real inbox: do a few accepted proposals capture the rest?
+
+The flow a new user follows, on customer text nobody here wrote (BANKING77 train queries in
+``../shared``, each inside a short chat: a greeting, the query, the agent's reply, a thank-you):
+
+1. ``backfill`` an inbox of 3,000 queries with the default settings (no vocabulary);
+2. ``themes discover``, then ``themes accept`` the K biggest proposals;
+3. match 2,000 other queries (not in the inbox, labelled with their intent) to that vocabulary.
+
+Each accepted theme stands for the intent most of its conversations have. Printed per K and
+seed, for the gate contrasted with the shipped background alone (other industries) and with the
+inbox's other proposals added (:func:`convosift.themes.domain.inbox_background`, the default):
+
+* recall: held-out queries of a theme's intent matched to that theme;
+* captured: held-out queries of every other intent matched to some theme (lower is better);
+* precision: matched queries whose intent is their theme's (a theme spanning two neighbouring
+  intents, such as two kinds of refund question, counts its second one as wrong).
+
+    .venv/bin/python benchmarks/first_run_themes.py [--themes 5 15] [--seeds 1 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import sqlalchemy as sa
+from _support import machine
+
+from convosift.config import load_settings
+from convosift.domain import Window
+from convosift.pipeline.service import Service
+from convosift.store import Store
+from convosift.themes.curation import Curator
+from convosift.themes.discovery import discover
+from convosift.themes.domain import inbox_background
+from convosift.themes.matching import LocalThemeMatcher
+from convosift.themes.vocabulary import load_vocabulary
+
+BANKING77 = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "train.csv"
+INBOX, HELD_OUT = 3000, 2000
+CACHE_DIR = str(Path(tempfile.gettempdir()) / "convosift-bench-models")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--themes", type=int, nargs="+", default=[5, 15], help="proposals accepted")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2], help="inbox and held-out draws")
+    return parser.parse_args()
+
+
+def write_inbox(rows: list[dict[str, str]], path: Path, rng: random.Random) -> dict[str, str]:
+    """The rows as chats, one per line of ``path``; the intent of each conversation id."""
+    intent: dict[str, str] = {}
+    with path.open("w", encoding="utf-8") as out:
+        for i, row in enumerate(rows):
+            cid = f"c{i}"
+            intent[cid] = row["category"]
+            greeting = rng.choice(["Hi,", "Hello!", "hey", ""])
+            turns = [
+                ("user", f"{greeting} {row['text']}".strip()),
+                ("admin", "Let me check."),
+                ("user", "Thanks"),
+            ]
+            messages = [
+                {"id": f"{cid}-{n}", "part_type": "comment", "author_type": author, "body": body}
+                for n, (author, body) in enumerate(turns)
+            ]
+            created = 1_750_000_000 + i * 60
+            record = {"id": cid, "created_at": created, "updated_at": created + 30, "messages": messages}
+            out.write(json.dumps(record) + "\n")
+    return intent
+
+
+def one_run(themes: int, seed: int, workdir: Path) -> list[str]:
+    with BANKING77.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rng = random.Random(seed)
+    rng.shuffle(rows)
+    inbox, held_out = rows[:INBOX], rows[INBOX : INBOX + HELD_OUT]
+    intent = write_inbox(inbox, workdir / "inbox.jsonl", rng)
+    settings = load_settings(
+        database_url=f"sqlite:///{workdir / 'db.sqlite'}",
+        source="files",
+        source_path=workdir / "inbox.jsonl",
+        cache_dir=CACHE_DIR,
+    )
+    store = Store(settings.database_url)
+    try:
+        record = Service(settings, store).start_run(window=Window(since=0, until=2**31))
+        if record.status.value != "completed":
+            raise SystemExit(f"the backfill ended {record.status.value}: {record.error}")
+        proposals = sorted(discover(store, min_cluster_size=5), key=lambda p: (-p["size"], p["id"]))
+        vocabulary_file = workdir / "vocabulary.yaml"
+        theme_intent: dict[str, str] = {}
+        for proposal in proposals[:themes]:
+            outcome = Curator(store, vocabulary_file).accept(proposal["id"])
+            with store.read() as conn:
+                members = conn.execute(
+                    sa.text("SELECT conversation_id FROM theme_matches WHERE signature = :s"),
+                    {"s": outcome.signature},
+                ).scalars()
+                theme_intent[outcome.signature] = Counter(intent[m] for m in members).most_common(1)[0][0]
+        vocabulary = load_vocabulary(vocabulary_file)
+        backgrounds = {
+            "other industries": None,
+            "+ the inbox's other proposals": inbox_background(store, vocabulary),
+        }
+    finally:
+        store.dispose()
+    texts = [row["text"] for row in held_out]
+    gold = [row["category"] for row in held_out]
+    targets = set(theme_intent.values())
+    lines = []
+    for name, background in backgrounds.items():
+        matcher = LocalThemeMatcher(vocabulary, load_settings(cache_dir=CACHE_DIR), background=background)
+        found = [m.signature for m in matcher.match_texts(texts)]
+        own = [(g, s) for g, s in zip(gold, found, strict=True) if g in targets]
+        others = [s for g, s in zip(gold, found, strict=True) if g not in targets]
+        matched = [(g, s) for g, s in zip(gold, found, strict=True) if s is not None]
+        recall = sum(theme_intent.get(s or "") == g for g, s in own) / max(1, len(own))
+        captured = sum(s is not None for s in others) / max(1, len(others))
+        precision = sum(theme_intent.get(s or "") == g for g, s in matched) / max(1, len(matched))
+        lines.append(
+            f"K={themes:<3} seed={seed}  {name:32s} recall {recall:.3f} ({len(own)})  "
+            f"captured {captured:.3f} ({len(others)})  precision {precision:.3f} ({len(matched)} matched)"
+        )
+    return lines
+
+
+def main() -> int:
+    args = parse_args()
+    if not BANKING77.exists():
+        print(f"SUMMARY first_run_themes: skipped, {BANKING77} is not available")
+        return 0
+    print("machine:", machine())
+    print(f"{INBOX} BANKING77 queries as the inbox, {HELD_OUT} others held out; K proposals accepted")
+    captured: list[tuple[float, float]] = []
+    for themes in args.themes:
+        for seed in args.seeds:
+            with tempfile.TemporaryDirectory() as workdir:
+                lines = one_run(themes, seed, Path(workdir))
+            for line in lines:
+                print(line, flush=True)
+            shipped, inbox = (float(line.split("captured ")[1].split()[0]) for line in lines)
+            captured.append((shipped, inbox))
+    before = sum(s for s, _ in captured) / len(captured)
+    after = sum(i for _, i in captured) / len(captured)
+    print(
+        f"SUMMARY first_run_themes: other intents captured by the accepted themes {after:.3f} "
+        f"(other industries alone as the background: {before:.3f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
