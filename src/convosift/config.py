@@ -215,7 +215,7 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         Path(".convosift-cache"),
         validation_alias=_env("CONVOSIFT_CACHE_DIR", "cache_dir"),
-        description="Where trained local models are cached.",
+        description="Where trained local models are cached (the 32 used last are kept).",
     )
     review_confidence: float = Field(
         0.5,

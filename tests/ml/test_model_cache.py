@@ -99,3 +99,31 @@ def test_loading_training_and_predicting_never_touch_the_network(tmp_path: Path)
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "ANSWER billing login" in result.stdout
+
+
+def test_the_directory_keeps_the_models_used_last(tmp_path: Path) -> None:
+    import time
+
+    from convosift.ml.model_cache import MODEL_FILES_KEPT
+
+    directory = tmp_path / "models"
+    directory.mkdir()
+    stale = [directory / f"local-stale{i:02d}.joblib" for i in range(MODEL_FILES_KEPT + 5)]
+    past = time.time() - 10_000
+    for i, path in enumerate(stale):
+        path.write_bytes(b"old model")
+        os.utime(path, (past + i, past + i))
+    used = load_or_train(tmp_path, TEXTS, LABELS)
+    kept = sorted(p.name for p in directory.glob("local-*.joblib"))
+    assert len(kept) == MODEL_FILES_KEPT
+    # The new model and the most recent old ones stay; the least recently used are deleted.
+    assert model_path(tmp_path, model_key(TEXTS, LABELS, EngineParams())).name in kept
+    assert not stale[0].exists() and stale[-1].exists()
+
+    # Using a model marks its file, even from memory: the oldest file is then another one.
+    path = model_path(tmp_path, model_key(TEXTS, LABELS, EngineParams()))
+    os.utime(path, (past - 1, past - 1))
+    assert load_or_train(tmp_path, TEXTS, LABELS) is used
+    assert path.stat().st_mtime > past + len(stale)
+    load_or_train(tmp_path, TEXTS, LABELS, EngineParams(c=3.0))
+    assert path.exists() and len(list(directory.glob("local-*.joblib"))) == MODEL_FILES_KEPT

@@ -9,10 +9,14 @@ A process also keeps the few models it used last in memory (:data:`LOADED_LIMIT`
 running one sync after another, the API answering requests, or a run whose models were loaded
 before it started, reads each file once. Models are not changed after training, so one object
 serves every caller.
+
+The directory keeps the :data:`MODEL_FILES_KEPT` files used last: every use marks its file (its
+modification time), and writing a new model deletes the least recently used beyond the bound.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -33,6 +37,10 @@ log = get_logger(__name__)
 LOADED_LIMIT = 4
 """Models a process keeps in memory after use (the category model, the junk detector, a
 vocabulary's matcher and its domain gate)."""
+MODEL_FILES_KEPT = 32
+"""Model files a cache directory keeps. Each vocabulary, and each set of discovery proposals a
+vocabulary is contrasted with, trains models of its own (a few MB each): without a bound the
+directory would grow with every curation and every discovery."""
 _loaded: OrderedDict[Path, TextClassifier] = OrderedDict()
 _loaded_lock = threading.Lock()
 
@@ -89,11 +97,15 @@ def load_or_train(
     with _loaded_lock:
         if path in _loaded:
             _loaded.move_to_end(path)
+            _mark_used(path)
             return _loaded[path]
     classifier = _load(path)
-    if classifier is None:
+    if classifier is not None:
+        _mark_used(path)
+    else:
         classifier = TextClassifier(params).fit(texts, labels, label_texts)
         _store(path, classifier)
+        _prune(path.parent, MODEL_FILES_KEPT)
         log.info(
             "local_model_trained", key=key, examples=len(texts), seconds=round(classifier.train_seconds, 2)
         )
@@ -108,6 +120,23 @@ def forget_loaded() -> None:
     """Drop the models kept in memory: the next use reads its file again."""
     with _loaded_lock:
         _loaded.clear()
+
+
+def _mark_used(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def _prune(directory: Path, keep: int) -> None:
+    """Delete the model files of ``directory`` beyond the ``keep`` used last (another process
+    that still needs one trains it again)."""
+    found: list[tuple[float, str, Path]] = []
+    for path in directory.glob("local-*.joblib"):
+        with contextlib.suppress(OSError):
+            found.append((path.stat().st_mtime, path.name, path))
+    for _, _, path in sorted(found, reverse=True)[keep:]:
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _load(path: Path) -> TextClassifier | None:
