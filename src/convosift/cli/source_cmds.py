@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -11,7 +12,7 @@ from convosift.errors import ConfigurationError
 
 __all__ = ["app"]
 
-_DAYS_SPAN_HELP = "Spread conversations over the last D days."
+_DAYS_SPAN_HELP = "Spread conversations over the last D days (counted back from the current hour)."
 
 
 @app.command("generate", rich_help_panel="Test data")
@@ -36,7 +37,8 @@ def generate(
         raise ConfigurationError(
             f"Folder {out.parent} does not exist.", hint="create it or choose another --out"
         )
-    inbox = Inbox(conversations, seed, days_span)
+    # Counted back from the start of the hour, so that two runs with one seed write the same file.
+    inbox = Inbox(conversations, seed, days_span, now=int(time.time()) // 3600 * 3600)
     write_inbox(out, inbox)
     summary = summarize(inbox) | {"path": str(out), "truth_path": str(truth_path(out))}
     if as_json:
