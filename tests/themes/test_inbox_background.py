@@ -189,3 +189,43 @@ def test_runs_and_rematch_contrast_the_vocabulary_with_the_open_proposals(
     monkeypatch.setattr(rematch_module, "LocalThemeMatcher", matcher)
     assert rematch(store, config, VOCABULARY).examined == 1  # the address change stays unmatched
     assert built == [inbox_background(store, VOCABULARY)]
+
+
+def test_quotes_come_from_the_biggest_proposals_first_and_are_capped(store: Store) -> None:
+    from convosift.store.proposals import PROPOSED, proposal_quotes
+
+    _propose(store, "p_small", [f"small topic question {i}" for i in range(3)])
+    _propose(store, "p_big", [f"big topic question {i}" for i in range(10)])
+    with store.read() as conn:
+        quotes = proposal_quotes(conn, (PROPOSED,), per_proposal=8, limit=10)
+        every = proposal_quotes(conn, (PROPOSED,), per_proposal=8, limit=100)
+    assert quotes == [f"big topic question {i}" for i in range(8)] + [
+        "small topic question 0",
+        "small topic question 1",
+    ]
+    assert len(every) == 11
+
+
+def test_loading_the_models_opens_the_store_only_for_a_vocabulary(tmp_path: Path) -> None:
+    from convosift.analysis.factory import load_models
+    from convosift.themes.vocabulary import save_vocabulary
+
+    opened: list[str] = []
+
+    def never() -> Store:
+        opened.append("store")
+        raise AssertionError("the store was opened without a vocabulary to contrast")
+
+    load_models(load_settings(), never)
+    assert opened == []
+    vocabulary_file = tmp_path / "vocabulary.yaml"
+    save_vocabulary(VOCABULARY, vocabulary_file)
+    stores: list[Store] = []
+
+    def store_once() -> Store:
+        stores.append(Store(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+        return stores[-1]
+
+    load_models(load_settings(vocabulary_path=vocabulary_file), store_once)
+    assert len(stores) == 1
+    stores[0].dispose()

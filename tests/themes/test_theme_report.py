@@ -16,13 +16,13 @@ from browser import CHROMIUM, CHROMIUM_ARGS
 from convosift.errors import ConfigurationError
 from convosift.store import Store
 from convosift.themes.report import render, report_data, write_report
-from convosift.themes.vocabulary import EMPTY_VOCABULARY, demo_vocabulary_path, load_vocabulary
+from convosift.themes.vocabulary import EMPTY_VOCABULARY, Vocabulary, demo_vocabulary_path, load_vocabulary
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> | `tick`'
 FROZEN = datetime(2026, 4, 1, tzinfo=UTC)
 
 
-def _data(database_url: str) -> dict[str, Any]:
+def _data(database_url: str, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     store = Store(database_url)
     try:
         rows = []
@@ -48,9 +48,8 @@ def _data(database_url: str) -> dict[str, Any]:
                 "quotes": [HOSTILE],
             }
         ]
-        return report_data(
-            store, load_vocabulary(demo_vocabulary_path()), generated_at=FROZEN, proposals=proposals
-        )
+        chosen = vocabulary if vocabulary is not None else load_vocabulary(demo_vocabulary_path())
+        return report_data(store, chosen, generated_at=FROZEN, proposals=proposals)
     finally:
         store.dispose()
 
@@ -104,6 +103,14 @@ def test_without_a_vocabulary_the_report_says_how_to_get_themes(sqlite_url: str)
     assert "· no theme vocabulary" in markdown and "· no theme vocabulary" in html
     assert "`convosift themes discover` proposes themes" in markdown and 'id="no-vocabulary"' in html
     assert "1 conversations, 0 matched to a theme" in markdown
+
+
+def test_themes_stored_without_an_active_vocabulary_ask_for_the_setting(sqlite_url: str) -> None:
+    import convosift.store.themes_schema  # noqa: F401
+
+    markdown = render(_data(sqlite_url, EMPTY_VOCABULARY), "md")
+    assert "No theme vocabulary is active: set `CONVOSIFT_VOCABULARY`" in markdown
+    assert "No theme vocabulary yet" not in markdown and "(`discount_code_not_applied`)" in markdown
 
 
 def test_a_vocabulary_is_named_by_its_hash_and_asks_for_nothing(data: dict[str, Any]) -> None:

@@ -268,7 +268,8 @@ def retire(signature: str = typer.Argument(..., help="Theme to retire."), as_jso
 def dismiss(
     proposal_id: str = typer.Argument(..., help="Proposal id (from discover)."), as_json: bool = _JSON
 ) -> None:
-    """Close a proposal without making it a theme; discovery does not propose that cluster again."""
+    """Close a proposal without making it a theme; discovery does not propose that cluster again, and
+    its quotes keep teaching the theme matcher what your themes are not."""
     config = settings()
     with _store(config) as store:
         outcome = _curator(config, store).dismiss(proposal_id)

@@ -123,8 +123,10 @@ def forget_loaded() -> None:
 
 
 def _mark_used(path: Path) -> None:
-    with contextlib.suppress(OSError):
+    try:
         os.utime(path)
+    except OSError as exc:  # a file of another user: it may be pruned as if unused
+        log.debug("local_model_cache_not_marked", path=str(path), error=type(exc).__name__)
 
 
 def _prune(directory: Path, keep: int) -> None:

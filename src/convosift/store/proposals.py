@@ -79,6 +79,25 @@ def list_proposals(conn: Connection, *, status: str | None = PROPOSED) -> list[P
     return [_proposal(row) for row in conn.execute(query).mappings()]
 
 
+def proposal_quotes(conn: Connection, statuses: Sequence[str], *, per_proposal: int, limit: int) -> list[str]:
+    """Distinct evidence quotes of the proposals of ``statuses``, the biggest proposals first and
+    at most ``per_proposal`` of each (the most central), ``limit`` in all."""
+    query = (
+        sa.select(theme_proposals.c.evidence)
+        .where(theme_proposals.c.status.in_(list(statuses)))
+        .order_by(theme_proposals.c.size.desc(), theme_proposals.c.id)
+    )
+    quotes: dict[str, None] = {}
+    for evidence in conn.execute(query).scalars():
+        for item in (evidence or [])[:per_proposal]:
+            quote = str(item.get("quote") or "").strip() if isinstance(item, dict) else ""
+            if quote:
+                quotes.setdefault(quote)
+        if len(quotes) >= limit:
+            break
+    return list(quotes)[:limit]
+
+
 def proposal_signatures(conn: Connection) -> set[str]:
     """Signatures suggested by any proposal, whatever its status."""
     return set(conn.execute(sa.select(theme_proposals.c.signature)).scalars())

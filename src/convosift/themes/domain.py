@@ -93,24 +93,20 @@ def inbox_background(store: Store, vocabulary: Vocabulary) -> tuple[str, ...] | 
     quotes of discovery's proposals that are still proposed or were dismissed, except those
     close to a text of the vocabulary (a proposal that repeats a theme). None when no such quote
     exists: the shipped background alone."""
-    from convosift.store.proposals import DISMISSED, PROPOSED, list_proposals
+    from convosift.store.proposals import DISMISSED, PROPOSED, proposal_quotes
 
-    with store.read() as conn:
-        proposals = list_proposals(conn, status=None)
-    quotes: dict[str, None] = {}
-    for proposal in proposals:
-        if proposal.status not in (PROPOSED, DISMISSED):
-            continue
-        for item in proposal.evidence[:PROPOSAL_QUOTES]:
-            quote = str(item.get("quote") or "").strip()
-            if quote and len(quotes) < INBOX_BACKGROUND_LIMIT:
-                quotes.setdefault(quote)
     own = [text for theme in vocabulary.active for text in theme.training_texts()]
-    if not quotes or not own:
+    if not own:
+        return None
+    with store.read() as conn:
+        quotes = proposal_quotes(
+            conn, (PROPOSED, DISMISSED), per_proposal=PROPOSAL_QUOTES, limit=INBOX_BACKGROUND_LIMIT
+        )
+    if not quotes:
         return None
     from convosift.ml import embed
 
-    nearest = _max_similarity(embed(list(quotes)), embed(own))
+    nearest = _max_similarity(embed(quotes), embed(own))
     kept = [quote for quote, near in zip(quotes, nearest, strict=True) if near < NEAR_VOCABULARY]
     return (*background_texts(), *kept) if kept else None
 

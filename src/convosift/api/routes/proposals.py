@@ -53,5 +53,6 @@ def merge(proposal_id: str, body: MergeRequest, context: AppContext = Depends(ge
 
 @router.post("/{proposal_id}/dismiss", name="dismiss_proposal", dependencies=[Depends(require_token)])
 def dismiss(proposal_id: str, context: AppContext = Depends(get_context)) -> dict[str, Any]:
-    """Close the proposal without a theme; its conversations stay unmatched."""
+    """Close the proposal without a theme; its conversations stay unmatched, and its quotes keep
+    teaching the theme matcher what the vocabulary's themes are not."""
     return curation.curator_for(context.settings, context.store()).dismiss(proposal_id).to_dict()
