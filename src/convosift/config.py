@@ -207,10 +207,12 @@ class Settings(BaseSettings):
     vocabulary_path: Path | None = Field(
         None,
         validation_alias=_env("CONVOSIFT_VOCABULARY", "vocabulary_path"),
-        description=(
-            "Theme vocabulary YAML (default: none, every conversation is stored unthemed until "
-            "discovered themes are accepted; the first accept creates this file)."
-        ),
+        description="Theme vocabulary YAML (default: none, nothing is themed until a proposal is accepted).",
+    )
+    themes_contrast_proposals: bool = Field(
+        True,
+        validation_alias=_env("CONVOSIFT_THEMES_CONTRAST_PROPOSALS", "themes_contrast_proposals"),
+        description="Teach the theme matcher that open and dismissed proposals are not themes.",
     )
     cache_dir: Path = Field(
         Path(".convosift-cache"),

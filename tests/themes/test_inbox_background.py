@@ -229,3 +229,17 @@ def test_loading_the_models_opens_the_store_only_for_a_vocabulary(tmp_path: Path
     load_models(load_settings(vocabulary_path=vocabulary_file), store_once)
     assert len(stores) == 1
     stores[0].dispose()
+
+
+def test_the_contrast_with_proposals_can_be_turned_off(store: Store, tmp_path: Path) -> None:
+    from convosift.analysis.local import build_local_analyzer
+    from convosift.themes.vocabulary import save_vocabulary
+
+    vocabulary_file = tmp_path / "vocabulary.yaml"
+    save_vocabulary(VOCABULARY, vocabulary_file)
+    _propose(store, "p_open", ["How do I change the address on my account?"])
+    on = build_local_analyzer(load_settings(vocabulary_path=vocabulary_file), store)
+    off = build_local_analyzer(
+        load_settings(vocabulary_path=vocabulary_file, themes_contrast_proposals=False), store
+    )
+    assert "/background-" in on.name and "/background-" not in off.name

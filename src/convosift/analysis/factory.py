@@ -53,7 +53,7 @@ def load_models(settings: Settings, store: Callable[[], Store] | None = None) ->
 
         # The store is opened only for a vocabulary to contrast with the inbox's other topics:
         # settings found invalid later must not have created a database.
-        themed = store is not None and bool(load_vocabulary_for(settings).active)
+        themed = settings.themes_contrast_proposals and bool(load_vocabulary_for(settings).active)
         build_local_analyzer(settings, store() if store is not None and themed else None).warm_up()
     elif settings.classifier == "llm":
         import openai  # noqa: F401 - imported once, before the run's clock starts

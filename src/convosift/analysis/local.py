@@ -64,7 +64,9 @@ def build_local_analyzer(settings: Settings, store: Store | None = None) -> Loca
     from convosift.themes.vocabulary import load_vocabulary_for
 
     vocabulary = load_vocabulary_for(settings)
-    background = inbox_background(store, vocabulary) if store is not None and vocabulary.active else None
+    background = None
+    if store is not None and settings.themes_contrast_proposals and vocabulary.active:
+        background = inbox_background(store, vocabulary)
     return LocalAnalyzer(
         LocalCategoryClassifier(settings), LocalThemeMatcher(vocabulary, settings, background=background)
     )

@@ -6,7 +6,6 @@ lives with the mock server because it knows the generator's answers and scores t
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Mapping
@@ -14,14 +13,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from convosift.analysis.factory import build_analyzer, load_models
 from convosift.config import Settings
 from convosift.mock.inbox import GroundTruth
 from convosift.mock.server import serve_in_thread
 from convosift.mock.state import MockIntercomConfig
 from convosift.pipeline import windows
 from convosift.pipeline.service import Progress, Service
-from convosift.pipeline.stages import check_stages
 from convosift.store.summaries import ResultInBrief, results_in_brief, top_categories, top_themes
 from convosift.themes.discovery import discover
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary_for
@@ -50,22 +47,15 @@ def run_demo(
                 "intercom_access_token": SecretStr(server.token or "demo"),
                 # The demo shop's own themes: the only place they are the default.
                 "vocabulary_path": settings.vocabulary_path or demo_vocabulary_path(),
+                # Scored against the generator's truth with the demo vocabulary alone: proposals an
+                # earlier demo's discovery left in its database do not change what this one matches.
+                "themes_contrast_proposals": False,
             }
         )
         truths = [GroundTruth.of(plan) for plan in server.state.inbox.plans]
         with Service.open(demo_settings) as demo:
             window = windows.last_days(DEMO_DAYS + 1, time.time())
-            # Scored against the generator's truth with the demo vocabulary alone: the proposals an
-            # earlier demo's discovery left in its database do not change what this one matches.
-            check_stages(demo_settings)
-            load_models(demo_settings)
-            analyzer = build_analyzer(demo_settings)
-            try:
-                record = demo.start_run(
-                    window=window, progress=progress, stop_event=stop_event, analyzer=analyzer
-                )
-            finally:
-                asyncio.run(analyzer.aclose())
+            record = demo.start_run(window=window, progress=progress, stop_event=stop_event)
             with demo.store.read() as conn:
                 categories, themes = top_categories(conn), top_themes(conn)
                 stored = {result.id: result for result in results_in_brief(conn)}

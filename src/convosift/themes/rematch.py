@@ -52,7 +52,8 @@ def rematch(
         pending = unmatched_conversations(conn, excluded_categories=UNMATCHED_CATEGORIES)
     if not vocabulary.themes or not pending:
         return RematchResult(examined=len(pending), matched=0)
-    matcher = LocalThemeMatcher(vocabulary, settings, background=inbox_background(store, vocabulary))
+    background = inbox_background(store, vocabulary) if settings.themes_contrast_proposals else None
+    matcher = LocalThemeMatcher(vocabulary, settings, background=background)
     by_theme: Counter[str] = Counter()
     for start in range(0, len(pending), REMATCH_BATCH):
         chunk = pending[start : start + REMATCH_BATCH]
