@@ -35,7 +35,7 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,11 +104,18 @@ def inbox_background(store: Store, vocabulary: Vocabulary) -> tuple[str, ...] | 
         )
     if not quotes:
         return None
+    kept = _away_from(tuple(quotes), tuple(own))
+    return (*background_texts(), *kept) if kept else None
+
+
+@lru_cache(maxsize=2)
+def _away_from(quotes: tuple[str, ...], own: tuple[str, ...]) -> tuple[str, ...]:
+    """``quotes`` not within :data:`NEAR_VOCABULARY` of any of ``own``. Kept for the next call: a
+    run's models are loaded before it starts, and its analyzer asks again with the same texts."""
     from convosift.ml import embed
 
-    nearest = _max_similarity(embed(quotes), embed(own))
-    kept = [quote for quote, near in zip(quotes, nearest, strict=True) if near < NEAR_VOCABULARY]
-    return (*background_texts(), *kept) if kept else None
+    nearest = _max_similarity(embed(list(quotes)), embed(list(own)))
+    return tuple(quote for quote, near in zip(quotes, nearest, strict=True) if near < NEAR_VOCABULARY)
 
 
 class DomainGate:
