@@ -9,7 +9,11 @@ The evidence cues were written looking at the odd lines of the junk file ("dev")
 quality filter drops before classification (too short, empty) is counted apart.
 
 Each figure is printed next to what a user gets without the evidence gate: the same embedded model
-taking its best category as the answer (the behaviour before the gate), in the same run.
+taking its best category as the answer (the behaviour before the gate), in the same run. The
+``peers`` block scores what a team would build instead, without an LLM, on the same texts and the
+same training data (benchmarks/_category_peers.py): labels chosen by their description's sentence
+vector, TF-IDF or sentence vectors with logistic regression, a TF-IDF junk classifier, a theme
+matcher by nearest example.
 
 Out of domain: BANKING77 texts against the demo shop's vocabulary should match no theme.
 
@@ -23,6 +27,7 @@ import csv
 import functools
 import json
 import random
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -32,6 +37,7 @@ from unittest import mock
 
 from convosift.classify import categories
 from convosift.classify.categories import LocalCategoryClassifier
+from convosift.classify.taxonomy import load_taxonomy
 from convosift.config import load_settings
 from convosift.domain import Conversation
 from convosift.filtering import FilterRules, assess
@@ -42,6 +48,9 @@ from convosift.themes.matching import LocalThemeMatcher
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import _category_peers as peers  # noqa: E402
+
 SHARED = REPO.parent / "shared" / "data"
 BANKING77 = SHARED / "banking77" / "train.csv"
 INSURANCE = SHARED / "dstc11-insurance-dev" / "utterances.jsonl"
@@ -212,21 +221,74 @@ def demo_rows(size: int = 3000, seed: int = 11) -> list[tuple[str, str]]:
     ]
 
 
-def demo_matching(cache: Path, size: int = 4000, seed: int = 11) -> dict[str, Any]:
-    """Precision and recall of the demo vocabulary on the demo inbox's kept conversations."""
+def demo_matching(
+    cache: Path, size: int = 4000, seed: int = 11, other_business: list[str] | None = None, leak: float = 0.0
+) -> dict[str, Any]:
+    """Precision and recall of the demo vocabulary on the demo inbox's kept conversations, and the
+    nearest-example peer on the same conversations (with ``other_business`` for its leak)."""
     vocabulary = load_vocabulary(demo_vocabulary_path())
     items = [i for i in generate_inbox(size, seed) if i.truth.expected_filter == "kept"]
     conversations = [normalize_conversation(i.conversation) for i in items]
+    peer = None
+    if other_business:
+        peer = peers.nearest_example_peer(
+            vocabulary,
+            [c.customer_text[:2000] for c in conversations],
+            [i.truth.theme for i in items],
+            other_business,
+            leak,
+        )
     matcher = LocalThemeMatcher(vocabulary, load_settings(cache_dir=cache))
     matches = matcher.match(conversations, [i.truth.category for i in items])
     gold = [i.truth.theme for i in items]
     predicted = [m.signature for m in matches]
     right = sum(p is not None and p == g for p, g in zip(predicted, gold, strict=True))
-    return {
+    figures: dict[str, Any] = {
         "kept": len(items),
         "precision": round(right / max(1, sum(p is not None for p in predicted)), 4),
         "recall": round(right / max(1, sum(g is not None for g in gold)), 4),
     }
+    if peer is not None:
+        figures["peer_nearest_example"] = peer
+    return figures
+
+
+def type_peers(
+    rows: dict[str, list[tuple[str, str]]], review: dict[str, float], spam_sets: dict[str, list[str]]
+) -> dict[str, Any]:
+    """Each type peer on each row set, read at convosift's review share there, and its spam share."""
+    taxonomy = load_taxonomy()
+    figures: dict[str, Any] = {}
+    for peer in peers.type_peers(taxonomy):
+        figures[peer.name] = {
+            name: peers.peer_type_accuracy(peer, items, review[name]) for name, items in rows.items()
+        } | {
+            f"{name}_labelled_spam": peers.peer_spam_share(peer, texts, taxonomy.spam)
+            for name, texts in spam_sets.items()
+        }
+    return figures
+
+
+def _peers(figures: dict[str, Any], banking: list[str], junk_held_out: list[str]) -> dict[str, Any]:
+    """The peers' figures on the sets convosift was scored on above, read at its review share."""
+    rows: dict[str, list[tuple[str, str]]] = {}
+    review: dict[str, float] = {}
+    if "types_on_real_text" in figures:
+        labelled = type_rows()
+        rows["real_text"] = labelled
+        rows["real_text_as_chats"] = [(as_chat(text, row), gold) for row, (text, gold) in enumerate(labelled)]
+        review["real_text"] = figures["types_on_real_text"]["needs_review"]
+        review["real_text_as_chats"] = figures["types_on_real_text_as_chats"]["needs_review"]
+    rows["demo_inbox"] = demo_rows()
+    review["demo_inbox"] = figures["types_on_demo_inbox"]["needs_review"]
+    spam_sets = {"banking77": banking} if banking else {}
+    result = type_peers(rows, review, spam_sets)
+    if banking:
+        held_out = [text for text in junk_held_out if _kept(text)]
+        result["junk_tfidf_logreg"] = peers.junk_peer(
+            banking, held_out, lines(DATA / "not_spam_hard.txt"), figures["banking77"]["spam"]
+        )
+    return result
 
 
 def main() -> int:
@@ -262,7 +324,12 @@ def main() -> int:
             figures["out_of_domain_insurance_vs_demo_vocabulary"] = out_of_domain(
                 insurance_texts(), Path(cache)
             )
-        figures["demo_vocabulary_on_demo_inbox"] = demo_matching(Path(cache))
+        figures["demo_vocabulary_on_demo_inbox"] = demo_matching(
+            Path(cache),
+            other_business=banking,
+            leak=figures.get("out_of_domain_banking77_vs_demo_vocabulary", {}).get("matched", 0.0),
+        )
+        figures["peers"] = _peers(figures, banking, junk[1::2])
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -313,7 +380,48 @@ def main() -> int:
         f"at confidence >= 0.8 {demo_types['accuracy_confidence_0.8']:.2%}: "
         f"{'MET' if met else 'NOT MET'}"
     )
+    print(_peer_summary(figures))
     return 0
+
+
+def _peer_summary(figures: dict[str, Any]) -> str:
+    """One line: convosift beside each peer on the figures a user reads."""
+    found = figures.get("peers", {})
+    parts = []
+    for name in ("real_text", "real_text_as_chats", "demo_inbox"):
+        ours = figures.get(
+            {
+                "real_text": "types_on_real_text",
+                "real_text_as_chats": "types_on_real_text_as_chats",
+                "demo_inbox": "types_on_demo_inbox",
+            }[name]
+        )
+        if not ours:
+            continue
+        others = ", ".join(
+            f"{peer} {found[peer][name]['accuracy']:.1%} / {found[peer][name]['accuracy_not_flagged_same_share']:.1%}"
+            for peer in ("zero_shot", "tfidf_logreg", "vectors_logreg")
+            if peer in found
+        )
+        parts.append(
+            f"types on {name} (accuracy / not flagged at the same review share): convosift {ours['accuracy']:.1%} / {ours['accuracy_not_flagged']:.1%}, {others}"
+        )
+    junk = found.get("junk_tfidf_logreg")
+    if junk:
+        same = junk["same_false_positives"]
+        parts.append(
+            f"held-out junk recall at convosift's BANKING77 spam share: convosift {figures['blind_spam_held_out']['spam']:.1%}, "
+            f"junk_tfidf_logreg {same['held_out_recall']:.1%} (at its own 0.5: recall {junk['threshold_0.5']['held_out_recall']:.1%} "
+            f"for {junk['threshold_0.5']['genuine_labelled_spam']:.2%} of BANKING77)"
+        )
+    nearest = figures.get("demo_vocabulary_on_demo_inbox", {}).get("peer_nearest_example")
+    if nearest:
+        demo = figures["demo_vocabulary_on_demo_inbox"]
+        parts.append(
+            f"demo themes at the same BANKING77 leak: convosift precision {demo['precision']:.1%} recall {demo['recall']:.1%}, "
+            f"nearest_example {nearest['same_leak']['demo_precision']:.1%} / {nearest['same_leak']['demo_recall']:.1%}"
+        )
+    return "PEERS category_accuracy: " + "; ".join(parts)
 
 
 if __name__ == "__main__":
