@@ -16,6 +16,11 @@ inbox's other proposals added (:func:`convosift.themes.domain.inbox_background`,
 * precision: matched queries whose intent is their theme's (a theme spanning two neighbouring
   intents, such as two kinds of refund question, counts its second one as wrong).
 
+Beside them, in the same run, what a user would run instead: BERTopic (the peer of
+``discovery.py``, the same settings) fitted on the inbox's customer requests as convosift cleans
+them, its K biggest topics kept, and ``transform`` assigning each held-out query to a topic or to
+its outliers. Needs the benchmark extra (see ``discovery.py``); without it the line says so.
+
     .venv/bin/python benchmarks/first_run_themes.py [--themes 5 15] [--seeds 1 2]
 """
 
@@ -23,24 +28,30 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import random
 import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import discovery
+import numpy as np
 import sqlalchemy as sa
 from _support import machine
 
 from convosift.config import load_settings
 from convosift.domain import Window
+from convosift.ml import embed
 from convosift.pipeline.service import Service
 from convosift.store import Store
 from convosift.themes.curation import Curator
 from convosift.themes.discovery import discover
 from convosift.themes.domain import inbox_background
 from convosift.themes.matching import LocalThemeMatcher
+from convosift.themes.request import customer_request, scrubbed
 from convosift.themes.vocabulary import load_vocabulary
 
 BANKING77 = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "train.csv"
@@ -57,9 +68,13 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def write_inbox(rows: list[dict[str, str]], path: Path, rng: random.Random) -> dict[str, str]:
-    """The rows as chats, one per line of ``path``; the intent of each conversation id."""
+def write_inbox(
+    rows: list[dict[str, str]], path: Path, rng: random.Random
+) -> tuple[dict[str, str], list[str]]:
+    """The rows as chats, one per line of ``path``; the intent of each conversation id and the
+    customer's side of each chat."""
     intent: dict[str, str] = {}
+    customer: list[str] = []
     with path.open("w", encoding="utf-8") as out:
         for i, row in enumerate(rows):
             cid = f"c{i}"
@@ -77,7 +92,8 @@ def write_inbox(rows: list[dict[str, str]], path: Path, rng: random.Random) -> d
             created = 1_750_000_000 + i * 60
             record = {"id": cid, "created_at": created, "updated_at": created + 30, "messages": messages}
             out.write(json.dumps(record) + "\n")
-    return intent
+            customer.append("\n".join(body for author, body in turns if author == "user"))
+    return intent, customer
 
 
 def one_run(themes: int, seed: int, workdir: Path) -> list[str]:
@@ -86,7 +102,7 @@ def one_run(themes: int, seed: int, workdir: Path) -> list[str]:
     rng = random.Random(seed)
     rng.shuffle(rows)
     inbox, held_out = rows[:INBOX], rows[INBOX : INBOX + HELD_OUT]
-    intent = write_inbox(inbox, workdir / "inbox.jsonl", rng)
+    intent, customer = write_inbox(inbox, workdir / "inbox.jsonl", rng)
     settings = load_settings(
         database_url=f"sqlite:///{workdir / 'db.sqlite'}",
         source="files",
@@ -118,22 +134,72 @@ def one_run(themes: int, seed: int, workdir: Path) -> list[str]:
         store.dispose()
     texts = [row["text"] for row in held_out]
     gold = [row["category"] for row in held_out]
-    targets = set(theme_intent.values())
     lines = []
     for name, background in backgrounds.items():
         matcher = LocalThemeMatcher(vocabulary, load_settings(cache_dir=CACHE_DIR), background=background)
         found = [m.signature for m in matcher.match_texts(texts)]
-        own = [(g, s) for g, s in zip(gold, found, strict=True) if g in targets]
-        others = [s for g, s in zip(gold, found, strict=True) if g not in targets]
-        matched = [(g, s) for g, s in zip(gold, found, strict=True) if s is not None]
-        recall = sum(theme_intent.get(s or "") == g for g, s in own) / max(1, len(own))
-        captured = sum(s is not None for s in others) / max(1, len(others))
-        precision = sum(theme_intent.get(s or "") == g for g, s in matched) / max(1, len(matched))
+        lines.append(f"K={themes:<3} seed={seed}  {name:32s} {scored(gold, found, theme_intent)}")
+    peer = bertopic_peer([intent[f"c{i}"] for i in range(len(inbox))], customer, themes, texts)
+    if isinstance(peer, str):
+        lines.append(f"K={themes:<3} seed={seed}  {'BERTopic':32s} {peer}")
+    else:
+        found, topic_intent = peer
         lines.append(
-            f"K={themes:<3} seed={seed}  {name:32s} recall {recall:.3f} ({len(own)})  "
-            f"captured {captured:.3f} ({len(others)})  precision {precision:.3f} ({len(matched)} matched)"
+            f"K={themes:<3} seed={seed}  {'BERTopic (peer)':32s} {scored(gold, found, topic_intent)}"
         )
     return lines
+
+
+def scored(gold: list[str], found: list[str | None], theme_intent: dict[str, str]) -> str:
+    """Recall, captured and precision of ``found`` (a theme or None per held-out query)."""
+    targets = set(theme_intent.values())
+    own = [(g, s) for g, s in zip(gold, found, strict=True) if g in targets]
+    others = [s for g, s in zip(gold, found, strict=True) if g not in targets]
+    matched = [(g, s) for g, s in zip(gold, found, strict=True) if s is not None]
+    recall = sum(theme_intent.get(s or "") == g for g, s in own) / max(1, len(own))
+    captured = sum(s is not None for s in others) / max(1, len(others))
+    precision = sum(theme_intent.get(s or "") == g for g, s in matched) / max(1, len(matched))
+    return (
+        f"recall {recall:.3f} ({len(own)})  captured {captured:.3f} ({len(others)})  "
+        f"precision {precision:.3f} ({len(matched)} matched)"
+    )
+
+
+def bertopic_peer(
+    intents: list[str], customer: list[str], themes: int, held_out: list[str]
+) -> tuple[list[str | None], dict[str, str]] | str:
+    """BERTopic's K biggest topics as the accepted themes, and the topic ``transform`` gives each
+    held-out query (None for an outlier or a topic not kept); or why it cannot run."""
+    missing = discovery.peer_available()
+    if missing:
+        return missing
+    model, topics = _bertopic_fit(tuple(customer))
+    sizes = Counter(t for t in topics if t != -1)
+    kept = {t for t, _ in sizes.most_common(themes)}
+    topic_intent = {
+        str(t): Counter(i for i, topic in zip(intents, topics, strict=True) if topic == t).most_common(1)[0][
+            0
+        ]
+        for t in kept
+    }
+    assigned, _ = model.transform(held_out, embeddings=np.asarray(embed(held_out), dtype=np.float32))
+    return [str(t) if t in kept else None for t in assigned], topic_intent
+
+
+@functools.cache
+def _bertopic_fit(customer: tuple[str, ...]) -> tuple[Any, list[int]]:
+    """One BERTopic fit per inbox (the same for every K), on the requests as convosift cleans them."""
+    from bertopic import BERTopic
+    from hdbscan import HDBSCAN
+    from umap import UMAP
+
+    clean = [customer_request(text) or scrubbed(text) for text in customer]
+    model = BERTopic(
+        umap_model=UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42),
+        hdbscan_model=HDBSCAN(min_cluster_size=10, prediction_data=True),
+    )
+    topics, _ = model.fit_transform(clean, embeddings=np.asarray(embed(clean), dtype=np.float32))
+    return model, [int(t) for t in topics]
 
 
 def main() -> int:
@@ -143,20 +209,34 @@ def main() -> int:
         return 0
     print("machine:", machine())
     print(f"{INBOX} BANKING77 queries as the inbox, {HELD_OUT} others held out; K proposals accepted")
-    captured: list[tuple[float, float]] = []
+    figures: dict[str, list[tuple[float, float, float]]] = {}
     for themes in args.themes:
         for seed in args.seeds:
             with tempfile.TemporaryDirectory() as workdir:
                 lines = one_run(themes, seed, Path(workdir))
             for line in lines:
                 print(line, flush=True)
-            shipped, inbox = (float(line.split("captured ")[1].split()[0]) for line in lines)
-            captured.append((shipped, inbox))
-    before = sum(s for s, _ in captured) / len(captured)
-    after = sum(i for _, i in captured) / len(captured)
+                if "captured " in line:
+                    name = line.split(maxsplit=2)[2].split(" recall ")[0].strip()
+                    values = tuple(
+                        float(line.split(f"{k} ")[1].split()[0]) for k in ("recall", "captured", "precision")
+                    )
+                    figures.setdefault(name, []).append(values)  # type: ignore[arg-type]
+
+    def mean(name: str, index: int) -> float:
+        rows = figures.get(name, [])
+        return sum(r[index] for r in rows) / max(1, len(rows))
+
+    peer = "BERTopic (peer)"
+    ours, shipped = "+ the inbox's other proposals", "other industries"
     print(
-        f"SUMMARY first_run_themes: other intents captured by the accepted themes {after:.3f} "
-        f"(other industries alone as the background: {before:.3f})"
+        f"SUMMARY first_run_themes (means over K and seeds): other intents captured by the accepted "
+        f"themes {mean(ours, 1):.3f} (other industries alone as the background: {mean(shipped, 1):.3f}"
+        + (f"; BERTopic's kept topics: {mean(peer, 1):.3f}" if peer in figures else "; BERTopic not run")
+        + f"), recall {mean(ours, 0):.3f}"
+        + (f" (BERTopic {mean(peer, 0):.3f})" if peer in figures else "")
+        + f", precision {mean(ours, 2):.3f}"
+        + (f" (BERTopic {mean(peer, 2):.3f})" if peer in figures else "")
     )
     return 0
 
