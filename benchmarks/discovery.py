@@ -19,7 +19,10 @@ A text outside every cluster is its own singleton. Reported against the true int
 - ACC: Hungarian-matched accuracy (each cluster matched to at most one intent);
 - NMI: normalised mutual information;
 - coverage: share of texts in a cluster (a proposal of at least ``--min-cluster-size``);
-- purity: share of covered texts whose cluster's majority intent is their own.
+- purity: share of covered texts whose cluster's majority intent is their own;
+- named: share of covered texts whose cluster's name shares a word (lightly stemmed) with the name
+  of its majority intent: convosift's proposal title against BERTopic's topic name (its four top
+  words), so a title such as "Gone" for top-ups that are pending counts as naming nothing.
 
 Goals on each data set: ACC >= BERTopic's + 0.05, NMI >= BERTopic's (the better of its two
 runs), coverage >= 0.85, purity >= 0.80. BERTopic needs the benchmark extra (``pip install -e '.[bench]'`` then
@@ -182,6 +185,9 @@ def scores(labels: Sequence[str], groups: Sequence[int], min_cluster_size: int) 
 
 TITLES: list[str] = []
 """Titles of convosift's last clustering (of the proposals, as ``discover`` would store them)."""
+PEER_NAMES: dict[int, str] = {}
+"""BERTopic's names of its last fit's topics: the four top words of each, as its ``Name`` column
+shows them (``0_refund_item_refunded_bought``)."""
 _UNFIT_TITLE = re.compile(
     r"\d|\b(?:" + "|".join(sorted(NUMBER_WORDS | {n.lower() for n in FIRST_NAMES + LAST_NAMES})) + r")\b",
     re.IGNORECASE,
@@ -197,6 +203,47 @@ def convosift_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: in
         for member in cluster.members:
             groups[member] = number
     return groups
+
+
+def _name_words(name: str) -> set[str]:
+    """The content words of a title or an intent's name (``card_arrival``, ``GetQuote``), lightly
+    stemmed ("cards", "carded", "carding" -> "card")."""
+    words = re.findall(r"[A-Z]?[a-z]+", re.sub(r"[_\W]+", " ", name))
+    stems = set()
+    for word in (w.lower() for w in words):
+        if len(word) < 3 or word in _NAME_STOP_WORDS:
+            continue
+        suffix = next(
+            (x for x in ("ing", "ed", "es", "s") if word.endswith(x) and len(word) - len(x) >= 3), ""
+        )
+        stems.add(word[: len(word) - len(suffix)])
+    return stems
+
+
+_NAME_STOP_WORDS = frozenset(
+    {"the", "and", "for", "not", "via", "after", "your", "with", "from", "are", "can"}
+)
+
+
+def named_intent(
+    labels: Sequence[str], groups: Sequence[int], names: dict[int, str], min_cluster_size: int
+) -> float:
+    """Share of the texts in a proposal whose proposal's name shares a word with the name of the
+    intent most of its texts have: "Activate card" names ``activate_my_card``, "Gone" does not
+    name ``pending_top_up``."""
+    members: dict[int, list[str]] = {}
+    for label, group in zip(labels, groups, strict=True):
+        if group >= 0:
+            members.setdefault(group, []).append(label)
+    covered = named = 0
+    for group, intents in members.items():
+        if len(intents) < min_cluster_size:
+            continue
+        covered += len(intents)
+        majority = Counter(intents).most_common(1)[0][0]
+        if _name_words(names.get(group, "")) & _name_words(majority):
+            named += len(intents)
+    return round(named / max(covered, 1), 4)
 
 
 def unfit_titles(titles: Sequence[str]) -> list[str]:
@@ -215,6 +262,10 @@ def bertopic_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int
         hdbscan_model=HDBSCAN(min_cluster_size=10, prediction_data=True),
     )
     topics, _ = model.fit_transform(texts, embeddings=vectors)
+    PEER_NAMES.clear()
+    PEER_NAMES.update(
+        {int(t): " ".join(w for w, _ in model.get_topic(t)[:4]) for t in set(topics) if t != -1}
+    )
     return [int(t) for t in topics]
 
 
@@ -267,6 +318,9 @@ def run(name: str, limit: int | None, methods: dict[str, Method], min_cluster_si
         groups = cluster(texts, vectors, min_cluster_size)
         seconds = time.perf_counter() - started
         result[method] = {**scores(labels, groups, min_cluster_size), "seconds": round(seconds, 1)}
+        names = dict(enumerate(TITLES)) if method == "convosift" else dict(PEER_NAMES)
+        if method != "kmeans":
+            result[method]["named"] = named_intent(labels, groups, names, min_cluster_size)
         if method == "convosift":
             result["titles"] = list(TITLES)
             result["unfit_titles"] = unfit_titles(TITLES)
@@ -382,7 +436,9 @@ def main() -> None:
                 s = result[method]
                 print(
                     f"  {method:<14} ACC {s['acc']:.3f}  NMI {s['nmi']:.3f}  coverage {s['coverage']:.3f}  "
-                    f"purity {s['purity']:.3f}  clusters {s['clusters']:4d}  {s['seconds']:.1f}s"
+                    f"purity {s['purity']:.3f}  clusters {s['clusters']:4d}  "
+                    + (f"named {s['named']:.3f}  " if "named" in s else "")
+                    + f"{s['seconds']:.1f}s"
                 )
             elif method == "bertopic":
                 print(f"  bertopic       {missing}")

@@ -283,7 +283,8 @@ def _stop_words() -> frozenset[str]:
 
 
 def _unfit(word: str, names: set[str]) -> bool:
-    return word.lower() in NUMBER_WORDS or word.lower() in names or any(c.isdigit() for c in word)
+    lower = word.lower()
+    return lower in NUMBER_WORDS or lower in names or lower in _AUXILIARIES or any(c.isdigit() for c in word)
 
 
 def _sentence_case(words: tuple[str, ...]) -> str:
@@ -293,6 +294,27 @@ def _sentence_case(words: tuple[str, ...]) -> str:
 
 KEY_PHRASES = 5
 
+# What is left of an auxiliary once the tokenizer drops its "'t" ("didn't" -> "didn"): it ends an
+# object ("transfer didn't" is not "Transfer did").
+_AUXILIARIES = frozenset(
+    {
+        "aren",
+        "couldn",
+        "did",
+        "didn",
+        "does",
+        "doesn",
+        "don",
+        "hasn",
+        "haven",
+        "isn",
+        "wasn",
+        "weren",
+        "won",
+        "wouldn",
+    }
+)
+
 # Words every support message uses; they name no problem.
 _FILLER_WORDS = frozenset(
     {
@@ -300,10 +322,15 @@ _FILLER_WORDS = frozenset(
         "any",
         "anyone",
         "app",
+        "aren",
+        "couldn",
         "did",
+        "didn",
         "does",
         "doesn",
         "don",
+        "hasn",
+        "haven",
         "get",
         "got",
         "hello",
@@ -324,6 +351,9 @@ _FILLER_WORDS = frozenset(
         "want",
         "wasn",
         "way",
+        "weren",
+        "won",
+        "wouldn",
         "work",
         "isn",
         "im",
