@@ -84,6 +84,21 @@ def test_pruning_keeps_the_dense_block_and_the_largest_sparse_weights() -> None:
     assert (np.count_nonzero(weights[:, 50:], axis=1) == 4).all()
 
 
+def test_pruning_keeps_exactly_the_largest_weights_and_breaks_ties_by_column() -> None:
+    refiner = PairwiseRefiner(PairwiseParams(keep_features=3))
+    weights = np.zeros(12)
+    weights[[1, 4, 5, 7, 8]] = [0.5, -0.9, 0.2, 0.2, -0.2]  # three weights tie at 0.2 for one place
+    weights[10:] = [0.3, 0.0]  # the dense block: kept as it is
+    pruned = refiner._pruned(weights, dense_columns=2).toarray().ravel()
+    expected = np.zeros(12)
+    expected[[1, 4, 5, 10]] = [0.5, -0.9, 0.2, 0.3]
+    assert np.array_equal(pruned, expected)
+    # Fewer non-zero weights than kept: nothing is cut, and no zero is stored.
+    few = np.zeros(12)
+    few[[0, 11]] = [1.0, 2.0]
+    assert refiner._pruned(few, dense_columns=2).nnz == 2
+
+
 def test_fitting_is_deterministic_and_survives_pickling() -> None:
     first, second = _fitted(), _fitted()
     assert (first._weights != second._weights).nnz == 0

@@ -111,11 +111,21 @@ class PairwiseRefiner:
 
         sparse_part = weights[: len(weights) - dense_columns]
         keep = self.params.keep_features
-        if np.count_nonzero(sparse_part) > keep:
-            cut = np.argpartition(np.abs(sparse_part), len(sparse_part) - keep)[: len(sparse_part) - keep]
-            weights = weights.copy()
-            weights[cut] = 0.0
-        return sparse.csr_matrix(weights)
+        # A pair model's weights are zero on every n-gram its two labels never use: only the few
+        # thousand others are ranked (ranking all the columns took a fifth of the training time).
+        kept = np.flatnonzero(sparse_part)
+        if len(kept) > keep:
+            size = np.abs(sparse_part[kept])
+            bar = np.partition(size, len(size) - keep)[len(size) - keep]
+            # Weights equal to the bar (columns always used together) are kept in column order.
+            above = size > bar
+            tied = kept[size == bar][: keep - int(above.sum())]
+            kept = np.sort(np.concatenate([kept[above], tied]))
+        dense = len(sparse_part) + np.flatnonzero(weights[len(sparse_part) :])
+        columns = np.concatenate([kept, dense])
+        return sparse.csr_matrix(
+            (weights[columns], columns, np.array([0, len(columns)])), shape=(1, len(weights))
+        )
 
     def refine(self, matrix: Any, scores: npt.NDArray[np.float64]) -> Refined:
         """The best label per row (``scores`` plus the pair votes among the best candidates) and
