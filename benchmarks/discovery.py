@@ -207,7 +207,8 @@ def convosift_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: in
 
 def _name_words(name: str) -> set[str]:
     """The content words of a title or an intent's name (``card_arrival``, ``GetQuote``), lightly
-    stemmed ("cards", "carded", "carding" -> "card")."""
+    stemmed ("cards", "charged", "charge" -> "card", "charg"); verbs any request may start with
+    ("get", "change", "check") name nothing on their own."""
     words = re.findall(r"[A-Z]?[a-z]+", re.sub(r"[_\W]+", " ", name))
     stems = set()
     for word in (w.lower() for w in words):
@@ -216,12 +217,14 @@ def _name_words(name: str) -> set[str]:
         suffix = next(
             (x for x in ("ing", "ed", "es", "s") if word.endswith(x) and len(word) - len(x) >= 3), ""
         )
-        stems.add(word[: len(word) - len(suffix)])
+        stem = word[: len(word) - len(suffix)]
+        stems.add(stem[:-1] if stem.endswith("e") and len(stem) > 3 else stem)
     return stems
 
 
 _NAME_STOP_WORDS = frozenset(
     {"the", "and", "for", "not", "via", "after", "your", "with", "from", "are", "can"}
+    | {"get", "getting", "change", "check", "make", "use", "want", "need", "have", "how", "what", "why"}
 )
 
 

@@ -57,6 +57,9 @@ from convosift.themes.vocabulary import load_vocabulary
 BANKING77 = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "train.csv"
 INBOX, HELD_OUT = 3000, 2000
 CACHE_DIR = str(Path(tempfile.gettempdir()) / "convosift-bench-models")
+PEER = "BERTopic (peer)"
+Scores = dict[str, tuple[float, int]]
+"""Recall, captured and precision, each with the number of queries it is a share of."""
 
 
 def parse_args() -> argparse.Namespace:
@@ -96,7 +99,7 @@ def write_inbox(
     return intent, customer
 
 
-def one_run(themes: int, seed: int, workdir: Path) -> list[str]:
+def one_run(themes: int, seed: int, workdir: Path) -> list[tuple[str, Scores]]:
     with BANKING77.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     rng = random.Random(seed)
@@ -134,23 +137,21 @@ def one_run(themes: int, seed: int, workdir: Path) -> list[str]:
         store.dispose()
     texts = [row["text"] for row in held_out]
     gold = [row["category"] for row in held_out]
-    lines = []
+    results: list[tuple[str, Scores]] = []
     for name, background in backgrounds.items():
         matcher = LocalThemeMatcher(vocabulary, load_settings(cache_dir=CACHE_DIR), background=background)
         found = [m.signature for m in matcher.match_texts(texts)]
-        lines.append(f"K={themes:<3} seed={seed}  {name:32s} {scored(gold, found, theme_intent)}")
+        results.append((name, scored(gold, found, theme_intent)))
     peer = bertopic_peer([intent[f"c{i}"] for i in range(len(inbox))], customer, themes, texts)
     if isinstance(peer, str):
-        lines.append(f"K={themes:<3} seed={seed}  {'BERTopic':32s} {peer}")
+        print(f"K={themes:<3} seed={seed}  {'BERTopic':32s} {peer}")
     else:
         found, topic_intent = peer
-        lines.append(
-            f"K={themes:<3} seed={seed}  {'BERTopic (peer)':32s} {scored(gold, found, topic_intent)}"
-        )
-    return lines
+        results.append((PEER, scored(gold, found, topic_intent)))
+    return results
 
 
-def scored(gold: list[str], found: list[str | None], theme_intent: dict[str, str]) -> str:
+def scored(gold: list[str], found: list[str | None], theme_intent: dict[str, str]) -> Scores:
     """Recall, captured and precision of ``found`` (a theme or None per held-out query)."""
     targets = set(theme_intent.values())
     own = [(g, s) for g, s in zip(gold, found, strict=True) if g in targets]
@@ -159,10 +160,11 @@ def scored(gold: list[str], found: list[str | None], theme_intent: dict[str, str
     recall = sum(theme_intent.get(s or "") == g for g, s in own) / max(1, len(own))
     captured = sum(s is not None for s in others) / max(1, len(others))
     precision = sum(theme_intent.get(s or "") == g for g, s in matched) / max(1, len(matched))
-    return (
-        f"recall {recall:.3f} ({len(own)})  captured {captured:.3f} ({len(others)})  "
-        f"precision {precision:.3f} ({len(matched)} matched)"
-    )
+    return {
+        "recall": (recall, len(own)),
+        "captured": (captured, len(others)),
+        "precision": (precision, len(matched)),
+    }
 
 
 def bertopic_peer(
@@ -209,34 +211,39 @@ def main() -> int:
         return 0
     print("machine:", machine())
     print(f"{INBOX} BANKING77 queries as the inbox, {HELD_OUT} others held out; K proposals accepted")
-    figures: dict[str, list[tuple[float, float, float]]] = {}
+    figures: dict[str, list[Scores]] = {}
     for themes in args.themes:
         for seed in args.seeds:
             with tempfile.TemporaryDirectory() as workdir:
-                lines = one_run(themes, seed, Path(workdir))
-            for line in lines:
-                print(line, flush=True)
-                if "captured " in line:
-                    name = line.split(maxsplit=2)[2].split(" recall ")[0].strip()
-                    values = tuple(
-                        float(line.split(f"{k} ")[1].split()[0]) for k in ("recall", "captured", "precision")
-                    )
-                    figures.setdefault(name, []).append(values)  # type: ignore[arg-type]
+                results = one_run(themes, seed, Path(workdir))
+            for name, found in results:
+                figures.setdefault(name, []).append(found)
+                recall, captured, precision = found["recall"], found["captured"], found["precision"]
+                print(
+                    f"K={themes:<3} seed={seed}  {name:32s} recall {recall[0]:.3f} ({recall[1]})  "
+                    f"captured {captured[0]:.3f} ({captured[1]})  precision {precision[0]:.3f} "
+                    f"({precision[1]} matched)",
+                    flush=True,
+                )
 
-    def mean(name: str, index: int) -> float:
+    def mean(name: str, key: str) -> float:
         rows = figures.get(name, [])
-        return sum(r[index] for r in rows) / max(1, len(rows))
+        return sum(r[key][0] for r in rows) / max(1, len(rows))
 
-    peer = "BERTopic (peer)"
+    peer = PEER
     ours, shipped = "+ the inbox's other proposals", "other industries"
     print(
         f"SUMMARY first_run_themes (means over K and seeds): other intents captured by the accepted "
-        f"themes {mean(ours, 1):.3f} (other industries alone as the background: {mean(shipped, 1):.3f}"
-        + (f"; BERTopic's kept topics: {mean(peer, 1):.3f}" if peer in figures else "; BERTopic not run")
-        + f"), recall {mean(ours, 0):.3f}"
-        + (f" (BERTopic {mean(peer, 0):.3f})" if peer in figures else "")
-        + f", precision {mean(ours, 2):.3f}"
-        + (f" (BERTopic {mean(peer, 2):.3f})" if peer in figures else "")
+        f"themes {mean(ours, 'captured'):.3f} (other industries alone as the background: {mean(shipped, 'captured'):.3f}"
+        + (
+            f"; BERTopic's kept topics: {mean(peer, 'captured'):.3f}"
+            if peer in figures
+            else "; BERTopic not run"
+        )
+        + f"), recall {mean(ours, 'recall'):.3f}"
+        + (f" (BERTopic {mean(peer, 'recall'):.3f})" if peer in figures else "")
+        + f", precision {mean(ours, 'precision'):.3f}"
+        + (f" (BERTopic {mean(peer, 'precision'):.3f})" if peer in figures else "")
     )
     return 0
 

@@ -283,8 +283,13 @@ def _stop_words() -> frozenset[str]:
 
 
 def _unfit(word: str, names: set[str]) -> bool:
-    lower = word.lower()
-    return lower in NUMBER_WORDS or lower in names or lower in _AUXILIARIES or any(c.isdigit() for c in word)
+    lower = word.lower().replace("’", "'")
+    return (
+        lower in NUMBER_WORDS
+        or lower in names
+        or lower.split("'")[0] in _AUXILIARIES  # "didn't" as well as the "didn" left of it
+        or any(c.isdigit() for c in word)
+    )
 
 
 def _sentence_case(words: tuple[str, ...]) -> str:
@@ -361,6 +366,7 @@ _FILLER_WORDS = frozenset(
         "today",
         "yesterday",
     }
+    | _AUXILIARIES
 )
 
 
