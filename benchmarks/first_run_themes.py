@@ -1,11 +1,13 @@
 """Themes right after a first run on a real inbox: do a few accepted proposals capture the rest?
 
 The flow a new user follows, on customer text nobody here wrote (BANKING77 train queries in
-``../shared``, each inside a short chat: a greeting, the query, the agent's reply, a thank-you):
+``../shared``, or with ``--dataset insurance`` the customer turns of the insurance calls, each
+inside a short chat: a greeting, the query, the agent's reply, a thank-you):
 
-1. ``backfill`` an inbox of 3,000 queries with the default settings (no vocabulary);
+1. ``backfill`` an inbox of 3,000 queries (insurance: 550) with the default settings (no vocabulary);
 2. ``themes discover``, then ``themes accept`` the K biggest proposals;
-3. match 2,000 other queries (not in the inbox, labelled with their intent) to that vocabulary.
+3. match 2,000 other queries (insurance: the other 363; not in the inbox, labelled with their
+   intent) to that vocabulary.
 
 Each accepted theme stands for the intent most of its conversations have. Printed per K and
 seed, for the gate contrasted with the shipped background alone (other industries) and with the
@@ -22,6 +24,7 @@ them, its K biggest topics kept, and ``transform`` assigning each held-out query
 its outliers. Needs the benchmark extra (see ``discovery.py``); without it the line says so.
 
     .venv/bin/python benchmarks/first_run_themes.py [--themes 5 15] [--seeds 1 2]
+        [--dataset banking77|insurance]
 """
 
 from __future__ import annotations
@@ -54,8 +57,11 @@ from convosift.themes.matching import LocalThemeMatcher
 from convosift.themes.request import customer_request, scrubbed
 from convosift.themes.vocabulary import load_vocabulary
 
-BANKING77 = Path(__file__).resolve().parents[2] / "shared" / "data" / "banking77" / "train.csv"
-INBOX, HELD_OUT = 3000, 2000
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+BANKING77 = SHARED / "banking77" / "train.csv"
+INSURANCE = SHARED / "dstc11-insurance-dev" / "utterances.jsonl"
+SIZES = {"banking77": (3000, 2000), "insurance": (550, 363)}
+"""Queries in the inbox and held out, per data set (the insurance calls hold 913 in all)."""
 CACHE_DIR = str(Path(tempfile.gettempdir()) / "convosift-bench-models")
 PEER = "BERTopic (peer)"
 Scores = dict[str, tuple[float, int]]
@@ -68,7 +74,23 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--themes", type=int, nargs="+", default=[5, 15], help="proposals accepted")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2], help="inbox and held-out draws")
+    parser.add_argument(
+        "--dataset",
+        choices=sorted(SIZES),
+        default="banking77",
+        help="BANKING77 queries, or the customer turns of the insurance calls (22 intents)",
+    )
     return parser.parse_args()
+
+
+def labelled_rows(dataset: str) -> list[dict[str, str]]:
+    """``text`` and ``category`` (the intent) of every query of ``dataset``."""
+    if dataset == "insurance":
+        with INSURANCE.open(encoding="utf-8") as handle:
+            records = [json.loads(line) for line in handle if line.strip()]
+        return [{"text": r["utterance"], "category": r["intent"]} for r in records]
+    with BANKING77.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
 
 
 def write_inbox(
@@ -99,12 +121,12 @@ def write_inbox(
     return intent, customer
 
 
-def one_run(themes: int, seed: int, workdir: Path) -> list[tuple[str, Scores]]:
-    with BANKING77.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+def one_run(dataset: str, themes: int, seed: int, workdir: Path) -> list[tuple[str, Scores]]:
+    rows = labelled_rows(dataset)
+    size, held = SIZES[dataset]
     rng = random.Random(seed)
     rng.shuffle(rows)
-    inbox, held_out = rows[:INBOX], rows[INBOX : INBOX + HELD_OUT]
+    inbox, held_out = rows[:size], rows[size : size + held]
     intent, customer = write_inbox(inbox, workdir / "inbox.jsonl", rng)
     settings = load_settings(
         database_url=f"sqlite:///{workdir / 'db.sqlite'}",
@@ -206,16 +228,18 @@ def _bertopic_fit(customer: tuple[str, ...]) -> tuple[Any, list[int]]:
 
 def main() -> int:
     args = parse_args()
-    if not BANKING77.exists():
-        print(f"SUMMARY first_run_themes: skipped, {BANKING77} is not available")
+    source = INSURANCE if args.dataset == "insurance" else BANKING77
+    if not source.exists():
+        print(f"SUMMARY first_run_themes: skipped, {source} is not available")
         return 0
     print("machine:", machine())
-    print(f"{INBOX} BANKING77 queries as the inbox, {HELD_OUT} others held out; K proposals accepted")
+    size, held = SIZES[args.dataset]
+    print(f"{size} {args.dataset} queries as the inbox, {held} others held out; K proposals accepted")
     figures: dict[str, list[Scores]] = {}
     for themes in args.themes:
         for seed in args.seeds:
             with tempfile.TemporaryDirectory() as workdir:
-                results = one_run(themes, seed, Path(workdir))
+                results = one_run(args.dataset, themes, seed, Path(workdir))
             for name, found in results:
                 figures.setdefault(name, []).append(found)
                 recall, captured, precision = found["recall"], found["captured"], found["precision"]
@@ -233,7 +257,7 @@ def main() -> int:
     peer = PEER
     ours, shipped = "+ the inbox's other proposals", "other industries"
     print(
-        f"SUMMARY first_run_themes (means over K and seeds): other intents captured by the accepted "
+        f"SUMMARY first_run_themes {args.dataset} (means over K and seeds): other intents captured by the accepted "
         f"themes {mean(ours, 'captured'):.3f} (other industries alone as the background: {mean(shipped, 'captured'):.3f}"
         + (
             f"; BERTopic's kept topics: {mean(peer, 'captured'):.3f}"

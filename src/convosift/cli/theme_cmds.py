@@ -14,6 +14,7 @@ from convosift import limits
 from convosift.cli.app import app, console, emit_json, handle_errors, settings, source_filter
 from convosift.config import Settings
 from convosift.errors import ConfigurationError
+from convosift.themes.discovery import DEFAULT_DISTANCE_THRESHOLD
 
 __all__ = ["app", "themes_app"]
 
@@ -141,11 +142,13 @@ def discover_cmd(
         5, "--min-cluster-size", min=2, help="Smallest cluster worth proposing."
     ),
     distance_threshold: float = typer.Option(
-        0.65,
+        DEFAULT_DISTANCE_THRESHOLD,
         "--distance-threshold",
         min=0.05,
         max=1.5,
-        help="Cosine distance at which clusters stop merging (lower: tighter, more proposals).",
+        help="Cosine distance at which clusters stop merging, for inboxes of fewer than 2,000 unthemed "
+        "conversations (lower: purer, more proposals; larger inboxes are clustered in a reduced space "
+        "with its own setting).",
     ),
     llm_titles: bool | None = typer.Option(
         None,
