@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from themes_seeding import DAY, START, Seed, seed
@@ -17,6 +18,8 @@ from convosift.store.themes_schema import theme_proposals
 from convosift.themes.curation import Curator
 from convosift.themes.discovery import (
     MANIFOLD_MIN_TEXTS,
+    SPLIT_FROM,
+    _split_mixed,
     cluster_texts,
     discover,
     join_proposals,
@@ -25,7 +28,7 @@ from convosift.themes.discovery import (
 )
 from convosift.themes.naming import key_phrases
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
-from shared_data import BANKING77
+from shared_data import BANKING77, INSURANCE
 
 DARK_MODE = [
     "Please add a dark mode to the dashboard, the white screen hurts at night.",
@@ -205,6 +208,48 @@ def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> 
     assert majority / len(covered) >= 0.9
     # Close requests are kept apart (purity first), so an intent may come as a few proposals.
     assert len(intents) // 2 <= len(clusters) <= 6 * len(intents)
+
+
+def test_a_big_cluster_of_two_requests_is_split_and_no_text_leaves_it() -> None:
+    rng = np.random.default_rng(3)
+
+    def near(direction: np.ndarray, count: int, spread: float) -> np.ndarray:
+        points = direction + spread * rng.normal(size=(count, len(direction)))
+        return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+    first, second, third = np.eye(8)[:3]
+    features = np.vstack(
+        [
+            near(first, 14, 0.05),
+            near(0.8 * first + 0.6 * second, 14, 0.05),  # cosine 0.8 to the first request
+            near(first + 0.25 * third, 2, 0.01),  # too few to stand alone: join the first part
+            near(third, SPLIT_FROM - 1, 0.3),  # below SPLIT_FROM: never cut again
+        ]
+    ).astype(np.float32)
+    labels = np.array([0] * 30 + [1] * (SPLIT_FROM - 1))
+    split = _split_mixed(features, labels, distance=0.1, min_cluster_size=5)
+    assert len(set(split[:14])) == len(set(split[14:28])) == 1
+    assert split[0] != split[14]
+    assert set(split[28:30]) == {split[0]}
+    assert set(split[30:]) == {1}
+    # A cluster whose parts are all too small stays whole.
+    assert (_split_mixed(features[:30], np.zeros(30, dtype=np.int64), 0.001, 31) == 0).all()
+
+
+@pytest.mark.skipif(not INSURANCE.exists(), reason="the insurance utterances are not beside the repository")
+def test_the_biggest_proposals_of_a_small_real_inbox_hold_one_request_each() -> None:
+    """Below MANIFOLD_MIN_TEXTS average linkage let big clusters absorb neighbouring requests; the
+    five biggest proposals of the insurance calls held 80 % of one intent before they were split."""
+    import json
+
+    rows = [json.loads(line) for line in INSURANCE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) < MANIFOLD_MIN_TEXTS
+    clusters = cluster_texts([r["utterance"] for r in rows])
+    biggest = sorted(clusters, key=lambda c: -len(c.members))[:5]
+    majority = sum(Counter(rows[i]["intent"] for i in c.members).most_common(1)[0][1] for c in biggest)
+    assert majority / sum(len(c.members) for c in biggest) >= 0.9
+    covered = [i for c in clusters for i in c.members]
+    assert len(covered) == len(set(covered)) >= 0.9 * len(rows)
 
 
 @pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")

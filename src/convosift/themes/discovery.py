@@ -48,6 +48,10 @@ if TYPE_CHECKING:
 
 DEFAULT_MIN_CLUSTER_SIZE = 5
 DEFAULT_DISTANCE_THRESHOLD = 0.65
+SPLIT_FROM = 20
+"""Below :data:`MANIFOLD_MIN_TEXTS`, a cluster of this many texts or more is clustered again
+:data:`SPLIT_TIGHTER` tighter, and split when two or more parts of ``min_cluster_size`` come out."""
+SPLIT_TIGHTER = 0.1
 MANIFOLD_MIN_TEXTS = 2000
 """From this many texts on, clusters are found in a UMAP reduction of the vectors."""
 MANIFOLD_DISTANCE = 0.35
@@ -122,9 +126,11 @@ def cluster_texts(
     if len(texts) >= MANIFOLD_MIN_TEXTS:
         labels = _manifold_labels(vectors)
     else:
+        features = _features(texts, vectors)
         labels = AgglomerativeClustering(
             n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
-        ).fit_predict(_features(texts, vectors))
+        ).fit_predict(features)
+        labels = _split_mixed(features, labels, distance_threshold - SPLIT_TIGHTER, min_cluster_size)
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
@@ -147,6 +153,44 @@ def cluster_texts(
         )
     _attach_quotes(clusters, texts, embedder)
     return clusters
+
+
+def _split_mixed(
+    features: NDArray[np.float32], labels: NDArray[np.int64], distance: float, min_cluster_size: int
+) -> NDArray[np.int64]:
+    """``labels`` with each big cluster split into the parts it falls into at ``distance``.
+
+    Average linkage over a small inbox lets a big cluster absorb neighbouring requests ("check a
+    payment's status" with other billing questions), and the biggest proposals are the ones
+    accepted first. A part smaller than ``min_cluster_size`` joins the part whose centre is
+    closest, so no text leaves its proposal.
+    """
+    import numpy as np
+    from sklearn.cluster import AgglomerativeClustering
+
+    result = np.asarray(labels, dtype=np.int64).copy()
+    next_label = int(result.max()) + 1 if len(result) else 0
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        if len(members) < SPLIT_FROM or distance <= 0:
+            continue
+        parts = AgglomerativeClustering(
+            n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average"
+        ).fit_predict(features[members])
+        sizes = np.bincount(parts)
+        big = np.flatnonzero(sizes >= min_cluster_size)
+        if len(big) < 2:
+            continue
+        centres = np.stack([features[members[parts == part]].mean(axis=0) for part in big])
+        centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
+        nearest = big[np.argmax(features[members] @ centres.T, axis=1)]
+        chosen = np.where(np.isin(parts, big), parts, nearest)
+        # The biggest part keeps the cluster's label; the others get new ones, in part order.
+        ordered = sorted(big, key=lambda part: (-int((chosen == part).sum()), int(part)))
+        for rank, part in enumerate(ordered):
+            result[members[chosen == part]] = label if rank == 0 else next_label + rank - 1
+        next_label += len(ordered) - 1
+    return result
 
 
 def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
