@@ -8,6 +8,10 @@
    generator expects to be kept: precision/recall per conversation and per theme, and whether the
    rising-theme test finds the planted spike (through a real SQLite store and ``theme_summary``).
 
+Beside 1, in the same run, what a team would fit instead: logistic regression on the same
+sentence vectors (benchmarks/_category_peers.py), its highest probability thresholded, the
+threshold chosen on the same validation split by the same rule for each vocabulary size.
+
     .venv/bin/python benchmarks/theme_accuracy.py [PATH_TO_BANKING77_TRAIN_CSV] [--seed 0] [--json]
 """
 
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -29,6 +34,9 @@ from convosift.themes.matching import DEFAULT_FEW_SHOT_THRESHOLD, DEFAULT_THRESH
 from convosift.themes.vocabulary import Theme, Vocabulary, demo_vocabulary_path, load_vocabulary
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+import _category_peers as peers  # noqa: E402
+
 DEFAULT_PATH = REPO.parent / "shared" / "data" / "banking77" / "train.csv"
 UNSEEN = "unseen"
 IN_SCOPE_FLOOR = 0.90
@@ -55,6 +63,13 @@ def scored(train: LabelledTexts, test: LabelledTexts, cache: Path) -> list[tuple
     matches = matcher.match_texts(list(test.texts))
     gold = [UNSEEN if label == UNSEEN else signature_of(label) for label in test.labels]
     return [(g, m.signature, m.score) for g, m in zip(gold, matches, strict=True)]
+
+
+def peer_scored(train: LabelledTexts, test: LabelledTexts) -> list[tuple[str, str | None, float]]:
+    """The peer's (gold signature or UNSEEN, best theme, highest probability) per test text."""
+    labels, confidence = peers.VectorsLogreg(train.texts, train.labels).predict(test.texts)
+    gold = [UNSEEN if label == UNSEEN else signature_of(label) for label in test.labels]
+    return [(g, signature_of(b), float(c)) for g, b, c in zip(gold, labels, confidence, strict=True)]
 
 
 def rates(results: list[tuple[str, str | None, float]], threshold: float) -> dict[str, float]:
@@ -108,7 +123,33 @@ def banking77(path: Path, seed: int, cache: Path) -> dict[str, Any]:
             "top1_accuracy_in_scope": rates(results, 0.0)["in_scope_accuracy"],
             "curve": {f"{t:.2f}": rates(results, t) for t in (0.20, 0.25, 0.30, 0.35, 0.40)},
         }
+    convosift_unseen = {
+        "all": rates(test, DEFAULT_THRESHOLD)["unseen_unmatched"],
+        **{name: r["unseen_unmatched"] for name, r in shots.items()},
+    }
+    peer = {}
+    for name, n in (("all", None), ("10_per_theme", 10), ("5_per_theme", 5)):
+        inner_train = inner.train if n is None else few_shot(inner.train, n, seed)
+        outer_train = outer.train if n is None else few_shot(outer.train, n, seed)
+        chosen = choose_threshold(peer_scored(inner_train, inner.test))
+        results = peer_scored(outer_train, outer.test)
+        # Read where it leaves as many unseen texts unmatched as convosift at its default (a
+        # threshold set on the test texts themselves, which favours the peer).
+        same = min(
+            (
+                t / 100
+                for t in range(101)
+                if rates(results, t / 100)["unseen_unmatched"] >= convosift_unseen[name]
+            ),
+            default=1.0,
+        )
+        peer[name] = rates(results, chosen) | {
+            "threshold_chosen_on_validation": chosen,
+            "top1_accuracy_in_scope": rates(results, 0.0)["in_scope_accuracy"],
+            "at_convosift_unseen_unmatched": rates(results, same) | {"threshold": same},
+        }
     return {
+        "peer_vectors_logreg": peer,
         "default_threshold": DEFAULT_THRESHOLD,
         "at_default_threshold": rates(test, DEFAULT_THRESHOLD) | {"examples_per_theme": "all (about 100)"},
         "few_shot_at_default_threshold": shots,
@@ -225,6 +266,16 @@ def main() -> None:
         f"threshold={b['threshold_chosen_on_validation']} | synthetic P={s['conversation_precision']:.3f} "
         f"R={s['conversation_recall']:.3f} themes P={s['theme_precision']:.3f} R={s['theme_recall']:.3f} "
         f"spike={'yes' if s['spike_detected'] else 'NO'}"
+    )
+    print(
+        "PEERS vectors_logreg (threshold chosen on validation for each size): "
+        + "; ".join(
+            f"{name.replace('_', ' ')}: in-scope={r['in_scope_accuracy']:.4f} unseen-unmatched={r['unseen_unmatched']:.4f} "
+            f"(threshold {r['threshold_chosen_on_validation']}, top-1 {r['top1_accuracy_in_scope']:.4f}; "
+            f"in-scope {r['at_convosift_unseen_unmatched']['in_scope_accuracy']:.4f} where it leaves "
+            f"{r['at_convosift_unseen_unmatched']['unseen_unmatched']:.4f} unseen unmatched, about as many as convosift at its default)"
+            for name, r in b["peer_vectors_logreg"].items()
+        )
     )
 
 
