@@ -162,8 +162,8 @@ def _split_mixed(
 
     Average linkage over a small inbox lets a big cluster absorb neighbouring requests ("check a
     payment's status" with other billing questions), and the biggest proposals are the ones
-    accepted first. A part smaller than ``min_cluster_size`` joins the part whose centre is
-    closest, so no text leaves its proposal.
+    accepted first. Each text of a part smaller than ``min_cluster_size`` joins the part whose
+    centre is closest to it, so no text leaves the cluster's proposals.
     """
     import numpy as np
     from sklearn.cluster import AgglomerativeClustering
