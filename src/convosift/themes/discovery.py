@@ -14,6 +14,8 @@ texts there are (``benchmarks/discovery.py`` chose both on real labelled text, d
   conversation takes part;
 - below it, UMAP has too little to learn a shape from: average-linkage agglomerative clustering on
   cosine distance, cut at a distance threshold, over the vectors joined with TF-IDF word n-grams.
+  A big cluster (``SPLIT_FROM`` texts) is clustered again ``SPLIT_TIGHTER`` tighter and split into
+  its parts, since average linkage lets it absorb neighbouring requests.
 
 Clusters smaller than ``min_cluster_size`` are left alone: a proposal is only worth a person's
 time when several customers share it.
