@@ -30,7 +30,6 @@ its outliers. Needs the benchmark extra (see ``discovery.py``); without it the l
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
 import json
 import random
@@ -57,9 +56,6 @@ from convosift.themes.matching import LocalThemeMatcher
 from convosift.themes.request import customer_request, scrubbed
 from convosift.themes.vocabulary import load_vocabulary
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
-BANKING77 = SHARED / "banking77" / "train.csv"
-INSURANCE = SHARED / "dstc11-insurance-dev" / "utterances.jsonl"
 SIZES = {"banking77": (3000, 2000), "insurance": (550, 363)}
 """Queries in the inbox and held out, per data set (the insurance calls hold 913 in all)."""
 CACHE_DIR = str(Path(tempfile.gettempdir()) / "convosift-bench-models")
@@ -84,13 +80,9 @@ def parse_args() -> argparse.Namespace:
 
 
 def labelled_rows(dataset: str) -> list[dict[str, str]]:
-    """``text`` and ``category`` (the intent) of every query of ``dataset``."""
-    if dataset == "insurance":
-        with INSURANCE.open(encoding="utf-8") as handle:
-            records = [json.loads(line) for line in handle if line.strip()]
-        return [{"text": r["utterance"], "category": r["intent"]} for r in records]
-    with BANKING77.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    """``text`` and ``category`` (the intent) of every query of ``dataset``, in file order."""
+    texts, labels = discovery.load(dataset, None)
+    return [{"text": text, "category": label} for text, label in zip(texts, labels, strict=True)]
 
 
 def write_inbox(
@@ -228,7 +220,7 @@ def _bertopic_fit(customer: tuple[str, ...]) -> tuple[Any, list[int]]:
 
 def main() -> int:
     args = parse_args()
-    source = INSURANCE if args.dataset == "insurance" else BANKING77
+    source = discovery.INSURANCE if args.dataset == "insurance" else discovery.BANKING77
     if not source.exists():
         print(f"SUMMARY first_run_themes: skipped, {source} is not available")
         return 0

@@ -171,10 +171,12 @@ def _split_mixed(
     from sklearn.cluster import AgglomerativeClustering
 
     result = np.asarray(labels, dtype=np.int64).copy()
-    next_label = int(result.max()) + 1 if len(result) else 0
+    if distance <= 0 or not len(result):
+        return result
+    next_label = int(result.max()) + 1
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
-        if len(members) < SPLIT_FROM or distance <= 0:
+        if len(members) < SPLIT_FROM:
             continue
         parts = AgglomerativeClustering(
             n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average"
