@@ -94,3 +94,32 @@ def test_key_phrases_raise_no_stop_word_warning_for_names_with_apostrophes_or_hy
         phrases = key_phrases([texts, ["refund please", "I want my refund"]])
     assert not [w for w in caught if "stop_words" in str(w.message)]
     assert "atm" in phrases[0] and phrases[1] == ["refund"]
+
+
+def test_a_brand_most_of_a_cluster_names_is_its_own_word_and_a_name_in_any_request_is_not() -> None:
+    """Capitalised words are left out as names unless a cluster's requests use them far more than
+    the others do: "Apple Pay" names a cluster about it; "Janet" or "Omar" turn up anywhere."""
+    wallet = [
+        "Apple Pay is not working on my phone, Janet says",
+        "Can I add my card to Apple Pay?",
+        "Apple Pay keeps declining at the till for Janet",
+        "How do I set up Apple Pay on my watch, Janet asked",
+        "Adding the card to Apple Pay fails every time",
+        "Is Apple Pay supported for top ups?",
+    ]
+    refunds = [
+        "I asked Janet for a refund of the order last week",
+        "Omar promised a refund of the order, where is it, asks Janet",
+        "Refund of the order never arrived",
+        "Still no refund of the order, Janet said two days",
+        "Please process the refund of my order",
+        "When will the refund of the order land",
+    ]
+    phrases = key_phrases([wallet, refunds])
+    words = [{word for phrase in group for word in phrase.split()} for group in phrases]
+    assert "apple" in words[0]
+    assert not (words[0] | words[1]) & {"janet", "omar"}
+    got = title(wallet, phrases[0])
+    assert "Apple" in got.split() and "janet" not in got.lower()
+    # Without the corpus behind it, the same word is a name: a title never trusts it on its own.
+    assert "apple" not in title(wallet, ["pay"]).lower()

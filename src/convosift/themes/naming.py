@@ -8,8 +8,11 @@ requests share: a support verb from :data:`VERBS` followed by its object (determ
 "my" or "the" skipped, at most two object words), preferring objects among the cluster's key
 phrases. A cluster without such a phrase is titled by its best key phrase, or, when that is one
 word, by the two adjacent words around it that most requests use ("Direct debit"). No title holds a
-digit, a number word or a capitalised word that is not at the start of a sentence (a person's
-name, most often).
+digit or a number word. A word written capitalised inside sentences is a person's name, most
+often, and stays out too, unless it is a cluster's own word: used by a good share of the
+cluster's requests and far more often there than elsewhere ("Apple Pay", "Visa", "Mastercard",
+the names of products and brands, against a customer's or an agent's name that turns up in any
+kind of request).
 """
 
 from __future__ import annotations
@@ -185,26 +188,44 @@ _MAX_OBJECT_WORDS = 2
 
 
 def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
-    """A short title for a cluster of cleaned requests; "" when the texts give nothing to say."""
-    names = proper_words(texts)
+    """A short title for a cluster of cleaned requests; "" when the texts give nothing to say.
+
+    A capitalised word among ``key_phrases`` is one of the cluster's own words (see
+    :func:`key_phrases`); any other is taken for a name."""
+    key_words = {word for phrase in key_phrases for word in phrase.split()}
+    capitalised = proper_words(texts)
+    names = capitalised - key_words
+    spelling = _spellings(texts, capitalised & key_words)
     phrases: Counter[tuple[str, ...]] = Counter()
     for text in texts:
         phrases.update(set(_verb_phrases(text, names)))
-    key_words = {word for phrase in key_phrases for word in phrase.split()}
     if phrases:
         best = max(
             phrases.items(),
             key=lambda item: (item[1] * (2 if key_words & set(item[0][1:]) else 1), len(item[0]), item[0]),
         )[0]
         if phrases[best] >= max(2, len(texts) // 10):
-            return _sentence_case(best)
+            return _sentence_case(best, spelling)
     for phrase in key_phrases:
         words = phrase.split()
         if words and not any(_unfit(word, names) for word in words):
             if len(words) == 1:  # "Debit" says less than "Direct debit"
-                return _sentence_case(_common_pair(texts, key_phrases, names) or tuple(words))
-            return _sentence_case(tuple(words))
+                return _sentence_case(_common_pair(texts, key_phrases, names) or tuple(words), spelling)
+            return _sentence_case(tuple(words), spelling)
     return ""
+
+
+def _spellings(texts: Sequence[str], words: set[str]) -> dict[str, str]:
+    """How the requests most often write each of ``words`` capitalised ("visa" -> "Visa")."""
+    if not words:
+        return {}
+    forms: Counter[str] = Counter(
+        word for text in texts for word in _WORD.findall(text) if word[0].isupper() and word.lower() in words
+    )
+    spelling: dict[str, str] = {}
+    for form, _ in forms.most_common():
+        spelling.setdefault(form.lower(), form)
+    return spelling
 
 
 PAIR_SHARE = 0.2
@@ -292,8 +313,10 @@ def _unfit(word: str, names: set[str]) -> bool:
     )
 
 
-def _sentence_case(words: tuple[str, ...]) -> str:
-    text = " ".join(words)
+def _sentence_case(words: tuple[str, ...], spelling: dict[str, str] | None = None) -> str:
+    """``words`` as a title: the first letter capitalised, a cluster's own capitalised words
+    ("Apple", "ATMs") spelt as its requests write them."""
+    text = " ".join((spelling or {}).get(word, word) for word in words)
     return text[:1].upper() + text[1:]
 
 
@@ -364,7 +387,8 @@ def key_phrases(
     Each cluster is one document; a term weighs its frequency in the cluster times
     ``log(1 + average cluster size / its frequency over all clusters)``, so words every cluster
     uses ("account", "help") sink. Unclustered texts join the background so they count against
-    generic words too.
+    generic words too. A word written capitalised inside sentences (:func:`proper_words`) is left
+    out as a name, except from the clusters it belongs to (:func:`_own_words`).
     """
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
@@ -375,14 +399,13 @@ def key_phrases(
     if background:
         documents.append(" ".join(background))
     names = proper_words([text for texts in cluster_texts for text in texts])
+    own = _own_words(cluster_texts, background, names)
     try:
         counter = CountVectorizer(
             ngram_range=(1, 2),
             # Only single tokens of the pattern below: "atm's" never equals a token, and scikit-learn
             # warns on every call about the "atm" it would split into.
-            stop_words=[
-                word for word in sorted(set(_phrase_stop_words()) | names) if _TOKEN_WORD.fullmatch(word)
-            ],
+            stop_words=[word for word in _phrase_stop_words() if _TOKEN_WORD.fullmatch(word)],
             token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
         )
         counts = counter.fit_transform(documents).astype(np.float64).tocsr()
@@ -407,12 +430,51 @@ def key_phrases(
                 break
             if any(term in kept or kept in term for kept in chosen):
                 continue
+            if any(word in names and word not in own[row] for word in term.split()):
+                continue
             chosen.append(term)
         results.append(chosen)
     return results
 
 
 _TOKEN_WORD = re.compile(r"[a-zA-Z][a-zA-Z]+")
+OWN_WORD_SHARE = 0.2
+"""Share of a cluster's requests that must use a capitalised word for it to be the cluster's own."""
+OWN_WORD_MIN = 3
+OWN_WORD_LIFT = 3.0
+"""How many times more often than the other requests a cluster's requests must use a capitalised
+word for it to be the cluster's own: a customer's or an agent's name turns up in any request."""
+
+
+def _own_words(
+    cluster_texts: Sequence[Sequence[str]], background: Sequence[str], names: set[str]
+) -> list[set[str]]:
+    """For each cluster, the capitalised words that are its own rather than names: used by at least
+    :data:`OWN_WORD_SHARE` of its requests (and :data:`OWN_WORD_MIN`), :data:`OWN_WORD_LIFT` times
+    their share among all other requests, clustered or not ("Visa" in a cluster about card brands)."""
+    if not names:
+        return [set() for _ in cluster_texts]
+    used = [
+        [names.intersection(_TOKEN_WORD.findall(text.lower())) for text in texts] for texts in cluster_texts
+    ]
+    overall: Counter[str] = Counter(word for texts in used for words in texts for word in words)
+    overall.update(
+        word for text in background for word in names.intersection(_TOKEN_WORD.findall(text.lower()))
+    )
+    total = sum(len(texts) for texts in cluster_texts) + len(background)
+    own = []
+    for texts in used:
+        counts = Counter(word for words in texts for word in words)
+        size = max(len(texts), 1)
+        own.append(
+            {
+                word
+                for word, count in counts.items()
+                if count >= max(OWN_WORD_MIN, OWN_WORD_SHARE * size)
+                and count / size >= OWN_WORD_LIFT * (overall[word] - count) / max(total - size, 1)
+            }
+        )
+    return own
 
 
 def _phrase_stop_words() -> list[str]:
