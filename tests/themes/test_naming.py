@@ -123,3 +123,13 @@ def test_a_brand_most_of_a_cluster_names_is_its_own_word_and_a_name_in_any_reque
     assert "Apple" in got.split() and "janet" not in got.lower()
     # Without the corpus behind it, the same word is a name: a title never trusts it on its own.
     assert "apple" not in title(wallet, ["pay"]).lower()
+
+
+def test_words_that_say_when_end_a_title_s_object() -> None:
+    topped = [
+        "I topped up my card yesterday and it failed",
+        "Topped up my card today but nothing arrived",
+        "why did my top up my card recently fail",
+        "topped up card earlier, still not there",
+    ]
+    assert title(topped, ["top", "card"]) == "Top up card"

@@ -129,6 +129,7 @@ VERBS: dict[str, str] = {
     "withdrawing": "withdraw",
     "verifying": "verify",
     "topping": "top",
+    "topped": "top",
     "getting": "get",
     "linking": "link",
     "lost": "lost",
@@ -164,6 +165,21 @@ _DETERMINERS = frozenset(
         "another",
     ]
 )
+_WHEN_WORDS = frozenset(
+    [
+        "recently",
+        "earlier",
+        "lately",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "ago",
+        "immediately",
+        "soon",
+        "quickly",
+    ]
+)
+"""Words that say when, not what: they end an object ("top up recently" is "Top up")."""
 _WEAK_OBJECTS = frozenset(
     [
         "it",
@@ -286,7 +302,7 @@ def _verb_phrases(text: str, names: set[str]) -> list[tuple[str, ...]]:
             rest = rest[1:]
         obj: list[str] = []
         for candidate in rest[:_MAX_OBJECT_WORDS]:
-            if candidate in _stop_words() or _unfit(candidate, names):
+            if candidate in _stop_words() or candidate in _WHEN_WORDS or _unfit(candidate, names):
                 break
             if candidate in VERBS and candidate not in _STATES:
                 break
