@@ -133,3 +133,13 @@ def test_words_that_say_when_end_a_title_s_object() -> None:
         "topped up card earlier, still not there",
     ]
     assert title(topped, ["top", "card"]) == "Top up card"
+
+
+def test_a_copy_of_something_is_titled_by_the_something() -> None:
+    proofs = [
+        "I need help getting a copy of proof of my insurance",
+        "Can I get a copy of my proof of insurance for the car",
+        "get me proof of insurance please",
+        "How do I get a copy of proof for my registration",
+    ]
+    assert title(proofs, ["proof", "copy", "insurance"]) == "Get proof"

@@ -180,6 +180,8 @@ _WHEN_WORDS = frozenset(
     ]
 )
 """Words that say when, not what: they end an object ("top up recently" is "Top up")."""
+_CONTAINERS = frozenset(["copy", "copies", "list", "kind", "type", "piece", "bit", "lot"])
+"""Nouns that hold the object rather than name it: "a copy of my policy" is about the policy."""
 _WEAK_OBJECTS = frozenset(
     [
         "it",
@@ -298,18 +300,32 @@ def _verb_phrases(text: str, names: set[str]) -> list[tuple[str, ...]]:
         if particle and rest[:1] == [particle]:
             head.append(particle)
             rest = rest[1:]
-        while rest and rest[0] in _DETERMINERS:
-            rest = rest[1:]
-        obj: list[str] = []
-        for candidate in rest[:_MAX_OBJECT_WORDS]:
-            if candidate in _stop_words() or candidate in _WHEN_WORDS or _unfit(candidate, names):
-                break
-            if candidate in VERBS and candidate not in _STATES:
-                break
-            obj.append(candidate)
+        rest = _without_determiners(rest)
+        if rest[:1] and rest[0] in _CONTAINERS and rest[1:2] == ["of"]:
+            rest = _without_determiners(rest[2:])  # "a copy of my policy": the policy
+        obj = _object(rest, names)
         if obj and obj[0] not in _WEAK_OBJECTS:
             found.append((*head, *obj))
     return found
+
+
+def _without_determiners(words: list[str]) -> list[str]:
+    while words and words[0] in _DETERMINERS:
+        words = words[1:]
+    return words
+
+
+def _object(words: list[str], names: set[str]) -> list[str]:
+    """The object's words at the start of ``words``: at most :data:`_MAX_OBJECT_WORDS`, up to the
+    first stop word, verb, word that says when, number or name."""
+    obj: list[str] = []
+    for candidate in words[:_MAX_OBJECT_WORDS]:
+        if candidate in _stop_words() or candidate in _WHEN_WORDS or _unfit(candidate, names):
+            break
+        if candidate in VERBS and candidate not in _STATES:
+            break
+        obj.append(candidate)
+    return obj
 
 
 @functools.cache
