@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import warnings
 
-from convosift.themes.naming import key_phrases, title
+from convosift.themes.keyphrases import key_phrases, own_words
+from convosift.themes.naming import title
 from convosift.themes.request import NUMBER_WORDS, customer_request
 
 LOST_CARD = [
@@ -82,18 +83,22 @@ def test_a_contracted_auxiliary_is_never_part_of_a_title() -> None:
 
 
 def test_key_phrases_raise_no_stop_word_warning_for_names_with_apostrophes_or_hyphens() -> None:
-    """A name with an apostrophe or a hyphen ("EU-wide") never equals a token; as a stop word it only
-    made scikit-learn warn on every discovery."""
+    """A name with an apostrophe or a hyphen ("O'Brien", "Mary-Jane") is left out as the words the
+    vectoriser splits it into, without scikit-learn warning about stop words on every discovery;
+    an acronym ("ATM's") is no name."""
     texts = [
-        "My card is stuck in the Atm’s slot",
-        "The EU-wide Atm’s fee is high",
-        "Why is the Atm’s screen blank",
+        "My card is stuck in the ATM’s slot, says O’Brien",
+        "The EU-wide ATM’s fee is high for Mary-Jane",
+        "Why is the ATM’s screen blank, Mary-Jane asks",
+        "O’Brien saw the ATM’s screen go blank",
     ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         phrases = key_phrases([texts, ["refund please", "I want my refund"]])
     assert not [w for w in caught if "stop_words" in str(w.message)]
-    assert "atm" in phrases[0] and phrases[1] == ["refund"]
+    words = {word for phrase in phrases[0] for word in phrase.split()}
+    assert "atm" in words and not words & {"brien", "mary", "jane"}
+    assert phrases[1] == ["refund"]
 
 
 def test_a_brand_most_of_a_cluster_names_is_its_own_word_and_a_name_in_any_request_is_not() -> None:
@@ -143,3 +148,61 @@ def test_a_copy_of_something_is_titled_by_the_something() -> None:
         "How do I get a copy of proof for my registration",
     ]
     assert title(proofs, ["proof", "copy", "insurance"]) == "Get proof"
+
+
+def _requests(count: int, word: str, size: int) -> list[str]:
+    """``size`` requests, ``count`` of them naming ``word`` inside the sentence."""
+    return [
+        f"my order via {word} failed again" if i < count else f"my order failed again {i}"
+        for i in range(size)
+    ]
+
+
+def test_a_capitalised_word_is_a_cluster_s_own_only_when_enough_of_it_uses_it_and_others_do_not() -> None:
+    names = {"zorbix"}
+    plain = ["something else entirely"] * 20
+    # Four of twenty requests: too few to be the cluster's word, however rare elsewhere.
+    assert own_words([_requests(4, "Zorbix", 20), plain], [], names) == [set(), set()]
+    # Five of twenty, and nowhere else: the cluster's own.
+    assert own_words([_requests(5, "Zorbix", 20), plain], [], names)[0] == {"zorbix"}
+    # Half the cluster, but almost as often elsewhere (0.5 against 0.3 of the others): a name.
+    assert own_words([_requests(10, "Zorbix", 20), _requests(6, "Zorbix", 20)], [], names)[0] == set()
+    # The background counts as elsewhere too.
+    assert own_words([_requests(10, "Zorbix", 20)], _requests(10, "Zorbix", 20), names) == [set()]
+    # With nothing to compare with, no word is a cluster's own.
+    assert own_words([_requests(20, "Zorbix", 20)], [], names) == [set()]
+
+
+def test_a_given_name_stays_out_even_when_one_cluster_holds_it_or_it_is_written_in_lower_case() -> None:
+    """A payee or a customer writing several times about one thing concentrates a name in one
+    cluster; a common given name is never a key phrase or a title word, however it is written."""
+    payee = [
+        "I want to pay Priya for the rent",
+        "how do I pay Priya back",
+        "Sent money to Priya, still pending",
+        "pay Priya the deposit please",
+        "can I pay Priya from my savings",
+        "transfer to priya is pending",
+    ]
+    other = ["the app crashes on start", "app crashes when I log in", "crashes every time"] * 3
+    phrases = key_phrases([payee, other])
+    assert "priya" not in {word for phrase in phrases[0] for word in phrase.split()}
+    assert own_words([payee, other], [], {"priya"})[0] == set()
+    assert "priya" not in title(payee, phrases[0]).lower()
+    assert (
+        "janet"
+        not in title(
+            ["refund janet order", "janet refund order", "refund janet order"], ["refund janet"]
+        ).lower()
+    )
+
+
+def test_a_cluster_s_own_word_is_spelt_as_its_requests_write_it_inside_the_title() -> None:
+    cards = [
+        "Can I get a Visa card instead?",
+        "I would like to get a Visa card",
+        "how to get Visa card",
+        "Please get me a Visa card, not the other one",
+        "Do you get Visa card holders a discount",
+    ]
+    assert title(cards, ["visa card", "visa"]) == "Get Visa card"

@@ -26,7 +26,7 @@ from convosift.themes.discovery import (
     list_proposals,
     suggested_signature,
 )
-from convosift.themes.naming import key_phrases
+from convosift.themes.keyphrases import key_phrases
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77, INSURANCE
 

@@ -38,7 +38,7 @@ from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
-from convosift.themes.naming import key_phrases
+from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import title as offline_title
 from convosift.themes.request import customer_request, scrubbed
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences

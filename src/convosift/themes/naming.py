@@ -1,6 +1,6 @@
 """Offline titles for discovered clusters: a verb and its object, from the cluster's own words.
 
-Key phrases (class-based TF-IDF of each cluster's words) are here too.
+Key phrases (class-based TF-IDF of each cluster's words) are in :mod:`convosift.themes.keyphrases`.
 
 A product manager names a problem by what the customer wants done ("Replace lost card", "Reset
 passcode", "Cancel transfer"). Without an LLM, the title is the verb phrase most of the cluster's
@@ -8,11 +8,11 @@ requests share: a support verb from :data:`VERBS` followed by its object (determ
 "my" or "the" skipped, at most two object words), preferring objects among the cluster's key
 phrases. A cluster without such a phrase is titled by its best key phrase, or, when that is one
 word, by the two adjacent words around it that most requests use ("Direct debit"). No title holds a
-digit or a number word. A word written capitalised inside sentences is a person's name, most
-often, and stays out too, unless it is a cluster's own word: used by a good share of the
-cluster's requests and far more often there than elsewhere ("Apple Pay", "Visa", "Mastercard",
-the names of products and brands, against a customer's or an agent's name that turns up in any
-kind of request).
+digit, a number word or a common given name (:func:`given_names`, however it is written). A word
+written capitalised inside sentences is a person's name, most often, and stays out too, unless
+the cluster's key phrases hold it: they hold such a word only when it is the cluster's own
+(:func:`convosift.themes.keyphrases.own_words`: "Visa", "Apple", "QuickBooks"), and the title
+spells it as the requests do.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from convosift.themes.request import NUMBER_WORDS
+
+GIVEN_NAMES = Path(__file__).resolve().parent.parent / "data" / "given_names.txt"
 
 # Inflected form -> the form a title uses. Past participles that name a state ("lost", "stolen",
 # "declined") stay as they are: "Lost card" reads better than "Lose card".
@@ -180,7 +183,7 @@ _WHEN_WORDS = frozenset(
     ]
 )
 """Words that say when, not what: they end an object ("top up recently" is "Top up")."""
-_CONTAINERS = frozenset(["copy", "copies", "list", "kind", "type", "piece", "bit", "lot"])
+_CONTAINERS = frozenset(["copy", "copies", "list", "piece", "bit", "lot"])
 """Nouns that hold the object rather than name it: "a copy of my policy" is about the policy."""
 _WEAK_OBJECTS = frozenset(
     [
@@ -202,6 +205,8 @@ _WEAK_OBJECTS = frozenset(
     ]
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_ACRONYM = re.compile(r"[A-Z][A-Z-]*(?:['’]?s)?")
+"""All capitals, perhaps with a plural or possessive "s" ("ATM", "ATMs", "ATM’s"): not a name."""
 _MAX_OBJECT_WORDS = 2
 
 
@@ -280,7 +285,7 @@ def proper_words(texts: Sequence[str]) -> set[str]:
     for text in texts:
         for sentence in re.split(r"(?<=[.!?])\s+|\n+", text):
             for position, word in enumerate(_WORD.findall(sentence)):
-                if word[0].isupper() and position > 0 and not word.isupper():
+                if word[0].isupper() and position > 0 and not _ACRONYM.fullmatch(word):
                     capitalised[word.lower()] += 1
                 elif word[0].islower():
                     lower[word.lower()] += 1
@@ -340,6 +345,7 @@ def _unfit(word: str, names: set[str]) -> bool:
     return (
         lower in NUMBER_WORDS
         or lower in names
+        or lower in given_names()
         or lower.split("'")[0] in _AUXILIARIES  # "didn't" as well as the "didn" left of it
         or any(c.isdigit() for c in word)
     )
@@ -351,8 +357,6 @@ def _sentence_case(words: tuple[str, ...], spelling: dict[str, str] | None = Non
     text = " ".join((spelling or {}).get(word, word) for word in words)
     return text[:1].upper() + text[1:]
 
-
-KEY_PHRASES = 5
 
 # What is left of an auxiliary once the tokenizer drops its "'t" ("didn't" -> "didn"): it ends an
 # object ("transfer didn't" is not "Transfer did").
@@ -411,103 +415,14 @@ _FILLER_WORDS = frozenset(
 )
 
 
-def key_phrases(
-    cluster_texts: Sequence[Sequence[str]], background: Sequence[str] = (), top: int = KEY_PHRASES
-) -> list[list[str]]:
-    """Distinctive words and bigrams of each cluster (class-based TF-IDF).
-
-    Each cluster is one document; a term weighs its frequency in the cluster times
-    ``log(1 + average cluster size / its frequency over all clusters)``, so words every cluster
-    uses ("account", "help") sink. Unclustered texts join the background so they count against
-    generic words too. A word written capitalised inside sentences (:func:`proper_words`) is left
-    out as a name, except from the clusters it belongs to (:func:`_own_words`).
-    """
-    import numpy as np
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    if not cluster_texts:
-        return []
-    documents = [" ".join(texts) for texts in cluster_texts]
-    if background:
-        documents.append(" ".join(background))
-    names = proper_words([text for texts in cluster_texts for text in texts])
-    own = _own_words(cluster_texts, background, names)
-    try:
-        counter = CountVectorizer(
-            ngram_range=(1, 2),
-            # Only single tokens of the pattern below: "atm's" never equals a token, and scikit-learn
-            # warns on every call about the "atm" it would split into.
-            stop_words=[word for word in _phrase_stop_words() if _TOKEN_WORD.fullmatch(word)],
-            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
-        )
-        counts = counter.fit_transform(documents).astype(np.float64).tocsr()
-    except ValueError:
-        return [[] for _ in cluster_texts]
-    counts.sort_indices()
-    terms = counter.get_feature_names_out()
-    # Sparse all along: clusters x terms (bigrams included) would not fit densely at 100k texts.
-    row_totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1.0)
-    rarity = np.log1p(
-        (counts.sum() / len(documents)) / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0)
-    )
-    results = []
-    for row in range(len(cluster_texts)):
-        start, end = counts.indptr[row], counts.indptr[row + 1]
-        columns = counts.indices[start:end]
-        weights = counts.data[start:end] / row_totals[row] * rarity[columns]
-        chosen: list[str] = []
-        for position in np.argsort(-weights, kind="stable"):
-            term = str(terms[columns[position]])
-            if weights[position] <= 0 or len(chosen) >= top:
-                break
-            if any(term in kept or kept in term for kept in chosen):
-                continue
-            if any(word in names and word not in own[row] for word in term.split()):
-                continue
-            chosen.append(term)
-        results.append(chosen)
-    return results
-
-
-_TOKEN_WORD = re.compile(r"[a-zA-Z][a-zA-Z]+")
-OWN_WORD_SHARE = 0.2
-"""Share of a cluster's requests that must use a capitalised word for it to be the cluster's own."""
-OWN_WORD_MIN = 3
-OWN_WORD_LIFT = 3.0
-"""How many times more often than the other requests a cluster's requests must use a capitalised
-word for it to be the cluster's own: a customer's or an agent's name turns up in any request."""
-
-
-def _own_words(
-    cluster_texts: Sequence[Sequence[str]], background: Sequence[str], names: set[str]
-) -> list[set[str]]:
-    """For each cluster, the capitalised words that are its own rather than names: used by at least
-    :data:`OWN_WORD_SHARE` of its requests (and :data:`OWN_WORD_MIN`), :data:`OWN_WORD_LIFT` times
-    their share among all other requests, clustered or not ("Visa" in a cluster about card brands)."""
-    if not names:
-        return [set() for _ in cluster_texts]
-    used = [
-        [names.intersection(_TOKEN_WORD.findall(text.lower())) for text in texts] for texts in cluster_texts
-    ]
-    overall: Counter[str] = Counter(word for texts in used for words in texts for word in words)
-    overall.update(
-        word for text in background for word in names.intersection(_TOKEN_WORD.findall(text.lower()))
-    )
-    total = sum(len(texts) for texts in cluster_texts) + len(background)
-    own = []
-    for texts in used:
-        counts = Counter(word for words in texts for word in words)
-        size = max(len(texts), 1)
-        own.append(
-            {
-                word
-                for word, count in counts.items()
-                if count >= max(OWN_WORD_MIN, OWN_WORD_SHARE * size)
-                and count / size >= OWN_WORD_LIFT * (overall[word] - count) / max(total - size, 1)
-            }
-        )
-    return own
-
-
-def _phrase_stop_words() -> list[str]:
+def phrase_stop_words() -> list[str]:
+    """Words no key phrase holds: English stop words, words every support message uses, numbers."""
     return sorted(_stop_words() | _FILLER_WORDS | NUMBER_WORDS)
+
+
+@functools.cache
+def given_names() -> frozenset[str]:
+    """Common given names of many languages (:data:`GIVEN_NAMES`), lower-cased: a person's name
+    in a title or key phrase however it is written, and never a cluster's own word."""
+    lines = GIVEN_NAMES.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))

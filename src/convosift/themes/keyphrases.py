@@ -1,0 +1,131 @@
+"""Key phrases of discovered clusters: the words and bigrams that set each cluster apart.
+
+Each cluster is one document of a class-based TF-IDF. A word written capitalised inside sentences
+(:func:`convosift.themes.naming.proper_words`) is a person's name, most often, and is left out,
+unless it is a cluster's own word (:func:`own_words`): used by a good share of the cluster's
+requests and far more often there than anywhere else, as the names of products, brands and places
+are ("Apple Pay", "Visa", "QuickBooks", "China"). A common given name
+(:func:`convosift.themes.naming.given_names`) is never a cluster's own word and never a key
+phrase, however it is written: a customer who writes several times about one thing, a payee or
+an agent who handles one kind of request would otherwise concentrate a name in one cluster.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from convosift.themes.naming import given_names, phrase_stop_words, proper_words
+
+KEY_PHRASES = 5
+OWN_WORD_SHARE = 0.2
+"""Share of a cluster's requests that must use a capitalised word for it to be the cluster's own."""
+OWN_WORD_MIN = 5
+"""Requests of the cluster that must use it, at the least."""
+OWN_WORD_LIFT = 3.0
+"""How many times more often than the other requests a cluster's requests must use a capitalised
+word for it to be the cluster's own: a customer's or an agent's name turns up in any request."""
+_TOKEN_WORD = re.compile(r"[a-zA-Z][a-zA-Z]+")
+"""A word as the vectoriser below reads it ("o'brien" is "brien", "mary-jane" is "mary", "jane")."""
+
+
+def key_phrases(
+    cluster_texts: Sequence[Sequence[str]], background: Sequence[str] = (), top: int = KEY_PHRASES
+) -> list[list[str]]:
+    """Distinctive words and bigrams of each cluster (class-based TF-IDF).
+
+    Each cluster is one document; a term weighs its frequency in the cluster times
+    ``log(1 + average cluster size / its frequency over all clusters)``, so words every cluster
+    uses ("account", "help") sink. Unclustered texts join the background so they count against
+    generic words too. A word written capitalised inside sentences is left out as a name, except
+    from the clusters it belongs to (:func:`own_words`).
+    """
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    if not cluster_texts:
+        return []
+    documents = [" ".join(texts) for texts in cluster_texts]
+    if background:
+        documents.append(" ".join(background))
+    names = _tokens(proper_words([text for texts in cluster_texts for text in texts]))
+    own = own_words(cluster_texts, background, names)
+    try:
+        counter = CountVectorizer(
+            ngram_range=(1, 2),
+            # Only single tokens of the pattern below: "atm's" never equals a token, and scikit-learn
+            # warns on every call about the "atm" it would split into.
+            stop_words=sorted(
+                {word for word in phrase_stop_words() if _TOKEN_WORD.fullmatch(word)} | given_names()
+            ),
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
+        )
+        counts = counter.fit_transform(documents).astype(np.float64).tocsr()
+    except ValueError:
+        return [[] for _ in cluster_texts]
+    counts.sort_indices()
+    terms = counter.get_feature_names_out()
+    # Sparse all along: clusters x terms (bigrams included) would not fit densely at 100k texts.
+    row_totals = np.maximum(np.asarray(counts.sum(axis=1)).ravel(), 1.0)
+    rarity = np.log1p(
+        (counts.sum() / len(documents)) / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1.0)
+    )
+    results = []
+    for row in range(len(cluster_texts)):
+        start, end = counts.indptr[row], counts.indptr[row + 1]
+        columns = counts.indices[start:end]
+        weights = counts.data[start:end] / row_totals[row] * rarity[columns]
+        chosen: list[str] = []
+        for position in np.argsort(-weights, kind="stable"):
+            term = str(terms[columns[position]])
+            if weights[position] <= 0 or len(chosen) >= top:
+                break
+            if any(term in kept or kept in term for kept in chosen):
+                continue
+            if any(word in names and word not in own[row] for word in term.split()):
+                continue
+            chosen.append(term)
+        results.append(chosen)
+    return results
+
+
+def own_words(
+    cluster_texts: Sequence[Sequence[str]], background: Sequence[str], names: set[str]
+) -> list[set[str]]:
+    """For each cluster, the words of ``names`` that are its own rather than names: used by at least
+    :data:`OWN_WORD_SHARE` of its requests (and :data:`OWN_WORD_MIN`), :data:`OWN_WORD_LIFT` times
+    their share among all other requests, clustered or not ("Visa" in a cluster about card brands),
+    and not a common given name. With no other request to compare with, no word is a cluster's own."""
+    candidates = names - given_names()
+    total = sum(len(texts) for texts in cluster_texts) + len(background)
+    if not candidates:
+        return [set() for _ in cluster_texts]
+    used = [
+        [candidates.intersection(_TOKEN_WORD.findall(text.lower())) for text in texts]
+        for texts in cluster_texts
+    ]
+    overall: Counter[str] = Counter(word for texts in used for words in texts for word in words)
+    overall.update(
+        word for text in background for word in candidates.intersection(_TOKEN_WORD.findall(text.lower()))
+    )
+    own = []
+    for texts in used:
+        others = total - len(texts)
+        counts = Counter(word for words in texts for word in words)
+        own.append(
+            {
+                word
+                for word, count in counts.items()
+                if others > 0
+                and count >= max(OWN_WORD_MIN, OWN_WORD_SHARE * len(texts))
+                and count / len(texts) >= OWN_WORD_LIFT * (overall[word] - count) / others
+            }
+        )
+    return own
+
+
+def _tokens(words: set[str]) -> set[str]:
+    """``words`` as the vectoriser's tokens: a name written with an apostrophe or a hyphen
+    ("O'Brien", "Mary-Jane") is the tokens it splits into."""
+    return {token for word in words for token in _TOKEN_WORD.findall(word.replace("’", "'"))}
