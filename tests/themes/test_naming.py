@@ -206,3 +206,17 @@ def test_a_cluster_s_own_word_is_spelt_as_its_requests_write_it_inside_the_title
         "Do you get Visa card holders a discount",
     ]
     assert title(cards, ["visa card", "visa"]) == "Get Visa card"
+
+
+def test_requests_of_one_customer_count_once_for_a_cluster_s_own_word() -> None:
+    """Six messages of one customer about a payment to "Dorottya" do not make her name the
+    cluster's word; six customers writing about "Zorbix" do make it theirs."""
+    payments = [f"my payment to Dorottya is pending again, day {day}" for day in range(6)]
+    other = ["the app crashes on start"] * 12
+    assert own_words([payments, other], [], {"dorottya"}, [["c1"] * 6, [None] * 12])[0] == set()
+    assert own_words([payments, other], [], {"dorottya"}, [[f"c{i}" for i in range(6)], [None] * 12])[0] == {
+        "dorottya"
+    }
+    phrases = key_phrases([payments, other], authors=[["c1"] * 6, [None] * 12])
+    assert "dorottya" not in {word for phrase in phrases[0] for word in phrase.split()}
+    assert "dorottya" not in title(payments, phrases[0]).lower()

@@ -60,6 +60,7 @@ class UnmatchedConversation:
     source: str
     id: str
     customer_text: str
+    contact_id: str | None = None
 
 
 def _kept_between(
@@ -180,7 +181,12 @@ def unmatched_conversations(
     """
     category = classifications.c.category
     query = (
-        sa.select(conversations.c.source, conversations.c.id, conversations.c.customer_text)
+        sa.select(
+            conversations.c.source,
+            conversations.c.id,
+            conversations.c.customer_text,
+            conversations.c.contact_id,
+        )
         .select_from(conversations_with_results(themed_only=True))
         .where(conversations.c.kept.is_(True), theme_matches.c.signature.is_(None))
         .order_by(conversations.c.created_at.desc(), conversations.c.source, conversations.c.id)
@@ -194,7 +200,7 @@ def unmatched_conversations(
                 classifications.c.needs_review.is_(True),
             )
         )
-    return [UnmatchedConversation(r.source, r.id, r.customer_text) for r in conn.execute(query)]
+    return [UnmatchedConversation(r.source, r.id, r.customer_text, r.contact_id) for r in conn.execute(query)]
 
 
 def themed_count(conn: Connection) -> int:

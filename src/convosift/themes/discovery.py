@@ -115,8 +115,12 @@ def cluster_texts(
     min_cluster_size: int = DEFAULT_MIN_CLUSTER_SIZE,
     distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD,
     embed: Embedder | None = None,
+    authors: Sequence[str | None] | None = None,
 ) -> list[Cluster]:
-    """Clusters of at least ``min_cluster_size`` texts, the biggest first, with key phrases and quotes."""
+    """Clusters of at least ``min_cluster_size`` texts, the biggest first, with key phrases and quotes.
+
+    ``authors`` (parallel to ``texts``, None where unknown) says who wrote each text: a word one
+    customer repeats is not what a cluster is about (:func:`convosift.themes.keyphrases.own_words`)."""
     import numpy as np
     from sklearn.cluster import AgglomerativeClustering
 
@@ -139,7 +143,11 @@ def cluster_texts(
     left_out = groups.pop(-1, [])
     kept = sorted((g for g in groups.values() if len(g) >= min_cluster_size), key=lambda g: (-len(g), g[0]))
     small = [i for group in groups.values() if len(group) < min_cluster_size for i in group]
-    phrases = key_phrases([[texts[i] for i in group] for group in kept], [texts[i] for i in left_out + small])
+    phrases = key_phrases(
+        [[texts[i] for i in group] for group in kept],
+        [texts[i] for i in left_out + small],
+        authors=[[authors[i] for i in group] for group in kept] if authors is not None else None,
+    )
     clusters = []
     for group, words in zip(kept, phrases, strict=True):
         centroid = vectors[group].mean(axis=0)
@@ -264,11 +272,15 @@ def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
 # --- the stored workflow ---------------------------------------------------------------------
 
 
-def unmatched_conversations(conn: Connection, limit: int | None = None) -> list[tuple[str, str, str]]:
-    """``(source, id, customer_text)`` of kept, unmatched conversations, newest first; spam only
-    when its label is flagged for review."""
+Pooled = tuple[str, str, str, str | None]
+"""``(source, id, customer_text, contact_id)`` of a conversation discovery works on."""
+
+
+def unmatched_conversations(conn: Connection, limit: int | None = None) -> list[Pooled]:
+    """``(source, id, customer_text, contact_id)`` of kept, unmatched conversations, newest first;
+    spam only when its label is flagged for review."""
     return [
-        (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS])
+        (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS], c.contact_id)
         for c in stored_unmatched(conn, limit=limit, excluded_categories=_EXCLUDED_CATEGORIES)
         if c.customer_text.strip()
     ]
@@ -296,10 +308,11 @@ def discover(
     with store.read() as conn:
         pool = unmatched_conversations(conn)
     clusters = cluster_texts(
-        [text for _, _, text in pool],
+        [text for _, _, text, _ in pool],
         min_cluster_size=min_cluster_size,
         distance_threshold=distance_threshold,
         embed=embed,
+        authors=[f"{source}/{contact}" if contact else None for source, _, _, contact in pool],
     )
     names = _name_new_clusters(store, pool, clusters, namer) if namer is not None else {}
     now = clock()
@@ -385,7 +398,7 @@ def join_proposals(
     if not newcomers:
         return {}
     embedder = embed or _default_embedder()
-    requests = [customer_request(text) or scrubbed(text) for _, _, text in newcomers]
+    requests = [customer_request(text) or scrubbed(text) for _, _, text, _ in newcomers]
     vectors = np.asarray(embedder(requests), dtype=np.float32)
     centroids = np.asarray([p.centroid for p in proposals], dtype=np.float32)
     similarity = vectors @ centroids.T
@@ -409,7 +422,7 @@ def join_proposals(
 
 
 def _name_new_clusters(
-    store: Store, pool: list[tuple[str, str, str]], clusters: list[Cluster], namer: Namer
+    store: Store, pool: list[Pooled], clusters: list[Cluster], namer: Namer
 ) -> dict[int, tuple[str, str]]:
     """Ask ``namer`` for (title, signature) of the clusters that match no existing proposal."""
     import numpy as np

@@ -6,8 +6,9 @@ unless it is a cluster's own word (:func:`own_words`): used by a good share of t
 requests and far more often there than anywhere else, as the names of products, brands and places
 are ("Apple Pay", "Visa", "QuickBooks", "China"). A common given name
 (:func:`convosift.themes.naming.given_names`) is never a cluster's own word and never a key
-phrase, however it is written: a customer who writes several times about one thing, a payee or
-an agent who handles one kind of request would otherwise concentrate a name in one cluster.
+phrase, however it is written, and the requests of one customer count once: a customer who writes
+several times about one thing, a payee or an agent who handles one kind of request would otherwise
+concentrate a name in one cluster.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ KEY_PHRASES = 5
 OWN_WORD_SHARE = 0.2
 """Share of a cluster's requests that must use a capitalised word for it to be the cluster's own."""
 OWN_WORD_MIN = 5
-"""Requests of the cluster that must use it, at the least."""
+"""Requests of the cluster, of as many authors, that must use it at the least."""
 OWN_WORD_LIFT = 3.0
 """How many times more often than the other requests a cluster's requests must use a capitalised
 word for it to be the cluster's own: a customer's or an agent's name turns up in any request."""
@@ -31,7 +32,10 @@ _TOKEN_WORD = re.compile(r"[a-zA-Z][a-zA-Z]+")
 
 
 def key_phrases(
-    cluster_texts: Sequence[Sequence[str]], background: Sequence[str] = (), top: int = KEY_PHRASES
+    cluster_texts: Sequence[Sequence[str]],
+    background: Sequence[str] = (),
+    top: int = KEY_PHRASES,
+    authors: Sequence[Sequence[str | None]] | None = None,
 ) -> list[list[str]]:
     """Distinctive words and bigrams of each cluster (class-based TF-IDF).
 
@@ -39,7 +43,8 @@ def key_phrases(
     ``log(1 + average cluster size / its frequency over all clusters)``, so words every cluster
     uses ("account", "help") sink. Unclustered texts join the background so they count against
     generic words too. A word written capitalised inside sentences is left out as a name, except
-    from the clusters it belongs to (:func:`own_words`).
+    from the clusters it belongs to (:func:`own_words`; ``authors``, parallel to ``cluster_texts``,
+    says who wrote each text, None where unknown).
     """
     import numpy as np
     from sklearn.feature_extraction.text import CountVectorizer
@@ -50,7 +55,7 @@ def key_phrases(
     if background:
         documents.append(" ".join(background))
     names = _tokens(proper_words([text for texts in cluster_texts for text in texts]))
-    own = own_words(cluster_texts, background, names)
+    own = own_words(cluster_texts, background, names, authors)
     try:
         counter = CountVectorizer(
             ngram_range=(1, 2),
@@ -91,12 +96,19 @@ def key_phrases(
 
 
 def own_words(
-    cluster_texts: Sequence[Sequence[str]], background: Sequence[str], names: set[str]
+    cluster_texts: Sequence[Sequence[str]],
+    background: Sequence[str],
+    names: set[str],
+    authors: Sequence[Sequence[str | None]] | None = None,
 ) -> list[set[str]]:
     """For each cluster, the words of ``names`` that are its own rather than names: used by at least
     :data:`OWN_WORD_SHARE` of its requests (and :data:`OWN_WORD_MIN`), :data:`OWN_WORD_LIFT` times
     their share among all other requests, clustered or not ("Visa" in a cluster about card brands),
-    and not a common given name. With no other request to compare with, no word is a cluster's own."""
+    and not a common given name. With no other request to compare with, no word is a cluster's own.
+
+    Requests of one author (``authors``, parallel to ``cluster_texts``; None is an author of its
+    own) count once: a customer who writes five times about a payment to the same person does not
+    make that person's name the cluster's word."""
     candidates = names - given_names()
     total = sum(len(texts) for texts in cluster_texts) + len(background)
     if not candidates:
@@ -110,15 +122,21 @@ def own_words(
         word for text in background for word in candidates.intersection(_TOKEN_WORD.findall(text.lower()))
     )
     own = []
-    for texts in used:
+    for row, texts in enumerate(used):
         others = total - len(texts)
-        counts = Counter(word for words in texts for word in words)
+        writers = authors[row] if authors is not None else [None] * len(texts)
+        uses: Counter[str] = Counter()
+        people: dict[str, set[object]] = {}
+        for index, (words, author) in enumerate(zip(texts, writers, strict=True)):
+            uses.update(words)
+            for word in words:
+                people.setdefault(word, set()).add(author if author is not None else index)
         own.append(
             {
                 word
-                for word, count in counts.items()
+                for word, count in uses.items()
                 if others > 0
-                and count >= max(OWN_WORD_MIN, OWN_WORD_SHARE * len(texts))
+                and len(people[word]) >= max(OWN_WORD_MIN, OWN_WORD_SHARE * len(texts))
                 and count / len(texts) >= OWN_WORD_LIFT * (overall[word] - count) / others
             }
         )
