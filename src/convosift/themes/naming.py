@@ -8,7 +8,7 @@ requests share: a support verb from :data:`VERBS` followed by its object (determ
 "my" or "the" skipped, at most two object words), preferring objects among the cluster's key
 phrases. A cluster without such a phrase is titled by its best key phrase, or, when that is one
 word, by the two adjacent words around it that most requests use ("Direct debit"). No title holds a
-digit, a number word or a common given name (:func:`given_names`, however it is written). A word
+digit, a number word or a common given name (:func:`convosift.themes.request.given_names`, however it is written). A word
 written capitalised inside sentences is a person's name, most often, and stays out too, unless
 the cluster's key phrases hold it: they hold such a word only when it is the cluster's own
 (:func:`convosift.themes.keyphrases.own_words`: "Visa", "Apple", "QuickBooks"), and the title
@@ -22,11 +22,8 @@ import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
-from convosift.themes.request import NUMBER_WORDS
-
-GIVEN_NAMES = Path(__file__).resolve().parent.parent / "data" / "given_names.txt"
+from convosift.themes.request import NUMBER_WORDS, given_names
 
 # Inflected form -> the form a title uses. Past participles that name a state ("lost", "stolen",
 # "declined") stay as they are: "Lost card" reads better than "Lose card".
@@ -418,11 +415,3 @@ _FILLER_WORDS = frozenset(
 def phrase_stop_words() -> list[str]:
     """Words no key phrase holds: English stop words, words every support message uses, numbers."""
     return sorted(_stop_words() | _FILLER_WORDS | NUMBER_WORDS)
-
-
-@functools.cache
-def given_names() -> frozenset[str]:
-    """Common given names of many languages (:data:`GIVEN_NAMES`), lower-cased: a person's name
-    in a title or key phrase however it is written, and never a cluster's own word."""
-    lines = GIVEN_NAMES.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))

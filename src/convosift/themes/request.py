@@ -9,9 +9,13 @@ removes them; a text with nothing left gives an empty string.
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from convosift.ml.framing import is_framing
+
+GIVEN_NAMES = Path(__file__).resolve().parent.parent / "data" / "given_names.txt"
 
 NUMBER_WORDS = frozenset(
     [
@@ -63,6 +67,15 @@ _INTRODUCTION = re.compile(
 )
 _NAME_IS = re.compile(
     r"\b(?:my|the|his|her)\s+(?:first\s+|last\s+|full\s+)?name\s+is\s+\S+(?:\s+[A-Z][a-z'’-]+)?", re.I
+)
+# "hi im priya", "this is omar here": an introduction written in lower case, known by its name.
+_GIVEN_NAME_INTRODUCTION = re.compile(
+    r"\b(?:i\s+am|i['’]?m|this\s+is|it['’]?s|it\s+is)\s+([A-Za-z][A-Za-z'’-]*)", re.I
+)
+# What is left of a greeting sentence that introduces the writer, whatever the name and its case.
+_BARE_INTRODUCTION = re.compile(
+    r"\s*(?:i\s+am|i['’]?m|this\s+is|it['’]?s|it\s+is)\s+[A-Za-z][A-Za-z'’-]*(?:\s+here)?\s*[.!,;:-]*\s*",
+    re.I,
 )
 _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|dear\s+\w+)"
@@ -133,8 +146,12 @@ def _clean_sentence(sentence: str) -> str:
     sentence = _EMAIL.sub(" ", sentence)
     sentence = _NAME_IS.sub(" ", sentence)
     sentence = _INTRODUCTION.sub(" ", sentence)
+    sentence = _GIVEN_NAME_INTRODUCTION.sub(_unnamed, sentence)
     sentence = _REFERENCE_PHRASE.sub(r"\g<noun>", sentence)
+    greeting = _GREETING.match(sentence)
     sentence = _GREETING.sub("", sentence)
+    if greeting and greeting.group(0).strip() and _BARE_INTRODUCTION.fullmatch(sentence):
+        return ""  # "Hello, this is zara.": whoever it is, the sentence asks nothing
     sentence = _SIGN_OFF.sub("", sentence)
     sentence = _DIGITS.sub(" ", sentence)
     sentence = _NUMBER_WORD.sub(" ", sentence)
@@ -160,6 +177,21 @@ def scrubbed(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def _unnamed(introduction: re.Match[str]) -> str:
+    """An introduction gone when the word after it is a given name ("im priya"), kept otherwise
+    ("im stuck")."""
+    return " " if introduction.group(1).lower() in given_names() else introduction.group(0)
+
+
 def _valued(sentence: str) -> bool:
     """Whether ``sentence`` holds an e-mail address, a number or a spelled-out number."""
     return bool(_EMAIL.search(sentence) or _DIGITS.search(sentence) or _NUMBER_WORD.search(sentence))
+
+
+@functools.cache
+def given_names() -> frozenset[str]:
+    """Common given names of many languages (:data:`GIVEN_NAMES`), lower-cased: a person's name
+    however it is written. An introduction before one ("hi im priya") is no part of a request, and
+    no title or key phrase holds one."""
+    lines = GIVEN_NAMES.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
