@@ -271,3 +271,31 @@ def test_framing_every_chat_shares_does_not_become_a_proposal() -> None:
     assert len(covered) >= 0.6 * len(rows) and majority / len(covered) >= 0.8
     phrases = {phrase for c in clusters for phrase in c.key_phrases}
     assert not phrases & {"ref", "ac", "account ref", "quick reply", "reply", "quick"}, phrases
+
+
+@pytest.mark.parametrize("one_customer", [True, False])
+def test_a_name_one_customer_repeats_is_not_what_a_proposal_is_about(
+    store: Store, one_customer: bool
+) -> None:
+    """Discovery reads who wrote each conversation: six messages of one customer about a payment
+    to Dorottya keep her name out of the proposal; six customers writing about Zorbix make it its word."""
+    name = "Dorottya" if one_customer else "Zorbix"
+    texts = [f"My payment to {name} is still pending, sent on day {day}" for day in range(6)]
+    rows = [
+        Seed(
+            f"n{i}",
+            START + i * DAY,
+            text,
+            None,
+            "billing_question",
+            contact_id="c1" if one_customer else f"c{i}",
+        )
+        for i, text in enumerate(texts)
+    ]
+    seed(store, rows)
+    _seed_unmatched(store, DARK_MODE, "d", day=10)
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r", day=20)
+    proposals = discover(store, min_cluster_size=4)
+    payments = next(p for p in proposals if p["size"] == len(texts))
+    words = " ".join([*payments["key_phrases"], payments["title"], payments["signature"]]).lower()
+    assert (name.lower() in words) is not one_customer, payments

@@ -32,13 +32,18 @@ class Seed:
     kept: bool = True
     score: float = 0.8
     needs_review: bool = False
+    contact_id: str | None = None
 
 
 def seed(store: Store, rows: Sequence[Seed], source: str = "intercom") -> None:
     results = []
     for row in rows:
         conversation = Conversation(
-            id=row.id, created_at=row.created_at, updated_at=row.created_at, opener=row.text
+            id=row.id,
+            created_at=row.created_at,
+            updated_at=row.created_at,
+            opener=row.text,
+            contact_id=row.contact_id,
         )
         analysis = None
         if row.kept:

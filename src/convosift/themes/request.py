@@ -74,7 +74,8 @@ _GIVEN_NAME_INTRODUCTION = re.compile(
 )
 # What is left of a greeting sentence that introduces the writer, whatever the name and its case.
 _BARE_INTRODUCTION = re.compile(
-    r"\s*(?:i\s+am|i['’]?m|this\s+is|it['’]?s|it\s+is)\s+[A-Za-z][A-Za-z'’-]*(?:\s+here)?\s*[.!,;:-]*\s*",
+    r"\s*(?:i\s+am|i['’]?m|this\s+is|it['’]?s|it\s+is)\s+(?P<word>[A-Za-z][A-Za-z'’-]*)(?P<here>\s+here)?"
+    r"\s*[.!,;:-]*\s*",
     re.I,
 )
 _GREETING = re.compile(
@@ -150,8 +151,9 @@ def _clean_sentence(sentence: str) -> str:
     sentence = _REFERENCE_PHRASE.sub(r"\g<noun>", sentence)
     greeting = _GREETING.match(sentence)
     sentence = _GREETING.sub("", sentence)
-    if greeting and greeting.group(0).strip() and _BARE_INTRODUCTION.fullmatch(sentence):
-        return ""  # "Hello, this is zara.": whoever it is, the sentence asks nothing
+    introduction = _BARE_INTRODUCTION.fullmatch(sentence) if greeting and greeting.group(0).strip() else None
+    if introduction and _introduces(introduction):
+        return ""  # "Hello, this is zara.": the sentence says who writes, not what they ask
     sentence = _SIGN_OFF.sub("", sentence)
     sentence = _DIGITS.sub(" ", sentence)
     sentence = _NUMBER_WORD.sub(" ", sentence)
@@ -175,6 +177,28 @@ def scrubbed(text: str) -> str:
     for pattern in (_URL, _EMAIL, _DIGITS, _NUMBER_WORD):
         text = pattern.sub(" ", text)
     return _SPACES.sub(" ", text).strip()
+
+
+def _introduces(introduction: re.Match[str]) -> bool:
+    """Whether the word of "this is WORD" is a name rather than the problem ("it's broken", "I'm
+    stuck"): a given name of the list, a capitalised word, a word before "here", or a word that no
+    customer message of the shipped seed texts uses in lower case."""
+    word = introduction.group("word")
+    lower = word.lower()
+    return bool(
+        lower in given_names()
+        or word[0].isupper()
+        or introduction.group("here")
+        or lower not in _seed_words()
+    )
+
+
+@functools.cache
+def _seed_words() -> frozenset[str]:
+    """Lower-case words of the shipped seed texts (thirteen industries): words customers write."""
+    from convosift.themes.domain import background_texts
+
+    return frozenset(word for text in background_texts() for word in re.findall(r"[a-z]+", text))
 
 
 def _unnamed(introduction: re.Match[str]) -> str:
