@@ -68,16 +68,12 @@ _INTRODUCTION = re.compile(
 _NAME_IS = re.compile(
     r"\b(?:my|the|his|her)\s+(?:first\s+|last\s+|full\s+)?name\s+is\s+\S+(?:\s+[A-Z][a-z'’-]+)?", re.I
 )
+_I_AM = r"(?:i\s+am|i['’]?m|this\s+is|it['’]?s|it\s+is)\s+(?P<word>[A-Za-z][A-Za-z'’-]*)"
 # "hi im priya", "this is omar here": an introduction written in lower case, known by its name.
-_GIVEN_NAME_INTRODUCTION = re.compile(
-    r"\b(?:i\s+am|i['’]?m|this\s+is|it['’]?s|it\s+is)\s+([A-Za-z][A-Za-z'’-]*)", re.I
-)
-# What is left of a greeting sentence that introduces the writer, whatever the name and its case.
-_BARE_INTRODUCTION = re.compile(
-    r"\s*(?:i\s+am|i['’]?m|this\s+is|it['’]?s|it\s+is)\s+(?P<word>[A-Za-z][A-Za-z'’-]*)(?P<here>\s+here)?"
-    r"\s*[.!,;:-]*\s*",
-    re.I,
-)
+_GIVEN_NAME_INTRODUCTION = re.compile(r"\b" + _I_AM, re.I)
+# What is left of a greeting sentence that may introduce the writer ("Hello, this is zara."):
+# whether its word is a name, :func:`_introduces` decides.
+_BARE_INTRODUCTION = re.compile(r"\s*" + _I_AM + r"(?P<here>\s+here)?\s*[.!,;:-]*\s*", re.I)
 _GREETING = re.compile(
     r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|dear\s+\w+)"
     r"(?:\s+(?:there|all|team|support|everyone|guys|folks))?(?:\s+"
@@ -204,7 +200,7 @@ def _seed_words() -> frozenset[str]:
 def _unnamed(introduction: re.Match[str]) -> str:
     """An introduction gone when the word after it is a given name ("im priya"), kept otherwise
     ("im stuck")."""
-    return " " if introduction.group(1).lower() in given_names() else introduction.group(0)
+    return " " if introduction.group("word").lower() in given_names() else introduction.group(0)
 
 
 def _valued(sentence: str) -> bool:
