@@ -64,3 +64,16 @@ def test_an_introduction_in_lower_case_is_no_part_of_the_request() -> None:
     assert customer_request("hello this is ridiculous, the app is down again") == (
         "this is ridiculous, the app is down again"
     )
+
+
+def test_lines_stay_lines_when_asked_so_a_line_s_first_word_is_no_name() -> None:
+    """Chats end lines without a full stop; joined, "Attached" would read as capitalised inside a
+    sentence, as a name or a brand does."""
+    from convosift.themes.naming import proper_words
+
+    chat = "Hi there,\nThe SSL certificate never gets issued\nAttached a screenshot of the error"
+    lined = customer_request(chat, lines=True)
+    assert lined == "The SSL certificate never gets issued\nAttached a screenshot of the error"
+    assert customer_request(chat) == lined.replace("\n", " ")
+    assert "attached" in proper_words([customer_request(chat)])
+    assert "attached" not in proper_words([lined])

@@ -127,7 +127,9 @@ def cluster_texts(
     if len(texts) < max(2, min_cluster_size):
         return []
     embedder = embed or _default_embedder()
-    texts = [customer_request(text) or scrubbed(text) for text in texts]
+    # Lines kept for the words (a line's first word opens a sentence), joined for the vectors.
+    lined = [customer_request(text, lines=True) or scrubbed(text) for text in texts]
+    texts = [text.replace("\n", " ") for text in lined]
     vectors = np.asarray(embedder(texts), dtype=np.float32)
     if len(texts) >= MANIFOLD_MIN_TEXTS:
         labels = _manifold_labels(vectors)
@@ -144,8 +146,8 @@ def cluster_texts(
     kept = sorted((g for g in groups.values() if len(g) >= min_cluster_size), key=lambda g: (-len(g), g[0]))
     small = [i for group in groups.values() if len(group) < min_cluster_size for i in group]
     phrases = key_phrases(
-        [[texts[i] for i in group] for group in kept],
-        [texts[i] for i in left_out + small],
+        [[lined[i] for i in group] for group in kept],
+        [lined[i] for i in left_out + small],
         authors=[[authors[i] for i in group] for group in kept] if authors is not None else None,
     )
     clusters = []
@@ -158,7 +160,7 @@ def cluster_texts(
                 members=order,
                 key_phrases=words,
                 centroid=[round(float(x), 5) for x in centroid],
-                title=offline_title([texts[i] for i in group], words),
+                title=offline_title([lined[i] for i in group], words),
             )
         )
     _attach_quotes(clusters, texts, embedder)

@@ -117,22 +117,34 @@ _TRAILING_FILLER = re.compile(r"(?:\b(?:my|the|our|your|and|or|you|can|please|al
 _MIN_REQUEST_WORDS = 3
 # A line holding only one or two capitalised words, after "Thanks!" most often: a signature.
 _SIGNATURE = re.compile(r"[-–—~\s]*" + _NAME + r"[\s.!,]*")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_OR_BREAK = re.compile(r"((?<=[.!?])\s+|\n+)")
 _SPACES = re.compile(r"\s+")
 _PUNCT_RUNS = re.compile(r"\s*([,;:])(?:\s*[,;:])+")
 _LETTER = re.compile(r"[A-Za-z]{2,}")
 
 
-def customer_request(text: str) -> str:
-    """The request in ``text``: its sentences without greetings, names, numbers and courtesy."""
+def customer_request(text: str, *, lines: bool = False) -> str:
+    """The request in ``text``: its sentences without greetings, names, numbers and courtesy.
+
+    With ``lines``, sentences that were on different lines stay on different lines: a word that
+    opens a line starts a sentence, full stop or not (what :func:`convosift.themes.naming.proper_words`
+    needs to tell a name from a capitalised first word). Otherwise they are joined by spaces."""
+    pieces = _SENTENCE_OR_BREAK.split(text)
     kept: list[str] = []
-    for raw in _SENTENCE.split(text):
+    newline = False
+    for index, raw in enumerate(pieces):
+        if index % 2:  # a separator
+            newline = newline or "\n" in raw
+            continue
         if is_framing(raw or ""):
             continue  # "Ok, thank you for the quick reply.", "Hi, this is Maria (account AC-2041)."
         sentence = _clean_sentence(raw or "")
         if sentence:
+            if kept:
+                kept.append("\n" if lines and newline else " ")
             kept.append(sentence)
-    return " ".join(kept)
+            newline = False
+    return "".join(kept)
 
 
 def _clean_sentence(sentence: str) -> str:
