@@ -68,7 +68,7 @@ def test_an_introduction_in_lower_case_is_no_part_of_the_request() -> None:
 
 def test_lines_stay_lines_when_asked_so_a_line_s_first_word_is_no_name() -> None:
     """Chats end lines without a full stop; joined, "Attached" would read as capitalised inside a
-    sentence, as a name or a brand does."""
+    sentence, as a name or a brand does. With ``lines``, every sentence kept is a line."""
     from convosift.themes.naming import proper_words
 
     chat = "Hi there,\nThe SSL certificate never gets issued\nAttached a screenshot of the error"
@@ -77,3 +77,7 @@ def test_lines_stay_lines_when_asked_so_a_line_s_first_word_is_no_name() -> None
     assert customer_request(chat) == lined.replace("\n", " ")
     assert "attached" in proper_words([customer_request(chat)])
     assert "attached" not in proper_words([lined])
+    # A full stop the cleaning takes away (with the number before it) still ends the sentence.
+    paid = customer_request("I paid 50. Refund please, the order never came", lines=True)
+    assert paid == "I paid\nRefund please, the order never came"
+    assert "refund" not in proper_words([paid])

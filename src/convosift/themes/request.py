@@ -117,7 +117,7 @@ _TRAILING_FILLER = re.compile(r"(?:\b(?:my|the|our|your|and|or|you|can|please|al
 _MIN_REQUEST_WORDS = 3
 # A line holding only one or two capitalised words, after "Thanks!" most often: a signature.
 _SIGNATURE = re.compile(r"[-–—~\s]*" + _NAME + r"[\s.!,]*")
-_SENTENCE_OR_BREAK = re.compile(r"((?<=[.!?])\s+|\n+)")
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _SPACES = re.compile(r"\s+")
 _PUNCT_RUNS = re.compile(r"\s*([,;:])(?:\s*[,;:])+")
 _LETTER = re.compile(r"[A-Za-z]{2,}")
@@ -126,25 +126,18 @@ _LETTER = re.compile(r"[A-Za-z]{2,}")
 def customer_request(text: str, *, lines: bool = False) -> str:
     """The request in ``text``: its sentences without greetings, names, numbers and courtesy.
 
-    With ``lines``, sentences that were on different lines stay on different lines: a word that
-    opens a line starts a sentence, full stop or not (what :func:`convosift.themes.naming.proper_words`
-    needs to tell a name from a capitalised first word). Otherwise they are joined by spaces."""
-    pieces = _SENTENCE_OR_BREAK.split(text)
+    With ``lines``, each sentence kept stands on a line of its own, so the word that opens it reads
+    as a sentence's first word even when the customer wrote no full stop before it, or the cleaning
+    took it away (what :func:`convosift.themes.naming.proper_words` needs to tell a name from a
+    capitalised first word). Otherwise the sentences are joined by spaces."""
     kept: list[str] = []
-    newline = False
-    for index, raw in enumerate(pieces):
-        if index % 2:  # a separator
-            newline = newline or "\n" in raw
-            continue
+    for raw in _SENTENCE.split(text):
         if is_framing(raw or ""):
             continue  # "Ok, thank you for the quick reply.", "Hi, this is Maria (account AC-2041)."
         sentence = _clean_sentence(raw or "")
         if sentence:
-            if kept:
-                kept.append("\n" if lines and newline else " ")
             kept.append(sentence)
-            newline = False
-    return "".join(kept)
+    return ("\n" if lines else " ").join(kept)
 
 
 def _clean_sentence(sentence: str) -> str:
