@@ -140,6 +140,55 @@ def test_words_that_say_when_end_a_title_s_object() -> None:
     assert title(topped, ["top", "card"]) == "Top up card"
 
 
+def test_a_verb_with_its_particle_titles_requests_that_share_no_object() -> None:
+    # Each request says "top up" and none shares what follows it: "Top up", not the key word alone.
+    pending = [
+        "I did a top up an hour ago and it is still pending",
+        "Why is my top up pending for an hour",
+        "How long does it take for a top up to go through? It's been an hour",
+        "My top up hasn't gone through after an hour",
+        "I tried to top up but it has been pending for hours",
+    ]
+    assert title(pending, ["hour", "pending"]) == "Top up"
+    # A pair most requests use still wins over it ("Direct debit" above), and so does a shared object.
+    apple = [
+        "top up with Google Pay fails",
+        "Google Pay top up is not working",
+        "can't top up via Google Pay",
+    ]
+    assert title(apple, ["google", "pay"]) == "Google Pay"
+    cards = ["top up my card failed", "I tried to top up my card", "top up card please"]
+    assert title(cards, ["card"]) == "Top up card"
+
+
+def test_a_word_that_says_how_ends_a_title_s_object() -> None:
+    using = [
+        "Can I top up using my credit card?",
+        "top up using a card from abroad",
+        "how do I top up using Apple Pay",
+    ]
+    assert title(using, ["using", "credit"]) == "Top up"
+
+
+def test_a_hyphenated_word_is_one_title_word_and_a_quoted_word_loses_its_quotes() -> None:
+    # Key phrases read "top-ups" as "top" and "ups"; the title spells it as the requests do.
+    limits = ["How many top-ups can I do a day?", "Is there a limit on top-ups?", "top-ups limit per month"]
+    assert title(limits, ["ups", "limit"]) == "Top-ups"
+    autos = ["I can't find the auto top-up option", "Does auto top-up have limits?", "activate auto top-up"]
+    assert title(autos, ["auto", "option"]) == "Auto top-up"
+    quoted = ["I did a 'top up' and it failed", "the 'top up' failed again", "my 'top up' failed"]
+    assert "'" not in title(quoted, ["failed"])
+
+
+def test_no_key_phrase_is_one_word_twice() -> None:
+    # "long" is common elsewhere, so the bigram is the rarer term: it would rank first.
+    waits = ["it takes long long time", "long long wait for the top up", "so long long wait"]
+    things = ("card delivery", "transfer", "refund", "atm withdrawal", "exchange")
+    others = [[f"how long does the {thing} take", f"{thing} takes long"] for thing in things]
+    phrases = key_phrases([waits, *others])[0]
+    assert "long wait" in phrases and "long long" not in phrases
+
+
 def test_a_copy_of_something_is_titled_by_the_something() -> None:
     proofs = [
         "I need help getting a copy of proof of my insurance",

@@ -87,7 +87,7 @@ def key_phrases(
             term = str(terms[columns[position]])
             if weights[position] <= 0 or len(chosen) >= top:
                 break
-            if any(term in kept or kept in term for kept in chosen):
+            if any(term in kept or kept in term for kept in chosen) or _repeats(term):
                 continue
             if any(word in names and word not in own[row] for word in term.split()):
                 continue
@@ -142,6 +142,12 @@ def own_words(
             }
         )
     return own
+
+
+def _repeats(term: str) -> bool:
+    """Whether a bigram is one word twice ("long long", "auto auto"): the word says it alone."""
+    words = term.split()
+    return len(words) == 2 and words[0] == words[1]
 
 
 def _tokens(words: set[str]) -> set[str]:

@@ -7,7 +7,8 @@ passcode", "Cancel transfer"). Without an LLM, the title is the verb phrase most
 requests share: a support verb from :data:`VERBS` followed by its object (determiners such as
 "my" or "the" skipped, at most two object words), preferring objects among the cluster's key
 phrases. A cluster without such a phrase is titled by its best key phrase, or, when that is one
-word, by the two adjacent words around it that most requests use ("Direct debit"). No title holds a
+word, by the two adjacent words around it that most requests use ("Direct debit"), else by a verb
+and its particle that a fifth of them use ("Top up", "Log in"). No title holds a
 digit, a number word or a common given name (:func:`convosift.themes.request.given_names`, however it is written). A word
 written capitalised inside sentences is a person's name, most often, and stays out too, unless
 the cluster's key phrases hold it: they hold such a word only when it is the cluster's own
@@ -144,6 +145,7 @@ VERBS: dict[str, str] = {
 _STATES = frozenset({"lost", "stolen", "declined", "charged", "blocked", "frozen", "locked"})
 """Verb forms that also describe an object ("replace a lost card")."""
 _PARTICLES = {"top": "up", "sign": "up", "log": "in", "set": "up"}
+_PARTICLE_WORDS = frozenset(_PARTICLES.values())
 _DETERMINERS = frozenset(
     [
         "my",
@@ -180,6 +182,9 @@ _WHEN_WORDS = frozenset(
     ]
 )
 """Words that say when, not what: they end an object ("top up recently" is "Top up")."""
+_HOW_WORDS = frozenset(["using", "via", "including", "regarding", "concerning", "following"])
+"""Words that say how or about what, as a preposition does: they end an object too ("top up using
+my card" is "Top up", not "Top up using")."""
 _CONTAINERS = frozenset(["copy", "copies", "list", "piece", "bit", "lot"])
 """Nouns that hold the object rather than name it: "a copy of my policy" is about the policy."""
 _WEAK_OBJECTS = frozenset(
@@ -201,7 +206,9 @@ _WEAK_OBJECTS = frozenset(
         "help",
     ]
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_WORD = re.compile(r"[A-Za-z](?:[A-Za-z]|['’-](?=[A-Za-z]))*")
+"""A word, with the apostrophes and hyphens inside it ("didn't", "top-up") but none around it: a
+quoted 'top up' is "top", "up"."""
 _ACRONYM = re.compile(r"[A-Z][A-Z-]*(?:['’]?s)?")
 """All capitals, perhaps with a plural or possessive "s" ("ATM", "ATMs", "ATM’s"): not a name."""
 _MAX_OBJECT_WORDS = 2
@@ -219,18 +226,25 @@ def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
     phrases: Counter[tuple[str, ...]] = Counter()
     for text in texts:
         phrases.update(set(_verb_phrases(text, names)))
-    if phrases:
+    objects = {phrase: count for phrase, count in phrases.items() if phrase[-1] not in _PARTICLE_WORDS}
+    if objects:
         best = max(
-            phrases.items(),
+            objects.items(),
             key=lambda item: (item[1] * (2 if key_words & set(item[0][1:]) else 1), len(item[0]), item[0]),
         )[0]
-        if phrases[best] >= max(2, len(texts) // 10):
+        if objects[best] >= max(2, len(texts) // 10):
             return _sentence_case(best, spelling)
+    # A verb with its particle ("Log in", "Top up") says more than a word out of context ("Gone",
+    # "Hour"), when a good share of the requests use it.
+    bare = max(((count, phrase) for phrase, count in phrases.items() if phrase not in objects), default=None)
     for phrase in key_phrases:
         words = phrase.split()
         if words and not any(_unfit(word, names) for word in words):
             if len(words) == 1:  # "Debit" says less than "Direct debit"
-                return _sentence_case(_common_pair(texts, key_phrases, names) or tuple(words), spelling)
+                pair = _common_pair(texts, key_phrases, names)
+                if pair is None and bare is not None and bare[0] >= max(2, PAIR_SHARE * len(texts)):
+                    pair = bare[1]
+                return _sentence_case(pair or tuple(words), spelling)
             return _sentence_case(tuple(words), spelling)
     return ""
 
@@ -252,11 +266,13 @@ PAIR_SHARE = 0.2
 """Share of a cluster's requests that must use a two-word phrase for it to become the title."""
 
 
-def _common_pair(texts: Sequence[str], key_phrases: Sequence[str], names: set[str]) -> tuple[str, str] | None:
-    """The two adjacent words, one of them among the two best key phrases, that most requests use."""
+def _common_pair(texts: Sequence[str], key_phrases: Sequence[str], names: set[str]) -> tuple[str, ...] | None:
+    """The two adjacent words, one of them among the two best key phrases, that most requests use;
+    else the hyphenated word that holds one ("top-ups": key phrases read its parts apart)."""
     keys = {word for phrase in key_phrases[:2] for word in phrase.split()}
     stop = _stop_words() | _FILLER_WORDS
-    counts: Counter[tuple[str, str]] = Counter()
+    counts: Counter[tuple[str, ...]] = Counter()
+    compounds: Counter[tuple[str, ...]] = Counter()
     for text in texts:
         words = [word.lower() for word in _WORD.findall(text)]
         counts.update(
@@ -264,15 +280,18 @@ def _common_pair(texts: Sequence[str], key_phrases: Sequence[str], names: set[st
                 (first, second)
                 for first, second in itertools.pairwise(words)
                 if first != second
-                and (first in keys or second in keys)
+                and keys & {*first.split("-"), *second.split("-")}
                 and not {first, second} & stop
                 and not (_unfit(first, names) or _unfit(second, names))
             }
         )
-    if not counts:
-        return None
-    pair, count = max(counts.items(), key=lambda item: (item[1], item[0]))
-    return pair if count >= max(2, PAIR_SHARE * len(texts)) else None
+        compounds.update({(word,) for word in words if "-" in word and keys & set(word.split("-"))})
+    for found in (counts, compounds):
+        if found:
+            best, count = max(found.items(), key=lambda item: (item[1], item[0]))
+            if count >= max(2, PAIR_SHARE * len(texts)):
+                return best
+    return None
 
 
 def proper_words(texts: Sequence[str]) -> set[str]:
@@ -308,6 +327,8 @@ def _verb_phrases(text: str, names: set[str]) -> list[tuple[str, ...]]:
         obj = _object(rest, names)
         if obj and obj[0] not in _WEAK_OBJECTS:
             found.append((*head, *obj))
+        elif len(head) == 2:
+            found.append(tuple(head))  # a verb with its particle says it all: "Log in", "Top up"
     return found
 
 
@@ -322,7 +343,7 @@ def _object(words: list[str], names: set[str]) -> list[str]:
     first stop word, verb, word that says when, number or name."""
     obj: list[str] = []
     for candidate in words[:_MAX_OBJECT_WORDS]:
-        if candidate in _stop_words() or candidate in _WHEN_WORDS or _unfit(candidate, names):
+        if candidate in _stop_words() or candidate in _WHEN_WORDS | _HOW_WORDS or _unfit(candidate, names):
             break
         if candidate in VERBS and candidate not in _STATES:
             break
