@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from convosift.replies import own_words
+
 
 class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -53,14 +55,16 @@ class Conversation(Record):
 
     @property
     def customer_messages(self) -> list[str]:
-        """Customer-visible text written by the customer: the opener and user/lead/contact comments."""
+        """Customer-visible text written by the customer: the opener and user/lead/contact comments,
+        each in its own words (:func:`convosift.replies.own_words`: an e-mail without the history
+        it quotes, its signature and notices). A message with nothing of its own is left out."""
         texts = [self.opener] if self.author_type in CUSTOMER_AUTHOR_TYPES and self.opener else []
         texts += [
             m.body
             for m in self.messages
             if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES and m.body
         ]
-        return texts
+        return [own for own in map(own_words, texts) if own]
 
     @property
     def customer_text(self) -> str:

@@ -24,12 +24,24 @@ PACKAGE = "convosift"
 ROOT = Path(__file__).resolve().parents[1]
 
 FOUNDATION = frozenset(
-    {"domain", "errors", "secrets", "config", "named_sources", "logs", "limits", "outputs", "yamlfiles"}
+    {
+        "domain",
+        "replies",
+        "errors",
+        "secrets",
+        "config",
+        "named_sources",
+        "logs",
+        "limits",
+        "outputs",
+        "yamlfiles",
+    }
 )
 _ENGINES = FOUNDATION | {"ml", "llm"}
 
 ALLOWED: Mapping[str, frozenset[str]] = {
-    "domain": frozenset(),
+    "domain": frozenset({"replies"}),
+    "replies": frozenset(),
     "secrets": frozenset(),
     "errors": frozenset({"secrets"}),
     "named_sources": frozenset(),
