@@ -50,6 +50,7 @@ from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 import _category_peers as peers  # noqa: E402
+from _emails import as_email, customer_text  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 BANKING77 = SHARED / "banking77" / "train.csv"
@@ -180,6 +181,28 @@ def types_as_chats(classifier: LocalCategoryClassifier, rows: list[tuple[str, st
     with mock.patch.object(categories, "issue_text", lambda text: text):
         figures["framing_read_as_request"] = type_accuracy(classifier, chats)
     return figures
+
+
+def types_as_emails(classifier: LocalCategoryClassifier, rows: list[tuple[str, str]]) -> dict[str, Any]:
+    """Type figures on the labelled rows as customers' e-mails (benchmarks/_emails.py): each read as
+    convosift stores a conversation's text (every message in its own words, :mod:`convosift.replies`)
+    and, as before that step, whole. "mail_left" is the share of the characters around the request
+    (greeting, signature, notices, quoted answer) still in the stored text."""
+    mails = [as_email(text, row) for row, (text, _) in enumerate(rows)]
+    stored = [customer_text(mail) for mail in mails]
+    bare = classifier.classify([text for text, _ in rows])
+    read = classifier.classify(stored)
+    around = sum(len(mail.replace(text, "")) for mail, (text, _) in zip(mails, rows, strict=True))
+    left = sum(len(kept.replace(text, "")) for kept, (text, _) in zip(stored, rows, strict=True))
+    return type_accuracy(classifier, list(zip(stored, (gold for _, gold in rows), strict=True))) | {
+        "same_category_as_bare_text": round(
+            sum(a.category == b.category for a, b in zip(bare, read, strict=True)) / len(rows), 4
+        ),
+        "mail_left": round(left / max(around, 1), 4),
+        "whole_mail_read_as_request": type_accuracy(
+            classifier, list(zip(mails, (gold for _, gold in rows), strict=True))
+        ),
+    }
 
 
 def _kept(text: str) -> bool:
@@ -320,6 +343,7 @@ def main() -> int:
         if banking and INSURANCE.exists() and (DATA / "type_labels.tsv").exists():
             figures["types_on_real_text"] = type_accuracy(classifier, type_rows())
             figures["types_on_real_text_as_chats"] = types_as_chats(classifier, type_rows())
+            figures["types_on_real_text_as_emails"] = types_as_emails(classifier, type_rows())
         figures["types_on_demo_inbox"] = type_accuracy(classifier, demo_rows())
         if banking:
             figures["out_of_domain_banking77_vs_demo_vocabulary"] = out_of_domain(banking, Path(cache))
@@ -351,6 +375,8 @@ def main() -> int:
     types = figures.get("types_on_real_text", {})
     chats = figures.get("types_on_real_text_as_chats", {})
     before = chats.get("framing_read_as_request", {})
+    mails = figures.get("types_on_real_text_as_emails", {})
+    whole = mails.get("whole_mail_read_as_request", {})
     demo = figures["demo_vocabulary_on_demo_inbox"]
     demo_types = figures["types_on_demo_inbox"]
     met = (
@@ -382,6 +408,10 @@ def main() -> int:
         f"{chats.get('same_category_as_bare_text', 0.0):.2%} (framing read as the request: "
         f"{before.get('accuracy_not_flagged', 0.0):.2%}, {before.get('needs_review', 0.0):.2%}, "
         f"{before.get('accuracy_confidence_0.8', 0.0):.2%}); "
+        f"as e-mails: not flagged {mails.get('accuracy_not_flagged', 0.0):.2%}, review {mails.get('needs_review', 0.0):.2%}, "
+        f"same category as bare {mails.get('same_category_as_bare_text', 0.0):.2%}, "
+        f"{mails.get('mail_left', 0.0):.1%} of the mail around the request left (whole mail read: not flagged "
+        f"{whole.get('accuracy_not_flagged', 0.0):.2%}, review {whole.get('needs_review', 0.0):.2%}); "
         f"demo inbox types: not flagged {demo_types['accuracy_not_flagged']:.2%}, review {demo_types['needs_review']:.2%}, "
         f"at confidence >= 0.8 {demo_types['accuracy_confidence_0.8']:.2%}: "
         f"{'MET' if met else 'NOT MET'}"

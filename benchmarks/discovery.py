@@ -6,9 +6,13 @@ Data sets, read from ``../shared/data`` (never copied into the repository):
 - ``banking77-chat``: the same queries inside multi-turn chats built here, deterministically, from
   this file's phrase lists: 2-3 customer turns with greetings, names, e-mail addresses, account
   numbers in digits or spelled out, and follow-ups around the request;
+- ``banking77-email``: the same queries as customers' e-mails (``benchmarks/_emails.py``: a
+  greeting, a signature, a phone's "Sent from" line, legal notices, the agent's earlier answer
+  quoted under a mail client's header);
 - ``insurance``: customer turns of real insurance calls (DSTC11 development data, 22 intents).
 
-Each text is clustered by convosift's discovery (``cluster_texts``: it cleans the text itself),
+Each text is clustered by convosift's discovery (``cluster_texts`` of the text convosift stores,
+each message in its own words: it cleans the request itself),
 by the BERTopic pipeline a user would run instead (default UMAP 15 neighbours / 5 dimensions /
 min_dist 0 / cosine, then HDBSCAN min_cluster_size 10, fed the same wordllama vectors of the
 texts as given; ``bertopic-clean`` is the same peer fed convosift's cleaned requests, to show
@@ -33,7 +37,7 @@ Scale (``--scale 10000 30000 100000``): that many kept conversations of the prod
 inbox (``convosift.mock``) are discovered by ``cluster_texts`` in a child process; its wall time
 and peak RSS are printed. Goal: 100,000 in at most 10 minutes and 2 GiB on 2 cores.
 
-    .venv/bin/python benchmarks/discovery.py [--datasets banking77 banking77-chat insurance]
+    .venv/bin/python benchmarks/discovery.py [--datasets banking77 banking77-chat banking77-email insurance]
         [--limit N] [--no-peer] [--no-kmeans] [--json] [--scale N ...]
 """
 
@@ -60,11 +64,14 @@ from convosift.ml import embed
 from convosift.themes.discovery import DEFAULT_MIN_CLUSTER_SIZE, cluster_texts
 from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _emails import as_email, customer_text
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 BANKING77 = DATA / "banking77" / "train.csv"
 INSURANCE = DATA / "dstc11-insurance-dev" / "utterances.jsonl"
-DATASETS = ("banking77", "banking77-chat", "insurance")
+DATASETS = ("banking77", "banking77-chat", "banking77-email", "insurance")
 
 # --- the multi-turn variant: phrase lists of this benchmark ------------------------------------
 FIRST_NAMES = (
@@ -142,6 +149,8 @@ def load(name: str, limit: int | None) -> tuple[list[str], list[str]]:
         texts, labels = list(data.texts), list(data.labels)
         if name == "banking77-chat":
             texts = [chat(text, index) for index, text in enumerate(texts)]
+        elif name == "banking77-email":
+            texts = [as_email(text, index) for index, text in enumerate(texts)]
     if limit and limit < len(texts):
         step = len(texts) / limit  # every k-th row keeps the intents' shares
         chosen = [int(i * step) for i in range(limit)]
@@ -197,7 +206,8 @@ _UNFIT_TITLE = re.compile(
 def convosift_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int) -> list[int]:
     del vectors  # convosift embeds its own cleaned text
     groups = [-1] * len(texts)
-    clusters = cluster_texts(texts, min_cluster_size=min_cluster_size)
+    # What discovery reads is the stored text: each message in its own words (convosift.replies).
+    clusters = cluster_texts([customer_text(text) for text in texts], min_cluster_size=min_cluster_size)
     TITLES[:] = [cluster.title or ", ".join(cluster.key_phrases[:3]) for cluster in clusters]
     for number, cluster in enumerate(clusters):
         for member in cluster.members:
@@ -275,7 +285,8 @@ def bertopic_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int
 def bertopic_clean_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int) -> list[int]:
     """The peer fed convosift's cleaned requests (what it would score with the same clean input)."""
     del vectors
-    clean = [customer_request(text) or scrubbed(text) for text in texts]
+    stored = [customer_text(text) for text in texts]
+    clean = [customer_request(text) or scrubbed(text) for text in stored]
     return bertopic_groups(clean, np.asarray(embed(clean), dtype=np.float32), min_cluster_size)
 
 
