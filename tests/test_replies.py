@@ -41,6 +41,8 @@ def test_a_quoted_reply_is_not_the_customer_s(history: str) -> None:
         "Thanks again\nTom\n(he/him)\nOut of office on Fridays",
         "Maria Lopez\nMob. +44 (0)7911 123 456",  # no closing: a name, then a way to reach her
         "Cheers,\nOmar\nSent between meetings, please excuse typos",
+        "With thanks,\nLena Novak\nParish Council Clerk\nOut of office Fridays",
+        "Many thanks and have a lovely weekend,\nAisha\nPlease note I do not read emails on Fridays",
     ],
 )
 def test_a_signature_and_its_closing_go(signature: str) -> None:
@@ -62,6 +64,11 @@ def test_device_lines_notices_and_banners_go() -> None:
         "Von meinem iPhone gesendet",
         "WARNING: External sender. Do not click links you do not trust.",
         "Disclaimer: the views expressed in this email are the author's own and do not form part of any contract.",
+        "Verstuurd vanaf mijn iPhone",
+        "[EXTERNAL] This email was sent from an external address. Be careful with links.",
+        "You don't often get email from this sender. Learn why this is important.",
+        "Save paper and trees: only print this email if you must.",
+        "Your privacy matters to us. Personal data in this message is handled as our privacy notice on the website explains.",
     ):
         assert own_words(line) == ""
 
@@ -75,6 +82,7 @@ def test_device_lines_notices_and_banners_go() -> None:
         "> 100 orders a day fail\nsince Monday",
         "Thanks, Maria",
         "Please keep this confidential, my account was hacked",
+        "I need to print this email for my records, the PDF is blank",
         "From: my bank\nit says my card is blocked",
         "Kind regards,\nwhy was I charged twice?",
         # a greeting is no name that opens a signature, and a sentence with a number is no phone line

@@ -46,7 +46,7 @@ _DEVICE = re.compile(
     r"(?:sent\s+(?:from|via|with)\s+(?:my\s+)?(?:iphone|ipad|android|samsung|galaxy|blackberry|mobile|phone"
     r"|smartphone|huawei|xiaomi|pixel|outlook|mail|yahoo|aol|proton\s*mail|gmail)"
     r"|get\s+outlook\s+for\s+(?:ios|android)|envoyé\s+(?:de|depuis)\s+mon\s+\S+|von\s+meinem\s+\S+\s+gesendet"
-    r"|enviado\s+desde\s+mi\s+\S+|inviato\s+da(?:l\s+mio)?\s+\S+|verzonden\s+(?:vanaf|met)\s+mijn\s+\S+"
+    r"|enviado\s+desde\s+mi\s+\S+|inviato\s+da(?:l\s+mio)?\s+\S+|(?:verzonden|verstuurd)\s+(?:vanaf|met)\s+mijn\s+\S+"
     r"|enviado\s+do\s+meu\s+\S+)(?:<[^>]*>)?(?:\s+(?:(?-i:[A-Z0-9<])[^\s]*|for|on|de|da|do|iphone|ipad|android|phone|smartphone|tablet|device"
     r"|mobile))*\W*",
     re.IGNORECASE,
@@ -65,7 +65,8 @@ _NOTICE_CUES = tuple(
         r"\b(?:this|the)\s+(?:e-?mail|message|communication|transmission)\s+(?:and\s+any|is\s+intended"
         r"|may\s+contain|contains|is\s+confidential|does\s+not)|\bthe\s+information\s+(?:in|contained)"
         r"|\be-?mails?\s+received\b|\bthis\s+mailbox\b|\bdiese\s+e-?mail\b|\bce\s+(?:courriel|message)\b"
-        r"|\beste\s+(?:correo|mensaje)\b|\bdeze\s+e-?mail\b|\b(?:in|of|by)\s+this\s+e-?mail\b|^disclaimer\b",
+        r"|\beste\s+(?:correo|mensaje)\b|\bdeze\s+e-?mail\b|\b(?:in|of|by)\s+this\s+(?:e-?mail|message)\b"
+        r"|^disclaimer\b",
         # confidentiality
         r"\b(?:confidential|privileged|confidentiality|vertraulich\w*|confidentiel\w*|confidencial\w*"
         r"|vertrouwelijk\w*)\b",
@@ -87,18 +88,23 @@ _BANNER = re.compile(
     r"|^\W*(?:\[?external\]?|caution|warning|attention|notice)\b.{0,80}?"
     r"(?:(?:originated|came|comes|has\s+come|was\s+sent)\s+(?:from\s+)?outside|from\s+(?:an?\s+)?external\s+sender"
     r"|outside\s+(?:of\s+)?(?:the|your|our)\s+organi[sz]ation)"
-    r"|^please\s+consider\s+the\s+environment\s+before\s+printing|^think\s+before\s+(?:you\s+)?print",
+    r"|^please\s+consider\s+the\s+environment\s+before\s+printing|^think\s+before\s+(?:you\s+)?print"
+    r"|^\W*\[external\]|^\W*external\s+(?:e-?mail|sender|message)\b"
+    r"|\b(?:sent|came|comes)\s+from\s+(?:an?\s+)?external\s+(?:address|sender|source|domain)\b"
+    r"|^you\s+don['’]?t\s+often\s+get\s+e-?mail\s+from\b"
+    r"|\b(?:planet|environment|trees?|paper|recycle)\b.{0,80}\bprint(?:ing)?\s+this\s+(?:e-?mail|message)\b"
+    r"|\bprint(?:ing)?\s+this\s+(?:e-?mail|message)\b.{0,80}\b(?:planet|environment|trees?|paper|recycle)\b",
     re.IGNORECASE,
 )
 _NOTICE_WORDS = 12
 """A notice is at least this long: a customer's "please keep this confidential" is not one."""
 _CLOSING = re.compile(
-    r"^(?:(?:kind|best|warm|warmest|many|with\s+(?:kind|best))\s+)?(?:regards|wishes|thanks)"
+    r"^(?:(?:kind|best|warm|warmest|many|with|sent\s+with|with\s+(?:kind|best|many))\s+)?(?:regards|wishes|thanks)"
     r"|^(?:best|cheers|thanks|thank\s+you|sincerely|cordially|yours\s+(?:truly|sincerely|faithfully)|regards"
     r"|all\s+the\s+best|talk\s+soon)\b",
     re.IGNORECASE,
 )
-_CLOSING_LINE = re.compile(r"[\w\s’']{0,30}[,.!]?(?:\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})?[,.!]?")
+_CLOSING_LINE = re.compile(r"[\w\s’']{0,40}[,.!]?(?:\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})?[,.!]?")
 """A closing is a short line of its own, perhaps with the writer's name ("Thanks, Maria")."""
 _NAME_LINE = re.compile(r"[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}")
 """A line that holds only a name ("Maria Lopez"), where a signature without a closing begins."""
@@ -118,7 +124,7 @@ _PRONOUNS = re.compile(r"\b(?:she|he|they|ze|xe)\s*/\s*(?:her|him|them|they|hers
 _AVAILABILITY = re.compile(
     r"\b(?:out\s+of\s+(?:the\s+)?office|working\s+(?:days|hours)|office\s+hours|part[-\s]time"
     r"|(?:check|read|answer)(?:ed|s)?\s+(?:e-?mails?\s+)?(?:on\s+)?(?:mon|tue|wed|thu|fri|week)"
-    r"|e-?mails?\s+(?:is|are)\s+(?:checked|read|answered))",
+    r"|e-?mails?\s+(?:is|are)\s+(?:checked|read|answered)|^please\s+note\b.{0,60}\be-?mails?\b)",
     re.IGNORECASE,
 )
 """When the writer is around: "Out of office Fridays", "Email is checked Mon-Thu only"."""
