@@ -10,9 +10,10 @@ written it, a signature's phone number and job title read as a request, and a no
 mail of one company carries groups that company's conversations by its notice.
 
 :func:`own_words` keeps one message's own words. Each rule needs a shape that a chat message does
-not have: a quote header ends with "wrote:" and holds a date; a signature is cut only when every
-line after the closing looks like one (a name, a role, a phone number, an address, a link); a
-notice is a long line that speaks of confidentiality and of its intended recipient. A forwarded
+not have: a quote header ends with "wrote:" and holds a time or an address; a signature is cut
+only when every line after the closing looks like one (a name, a role, a phone number, an
+address, a link); a notice is a long line with words of two of its kinds ("this message may
+contain", "confidential", "the intended recipient", "registered office"). A forwarded
 message is kept: the customer sent it on purpose. English, with the quote headers and phone
 lines of the most common mail clients in French, German, Spanish, Italian, Dutch and Portuguese.
 """
@@ -41,14 +42,17 @@ _HEADER_SENT = re.compile(
 )
 _RULE = re.compile(r"^[_\-=*~]{10,}$")
 """A line drawn across the mail, before a quoted message in Outlook."""
-_SIGNATURE_DELIMITER = frozenset({"--", "-- ", "—", "– "})
+_SIGNATURE_DELIMITER = frozenset({"--", "—", "–"})
+"""A line that holds only this ends the message: a signature follows ("-- " in plain text mail)."""
 _DEVICE = re.compile(
     r"(?:sent\s+(?:from|via|with)\s+(?:my\s+)?(?:iphone|ipad|android|samsung|galaxy|blackberry|mobile|phone"
     r"|smartphone|huawei|xiaomi|pixel|outlook|mail|yahoo|aol|proton\s*mail|gmail)"
     r"|get\s+outlook\s+for\s+(?:ios|android)|envoyé\s+(?:de|depuis)\s+mon\s+\S+|von\s+meinem\s+\S+\s+gesendet"
-    r"|enviado\s+desde\s+mi\s+\S+|inviato\s+da(?:l\s+mio)?\s+\S+|(?:verzonden|verstuurd)\s+(?:vanaf|met)\s+mijn\s+\S+"
-    r"|enviado\s+do\s+meu\s+\S+)(?:<[^>]*>)?(?:\s+(?:(?-i:[A-Z0-9<])[^\s]*|for|on|de|da|do|iphone|ipad|android|phone|smartphone|tablet|device"
-    r"|mobile))*\W*",
+    r"|enviado\s+desde\s+mi\s+\S+|inviato\s+da(?:l\s+mio)?\s+\S+"
+    r"|(?:verzonden|verstuurd)\s+(?:vanaf|met)\s+mijn\s+\S+|enviado\s+do\s+meu\s+\S+)"
+    # the rest of the line: the device's name, "for iPhone", a link in angle brackets
+    r"(?:<[^>]*>)?(?:\s+(?:(?-i:[A-Z0-9<])[^\s]*|for|on|de|da|do"
+    r"|iphone|ipad|android|phone|smartphone|tablet|device|mobile))*\W*",
     re.IGNORECASE,
 )
 """A mail client's line under the message ("Sent from my iPhone", "Get Outlook for Android"),
@@ -134,7 +138,7 @@ _CONNECTIVES = frozenset(
 _WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
 
 
-CACHED_CHARS = 10_000
+CACHED_CHARS = 4_000
 """Messages up to this long are remembered (:data:`CACHED_MESSAGES` of them): a conversation's
 text is read by the filter, the models and the store in turn."""
 CACHED_MESSAGES = 2_048
@@ -225,8 +229,9 @@ def _is_notice(line: str) -> bool:
 
 def _without_signature(lines: list[str]) -> list[str]:
     """``lines`` without the signature block at their end: the last closing ("Kind regards,") and
-    the lines after it, or the lines from one that holds only a name, when every line after it looks like a
-    signature's (and, without a closing, one of them gives a way to reach the writer)."""
+    the lines after it, or the lines from one that holds only a name, when every line after it
+    looks like a signature's (and, without a closing, one of them gives a way to reach the
+    writer)."""
     end = len(lines)
     for index in range(len(lines) - 2, max(-1, len(lines) - MAX_SIGNATURE_LINES - 2), -1):
         line = lines[index].strip()
