@@ -187,7 +187,9 @@ def types_as_emails(classifier: LocalCategoryClassifier, rows: list[tuple[str, s
     """Type figures on the labelled rows as customers' e-mails (benchmarks/_emails.py): each read as
     convosift stores a conversation's text (every message in its own words, :mod:`convosift.replies`)
     and, as before that step, whole. "mail_left" is the share of the characters around the request
-    (greeting, signature, notices, quoted answer) still in the stored text."""
+    (greeting, signature, notices, quoted answer) still in the stored text; "request_intact" the
+    share of rows whose request is still whole in it (a rule that took a customer's words away
+    would lower it)."""
     mails = [as_email(text, row) for row, (text, _) in enumerate(rows)]
     stored = [customer_text(mail) for mail in mails]
     bare = classifier.classify([text for text, _ in rows])
@@ -199,6 +201,9 @@ def types_as_emails(classifier: LocalCategoryClassifier, rows: list[tuple[str, s
             sum(a.category == b.category for a, b in zip(bare, read, strict=True)) / len(rows), 4
         ),
         "mail_left": round(left / max(around, 1), 4),
+        "request_intact": round(
+            sum(text.strip() in kept for kept, (text, _) in zip(stored, rows, strict=True)) / len(rows), 4
+        ),
         "whole_mail_read_as_request": type_accuracy(
             classifier, list(zip(mails, (gold for _, gold in rows), strict=True))
         ),
@@ -410,7 +415,8 @@ def main() -> int:
         f"{before.get('accuracy_confidence_0.8', 0.0):.2%}); "
         f"as e-mails: not flagged {mails.get('accuracy_not_flagged', 0.0):.2%}, review {mails.get('needs_review', 0.0):.2%}, "
         f"same category as bare {mails.get('same_category_as_bare_text', 0.0):.2%}, "
-        f"{mails.get('mail_left', 0.0):.1%} of the mail around the request left (whole mail read: not flagged "
+        f"{mails.get('mail_left', 0.0):.1%} of the mail around the request left, "
+        f"{mails.get('request_intact', 0.0):.1%} of requests whole (whole mail read: not flagged "
         f"{whole.get('accuracy_not_flagged', 0.0):.2%}, review {whole.get('needs_review', 0.0):.2%}); "
         f"demo inbox types: not flagged {demo_types['accuracy_not_flagged']:.2%}, review {demo_types['needs_review']:.2%}, "
         f"at confidence >= 0.8 {demo_types['accuracy_confidence_0.8']:.2%}: "

@@ -137,6 +137,17 @@ def test_real_requests_are_not_dropped_as_too_short() -> None:
     assert len(dropped) <= 3, dropped
 
 
+def test_a_mail_is_judged_on_the_customer_s_own_words() -> None:
+    # A mail that is only a phone line over the agent's quoted answer holds nothing of the
+    # customer's, and "ok thanks" over it is too short, though the quote would make it long enough.
+    quoted = "On Mon, 2 Dec 2024 at 10:12, Support <help@bank.example> wrote:\n> " + LONG
+    assert assess(conversation(f"Sent from my iPhone\n\n{quoted}"), RULES).reason == "empty"
+    assert (
+        assess(conversation("hi", parts=(("user", f"ok thanks\n\n{quoted}"),)), RULES).reason == "too_short"
+    )
+    assert assess(conversation(f"My card was declined at the shop again today.\n\n{quoted}"), RULES).kept
+
+
 def test_customer_notes_do_not_recover_a_short_opener() -> None:
     case = conversation("hi", parts=(("user", LONG),), part_type="note")
     assert assess(case, RULES).reason == "too_short"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from convosift.domain import CUSTOMER_AUTHOR_TYPES, CUSTOMER_PART_TYPES, Conversation, QualityOutcome
 from convosift.ml.framing import FRAMING_WORDS, is_framing
+from convosift.replies import own_words
 
 if TYPE_CHECKING:
     from convosift.config import Settings
@@ -130,7 +131,8 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
         return _dropped(ADMIN_INITIATED)
     if author in BOT_AUTHOR_TYPES:
         return _dropped(BOT_ONLY)
-    opener = conversation.opener.strip() if author in CUSTOMER_AUTHOR_TYPES else ""
+    # What the customer wrote: a mail's quoted history, signature and notices are no part of it.
+    opener = own_words(conversation.opener).strip() if author in CUSTOMER_AUTHOR_TYPES else ""
     follow_ups = "\n".join(_customer_follow_ups(conversation))
     if not opener and not follow_ups:
         bot_spoke = any(m.author_type in BOT_AUTHOR_TYPES for m in conversation.messages)
@@ -167,11 +169,12 @@ def is_emoji_only(text: str) -> bool:
 
 
 def _customer_follow_ups(conversation: Conversation) -> list[str]:
-    return [
-        m.body.strip()
+    own = (
+        own_words(m.body).strip()
         for m in conversation.messages
-        if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES and m.body.strip()
-    ]
+        if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES
+    )
+    return [text for text in own if text]
 
 
 def _fold(text: str) -> str:

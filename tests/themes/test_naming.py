@@ -180,6 +180,15 @@ def test_a_hyphenated_word_is_one_title_word_and_a_quoted_word_loses_its_quotes(
     assert "'" not in title(quoted, ["failed"])
 
 
+def test_a_hyphenated_number_word_is_no_title_word() -> None:
+    waits = [
+        "waited twenty-one days for my refund",
+        "twenty-one days and no refund",
+        "refund after twenty-one days",
+    ]
+    assert "twenty" not in title(waits, ["days", "refund"]).lower()
+
+
 def test_no_key_phrase_is_one_word_twice() -> None:
     # "long" is common elsewhere, so the bigram is the rarer term: it would rank first.
     waits = ["it takes long long time", "long long wait for the top up", "so long long wait"]

@@ -5,7 +5,7 @@ Each cluster is one document of a class-based TF-IDF. A word written capitalised
 unless it is a cluster's own word (:func:`own_words`): used by a good share of the cluster's
 requests and far more often there than anywhere else, as the names of products, brands and places
 are ("Apple Pay", "Visa", "QuickBooks", "China"). A common given name
-(:func:`convosift.themes.request.given_names`) is never a cluster's own word and never a key
+(:func:`convosift.replies.given_names`) is never a cluster's own word and never a key
 phrase, however it is written, and the requests of one customer count once: a customer who writes
 several times about one thing, a payee or an agent who handles one kind of request would otherwise
 concentrate a name in one cluster.
@@ -17,8 +17,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from convosift.replies import given_names
 from convosift.themes.naming import phrase_stop_words, proper_words
-from convosift.themes.request import given_names
 
 KEY_PHRASES = 5
 OWN_WORD_SHARE = 0.2

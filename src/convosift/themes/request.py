@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 
 from convosift.ml.framing import is_framing
-
-GIVEN_NAMES = Path(__file__).resolve().parent.parent / "data" / "given_names.txt"
+from convosift.replies import given_names
 
 NUMBER_WORDS = frozenset(
     [
@@ -211,12 +209,3 @@ def _unnamed(introduction: re.Match[str]) -> str:
 def _valued(sentence: str) -> bool:
     """Whether ``sentence`` holds an e-mail address, a number or a spelled-out number."""
     return bool(_EMAIL.search(sentence) or _DIGITS.search(sentence) or _NUMBER_WORD.search(sentence))
-
-
-@functools.cache
-def given_names() -> frozenset[str]:
-    """Common given names of many languages (:data:`GIVEN_NAMES`), lower-cased: a person's name
-    however it is written. An introduction before one ("hi im priya") is no part of a request, and
-    no title or key phrase holds one."""
-    lines = GIVEN_NAMES.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
