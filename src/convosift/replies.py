@@ -114,74 +114,14 @@ _AVAILABILITY = re.compile(
 _CONNECTIVES = frozenset(
     {"of", "and", "for", "the", "at", "&", "de", "du", "la", "le", "und", "van", "von", "y", "ext", "reg"}
 )
-_REQUEST_WORDS = frozenset(
-    [
-        "not",
-        "never",
-        "still",
-        "again",
-        "yet",
-        "but",
-        "why",
-        "how",
-        "what",
-        "when",
-        "where",
-        "can",
-        "can't",
-        "cannot",
-        "could",
-        "would",
-        "please",
-        "help",
-        "is",
-        "isn't",
-        "are",
-        "aren't",
-        "was",
-        "wasn't",
-        "were",
-        "did",
-        "didn't",
-        "does",
-        "doesn't",
-        "do",
-        "don't",
-        "have",
-        "has",
-        "haven't",
-        "hasn't",
-        "it",
-        "my",
-        "me",
-        "i",
-        "i'm",
-        "we",
-        "our",
-        "you",
-        "your",
-        "error",
-        "errors",
-        "failed",
-        "failing",
-        "fails",
-        "missing",
-        "broken",
-        "blocked",
-        "declined",
-        "wrong",
-        "received",
-        "refund",
-        "charged",
-        "problem",
-        "issue",
-        "crash",
-        "crashes",
-        "crashed",
-        "want",
-        "need",
-    ]
+_REQUEST_TEXT = (
+    "not never still again yet but why how what when where can can't cannot could would please "
+    "help is isn't are aren't was wasn't were did didn't does doesn't do don't have has haven't "
+    "hasn't it my me i i'm we our you your error errors failed failing fails missing broken "
+    "blocked declined wrong received refund charged problem issue crash crashes crashed want "
+    "need"
 )
+_REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
 """Words of a request, not of a signature: a line with one of them is the customer's."""
 _WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
 
