@@ -51,6 +51,11 @@ _QUOTE_HEADER = re.compile(
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _STAMP = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|@")
 _FIRST_PERSON = re.compile(r"\b(?:i|ich|ik|je|j['’]ai|yo|eu|io|we|wir|nous)\b", re.IGNORECASE)
+_DETERMINER = re.compile(
+    r"\b(?:my|me|our|us|you|your|the|his|her|their|mir|mich|uns|mein\w*|unser\w*|Ihr\w*|Ihnen|der|die|das"
+    r"|moi|mon|ma|mes|notre|nos|votre|vos|le|la|les|mi|mis|su|sus|nuestr\w+|usted|el|los|mijn|mij|ons|onze"
+    r"|uw|jullie|het|meu|minha|nosso|nossa|seu|sua|o|mio|mia|nostro|vostro|il|lo)\b"
+)
 _ORIGINAL_MESSAGE = re.compile(
     r"^-{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|message\s+d['’]origine|mensaje\s+original"
     r"|messaggio\s+originale|oorspronkelijk\s+bericht|mensagem\s+original)\s*-{2,}$",
@@ -69,6 +74,10 @@ _HEADER_SENT = re.compile(
 )
 _HEADER_TO = re.compile(
     r"^\*?(?:to|an|à|a|para|aan|subject|betreff|objet|asunto|onderwerp|oggetto)\s?:", re.I
+)
+_OUTLOOK_ONLY = re.compile(
+    r"^\*?(?:sent|gesendet|envoyé|enviado|inviato|verzonden|subject|betreff|objet|asunto|onderwerp|oggetto)\s?:",
+    re.I,
 )
 _ADDRESS = re.compile(r"@|<[^>]+>|\[mailto:", re.IGNORECASE)
 _RULE = re.compile(r"^[_\-=*~]{10,}$")
@@ -103,6 +112,15 @@ _CONTACT = re.compile(
 _CONTACT_TOKEN = re.compile(r"\S*(?:@|https?://|www\.)\S*|\S+\.(?:com|org|net|io|co|example)\S*")
 _LABEL = re.compile(r"^[A-Z][\w./-]*(?:\s[\w./-]+){0,2}\s?:\s")
 """A short label before a value: "T: ...", "Pronouns: he/him", "Working days: Tue, Thu"."""
+_PS = re.compile(
+    r"(?:p\.?\s?){1,3}s\b|n\.?\s?b\b|(?:new|updated|correct|nouvel(?:le)?|neue?|nuev[oa]|nieuwe?|nuov[oa]|nov[oa])\s+\w+\s?:",
+    re.I,
+)
+_IDENTIFIER = re.compile(
+    r"(?:order|orders|ref|reference|invoice|account|acct|booking|ticket|case|tracking|customer|member|policy|claim"
+    r"|device|app|browser|os|version|pedido|commande|bestel\w*|kundennummer|ordine|dni|iban|sort\s+code)\b",
+    re.I,
+)
 _PRONOUNS = re.compile(r"\b(?:she|he|they|ze|xe)\s*/\s*(?:her|him|them|they|hers|his|theirs|zir|xem)\b", re.I)
 _AVAILABILITY = re.compile(
     r"\b(?:out\s+of\s+(?:the\s+)?office|working\s+(?:days|hours)|office\s+hours|part[-\s]time"
@@ -145,8 +163,8 @@ _DEVICE = re.compile(
     + _DEVICES
     + r")"
     # the rest of the line: the device's name, "for iPhone", a link in angle brackets
-    r"(?:<[^>]*+>)?(?:\s++(?:(?-i:[A-Z0-9])\S*+|for|on|de|da|do|iphone|ipad|android|phone|smartphone|tablet"
-    r"|device|mobile))*+\W*+",
+    r"(?:<[^>]*+>)?(?:\s++(?!\d{5})(?:(?-i:[A-Z0-9])\S*+|for|on|de|da|do|iphone|ipad|android|phone|smartphone|tablet"
+    r"|device|mobile)){0,3}+\W*+",
     re.IGNORECASE,
 )
 """A mail app's line under the message ("Sent from my iPhone", "Get Outlook for Android"), alone
@@ -198,20 +216,28 @@ _NOTICE_WORDS = 12
 _BANNER = re.compile(
     r"^\W*(?:\[external\]|(?:external(?:\s+(?:e-?mail|sender|message))?|caution|warning|attention|notice)\s*[:!-])"
     r"\s*.{0,120}?"
-    r"\b(?:this|the)\s+(?:e-?mail|message)\b.{0,80}?"
+    r"\b(?:this|the)\s+(?:e-?mail|message)\s+(?:originated|came|comes|was\s+sent|was\s+received|is\s+from|has\s+been\s+sent)\b.{0,80}?"
     r"\b(?:outside|external\s+(?:address|sender|source|domain|network))",
     re.IGNORECASE,
 )
 """An external-sender banner at the top of a mail: a tag, then "this e-mail ... from outside"."""
+_SPEAKER = re.compile(
+    r"(?-i:\bI\b)|\b(?:my|me|mine|ich|mein\w*|mir|mich|je|j['’]|moi|mes|yo|mis|ik|mijn|mij|eu|meu|minha|io|mio"
+    r"|want|need|update|change|refund|broken|cancel)\b",
+    re.IGNORECASE,
+)
 _FOOTER = re.compile(
     r"^(?:please\s+consider\s+the\s+environment\s+before\s+printing|think\s+before\s+(?:you\s+)?print)"
-    r"|^you\s+don['’]?t\s+often\s+get\s+e-?mail\s+from\b"
+    r"|^you\s+don['’]?t\s+often\s+get\s+e-?mail\s+from\s+(?!me\b|us\b)"
     r"|\b(?:planet|environment|trees?|recycle)\b.{0,80}\bprint(?:ing)?\s+this\s+(?:e-?mail|message)\b"
     r"|\bprint(?:ing)?\s+this\s+(?:e-?mail|message)\b.{0,80}\b(?:planet|environment|trees?|recycle)\b",
     re.IGNORECASE,
 )
 """Lines a mail system adds: "Think before you print", Outlook's first-contact tip."""
 
+MAX_TAIL_PASSES = 16
+"""Signature blocks taken off one under another at most: a hostile message of thousands of them
+would otherwise be read thousands of times."""
 CACHED_CHARS = 4_000
 """Messages up to this long are remembered (:data:`CACHED_MESSAGES` of them): a conversation's
 text is read by the filter, the models and the store in turn."""
@@ -220,7 +246,8 @@ CACHED_MESSAGES = 2_048
 
 def own_words(text: str) -> str:
     """``text`` without a quoted reply, a signature, phone lines, notices and banners; the text
-    itself when none is there. Idempotent."""
+    itself when none is there. Idempotent, but for a message that ends in more than
+    :data:`MAX_TAIL_PASSES` signatures one under another."""
     if not text:
         return text
     return _remembered(text) if len(text) <= CACHED_CHARS else _own_words(text)
@@ -233,12 +260,14 @@ def _remembered(text: str) -> str:
 
 def _own_words(text: str) -> str:
     lines = text.split("\n")
-    kept = lines
-    while True:  # until nothing more goes: a signature under a signature, a notice above a closing
-        trimmed = _without_tail(_without_banner(_without_history(kept)))
-        if len(trimmed) == len(kept):
+    kept = _without_banner(_without_history(lines))
+    end = len(kept)
+    for _ in range(MAX_TAIL_PASSES):  # a signature under a signature, a notice above a closing
+        shorter = _tail_end(kept, end)
+        if shorter == end:
             break
-        kept = trimmed
+        end = shorter
+    kept = kept[:end]
     if len(kept) == len(lines):
         return text
     return "\n".join(kept).strip()
@@ -296,9 +325,12 @@ def _opens_history(lines: list[str], index: int) -> int | None:
     if _HEADER_FROM.match(line) and _ADDRESS.search(line):
         block = [after.strip() for after in lines[index + 1 : index + 5]]
         before = " ".join(earlier.strip() for earlier in lines[max(0, index - 3) : index])
+        introduced = next((e.strip() for e in reversed(lines[:index]) if e.strip()), "").endswith(":")
         if (
-            any(_HEADER_SENT.match(after) for after in block)
+            not introduced
+            and any(_HEADER_SENT.match(after) for after in block)
             and any(_HEADER_TO.match(after) for after in block)
+            and any(_OUTLOOK_ONLY.match(after) for after in block)
             and not _FORWARDED.search(before)
             and not any(_FORWARDED.search(after) for after in block)
         ):
@@ -311,10 +343,12 @@ def _quote_header(line: str) -> bool:
     if match is None:
         return False
     when = match.group("when")
+    writer = " ".join(when.split()[-3:] + match.group("who").split())
     return bool(
         _YEAR.search(when)
         and _STAMP.search(line)
         and not _FIRST_PERSON.search(f"{when} {match.group('who')}")
+        and (_ADDRESS.search(line) or not _DETERMINER.search(writer))
     )
 
 
@@ -330,24 +364,31 @@ def _without_banner(lines: list[str]) -> list[str]:
 
 
 def _is_banner(line: str) -> bool:
-    return len(line) < 400 and not line.endswith("?") and bool(_BANNER.match(line) or _FOOTER.search(line))
+    return (
+        not _SPEAKER.search(line)
+        and len(line) < 400
+        and not line.endswith("?")
+        and bool(_BANNER.match(line) or _FOOTER.search(line))
+    )
 
 
-def _without_tail(lines: list[str]) -> list[str]:
-    """``lines`` without what a mail adds at its end: phone lines, notices, and the signature with
-    its closing. Only a block at the end goes, and only when every line of it is such a line: the
-    earliest line where such a block starts is where the customer's words end."""
-    end = len(lines)
+def _tail_end(lines: list[str], end: int) -> int:
+    """Where the customer's words of ``lines[:end]`` end: before what a mail adds at its end (phone
+    lines, notices, the signature with its closing). Only a block at the end goes, and only when
+    every line of it is such a line: the earliest line where such a block starts is the end."""
     while end and (not lines[end - 1].strip() or _is_added(lines[end - 1].strip())):
         end -= 1
-    for index in range(max(1, end - MAX_SIGNATURE_LINES - 1), end):
+    first = max(1, end - MAX_SIGNATURE_LINES - 1)
+    written = any(line.strip() for line in lines[:first])
+    for index in range(first, end):
         block = [rest.strip() for rest in lines[index + 1 : end] if rest.strip()]
-        if _opens_signature(lines[index].strip(), block, lines[:index]):
+        if written and _opens_signature(lines[index].strip(), block, lines[index - 1].strip()):
             end = index
             break
+        written = written or bool(lines[index].strip())
     while end and not lines[end - 1].strip():
         end -= 1
-    return lines[:end]
+    return end
 
 
 @functools.lru_cache(maxsize=256)
@@ -359,6 +400,8 @@ def _is_added(line: str) -> bool:
         return True
     if len(line) <= MAX_DEVICE_CHARS and (_DEVICE.fullmatch(line) or _EXCUSE.fullmatch(line)):
         return True
+    if _SPEAKER.search(line):
+        return False
     if len(line) < 400 and (_FOOTER.search(line) or _BANNER.match(line)):
         return True
     if len(line.split()) < _NOTICE_WORDS:
@@ -366,31 +409,67 @@ def _is_added(line: str) -> bool:
     return bool(_NOTICE_PHRASE.search(line)) or sum(1 for cue in _NOTICE_CUES if cue.search(line)) >= 3
 
 
-def _opens_signature(line: str, block: list[str], before: list[str]) -> bool:
-    """Whether a signature starts at ``line``, with ``block`` the non-empty lines after it (phone
-    lines and notices among them are taken care of) and the customer's words before it."""
+def _opens_signature(line: str, block: list[str], previous: str) -> bool:
+    """Whether a signature starts at ``line``, which follows some words of the customer's (the line
+    right before it is ``previous``), with ``block`` the non-empty lines after it (phone lines and
+    notices among them are taken care of)."""
     rest = [later for later in block if not _is_added(later)]
-    if not line or not any(earlier.strip() for earlier in before):
-        return False  # a signature follows a message
-    if line in _SIGNATURE_DELIMITER:
-        return bool(rest) and _name_line(rest[0]) and len(rest) <= MAX_SIGNATURE_LINES
-    if not rest or len(rest) > MAX_SIGNATURE_LINES or not all(_signature_line(later) for later in rest):
+    if not line or not rest or len(rest) > MAX_SIGNATURE_LINES:
         return False  # a closing with nothing under it stays: it is the customer's own
+    if line in _SIGNATURE_DELIMITER:
+        # "--", then a name; nothing under it asks for anything.
+        return _bare_name(rest[0]) and not any(_PS.match(later) or _asks(later) for later in rest)
+    if not all(_signature_line(later) for later in rest):
+        return False
     if _closing(line):
-        return True
-    # No closing: a line that opens with a common given name, then a way to reach the writer.
-    return _name_line(line) and _starts_with_given_name(line) and any(_CONTACT.search(x) for x in rest)
+        # The writer's name on the closing line or right under it: "Thanks, Maria" or "Thanks" /
+        # "Maria"; "Thanks" / "Order #4521" is a request's detail.
+        return _closing_names(line) or (
+            _bare_name(rest[0])
+            and (_starts_with_given_name(rest[0]) or any(_CONTACT.search(later) for later in rest[1:]))
+        )
+    # No closing: after a blank line or a full sentence, a line that opens with a common given
+    # name, then a way to reach the writer ("Please deliver to:" / "Anna Smith" is a request).
+    return (
+        (not previous or previous.endswith((".", "!", "?")))
+        and _name_line(line)
+        and _starts_with_given_name(line)
+        and any(_CONTACT.search(later) for later in rest)
+    )
 
 
 def _closing(line: str) -> bool:
     """A sign-off of its own: "Kind regards,", "Thanks in advance,", "Many thanks and have a good
     day,", perhaps with the writer's name ("Thanks, Maria")."""
+    return _after_closing(line) is not None
+
+
+def _closing_names(line: str) -> bool:
+    """Whether a closing line holds the writer's name ("Thanks, Maria")."""
+    rest = _after_closing(line)
+    return bool(rest and re.search(r"[A-Z]", rest))
+
+
+def _after_closing(line: str) -> str | None:
+    """What follows the closing's words on a closing line (a name, punctuation); None when
+    ``line`` is no closing."""
     match = _CLOSING.match(line)
     if match is None:
-        return False
+        return None
     tail = _CLOSING_TAIL.match(line, match.end())
     end = tail.end() if tail else match.end()
-    return _CLOSING_NAME.fullmatch(line, end) is not None
+    return line[end:] if _CLOSING_NAME.fullmatch(line, end) else None
+
+
+def _bare_name(line: str) -> bool:
+    """A name line without a digit, a colon or an address: "Maria Lopez", not "Order 4521"."""
+    return _name_line(line) and not re.search(r"[\d:@]", line)
+
+
+def _asks(line: str) -> bool:
+    """Whether ``line`` holds a word of a request ("not", "still", "refund"...)."""
+    words = _WORD.findall(_CONTACT_TOKEN.sub(" ", line))
+    return bool({word.lower().strip(",.!:;()") for word in words} & _REQUEST_WORDS)
 
 
 def _name_line(line: str) -> bool:
@@ -411,14 +490,9 @@ def _starts_with_given_name(line: str) -> bool:
 def _signature_line(line: str) -> bool:
     """A name, a role, a company, an address, a phone number, a link, pronouns or office days: no
     sentence of a request."""
-    if (
-        len(line) > MAX_SIGNATURE_CHARS
-        or line.endswith("?")
-        or line.lower().startswith(("p.s", "ps:", "ps "))
-    ):
+    if len(line) > MAX_SIGNATURE_CHARS or line.endswith("?") or _PS.match(line) or _IDENTIFIER.match(line):
         return False
-    lowered = {word.lower().strip(",.!:;()") for word in _WORD.findall(_CONTACT_TOKEN.sub(" ", line))}
-    if lowered & _REQUEST_WORDS:
+    if _asks(line):
         return False
     if _CONTACT.search(line) or _LABEL.match(line) or "|" in line or "•" in line:
         rest = _CONTACT_TOKEN.sub(" ", line)
