@@ -1,34 +1,25 @@
 """What a customer wrote in one message: an e-mail's own words, without what the mail carries along.
 
-A conversation that arrives by e-mail holds more than the customer's words. A reply quotes the
-history it answers ("On Mon, 2 Dec 2024 at 10:12, Support <help@example.com> wrote:" and the lines
-after it, Outlook's "From: / Sent: / To: / Subject:" block, lines that open with ">"). A mail ends
-with a signature (after a "--" line, or the lines of name, role, phone and address after "Kind
-regards,"), "Sent from my iPhone", a confidentiality notice; it may open with a banner that warns
-of an external sender. Read as the customer's text, an agent's quoted answer is classified and
-matched as if the customer had written it, a signature's phone number and job title read as a
-request, and a notice that every mail of one company carries groups that company's conversations
-by its notice.
+An e-mail holds more than the customer's words: the history it answers ("On Mon, 2 Dec 2024 at
+10:12, Support <help@example.com> wrote:", Outlook's "From: / Sent:" block, ">" lines), a signature,
+"Sent from my iPhone", legal notices, external-sender banners. Read as the customer's, an agent's
+quoted answer is classified and matched as if the customer had written it, and a notice that every
+mail of one company carries groups that company's conversations by its notice.
 
 :func:`own_words` keeps one message's own words. A missed signature costs little (the models read
 past names and numbers); a customer's sentence taken away costs the request. So every rule needs a
 shape that a customer's sentence does not have:
 
-- a quote header holds a four-digit year and a time or an address, ends with "wrote:" (or its
-  word in French, German, Spanish, Italian, Dutch or Portuguese) after a name, and is not written
-  in the first person; when the quoted lines open with ">", the customer's lines under them stay;
-- an Outlook header block gives an address on its "From:" line and has a "To:" or "Subject:"
-  line; a forwarded message ("Forwarded message", "FW:") is kept, the customer sent it on purpose;
-- a signature is the last lines of a message, after a closing ("Kind regards,", "Thanks in
-  advance,") or a line that opens with a common given name, and every one of its lines reads as a
-  signature's (a name, a role, a company, an address, a phone number, a link, pronouns, office
-  days): no question, no word such as "not", "still" or "error", no line in capitals;
-- a notice is a long line among the last lines, with a phrase only notices use ("if you have
-  received this e-mail in error") or words of three of its kinds; a banner is the first line,
-  tagged ("[EXTERNAL]", "CAUTION:") and speaking of "this e-mail" from outside; a phone line is a
-  mail app's words alone on their line.
+- a quote header holds a year and a time or an address, ends with "wrote:" (in seven languages)
+  after a name, and is not written in the first person or, without an address, by "your agent";
+  the customer's lines under a ">" quote stay;
+- an Outlook block gives an address and has a "Sent:" or "Subject:" line; a forwarded one stays;
+- a signature is the last lines of a message after a closing with the writer's name on or right
+  under it, or a common given name and a way to reach the writer; no line of it asks anything;
+- a notice is a long line at an end, never in the first person; a banner is tagged and says "this
+  e-mail came from" outside; a phone line is a mail app's words alone on their line.
 
-The tests hold chat and e-mail messages that must keep every word (tests/test_replies.py).
+The tests hold customer messages that must keep every word (tests/test_replies.py).
 """
 
 from __future__ import annotations
@@ -167,8 +158,7 @@ _DEVICE = re.compile(
     r"|device|mobile)){0,3}+\W*+",
     re.IGNORECASE,
 )
-"""A mail app's line under the message ("Sent from my iPhone", "Get Outlook for Android"), alone
-on its line: "Sent from my phone but the payment failed" is the customer's."""
+"""A mail app's line, alone on its line: "Sent from my phone but it failed" is the customer's."""
 MAX_DEVICE_CHARS = 100
 _EXCUSE = re.compile(
     r"(?:sent|written|typed)\s+(?:from|on|via|between|while|in)\b[^.!?]{0,40}?,?\s*(?:so\s+)?(?:please\s+)?"
@@ -236,11 +226,9 @@ _FOOTER = re.compile(
 """Lines a mail system adds: "Think before you print", Outlook's first-contact tip."""
 
 MAX_TAIL_PASSES = 16
-"""Signature blocks taken off one under another at most: a hostile message of thousands of them
-would otherwise be read thousands of times."""
+"""Signatures taken off one under another at most (a hostile mail may stack thousands)."""
 CACHED_CHARS = 4_000
-"""Messages up to this long are remembered (:data:`CACHED_MESSAGES` of them): a conversation's
-text is read by the filter, the models and the store in turn."""
+"""Messages up to this long are remembered: the filter, the models and the store read each."""
 CACHED_MESSAGES = 2_048
 
 
@@ -353,8 +341,7 @@ def _quote_header(line: str) -> bool:
 
 
 def _without_banner(lines: list[str]) -> list[str]:
-    """``lines`` without an external-sender banner, Outlook's tip or a legal notice on their first
-    lines."""
+    """``lines`` without a banner, Outlook's tip or a legal notice on their first lines."""
     index = 0
     while index < len(lines) and (
         not lines[index].strip() or _is_banner(lines[index].strip()) or _is_added(lines[index].strip())
@@ -451,8 +438,7 @@ def _closing_names(line: str) -> bool:
 
 
 def _after_closing(line: str) -> str | None:
-    """What follows the closing's words on a closing line (a name, punctuation); None when
-    ``line`` is no closing."""
+    """What follows a closing's words on its line (a name, punctuation); None for no closing."""
     match = _CLOSING.match(line)
     if match is None:
         return None
@@ -509,7 +495,6 @@ def _signature_line(line: str) -> bool:
 
 @functools.cache
 def given_names() -> frozenset[str]:
-    """Common given names of many languages (``data/given_names.txt``), lower-cased: a person's
-    name however it is written."""
+    """Common given names of many languages (``data/given_names.txt``), lower-cased."""
     lines = GIVEN_NAMES.read_text(encoding="utf-8").splitlines()
     return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))
