@@ -195,6 +195,9 @@ MUST_KEEP_TOO = [
     "Please don't print this email, save the planet, just fix my account",
     "Sent from my Samsung Galaxy S23 To My Mum, She Never Got It",
     "The SMS code is never received.\nSent from my phone 07700 900123",
+    # a request about the way to reach the customer: the lines under the closing answer it
+    "Please call me on this number instead\nThanks\nAnna\n07700 900123",
+    "Please update my address.\nRegards,\nTom Smith\n12 High Street\nLondon SW1A 1AA",
 ]
 
 

@@ -124,13 +124,18 @@ _CONNECTIVES = frozenset(
     {"of", "and", "for", "the", "at", "&", "de", "du", "la", "le", "und", "van", "von", "y", "ext", "reg"}
 )
 _REQUEST_TEXT = (
-    "not never still again yet but why how what when where can can't cannot could would please "
-    "help is isn't are aren't was wasn't were did didn't does doesn't do don't have has haven't "
-    "hasn't it my me i i'm we our you your error errors failed failing fails missing broken "
-    "blocked declined wrong received refund charged problem issue crash crashes crashed want "
-    "need"
+    "not never still again yet but why how what when where can can't cannot could would please help is "
+    "isn't are aren't was wasn't were did didn't does doesn't do don't have has haven't hasn't it my me "
+    "i i'm we our you your error errors failed failing fails missing broken blocked declined wrong "
+    "received refund charged problem issue crash crashes crashed want need"
 )
 _REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
+_ASKS_FOR_CONTACT = re.compile(
+    r"\b(?:call|ring|text|reach|contact|update|change|use|correct|new|send|deliver)\b.{0,60}?"
+    r"\b(?:number|phone|mobile|address|e-?mail|details|contact)\b",
+    re.IGNORECASE,
+)
+"""A request about the way to reach the customer: the signature's phone or address is part of it."""
 """Words of a request, not of a signature: a line with one of them is the customer's."""
 _WORD = re.compile(r"[^\W\d_][\w'’.&-]*")
 
@@ -233,9 +238,8 @@ CACHED_MESSAGES = 2_048
 
 
 def own_words(text: str) -> str:
-    """``text`` without a quoted reply, a signature, phone lines, notices and banners; the text
-    itself when none is there. Idempotent, but for a message that ends in more than
-    :data:`MAX_TAIL_PASSES` signatures one under another."""
+    """``text`` without a quoted reply, a signature, phone lines, notices and banners. Idempotent,
+    but for a message that ends in more than :data:`MAX_TAIL_PASSES` signatures one under another."""
     if not text:
         return text
     return _remembered(text) if len(text) <= CACHED_CHARS else _own_words(text)
@@ -262,10 +266,8 @@ def _own_words(text: str) -> str:
 
 
 def _without_history(lines: list[str]) -> list[str]:
-    """``lines`` without quoted history. After a header whose quote opens with ">", the header and
-    the quoted lines go and the customer's lines under them stay; otherwise (a quote whose ">"
-    the HTML lost) everything from the header on goes. A run of ">" lines that holds a header goes
-    too (a quote in a quote); other ">" lines are the customer's ("> Settings > Account")."""
+    """``lines`` without quoted history: a header and its ">" lines (the customer's lines under them
+    stay), else all from a header on; ">" lines without a header are the customer's."""
     kept: list[str] = []
     index = 0
     while index < len(lines):
@@ -299,8 +301,7 @@ def _without_history(lines: list[str]) -> list[str]:
 
 
 def _opens_history(lines: list[str], index: int) -> int | None:
-    """Where the quoted history of an earlier mail starts when ``lines[index]`` is (the end of) its
-    header: ``index``, or the line before when the header wraps; None when it is not one."""
+    """Where quoted history starts if ``lines[index]`` ends its header (a line before, if wrapped)."""
     line = lines[index].strip()
     if _ORIGINAL_MESSAGE.match(line):
         return index
@@ -360,9 +361,8 @@ def _is_banner(line: str) -> bool:
 
 
 def _tail_end(lines: list[str], end: int) -> int:
-    """Where the customer's words of ``lines[:end]`` end: before what a mail adds at its end (phone
-    lines, notices, the signature with its closing). Only a block at the end goes, and only when
-    every line of it is such a line: the earliest line where such a block starts is the end."""
+    """Where the customer's words of ``lines[:end]`` end: before the earliest block at the end made
+    only of what a mail adds (phone lines, notices, the signature with its closing)."""
     while end and (not lines[end - 1].strip() or _is_added(lines[end - 1].strip())):
         end -= 1
     first = max(1, end - MAX_SIGNATURE_LINES - 1)
@@ -370,6 +370,8 @@ def _tail_end(lines: list[str], end: int) -> int:
     for index in range(first, end):
         block = [rest.strip() for rest in lines[index + 1 : end] if rest.strip()]
         if written and _opens_signature(lines[index].strip(), block, lines[index - 1].strip()):
+            if _ASKS_FOR_CONTACT.search(" ".join(lines[max(0, index - 3) : index])):
+                break  # "Please call me on this number instead": the number is the request's
             end = index
             break
         written = written or bool(lines[index].strip())
@@ -397,9 +399,8 @@ def _is_added(line: str) -> bool:
 
 
 def _opens_signature(line: str, block: list[str], previous: str) -> bool:
-    """Whether a signature starts at ``line``, which follows some words of the customer's (the line
-    right before it is ``previous``), with ``block`` the non-empty lines after it (phone lines and
-    notices among them are taken care of)."""
+    """Whether a signature starts at ``line`` (after the customer's words, ``previous`` right before
+    it), with ``block`` the non-empty lines after it."""
     rest = [later for later in block if not _is_added(later)]
     if not line or not rest or len(rest) > MAX_SIGNATURE_LINES:
         return False  # a closing with nothing under it stays: it is the customer's own
@@ -474,8 +475,7 @@ def _starts_with_given_name(line: str) -> bool:
 
 
 def _signature_line(line: str) -> bool:
-    """A name, a role, a company, an address, a phone number, a link, pronouns or office days: no
-    sentence of a request."""
+    """A name, a role, a company, an address, a phone number, a link, pronouns or office days."""
     if len(line) > MAX_SIGNATURE_CHARS or line.endswith("?") or _PS.match(line) or _IDENTIFIER.match(line):
         return False
     if _asks(line):
