@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from convosift.domain import Conversation, Message
-from convosift.replies import own_words
+from convosift.replies import customer_part
 
 REQUEST = "My card was declined at the ATM this morning, can you check why?"
 
@@ -30,7 +30,7 @@ REQUEST = "My card was declined at the ATM this morning, can you check why?"
     ],
 )
 def test_a_quoted_reply_is_not_the_customer_s(history: str) -> None:
-    assert own_words(f"{REQUEST}\n\n{history}") == REQUEST
+    assert customer_part(f"{REQUEST}\n\n{history}") == REQUEST
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_a_quoted_reply_is_not_the_customer_s(history: str) -> None:
     ],
 )
 def test_a_signature_and_its_closing_go(signature: str) -> None:
-    assert own_words(f"Hi,\n{REQUEST}\n\n{signature}") == f"Hi,\n{REQUEST}"
+    assert customer_part(f"Hi,\n{REQUEST}\n\n{signature}") == f"Hi,\n{REQUEST}"
 
 
 def test_device_lines_notices_and_banners_go() -> None:
@@ -57,7 +57,7 @@ def test_device_lines_notices_and_banners_go() -> None:
         "individual to whom they are addressed. If you have received this email in error please "
         "notify the sender."
     )
-    assert own_words(mail) == REQUEST
+    assert customer_part(mail) == REQUEST
     for line in (
         "Get Outlook for iOS<https://aka.ms/o0ukef>",
         "Sent from my Huawei phone",
@@ -70,7 +70,7 @@ def test_device_lines_notices_and_banners_go() -> None:
         "Save paper and trees: only print this email if you must.",
         "This email may contain confidential information; if you are not the intended recipient please delete it.",
     ):
-        assert own_words(line) == ""
+        assert customer_part(line) == ""
 
 
 @pytest.mark.parametrize(
@@ -90,13 +90,13 @@ def test_device_lines_notices_and_banners_go() -> None:
     ],
 )
 def test_chat_messages_keep_every_word(chat: str) -> None:
-    assert own_words(chat) == chat
+    assert customer_part(chat) == chat
 
 
-def test_own_words_is_idempotent() -> None:
+def test_the_customer_s_part_is_idempotent() -> None:
     mail = f"{REQUEST}\nCheers,\nTom\n+1 555 0100\nOn Mon, 2 Dec 2024 at 10:12, Support <s@x.example> wrote:\n> hi"
-    once = own_words(mail)
-    assert once == REQUEST and own_words(once) == once
+    once = customer_part(mail)
+    assert once == REQUEST and customer_part(once) == once
 
 
 def test_the_customer_text_of_a_conversation_is_each_message_s_own_words() -> None:
@@ -205,24 +205,24 @@ MUST_KEEP_TOO = [
 def test_a_customer_s_sentence_shaped_like_a_header_a_notice_or_a_signature_keeps_every_word(
     text: str,
 ) -> None:
-    assert own_words(text) == text
+    assert customer_part(text) == text
 
 
 def test_the_customer_s_answer_under_a_quote_stays_and_a_forwarded_message_is_kept() -> None:
     answer = "Sure, it's 12345 and the parcel is still missing."
     header = "On Mon, 2 Dec 2024 at 10:12, Support <s@x.example> wrote:"
-    assert own_words(f"{header}\n> Could you send the order number?\n\n{answer}") == answer
+    assert customer_part(f"{header}\n> Could you send the order number?\n\n{answer}") == answer
     forwarded = (
         "See below, this is what I got.\n\n---------- Forwarded message ---------\n"
         "From: Bank <noreply@bank.example>\nDate: Mon, 2 Dec 2024 at 10:12\nSubject: Card blocked\n"
         "To: <me@x.example>\n\nYour card is blocked."
     )
-    assert own_words(forwarded) == forwarded
+    assert customer_part(forwarded) == forwarded
 
 
 def test_two_signatures_go_in_one_pass() -> None:
     text = "Can you help?\nThanks in advance!\nMaria\nBest regards,\nMaria Lopez\nT: +44 20 7946 0123"
-    assert own_words(text) == "Can you help?"
+    assert customer_part(text) == "Can you help?"
 
 
 def test_long_hostile_lines_take_linear_time() -> None:
@@ -239,5 +239,5 @@ def test_long_hostile_lines_take_linear_time() -> None:
         ("x " * 50_000 + "\n") * 20,
     ):
         started = time.process_time()
-        own_words(text)
+        customer_part(text)
         assert time.process_time() - started < 2.0

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from convosift.replies import own_words
+from convosift.replies import customer_part
 
 
 class Record(BaseModel):
@@ -56,7 +56,7 @@ class Conversation(Record):
     @property
     def customer_messages(self) -> list[str]:
         """Customer-visible text written by the customer: the opener and user/lead/contact comments,
-        each in its own words (:func:`convosift.replies.own_words`: an e-mail without the history
+        each in its own words (:func:`convosift.replies.customer_part`: an e-mail without the history
         it quotes, its signature and notices). A message with nothing of its own is left out."""
         texts = [self.opener] if self.author_type in CUSTOMER_AUTHOR_TYPES and self.opener else []
         texts += [
@@ -64,7 +64,7 @@ class Conversation(Record):
             for m in self.messages
             if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES and m.body
         ]
-        return [own for own in map(own_words, texts) if own]
+        return [own for own in map(customer_part, texts) if own]
 
     @property
     def customer_text(self) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from convosift.domain import CUSTOMER_AUTHOR_TYPES, CUSTOMER_PART_TYPES, Conversation, QualityOutcome
 from convosift.ml.framing import FRAMING_WORDS, is_framing
-from convosift.replies import own_words
+from convosift.replies import customer_part
 
 if TYPE_CHECKING:
     from convosift.config import Settings
@@ -132,7 +132,7 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
     if author in BOT_AUTHOR_TYPES:
         return _dropped(BOT_ONLY)
     # What the customer wrote: a mail's quoted history, signature and notices are no part of it.
-    opener = own_words(conversation.opener).strip() if author in CUSTOMER_AUTHOR_TYPES else ""
+    opener = customer_part(conversation.opener).strip() if author in CUSTOMER_AUTHOR_TYPES else ""
     follow_ups = "\n".join(_customer_follow_ups(conversation))
     if not opener and not follow_ups:
         bot_spoke = any(m.author_type in BOT_AUTHOR_TYPES for m in conversation.messages)
@@ -170,7 +170,7 @@ def is_emoji_only(text: str) -> bool:
 
 def _customer_follow_ups(conversation: Conversation) -> list[str]:
     own = (
-        own_words(m.body).strip()
+        customer_part(m.body).strip()
         for m in conversation.messages
         if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES
     )

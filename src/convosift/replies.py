@@ -6,9 +6,9 @@ An e-mail holds more than the customer's words: the history it answers ("On Mon,
 quoted answer is classified and matched as if the customer had written it, and a notice that every
 mail of one company carries groups that company's conversations by its notice.
 
-:func:`own_words` keeps one message's own words. A missed signature costs little (the models read
-past names and numbers); a customer's sentence taken away costs the request. So every rule needs a
-shape that a customer's sentence does not have:
+:func:`customer_part` keeps the customer's part of one message. A missed signature costs little
+(the models read past names and numbers); a customer's sentence taken away costs the request. So
+every rule needs a shape that a customer's sentence does not have:
 
 - a quote header holds a year and a time or an address, ends with "wrote:" (in seven languages)
   after a name, and is not written in the first person or, without an address, by "your agent";
@@ -237,20 +237,20 @@ CACHED_CHARS = 4_000
 CACHED_MESSAGES = 2_048
 
 
-def own_words(text: str) -> str:
+def customer_part(text: str) -> str:
     """``text`` without a quoted reply, a signature, phone lines, notices and banners. Idempotent,
     but for a message that ends in more than :data:`MAX_TAIL_PASSES` signatures one under another."""
     if not text:
         return text
-    return _remembered(text) if len(text) <= CACHED_CHARS else _own_words(text)
+    return _remembered(text) if len(text) <= CACHED_CHARS else _customer_part(text)
 
 
 @functools.lru_cache(maxsize=CACHED_MESSAGES)
 def _remembered(text: str) -> str:
-    return _own_words(text)
+    return _customer_part(text)
 
 
-def _own_words(text: str) -> str:
+def _customer_part(text: str) -> str:
     lines = text.split("\n")
     kept = _without_banner(_without_history(lines))
     end = len(kept)
