@@ -61,6 +61,7 @@ import numpy as np
 
 from convosift.classify.evaluate import read_labelled_csv
 from convosift.ml import embed
+from convosift.themes.boilerplate import without_shared_lines
 from convosift.themes.discovery import DEFAULT_MIN_CLUSTER_SIZE, cluster_texts
 from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
 
@@ -283,10 +284,15 @@ def bertopic_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int
 
 
 def bertopic_clean_groups(texts: list[str], vectors: np.ndarray, min_cluster_size: int) -> list[int]:
-    """The peer fed convosift's cleaned requests (what it would score with the same clean input)."""
+    """The peer fed convosift's cleaned requests (what it would score with the same clean input):
+    each message in its own words, the request without framing, the lines shared as boilerplate
+    left out."""
     del vectors
     stored = [customer_text(text) for text in texts]
-    clean = [customer_request(text) or scrubbed(text) for text in stored]
+    lined = without_shared_lines(
+        [customer_request(text, lines=True) or scrubbed(text) for text in stored], embed
+    )
+    clean = [text.replace("\n", " ") for text in lined]
     return bertopic_groups(clean, np.asarray(embed(clean), dtype=np.float32), min_cluster_size)
 
 

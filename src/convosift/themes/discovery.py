@@ -1,8 +1,8 @@
 """Discovery: cluster unmatched conversations into proposed themes with key phrases and quotes.
 
 What is clustered is each conversation's request (:func:`customer_request`: greetings, names,
-e-mail addresses, numbers and courtesy lines removed), embedded with the wordllama sentence
-vectors. Clustering needs no preset number of clusters, and which method runs depends on how many
+e-mail addresses, numbers and courtesy lines removed; lines many conversations share as
+boilerplate, :mod:`convosift.themes.boilerplate`, too), embedded with the wordllama sentence vectors. Clustering needs no preset number of clusters, and which method runs depends on how many
 texts there are (``benchmarks/discovery.py`` chose both on real labelled text, docs/accuracy.md):
 
 - from ``MANIFOLD_MIN_TEXTS`` texts on, the vectors are reduced to 5 dimensions by UMAP (15
@@ -38,6 +38,7 @@ from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
+from convosift.themes.boilerplate import without_shared_lines
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import title as offline_title
 from convosift.themes.request import customer_request, scrubbed
@@ -129,6 +130,7 @@ def cluster_texts(
     embedder = embed or _default_embedder()
     # Lines kept for the words (a line's first word opens a sentence), joined for the vectors.
     lined = [customer_request(text, lines=True) or scrubbed(text) for text in texts]
+    lined = without_shared_lines(lined, embedder)
     texts = [text.replace("\n", " ") for text in lined]
     vectors = np.asarray(embedder(texts), dtype=np.float32)
     if len(texts) >= MANIFOLD_MIN_TEXTS:

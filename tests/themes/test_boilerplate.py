@@ -1,0 +1,84 @@
+"""Boilerplate lines: what many conversations repeat below requests about anything."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from convosift.classify.evaluate import read_labelled_csv
+from convosift.ml import embed
+from convosift.themes.boilerplate import candidate_lines, without_shared_lines
+from convosift.themes.discovery import cluster_texts
+from shared_data import BANKING77
+
+SIGNATURE = "Head of Facilities, Quarry Lane Bakery Ltd"
+
+pytestmark = pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
+
+
+def _requests(intents: int, per_intent: int) -> list[tuple[str, str]]:
+    data = read_labelled_csv(BANKING77)
+    chosen = sorted(set(data.labels))[:intents]
+    counts: Counter[str] = Counter()
+    rows = []
+    for text, label in zip(data.texts, data.labels, strict=True):
+        if label in chosen and counts[label] < per_intent:
+            counts[label] += 1
+            rows.append((text, label))
+    return rows
+
+
+def test_a_signature_under_requests_about_anything_is_left_out_and_the_requests_stay() -> None:
+    rows = _requests(12, 10)
+    texts = [f"{text}\n{SIGNATURE}" if i % 3 == 0 else text for i, (text, _) in enumerate(rows)]
+    cleaned = without_shared_lines(texts, embed)
+    assert [t for t in cleaned if SIGNATURE in t] == []
+    assert [c.split("\n")[0] for c in cleaned] == [text for text, _ in rows]
+
+
+def test_a_line_that_recurs_with_one_topic_stays() -> None:
+    """ "Tried in Safari too" below one kind of failure says something about that failure."""
+    failures = [
+        "The editor freezes when I paste an image.",
+        "Pasting a picture into the editor hangs the page.",
+        "Editor stops responding after I drop a screenshot in.",
+        "The text editor locks up whenever an image is pasted.",
+        "Images pasted in the editor make it freeze.",
+        "Editor crashes when I insert a photo.",
+    ]
+    others = [text for text, _ in _requests(12, 10)]
+    texts = [f"{text}\nTried in Safari too" for text in failures] + others
+    assert "tried in safari too" in candidate_lines(texts)
+    assert without_shared_lines(texts, embed) == texts
+
+
+def test_questions_openers_rare_lines_and_whole_texts_are_never_boilerplate() -> None:
+    rows = [text for text, _ in _requests(12, 10)]
+    random.Random(3).shuffle(rows)  # each slice below holds requests of many intents
+    why = [f"{text}\nWhy?" for text in rows[:30]]
+    opener = [f"I have a question about my account\n{text}" for text in rows[30:60]]
+    rare = [f"{text}\n{SIGNATURE}" for text in rows[60:64]]
+    retired = [f"{text}\nRetired, so no rush!" for text in rows[64:90]] + ["Retired, so no rush!"]
+    texts = why + opener + rare + retired + rows[90:]
+    cleaned = without_shared_lines(texts, embed)
+    assert cleaned[:64] == texts[:64]  # the question, the opening line, a line of four texts
+    assert cleaned[64:90] == rows[64:90]
+    assert cleaned[90] == "Retired, so no rush!"  # nothing else to keep: it stays
+
+
+def test_proposals_follow_the_requests_not_a_signature_a_third_of_them_share() -> None:
+    rows = _requests(8, 30)
+    texts = [
+        f"Hello,\n{text}\nKind regards,\nMaria Lopez\nHead of People, Lumen Bakery Co.\nI work part-time: Mon-Wed"
+        if i % 3 == 0
+        else text
+        for i, (text, _) in enumerate(rows)
+    ]
+    clusters = cluster_texts(texts)
+    words = " ".join(p for c in clusters for p in [c.title, *c.key_phrases]).lower()
+    assert "bakery" not in words and "part time" not in words, words
+    covered = [i for c in clusters for i in c.members]
+    majority = sum(Counter(rows[i][1] for i in c.members).most_common(1)[0][1] for c in clusters)
+    assert len(covered) >= 0.6 * len(rows) and majority / len(covered) >= 0.8
