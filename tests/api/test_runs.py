@@ -71,7 +71,12 @@ def test_a_run_started_through_the_api_completes(run_settings: Settings) -> None
         assert started.status_code == 202, started.text
         run = started.json()
         assert run["status"] == "running"
-        assert run["options"] == {"batch_size": BATCH, "max_conversations": None, "dry_run": False}
+        assert run["options"] == {
+            "batch_size": BATCH,
+            "max_conversations": None,
+            "dry_run": False,
+            "reanalyze": False,
+        }
         final = api.wait(run["id"], ("completed", "failed"))
         assert final["status"] == "completed", final["error"]
         counts = final["counts"]

@@ -235,6 +235,19 @@ def test_dry_run_reports_counts_and_stores_no_conversation(inbox_env: Path, tmp_
     assert _invoke("export", "conversations").stdout == ""
 
 
+def test_reanalyze_analyses_the_stored_conversations_again_and_runs_here_only(inbox_env: Path) -> None:
+    first = json.loads(_invoke("backfill", "--since", SINCE, "--until", UNTIL, "--json").stdout)
+    again = json.loads(_invoke("backfill", "--since", SINCE, "--until", UNTIL, "--json").stdout)
+    redone = json.loads(
+        _invoke("backfill", "--since", SINCE, "--until", UNTIL, "--reanalyze", "--json").stdout
+    )
+    assert again["counts"]["unchanged"] == first["counts"]["stored"] > 0 and again["counts"]["fetched"] == 0
+    assert redone["options"]["reanalyze"] and redone["counts"]["unchanged"] == 0
+    assert redone["counts"]["stored"] == first["counts"]["stored"]
+    queued = runner.invoke(app, ["backfill", "--days", "1", "--reanalyze", "--queue"])
+    assert queued.exit_code == 2 and "--reanalyze cannot be queued" in queued.stderr
+
+
 def test_demo_backfills_a_synthetic_inbox(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CONVOSIFT_CLASSIFIER", "none")
     database = tmp_path / "demo.db"

@@ -87,6 +87,35 @@ def test_a_second_backfill_skips_unchanged_conversations_before_fetching(setting
     assert analyzer.calls == KEPT
 
 
+def test_reanalyze_fetches_and_analyses_conversations_stored_unchanged(settings: Settings) -> None:
+    """After an upgrade (or a new taxonomy) stored results are stale: a plain backfill keeps them,
+    ``reanalyze`` replaces them, once each, with exact counters and no duplicate."""
+    from convosift.store.schema import classifications
+
+    source, analyzer = _source(), CountingAnalyzer()
+    service.start_run(settings, window=WINDOW, batch_size=25, source=source, analyzer=analyzer)
+    with service.open_store(settings).write() as conn:
+        conn.execute(sa.update(classifications).values(category="stale_category"))
+    plain = service.start_run(settings, window=WINDOW, batch_size=25, source=source, analyzer=analyzer)
+    assert (plain.counts.unchanged, analyzer.calls) == (98, KEPT)
+    again = service.start_run(
+        settings, window=WINDOW, batch_size=25, source=source, analyzer=analyzer, reanalyze=True
+    )
+    assert again.status is RunStatus.COMPLETED and again.options.reanalyze
+    counts = again.counts
+    assert (counts.listed, counts.unchanged, counts.fetched, counts.skipped) == (100, 0, 100, 2)
+    assert (counts.classified, counts.stored, analyzer.calls) == (KEPT, 98, 2 * KEPT)
+    assert _rows(settings) == {
+        "conversations": 98,
+        "classifications": KEPT,
+        "theme_matches": KEPT,
+        "skipped": 2,
+    }
+    assert {row["category"] for row in _export(settings) if row["kept"]} == {"billing_question"}
+    resumed_options = service.get_run(settings, again.id).options
+    assert resumed_options.reanalyze  # kept with the run, so a resume reanalyses too
+
+
 def test_stop_request_lands_on_a_batch_boundary_and_resume_finishes(settings: Settings) -> None:
     analyzer = CountingAnalyzer()
     progress = _stop_after(2, lambda record: service.request_stop(settings, record.id))

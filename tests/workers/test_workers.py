@@ -198,6 +198,10 @@ def test_the_run_api_queues_a_backfill_and_shows_the_queue(two_sources: dict[str
             "/api/pipeline/run", json={"source": "beta", "days": 1, "queue": True, "resume": True}
         )
         assert refused.status_code == 422
+        here_only = client.post(
+            "/api/pipeline/run", json={"source": "beta", "days": 1, "queue": True, "reanalyze": True}
+        )
+        assert here_only.status_code == 422 and "reanalysis runs here" in here_only.text
         sources = {row["source"]: row for row in client.get("/api/pipeline/workers").json()["sources"]}
     assert sources["beta"]["queued"] == 1 and sources["beta"]["running"] == 0
     assert sources["alpha"]["queued"] == 0

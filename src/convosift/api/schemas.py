@@ -66,6 +66,7 @@ class RunRequest(BaseModel):
     )
     max_conversations: int | None = Field(None, ge=1, description="Stop after this many conversations.")
     dry_run: bool = Field(False, description="Write nothing but the run record and a preview.")
+    reanalyze: bool = Field(False, description="Also fetch and analyse conversations stored unchanged.")
     resume: bool = Field(False, description="Resume a stopped or failed run instead of starting one.")
     resume_run_id: str | None = Field(None, min_length=1, description="Run to resume (default: the latest).")
     source: str | None = Field(
@@ -77,8 +78,8 @@ class RunRequest(BaseModel):
     def _consistent(self) -> RunRequest:
         if self.resume_run_id is not None and not self.resume:
             raise ValueError("resume_run_id needs resume: true")
-        if self.queue and (self.resume or self.dry_run):
-            raise ValueError("queue takes a new backfill; a resume or a dry run runs here")
+        if self.queue and (self.resume or self.dry_run or self.reanalyze):
+            raise ValueError("queue takes a new backfill; a resume, a dry run or a reanalysis runs here")
         if self.resume and self.days is None and self.since is None and self.until is None:
             return self  # resume over the run's own window
         try:

@@ -66,6 +66,9 @@ def backfill(
         None, "--max-conversations", min=1, help="Stop after this many listed conversations."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Process but store nothing except the run record."),
+    reanalyze: bool = typer.Option(
+        False, "--reanalyze", help="Also fetch and analyse conversations stored unchanged (after an upgrade)."
+    ),
     source: str | None = SOURCE_OPTION,
     queue: bool = QUEUE_OPTION,
     as_json: bool = JSON_OPTION,
@@ -79,8 +82,8 @@ def backfill(
 
     window = windows.requested(days, since, until, time.time(), prefix="--")
     if queue:
-        if dry_run:
-            raise typer.BadParameter("--dry-run runs here; it cannot be queued", param_hint="--queue")
+        if dry_run or reanalyze:  # both run here only
+            raise typer.BadParameter("--dry-run and --reanalyze cannot be queued", param_hint="--queue")
         _enqueue(
             source,
             "backfill",
@@ -97,6 +100,7 @@ def backfill(
                 batch_size=batch_size,
                 max_conversations=max_conversations,
                 dry_run=dry_run,
+                reanalyze=reanalyze,
                 progress=progress,
                 stop_event=stop,
             ),
@@ -431,7 +435,7 @@ def _print_record(record: Any) -> None:
     table.add_row(
         "options",
         f"batch {record.options.batch_size}, max {record.options.max_conversations}, "
-        f"dry run {record.options.dry_run}",
+        f"dry run {record.options.dry_run}" + (", reanalyze" if record.options.reanalyze else ""),
     )
     from convosift.pipeline.records import DISPLAYED_COUNTERS
 

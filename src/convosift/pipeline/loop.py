@@ -322,7 +322,7 @@ class BatchLoop:
                 fetch.append(item)
             elif (
                 version is not None
-                and not (version.skipped or version.failed)
+                and not (version.skipped or version.failed or self.options.reanalyze)
                 and version.updated_at == item.updated_at
             ):
                 unchanged += 1

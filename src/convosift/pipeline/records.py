@@ -21,6 +21,8 @@ class RunOptions(BaseModel):
     batch_size: int
     max_conversations: int | None = None
     dry_run: bool = False
+    reanalyze: bool = False
+    """Conversations stored unchanged are fetched and analysed again, like new ones."""
 
 
 class RunOwner(BaseModel):

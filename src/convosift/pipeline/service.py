@@ -22,13 +22,7 @@ from convosift.analysis.base import Analyzer
 from convosift.analysis.factory import build_analyzer, load_models
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
 from convosift.domain import RunKind, RunStatus, Window
-from convosift.errors import (
-    ConfigurationError,
-    ConvosiftError,
-    NotFoundError,
-    RunConflictError,
-    StoreError,
-)
+from convosift.errors import ConfigurationError, ConvosiftError, NotFoundError, RunConflictError, StoreError
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline import lifecycle
 from convosift.pipeline.collector import quiet_collector
@@ -98,11 +92,12 @@ class Service:
         batch_size: int | None = None,
         max_conversations: int | None = None,
         dry_run: bool = False,
+        reanalyze: bool = False,
         source: str | None = None,
         clock: Clock | None = None,
     ) -> RunRecord:
         """Register a run (status running, owned by this process) without executing it."""
-        options = _options(self.settings, batch_size, max_conversations, dry_run)
+        options = _options(self.settings, batch_size, max_conversations, dry_run, reanalyze)
         check_stages(self.settings)
         claim = lifecycle.create(
             self.store,
@@ -122,6 +117,7 @@ class Service:
         batch_size: int | None = None,
         max_conversations: int | None = None,
         dry_run: bool = False,
+        reanalyze: bool = False,
         source: Source | None = None,
         analyzer: Analyzer | None = None,
         progress: Progress | None = None,
@@ -137,6 +133,7 @@ class Service:
             batch_size=batch_size,
             max_conversations=max_conversations,
             dry_run=dry_run,
+            reanalyze=reanalyze,
             source=source.name if source is not None else None,
             clock=clock,
         )
@@ -487,7 +484,7 @@ def _next_bookmark(settings: Settings, row: RunRow) -> int | None:
 
 
 def _options(
-    settings: Settings, batch_size: int | None, max_conversations: int | None, dry_run: bool
+    settings: Settings, batch_size: int | None, max_conversations: int | None, dry_run: bool, reanalyze: bool
 ) -> RunOptions:
     size = settings.batch_size if batch_size is None else batch_size
     if not MIN_BATCH_SIZE <= size <= MAX_BATCH_SIZE:
@@ -496,4 +493,6 @@ def _options(
         )
     if max_conversations is not None and max_conversations < 1:
         raise ConfigurationError(f"max_conversations must be at least 1, got {max_conversations}")
-    return RunOptions(batch_size=size, max_conversations=max_conversations, dry_run=dry_run)
+    return RunOptions(
+        batch_size=size, max_conversations=max_conversations, dry_run=dry_run, reanalyze=reanalyze
+    )

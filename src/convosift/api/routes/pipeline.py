@@ -47,6 +47,7 @@ def start_run(body: RunRequest, context: AppContext = Depends(get_context)) -> d
             batch_size=body.batch_size,
             max_conversations=body.max_conversations,
             dry_run=body.dry_run,
+            reanalyze=body.reanalyze,
             source=source.name if source is not None else None,
         )
     except ConvosiftError:
