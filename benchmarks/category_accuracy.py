@@ -336,6 +336,9 @@ def main() -> int:
         banking = banking_texts() if BANKING77.exists() else []
         if banking:
             figures["banking77"] = spam_share(classifier, banking)
+            # The same requests as customers write them by e-mail: "Dear Support," and a signature.
+            mails = [customer_text(as_email(text, row)) for row, text in enumerate(banking)]
+            figures["banking77_as_emails"] = spam_share(classifier, mails)
         if INSURANCE.exists():
             figures["insurance"] = spam_share(classifier, insurance_texts())
         junk = lines(DATA / "spam_messages.txt")
@@ -396,7 +399,8 @@ def main() -> int:
     )
     print(
         f"SUMMARY category_accuracy: spam on BANKING77 {banking_fp:.2%} "
-        f"(model alone {figures.get('banking77', {}).get('spam_model_alone', 0.0):.2%}, goal <= 0.5%), "
+        f"(model alone {figures.get('banking77', {}).get('spam_model_alone', 0.0):.2%}, goal <= 0.5%; "
+        f"as e-mails {figures.get('banking77_as_emails', {}).get('spam', 0.0):.2%}), "
         f"held-out blind spam recall {recall:.2%} (model alone {figures['blind_spam_held_out']['spam_model_alone']:.2%}, "
         f"dev {figures['blind_spam_dev']['spam']:.2%}, goal >= 90%), "
         f"hard genuine labelled spam {figures['blind_hard_genuine']['spam']:.2%}, "
