@@ -172,6 +172,19 @@ def test_a_stopped_run_resumes_through_the_api_to_the_same_counts(run_settings: 
         assert "completed" in again.json()["message"]
 
 
+def test_reanalyze_through_the_api_fetches_the_stored_conversations_again(run_settings: Settings) -> None:
+    with client_for(run_settings, **_factories()) as client:
+        api = Recorder(client)
+        first = api.wait(_start(api, days=400, batch_size=BATCH), ("completed", "failed"))
+        plain = api.wait(_start(api, days=400, batch_size=BATCH), ("completed", "failed"))
+        assert plain["counts"]["unchanged"] == first["counts"]["stored"] > 0
+        redone = api.wait(_start(api, days=400, batch_size=BATCH, reanalyze=True), ("completed", "failed"))
+        assert redone["options"]["reanalyze"] and redone["counts"]["unchanged"] == 0
+        assert redone["counts"]["fetched"] == first["counts"]["fetched"]
+        refused = api.request("POST", "/api/pipeline/run", json={"resume": True, "reanalyze": True})
+        assert refused.status_code == 422 and "keeps the options of its run" in refused.text
+
+
 def test_dry_run_has_a_preview_and_writes_no_conversations(run_settings: Settings) -> None:
     with client_for(run_settings, **_factories()) as client:
         api = Recorder(client)

@@ -114,6 +114,42 @@ def test_reanalyze_fetches_and_analyses_conversations_stored_unchanged(settings:
     assert {row["category"] for row in _export(settings) if row["kept"]} == {"billing_question"}
     resumed_options = service.get_run(settings, again.id).options
     assert resumed_options.reanalyze  # kept with the run, so a resume reanalyses too
+    with service.open_store(settings).read() as conn:
+        stored = dict(conn.execute(sa.text("SELECT id, options FROM runs")).all())
+    options = {run: json.loads(value) if isinstance(value, str) else value for run, value in stored.items()}
+    # The flag is written only when set: a worker of an older version still reads the other runs.
+    assert options[again.id]["reanalyze"] and "reanalyze" not in options[plain.id]
+
+
+@pytest.mark.parametrize("unreadable", [False, True])
+def test_a_stopped_reanalysis_resumed_after_cursors_expire_counts_each_conversation_once(
+    settings: Settings, unreadable: bool
+) -> None:
+    """The resumed run lists the window again from its start; what it already redid is not redone.
+    A stored conversation that can no longer be read is skipped once, and its old row stays."""
+    source, analyzer = _source(), CountingAnalyzer()
+    service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer)
+    if unreadable:
+        source.broken = source.broken | {"c00003"}
+    event = threading.Event()
+    stopped = service.start_run(
+        settings,
+        window=WINDOW,
+        batch_size=10,
+        source=source,
+        analyzer=analyzer,
+        reanalyze=True,
+        progress=_stop_after(3, lambda _record: event.set()),
+        stop_event=event,
+    )
+    assert stopped.status is RunStatus.STOPPED
+    source.expire_cursors()
+    resumed = service.resume_run(settings, stopped.id, source=source, analyzer=analyzer)
+    counts = resumed.counts
+    assert resumed.status is RunStatus.COMPLETED and resumed.options.reanalyze
+    assert (counts.listed, counts.unchanged, counts.fetched, counts.skipped) == (100, 0, 100, 2 + unreadable)
+    assert counts.classified == KEPT - unreadable and analyzer.calls == 2 * KEPT - unreadable
+    assert _rows(settings)["conversations"] == 98
 
 
 def test_stop_request_lands_on_a_batch_boundary_and_resume_finishes(settings: Settings) -> None:
@@ -585,3 +621,15 @@ def test_a_lost_connection_while_reading_the_ended_run_back_is_tried_again(
     assert len(waits) == service_module.READ_BACK_ATTEMPTS
     # Those runs did complete: only reading them back failed.
     assert [r.status for r in service.list_runs(settings)][:3] == [RunStatus.COMPLETED] * 3
+
+
+def test_a_queued_backfill_is_not_done_by_a_dry_run_or_a_reanalysis_of_its_window(settings: Settings) -> None:
+    from convosift.workers.queue import _left_over
+
+    for options in ({"dry_run": True}, {"reanalyze": True}):
+        service.start_run(settings, window=WINDOW, batch_size=25, source=_source(), **options)
+    own = service._service(settings)
+    assert _left_over(own, "memory", WINDOW, enqueued_at=0.0) is None
+    plain = service.start_run(settings, window=WINDOW, batch_size=25, source=_source())
+    found = _left_over(own, "memory", WINDOW, enqueued_at=0.0)
+    assert found is not None and getattr(found, "id", found) == plain.id

@@ -6,11 +6,13 @@ import random
 from collections import Counter
 
 import pytest
+from themes_seeding import DAY, START, Seed, seed
 
 from convosift.classify.evaluate import read_labelled_csv
 from convosift.ml import embed
+from convosift.store import Store
 from convosift.themes.boilerplate import candidate_lines, without_shared_lines
-from convosift.themes.discovery import cluster_texts
+from convosift.themes.discovery import cluster_texts, discover, join_proposals
 from shared_data import BANKING77
 
 SIGNATURE = "Head of Facilities, Quarry Lane Bakery Ltd"
@@ -54,6 +56,20 @@ def test_a_line_that_recurs_with_one_topic_stays() -> None:
     assert without_shared_lines(texts, embed) == texts
 
 
+def test_a_line_most_of_a_small_pool_holds_cannot_be_compared_and_stays() -> None:
+    failures = [
+        "The editor freezes when I paste an image.",
+        "Pasting a picture into the editor hangs the page.",
+        "Editor stops responding after I drop a screenshot in.",
+        "The text editor locks up whenever an image is pasted.",
+        "Images pasted in the editor make it freeze.",
+        "Editor crashes when I insert a photo.",
+    ]
+    texts = [f"{text}\nTried in Safari too" for text in failures] + ["How do I export my invoices?"]
+    assert "tried in safari too" in candidate_lines(texts)
+    assert without_shared_lines(texts, embed) == texts
+
+
 def test_questions_openers_rare_lines_and_whole_texts_are_never_boilerplate() -> None:
     rows = [text for text, _ in _requests(12, 10)]
     random.Random(3).shuffle(rows)  # each slice below holds requests of many intents
@@ -82,3 +98,27 @@ def test_proposals_follow_the_requests_not_a_signature_a_third_of_them_share() -
     covered = [i for c in clusters for i in c.members]
     majority = sum(Counter(rows[i][1] for i in c.members).most_common(1)[0][1] for c in clusters)
     assert len(covered) >= 0.6 * len(rows) and majority / len(covered) >= 0.8
+
+
+SIGNED = "{}\nHead of People, Lumen Bakery Co.\nRetired, so no rush!"
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_a_signed_request_after_a_sync_joins_its_proposal_as_an_unsigned_one_does(
+    store: Store, signed: bool
+) -> None:
+    """Proposals are found without the boilerplate lines, so a newcomer is read without them too."""
+    rows = _requests(8, 40)
+    first, later = rows[::4] + rows[1::4] + rows[2::4], rows[3::4]
+    texts = [SIGNED.format(text) if i % 3 == 0 else text for i, (text, _) in enumerate(first)]
+    seed(
+        store, [Seed(f"a{i}", START + i * DAY, text, None, "how_to_question") for i, text in enumerate(texts)]
+    )
+    assert discover(store)
+    newcomers = [SIGNED.format(text) if signed else text for text, _ in later]
+    seed(
+        store,
+        [Seed(f"n{i}", START + (400 + i) * DAY, t, None, "how_to_question") for i, t in enumerate(newcomers)],
+    )
+    joined = sum(join_proposals(store).values())
+    assert joined >= 0.4 * len(newcomers), joined  # 37 of 80, signed or not

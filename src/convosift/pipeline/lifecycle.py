@@ -73,7 +73,8 @@ def create(
         "status": RunStatus.RUNNING.value,
         "since": window.since,
         "until": window.until,
-        "options": options.model_dump(),
+        # A flag left at its default is not written: a worker of an older version reads the row too.
+        "options": options.model_dump(exclude=None if options.reanalyze else {"reanalyze"}),
         "counts": RunCounts().model_dump(),
         "checkpoint": checkpoints.initial().model_dump(),
         "preview": [],

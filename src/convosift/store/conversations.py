@@ -77,8 +77,9 @@ def stored_versions(conn: Connection, source: str, ids: Sequence[str]) -> dict[s
         version = StoredVersion(
             updated_at=row.updated_at, run_id=row.run_id, skipped=bool(row.skip), failed=bool(row.failed)
         )
-        # A stored conversation wins over an older skipped record of the same id.
-        if row.id not in found or found[row.id].skipped:
+        # Storing a conversation deletes its skipped record, so when both exist the skipped
+        # record is the newer: the last fetch failed, and a later run tries again.
+        if row.id not in found or version.skipped:
             found[row.id] = version
     return found
 

@@ -11,10 +11,11 @@ A line is such boilerplate when all of these hold:
 - at least :data:`MIN_TEXTS` texts hold it, and :data:`MIN_SHARE` of them in a large pool;
 - fewer than :data:`OPENS_AT_MOST` of those texts open with it (a request opens the customer's
   words, and is at times all of them), and it is never a question ("Why?");
-- what those texts say besides it is as varied as the texts of the pool: the mean of their
-  sentence vectors is no more than :data:`TOPICAL_RATIO` times as long as that of as many texts
-  drawn at random. A line that recurs with one topic ("Tried in Safari too" below failures of
-  the editor) is part of that topic's requests and stays.
+- what those texts say besides it is as varied as the other texts of the pool: the mean of
+  their sentence vectors is no more than :data:`TOPICAL_RATIO` times as long as that of as many
+  texts without the line, drawn at random (a line most of the pool holds cannot be compared and
+  stays). A line that recurs with one topic ("Tried in Safari too" below failures of the
+  editor) is part of that topic's requests and stays.
 
 Boilerplate is left out of the texts discovery clusters and names; a text it would leave empty
 keeps it. The stored text is not changed.
@@ -28,6 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from convosift.themes.request import customer_request, scrubbed
 from convosift.themes.text import Embedder
 
 if TYPE_CHECKING:
@@ -43,8 +45,8 @@ OPENS_AT_MOST = 0.5
 TOPICAL_RATIO = 1.15
 """How much more alike than random texts a line's texts may be, besides it, for it to be
 boilerplate. Signature lines and footers left in mails built from BANKING77 queries gave 0.92 to
-1.02; recurring lines of two generated demo inboxes, which belong to a topic or a customer, 1.20
-to 4.18 (docs/accuracy.md)."""
+1.03; recurring lines of two generated demo inboxes, which belong to a topic or a customer, 1.24
+to 4.27 (docs/accuracy.md)."""
 _DRAWS = 5
 
 _PUNCT = re.compile(r"[^\w\s]+")
@@ -78,6 +80,14 @@ def candidate_lines(texts: Sequence[str]) -> dict[str, list[int]]:
     }
 
 
+def requests_of(texts: Sequence[str], embed: Embedder) -> list[str]:
+    """Each text's request, a sentence a line (:func:`customer_request`, or the text
+    :func:`scrubbed` when nothing is left), without the pool's boilerplate lines."""
+    return without_shared_lines(
+        [customer_request(text, lines=True) or scrubbed(text) for text in texts], embed
+    )
+
+
 def without_shared_lines(texts: Sequence[str], embed: Embedder) -> list[str]:
     """``texts`` (lines separated by newlines) without their boilerplate lines; a text that would
     be left empty stays as it is."""
@@ -89,13 +99,19 @@ def without_shared_lines(texts: Sequence[str], embed: Embedder) -> list[str]:
     rest = _without(texts, set(candidates))
     vectors = np.asarray(embed(rest), dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    draw = random.Random(0)
-    shared = {
-        key
-        for key, holders in candidates.items()
-        if _spread(vectors[holders]) <= TOPICAL_RATIO * _random_spread(vectors, len(holders), draw)
-    }
+    shared = {key for key, holders in candidates.items() if _varied(vectors, holders, key)}
     return _without(texts, shared) if shared else list(texts)
+
+
+def _varied(vectors: NDArray[np.float32], holders: list[int], key: str) -> bool:
+    """Whether the texts ``holders`` say things as varied as as many texts without the line; a
+    line most of the pool holds cannot be compared so, and stays."""
+    held = set(holders)
+    others = [i for i in range(len(vectors)) if i not in held]
+    if len(others) < len(holders):
+        return False
+    draw = random.Random(key)  # the same verdict for a line whatever else the pool holds
+    return _spread(vectors[holders]) <= TOPICAL_RATIO * _random_spread(vectors[others], len(holders), draw)
 
 
 def _without(texts: Sequence[str], keys: set[str]) -> list[str]:

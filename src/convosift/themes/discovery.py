@@ -1,6 +1,6 @@
 """Discovery: cluster unmatched conversations into proposed themes with key phrases and quotes.
 
-What is clustered is each conversation's request (:func:`customer_request`: greetings, names,
+What is clustered is each conversation's request (``customer_request``: greetings, names,
 e-mail addresses, numbers and courtesy lines removed; lines many conversations share as
 boilerplate, :mod:`convosift.themes.boilerplate`, too), embedded with the wordllama sentence vectors. Clustering needs no preset number of clusters, and which method runs depends on how many
 texts there are (``benchmarks/discovery.py`` chose both on real labelled text, docs/accuracy.md):
@@ -38,10 +38,9 @@ from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
-from convosift.themes.boilerplate import without_shared_lines
+from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import title as offline_title
-from convosift.themes.request import customer_request, scrubbed
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
@@ -129,8 +128,7 @@ def cluster_texts(
         return []
     embedder = embed or _default_embedder()
     # Lines kept for the words (a line's first word opens a sentence), joined for the vectors.
-    lined = [customer_request(text, lines=True) or scrubbed(text) for text in texts]
-    lined = without_shared_lines(lined, embedder)
+    lined = requests_of(texts, embedder)
     texts = [text.replace("\n", " ") for text in lined]
     vectors = np.asarray(embedder(texts), dtype=np.float32)
     if len(texts) >= MANIFOLD_MIN_TEXTS:
@@ -402,8 +400,10 @@ def join_proposals(
     if not newcomers:
         return {}
     embedder = embed or _default_embedder()
-    requests = [customer_request(text) or scrubbed(text) for _, _, text, _ in newcomers]
-    vectors = np.asarray(embedder(requests), dtype=np.float32)
+    # Read as discovery read the proposals' members: boilerplate is found in the whole pool.
+    lined = requests_of([text for _, _, text, _ in pool], embedder)
+    cleaned = {(s, i): text.replace("\n", " ") for (s, i, _, _), text in zip(pool, lined, strict=True)}
+    vectors = np.asarray(embedder([cleaned[s, i] for s, i, _, _ in newcomers]), dtype=np.float32)
     centroids = np.asarray([p.centroid for p in proposals], dtype=np.float32)
     similarity = vectors @ centroids.T
     best = similarity.argmax(axis=1)

@@ -152,6 +152,8 @@ def _left_over(service: Service, name: str, window: Window, enqueued_at: float) 
             continue
         if record.kind is not RunKind.BACKFILL or record.started_at.timestamp() < enqueued_at:
             continue
+        if record.options.dry_run or record.options.reanalyze:
+            continue  # run here with other options: not the queued job's own run
         if record.status is RunStatus.COMPLETED:
             return record
         return record.id
