@@ -16,6 +16,20 @@ from convosift.themes.discovery import cluster_texts, discover, join_proposals
 from shared_data import BANKING77
 
 SIGNATURE = "Head of Facilities, Quarry Lane Bakery Ltd"
+EDITOR_FAILURES = [
+    "The editor freezes when I paste an image.",
+    "Pasting a picture into the editor hangs the page.",
+    "Editor stops responding after I drop a screenshot in.",
+    "The text editor locks up whenever an image is pasted.",
+    "Images pasted in the editor make it freeze.",
+    "Editor crashes when I insert a photo.",
+    "Dropping a PNG into the editor and the whole tab hangs.",
+    "Inserting an image makes the editor unresponsive.",
+    "The page editor dies as soon as I add a picture.",
+    "Editor goes blank when I paste a screenshot from my clipboard.",
+    "Any image upload in the editor freezes the browser tab.",
+    "I paste a photo in the editor and nothing responds anymore.",
+]
 
 pytestmark = pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
 
@@ -42,14 +56,7 @@ def test_a_signature_under_requests_about_anything_is_left_out_and_the_requests_
 
 def test_a_line_that_recurs_with_one_topic_stays() -> None:
     """ "Tried in Safari too" below one kind of failure says something about that failure."""
-    failures = [
-        "The editor freezes when I paste an image.",
-        "Pasting a picture into the editor hangs the page.",
-        "Editor stops responding after I drop a screenshot in.",
-        "The text editor locks up whenever an image is pasted.",
-        "Images pasted in the editor make it freeze.",
-        "Editor crashes when I insert a photo.",
-    ]
+    failures = EDITOR_FAILURES
     others = [text for text, _ in _requests(12, 10)]
     texts = [f"{text}\nTried in Safari too" for text in failures] + others
     assert "tried in safari too" in candidate_lines(texts)
@@ -57,14 +64,7 @@ def test_a_line_that_recurs_with_one_topic_stays() -> None:
 
 
 def test_a_line_most_of_a_small_pool_holds_cannot_be_compared_and_stays() -> None:
-    failures = [
-        "The editor freezes when I paste an image.",
-        "Pasting a picture into the editor hangs the page.",
-        "Editor stops responding after I drop a screenshot in.",
-        "The text editor locks up whenever an image is pasted.",
-        "Images pasted in the editor make it freeze.",
-        "Editor crashes when I insert a photo.",
-    ]
+    failures = EDITOR_FAILURES
     texts = [f"{text}\nTried in Safari too" for text in failures] + ["How do I export my invoices?"]
     assert "tried in safari too" in candidate_lines(texts)
     assert without_shared_lines(texts, embed) == texts
