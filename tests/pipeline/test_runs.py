@@ -152,6 +152,31 @@ def test_a_stopped_reanalysis_resumed_after_cursors_expire_counts_each_conversat
     assert _rows(settings)["conversations"] == 98
 
 
+def test_a_second_run_resumed_after_cursors_expire_counts_unchanged_conversations_once(
+    settings: Settings,
+) -> None:
+    """The resumed run lists its window again from the start: conversations it already found
+    unchanged are recognised (their row remembers the run), not counted again (was 129 listed)."""
+    source, analyzer = _source(), CountingAnalyzer()
+    service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer)
+    event = threading.Event()
+    stopped = service.start_run(
+        settings,
+        window=WINDOW,
+        batch_size=10,
+        source=source,
+        analyzer=analyzer,
+        progress=_stop_after(3, lambda _record: event.set()),
+        stop_event=event,
+    )
+    assert stopped.status is RunStatus.STOPPED and stopped.counts.unchanged > 0
+    source.expire_cursors()
+    resumed = service.resume_run(settings, stopped.id, source=source, analyzer=analyzer)
+    counts = resumed.counts
+    assert (counts.listed, counts.unchanged, counts.fetched, counts.skipped) == (100, 98, 2, 2)
+    assert analyzer.calls == KEPT and _rows(settings)["conversations"] == 98
+
+
 def test_stop_request_lands_on_a_batch_boundary_and_resume_finishes(settings: Settings) -> None:
     analyzer = CountingAnalyzer()
     progress = _stop_after(2, lambda record: service.request_stop(settings, record.id))

@@ -38,12 +38,14 @@ from convosift.pipeline.batches import ListedBatch, listed_batches
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.records import RunOptions
 from convosift.pipeline.results import outcome_counts, preview_entry
+from convosift.pipeline.tasks import cancel, pending_tasks
 from convosift.sources.base import DetailResult, Source
 from convosift.store import Store
 from convosift.store import runs as run_rows
 from convosift.store.conversations import (
     ConversationResult,
     StoredVersion,
+    mark_unchanged,
     save_results,
     save_skipped,
     stored_outcomes,
@@ -114,6 +116,7 @@ class PlannedBatch:
     """The newest ``updated_at`` listed for each id of the batch."""
     replacing: set[str] = field(default_factory=set)
     """Ids this run has seen before, fetched again in a newer version that replaces the row."""
+    unchanged_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -191,8 +194,8 @@ class BatchLoop:
         try:
             return await self._commit_in_order(analysed, uncommitted, analysing)
         finally:
-            await _cancel(tasks)
-            await _cancel(_pending_tasks(fetched) + _pending_tasks(analysed))
+            await cancel(tasks)
+            await cancel(pending_tasks(fetched) + pending_tasks(analysed))
             # Cleanup must not mask the error that ended the run.
             with contextlib.suppress(Exception):
                 await batches.aclose()
@@ -297,7 +300,8 @@ class BatchLoop:
         newest: dict[str, int] = {}
         for item, _ in listed.items:
             newest[item.id] = max(item.updated_at, newest.get(item.id, item.updated_at))
-        revisits = unchanged = 0
+        revisits = 0
+        unchanged_ids: list[str] = []
         fetch: list[ListedItem] = []
         replacing: set[str] = set()
         decided: set[str] = set()
@@ -308,7 +312,11 @@ class BatchLoop:
             decided.add(item.id)
             version = stored.get(item.id)
             handled = max((v[item.id] for v in recent if item.id in v), default=None)
-            if version is not None and version.run_id == self.run_id and version.updated_at is not None:
+            if (
+                version is not None
+                and self.run_id in (version.run_id, version.seen_run_id)
+                and version.updated_at
+            ):
                 handled = max(handled or version.updated_at, version.updated_at)
             if handled is not None and handled >= item.updated_at:
                 # Already handled by this run (a window listed again, or an id listed twice): the
@@ -325,10 +333,10 @@ class BatchLoop:
                 and not (version.skipped or version.failed or self.options.reanalyze)
                 and version.updated_at == item.updated_at
             ):
-                unchanged += 1
+                unchanged_ids.append(item.id)
             else:
                 fetch.append(item)
-        return PlannedBatch(listed, revisits, unchanged, fetch, newest, replacing)
+        return PlannedBatch(listed, revisits, len(unchanged_ids), fetch, newest, replacing, unchanged_ids)
 
     async def _fetch(self, ids: list[str]) -> list[DetailResult]:
         details = await self.stages.source.details(ids)
@@ -365,7 +373,7 @@ class BatchLoop:
                     )
                 by_id.update((c.id, a) for c, a in zip(kept, analyses, strict=True))
         finally:
-            await _cancel([*fetching, *(call for _, call in calls)])
+            await cancel([*fetching, *(call for _, call in calls)])
         listed_at = {item.id: item.updated_at for item in plan.fetch}
         skipped = [
             d if d.updated_at is not None else d.model_copy(update={"updated_at": listed_at.get(d.id)})
@@ -390,7 +398,7 @@ class BatchLoop:
         start = checkpoints.restart_window(self.checkpoint) if plan.listed.restarted else self.checkpoint
         newest = max(item.updated_at for item, _ in plan.listed.items)
         self.checkpoint = checkpoints.commit_batch(start, plan.listed.last, newest)
-        row = await asyncio.to_thread(self._commit, results, skipped)
+        row = await asyncio.to_thread(self._commit, results, skipped, plan.unchanged_ids)
         if self.on_commit is not None:
             self.on_commit(row)
         return row
@@ -457,7 +465,9 @@ class BatchLoop:
         for record in skipped[: max(0, room)]:
             self.preview.append({"id": record.id, "updated_at": record.updated_at, "skipped": record.reason})
 
-    def _commit(self, results: Sequence[ConversationResult], skipped: Sequence[Skipped]) -> RunRow:
+    def _commit(
+        self, results: Sequence[ConversationResult], skipped: Sequence[Skipped], unchanged: Sequence[str]
+    ) -> RunRow:
         now = self.clock()
         values: dict[str, Any] = {
             "counts": self.counts.model_dump(),
@@ -471,6 +481,7 @@ class BatchLoop:
             if not self.options.dry_run:
                 save_results(conn, self.source_name, self.run_id, now, results)
                 save_skipped(conn, self.source_name, self.run_id, now, skipped)
+                mark_unchanged(conn, self.source_name, self.run_id, unchanged)
             if not run_rows.update_run(conn, self.run_id, values, lease=self.claim.lease):
                 raise RunTakenOverError(self.run_id)
             return run_rows.get_run(conn, self.run_id)
@@ -480,20 +491,3 @@ Staged = tuple[PlannedBatch, "asyncio.Task[Any]"] | BaseException | None
 """What flows between the stages: a batch with its task, the error that ended listing, or the end."""
 Fetched = tuple[PlannedBatch, "list[asyncio.Task[list[DetailResult]]]"] | BaseException | None
 """A batch with the fetch tasks of its chunks, the error that ended listing, or the end."""
-
-
-def _pending_tasks(queue: asyncio.Queue[Staged] | asyncio.Queue[Fetched]) -> list[asyncio.Task[Any]]:
-    tasks: list[asyncio.Task[Any]] = []
-    while not queue.empty():
-        item = queue.get_nowait()
-        if isinstance(item, tuple):
-            tasks.extend(item[1] if isinstance(item[1], list) else [item[1]])
-    return tasks
-
-
-async def _cancel(tasks: Sequence[asyncio.Task[Any]]) -> None:
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task

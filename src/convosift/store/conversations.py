@@ -30,6 +30,8 @@ class StoredVersion:
     skipped: bool
     failed: bool = False
     """Its classification failed: a later run analyses it again even when it is unchanged."""
+    seen_run_id: str | None = None
+    """The last run that found it unchanged (see :func:`mark_unchanged`)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ def stored_versions(conn: Connection, source: str, ids: Sequence[str]) -> dict[s
             conversations.c.run_id,
             sa.literal(False).label("skip"),
             failed.label("failed"),
+            conversations.c.seen_run_id,
         )
         .select_from(
             conversations.outerjoin(
@@ -71,11 +74,16 @@ def stored_versions(conn: Connection, source: str, ids: Sequence[str]) -> dict[s
         skipped.c.run_id,
         sa.literal(True).label("skip"),
         sa.literal(False).label("failed"),
+        sa.cast(sa.null(), sa.String(32)).label("seen_run_id"),
     ).where(skipped.c.source == source, skipped.c.id.in_(ids))
     found: dict[str, StoredVersion] = {}
     for row in conn.execute(sa.union_all(stored, gone)):
         version = StoredVersion(
-            updated_at=row.updated_at, run_id=row.run_id, skipped=bool(row.skip), failed=bool(row.failed)
+            updated_at=row.updated_at,
+            run_id=row.run_id,
+            skipped=bool(row.skip),
+            failed=bool(row.failed),
+            seen_run_id=row.seen_run_id,
         )
         # Storing a conversation deletes its skipped record, so when both exist the skipped
         # record is the newer: the last fetch failed, and a later run tries again.
@@ -149,6 +157,14 @@ def stored_outcomes(
     for record_id in conn.execute(gone).scalars():
         found.setdefault(record_id, StoredOutcome(skipped=True))
     return found
+
+
+def mark_unchanged(conn: Connection, source: str, run_id: str, ids: Sequence[str]) -> None:
+    """``run_id`` found ``ids`` stored unchanged: if it lists them again (its window restarted
+    after a cursor expired, or it resumed), it does not count them twice."""
+    if ids:
+        where = sa.and_(conversations.c.source == source, conversations.c.id.in_(ids))
+        conn.execute(sa.update(conversations).where(where).values(seen_run_id=run_id))
 
 
 def save_results(

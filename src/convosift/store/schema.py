@@ -34,6 +34,9 @@ conversations = sa.Table(
     # an invalid cursor forces it to list its window again.
     sa.Column("run_id", sa.String(32), nullable=False),
     sa.Column("ingested_at", sa.Float, nullable=False),
+    # The last run that found the row unchanged: that run does not count it again when it lists
+    # its window again.
+    sa.Column("seen_run_id", sa.String(32)),
 )
 
 classifications = sa.Table(
