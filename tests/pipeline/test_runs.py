@@ -22,7 +22,7 @@ from convosift.errors import ConfigurationError, NotFoundError, RunConflictError
 from convosift.pipeline.records import RunRecord
 from convosift.store.conversations import count_rows
 from pipeline.conftest import WINDOW
-from pipeline.memory import CountingAnalyzer, MemorySource, make_inbox
+from pipeline.memory import BASE_TIME, CountingAnalyzer, MemorySource, make_conversation, make_inbox
 
 TOTAL, BROKEN = 100, frozenset({"c00007", "c00042"})
 KEPT = 78  # 100 - 20 too short (every fifth) - 2 broken
@@ -175,6 +175,28 @@ def test_a_second_run_resumed_after_cursors_expire_counts_unchanged_conversation
     counts = resumed.counts
     assert (counts.listed, counts.unchanged, counts.fetched, counts.skipped) == (100, 98, 2, 2)
     assert analyzer.calls == KEPT and _rows(settings)["conversations"] == 98
+
+
+def test_a_conversation_found_unchanged_then_changed_is_counted_once_in_its_newest_version(
+    settings: Settings,
+) -> None:
+    source, analyzer = _source(), CountingAnalyzer()
+    service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer)
+    event = threading.Event()
+    stopped = service.start_run(
+        settings,
+        window=WINDOW,
+        batch_size=10,
+        source=source,
+        analyzer=analyzer,
+        progress=_stop_after(3, lambda _record: event.set()),
+        stop_event=event,
+    )
+    source.update(make_conversation(3, updated_at=BASE_TIME + 3_000))  # seen unchanged, now changed
+    source.expire_cursors()
+    counts = service.resume_run(settings, stopped.id, source=source, analyzer=analyzer).counts
+    assert (counts.listed, counts.unchanged, counts.fetched, counts.skipped) == (100, 97, 3, 2)
+    assert analyzer.calls == KEPT + 1
 
 
 def test_stop_request_lands_on_a_batch_boundary_and_resume_finishes(settings: Settings) -> None:

@@ -255,3 +255,37 @@ def test_database_cache_round_trips_and_overwrites(fresh_store: Store) -> None:
     keys = [f"k{i}" for i in range(1200)]
     cache.put_many({key: {"v": 1} for key in keys})
     assert len(cache.get_many(keys)) == 1200
+
+
+def test_the_seen_run_column_downgrades_in_place_and_keeps_every_row(fresh_store: Store) -> None:
+    """Rebuilding the conversations table on SQLite would cascade into the rows that reference it."""
+    from alembic import command
+    from alembic.config import Config
+
+    from convosift.store.database import _MIGRATIONS
+
+    with fresh_store.write() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO conversations (source, id, created_at, updated_at, tags, customer_text, kept,"
+                " raw, run_id, ingested_at) VALUES ('s', 'c1', 1, 1, '[]', 'hello', true, '{}', 'r', 0)"
+            )
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO classifications (source, conversation_id, status, category, confidence,"
+                " classifier, model, needs_review) VALUES ('s', 'c1', 'classified', 'x', 0.9, 'l', 'm', false)"
+            )
+        )
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    with fresh_store.engine.connect() as conn, conn.begin():
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    with fresh_store.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM classifications")).scalar_one() == 1
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("conversations")}
+    assert "seen_run_id" not in columns
+    fresh_store.migrate()
+    with fresh_store.read() as conn:
+        assert "seen_run_id" in {c["name"] for c in sa.inspect(conn).get_columns("conversations")}

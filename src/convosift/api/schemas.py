@@ -78,8 +78,10 @@ class RunRequest(BaseModel):
     def _consistent(self) -> RunRequest:
         if self.resume_run_id is not None and not self.resume:
             raise ValueError("resume_run_id needs resume: true")
-        if self.resume and self.reanalyze:
-            raise ValueError("a resume keeps the options of its run; reanalyze starts a new backfill")
+        if self.resume and (self.reanalyze or self.dry_run):
+            raise ValueError(
+                "a resume keeps the options of its run; dry_run and reanalyze start a new backfill"
+            )
         if self.queue and (self.resume or self.dry_run or self.reanalyze):
             raise ValueError("queue takes a new backfill; a resume, a dry run or a reanalysis runs here")
         if self.resume and self.days is None and self.since is None and self.until is None:

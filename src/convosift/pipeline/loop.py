@@ -48,6 +48,7 @@ from convosift.store.conversations import (
     mark_unchanged,
     save_results,
     save_skipped,
+    seen_unchanged,
     stored_outcomes,
     stored_versions,
 )
@@ -312,12 +313,9 @@ class BatchLoop:
             decided.add(item.id)
             version = stored.get(item.id)
             handled = max((v[item.id] for v in recent if item.id in v), default=None)
-            if (
-                version is not None
-                and self.run_id in (version.run_id, version.seen_run_id)
-                and version.updated_at
-            ):
-                handled = max(handled or version.updated_at, version.updated_at)
+            mine = version is not None and self.run_id in (version.run_id, version.seen_run_id)
+            if mine and version is not None and version.updated_at is not None:
+                handled = version.updated_at if handled is None else max(handled, version.updated_at)
             if handled is not None and handled >= item.updated_at:
                 # Already handled by this run (a window listed again, or an id listed twice): the
                 # greatest updated_at wins, and a row is not counted twice.
@@ -411,8 +409,10 @@ class BatchLoop:
         """
         with self.store.read() as conn:
             previous = stored_outcomes(conn, self.source_name, sorted(ids), run_id=self.run_id)
+            # Found unchanged before by this run: its listing then is taken back too.
+            seen = len(seen_unchanged(conn, self.source_name, sorted(ids), run_id=self.run_id))
         unreadable = {r.id for r in skipped if r.id in previous and not previous[r.id].skipped}
-        taken_back = RunCounts(listed=len(unreadable), fetched=len(unreadable))
+        taken_back = RunCounts(listed=len(unreadable) + seen, fetched=len(unreadable), unchanged=seen)
         for record_id, outcome in previous.items():
             if record_id not in unreadable:
                 taken_back = taken_back.plus(outcome_counts(outcome))

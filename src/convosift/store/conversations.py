@@ -161,10 +161,25 @@ def stored_outcomes(
 
 def mark_unchanged(conn: Connection, source: str, run_id: str, ids: Sequence[str]) -> None:
     """``run_id`` found ``ids`` stored unchanged: if it lists them again (its window restarted
-    after a cursor expired, or it resumed), it does not count them twice."""
+    after a cursor expired, or it resumed), it does not count them twice. One mark per row: the
+    last run's."""
     if ids:
-        where = sa.and_(conversations.c.source == source, conversations.c.id.in_(ids))
+        where = sa.and_(
+            conversations.c.source == source,
+            conversations.c.id.in_(ids),
+            sa.or_(conversations.c.seen_run_id.is_(None), conversations.c.seen_run_id != run_id),
+        )
         conn.execute(sa.update(conversations).where(where).values(seen_run_id=run_id))
+
+
+def seen_unchanged(conn: Connection, source: str, ids: Sequence[str], *, run_id: str) -> set[str]:
+    """Those of ``ids`` that ``run_id`` found stored unchanged (see :func:`mark_unchanged`)."""
+    if not ids:
+        return set()
+    query = sa.select(conversations.c.id).where(
+        conversations.c.source == source, conversations.c.id.in_(ids), conversations.c.seen_run_id == run_id
+    )
+    return set(conn.execute(query).scalars())
 
 
 def save_results(
@@ -239,6 +254,7 @@ def _conversation_row(source: str, run_id: str, now: float, result: Conversation
         "raw": c.raw,
         "run_id": run_id,
         "ingested_at": now,
+        "seen_run_id": None,  # written by the run: no longer a row it only found unchanged
     }
 
 

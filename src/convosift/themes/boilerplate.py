@@ -113,7 +113,7 @@ def _varied(vectors: NDArray[np.float32], holders: list[int], key: str) -> bool:
     others = [i for i in range(len(vectors)) if i not in held]
     if len(others) < len(holders):
         return False
-    draw = random.Random(key)  # the same verdict for a line whatever else the pool holds
+    draw = random.Random(key)  # one draw per line: its verdict does not depend on the other lines
     return _spread(vectors[holders]) <= TOPICAL_RATIO * _random_spread(vectors[others], len(holders), draw)
 
 

@@ -20,5 +20,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("conversations") as batch:
-        batch.drop_column("seen_run_id")
+    # In place (SQLite 3.35 and later, PostgreSQL): rebuilding the table would cascade into the
+    # classifications and theme matches that reference it.
+    op.drop_column("conversations", "seen_run_id")
