@@ -117,8 +117,26 @@ def test_reanalyze_fetches_and_analyses_conversations_stored_unchanged(settings:
     with service.open_store(settings).read() as conn:
         stored = dict(conn.execute(sa.text("SELECT id, options FROM runs")).all())
     options = {run: json.loads(value) if isinstance(value, str) else value for run, value in stored.items()}
-    # The flag is written only when set: a worker of an older version still reads the other runs.
+    # The flag is written only when set: the options of the other runs are stored as before.
     assert options[again.id]["reanalyze"] and "reanalyze" not in options[plain.id]
+
+
+def _stopped_after_three_batches(
+    settings: Settings, source: MemorySource, analyzer: CountingAnalyzer, **options: Any
+) -> RunRecord:
+    """A run of the window, stopped once its third batch is committed."""
+    event = threading.Event()
+    progress = _stop_after(3, lambda _record: event.set())
+    return service.start_run(
+        settings,
+        window=WINDOW,
+        batch_size=10,
+        source=source,
+        analyzer=analyzer,
+        progress=progress,
+        stop_event=event,
+        **options,
+    )
 
 
 @pytest.mark.parametrize("unreadable", [False, True])
@@ -131,17 +149,7 @@ def test_a_stopped_reanalysis_resumed_after_cursors_expire_counts_each_conversat
     service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer)
     if unreadable:
         source.broken = source.broken | {"c00003"}
-    event = threading.Event()
-    stopped = service.start_run(
-        settings,
-        window=WINDOW,
-        batch_size=10,
-        source=source,
-        analyzer=analyzer,
-        reanalyze=True,
-        progress=_stop_after(3, lambda _record: event.set()),
-        stop_event=event,
-    )
+    stopped = _stopped_after_three_batches(settings, source, analyzer, reanalyze=True)
     assert stopped.status is RunStatus.STOPPED
     source.expire_cursors()
     resumed = service.resume_run(settings, stopped.id, source=source, analyzer=analyzer)
@@ -159,16 +167,7 @@ def test_a_second_run_resumed_after_cursors_expire_counts_unchanged_conversation
     unchanged are recognised (their row remembers the run), not counted again (was 129 listed)."""
     source, analyzer = _source(), CountingAnalyzer()
     service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer)
-    event = threading.Event()
-    stopped = service.start_run(
-        settings,
-        window=WINDOW,
-        batch_size=10,
-        source=source,
-        analyzer=analyzer,
-        progress=_stop_after(3, lambda _record: event.set()),
-        stop_event=event,
-    )
+    stopped = _stopped_after_three_batches(settings, source, analyzer)
     assert stopped.status is RunStatus.STOPPED and stopped.counts.unchanged > 0
     source.expire_cursors()
     resumed = service.resume_run(settings, stopped.id, source=source, analyzer=analyzer)
@@ -182,16 +181,7 @@ def test_a_conversation_found_unchanged_then_changed_is_counted_once_in_its_newe
 ) -> None:
     source, analyzer = _source(), CountingAnalyzer()
     service.start_run(settings, window=WINDOW, batch_size=10, source=source, analyzer=analyzer)
-    event = threading.Event()
-    stopped = service.start_run(
-        settings,
-        window=WINDOW,
-        batch_size=10,
-        source=source,
-        analyzer=analyzer,
-        progress=_stop_after(3, lambda _record: event.set()),
-        stop_event=event,
-    )
+    stopped = _stopped_after_three_batches(settings, source, analyzer)
     source.update(make_conversation(3, updated_at=BASE_TIME + 3_000))  # seen unchanged, now changed
     source.expire_cursors()
     counts = service.resume_run(settings, stopped.id, source=source, analyzer=analyzer).counts
