@@ -55,7 +55,7 @@ def test_conversations_get_their_theme_and_the_sentence_that_carries_it(matcher:
     assert matches[0].evidence == "Our Shopify shop will not link to Harbortide, authorization fails."
     assert matches[1].evidence == "When I print a shipping label I only get an empty white PDF page."
     assert all(m.score >= matcher.threshold and m.matcher == matcher.name for m in matches)
-    assert matcher.name.endswith(load_vocabulary(demo_vocabulary_path()).content_hash)
+    assert load_vocabulary(demo_vocabulary_path()).content_hash in matcher.name
 
 
 def test_off_topic_spam_and_empty_conversations_are_unmatched(matcher: LocalThemeMatcher) -> None:

@@ -10,15 +10,20 @@ than by their problems.
 :func:`issue_text` drops the sentences made only of framing: every word is a word of greeting,
 introduction, thanks, acknowledgement or nudging (:data:`FRAMING_WORDS`), a name (a capitalised
 word inside the sentence, or a full name opening it), or a reference (a token with a digit). A
-sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. When
-every sentence is framing, the text is returned unchanged: a thank-you on its own is what the
-conversation is about. English only; text in other languages passes through unchanged.
+sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. A
+signature under the request is framing too: a name on its own ("Lena Novak", "- Omar"), opened by
+a common given name (:func:`convosift.replies.given_names`), and the lines of capitalised words
+right under it (a company: "Blue Fern Bakery"). When every sentence is framing, the text is
+returned unchanged: a thank-you on its own is what the conversation is about. English only; text
+in other languages passes through unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+
+from convosift.replies import given_names
 
 _WORDS = (
     # greetings and openings
@@ -56,8 +61,10 @@ _INTRODUCTION = re.compile(
 """An introduction that opens a sentence with the request in it: "Hi, my name is Amanda and I need
 a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
 looking for..." is no introduction)."""
+_SIGNATURE_RULE = "name-line-1"
+"""Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
-    (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern).encode()
+    (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _SIGNATURE_RULE).encode()
 ).hexdigest()[:8]
 """Changes with the word list: part of the stored model name of a local classification."""
 _NAME_CUES = frozenset({"here", "speaking", "from", "at"})
@@ -66,6 +73,10 @@ _REPEATS = re.compile(r"(\w)\1{2,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 MAX_FRAMING_CHARS = 160
 """Longer sentences are never taken for framing."""
+MAX_NAME_WORDS = 3
+"""A name on its own has at most this many words ("Maria de Souza")."""
+MAX_ORGANISATION_WORDS = 5
+_ORGANISATION_JOINERS = frozenset({"&", "of", "and", "the"})
 
 
 def is_framing(sentence: str) -> bool:
@@ -104,13 +115,57 @@ def _is_name(words: list[str], position: int) -> bool:
 def issue_text(text: str) -> str:
     """``text`` without its framing sentences, line breaks kept; unchanged when nothing else is left."""
     lines: list[str] = []
+    under_name = False
     for line in text.splitlines():
+        if under_name and _is_organisation(line):
+            continue  # the company or role under a signature's name
         parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
-        kept = [_without_introduction(part) for part in parts if not is_framing(part)]
+        names = [_is_name_alone(part) for part in parts]
+        under_name = bool(names) and names[-1]
+        kept = [
+            _without_introduction(part)
+            for part, name in zip(parts, names, strict=True)
+            if not name and not is_framing(part)
+        ]
         if kept:
             whole = len(kept) == len(parts) and all(k is p for k, p in zip(kept, parts, strict=True))
             lines.append(line if whole else " ".join(kept))
+        elif parts and is_framing(parts[-1]):
+            under_name = under_name or _ends_with_name(parts[-1])
     return "\n".join(lines) if lines else text
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and word[1:] == word[1:].lower()
+
+
+def _is_name_alone(sentence: str) -> bool:
+    """A name and nothing else ("Lena Novak", "- Omar", "Sofia R."), opened by a common given name."""
+    words = _TOKEN.findall(sentence)
+    return (
+        0 < len(words) <= MAX_NAME_WORDS
+        and all(_capitalised(word) for word in words)
+        and words[0].lower() in given_names()
+    )
+
+
+def _ends_with_name(sentence: str) -> bool:
+    """A closing that ends with a name ("Thanks, Lena", "Best, Maria Lopez"): what follows may be
+    the signature."""
+    words = _TOKEN.findall(sentence)
+    tail = words[-MAX_NAME_WORDS:]
+    return any(_is_name_alone(" ".join(tail[start:])) for start in range(len(tail)))
+
+
+def _is_organisation(line: str) -> bool:
+    """A line of capitalised words only ("Blue Fern Bakery", "Kite & Key Studio"), no framing."""
+    words = _TOKEN.findall(line)
+    names = [word for word in words if word.lower() not in _ORGANISATION_JOINERS]
+    return (
+        0 < len(words) <= MAX_ORGANISATION_WORDS
+        and bool(names)
+        and all(_capitalised(word) and word.lower() not in FRAMING_WORDS for word in names)
+    )
 
 
 def _without_introduction(sentence: str) -> str:
