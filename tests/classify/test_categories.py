@@ -155,3 +155,9 @@ def test_spam_on_the_junk_detector_alone_against_the_model_is_flagged_for_review
     by_cue, by_detector = classifier.classify([cued, learned])
     assert (by_cue.category, by_cue.needs_review) == ("spam", False)
     assert (by_detector.category, by_detector.needs_review) == ("spam", True)
+    # However sure the detector is: above 0.95, half of such texts were genuine on dev data.
+    sure = "I'd like to know what you guys look at to decide an exchange rate"
+    assert classifier.junk.judge([sure])[0].probability >= 0.95
+    result = classifier.classify([sure])[0]
+    if result.category == "spam":
+        assert result.needs_review

@@ -37,12 +37,6 @@ LINE_CONFIDENCE = 0.5
 """Confidence a single line needs to override the whole text's catch-all judgement."""
 CUE = "cue"
 LEARNED = "learned"
-LEARNED_SURE = "learned-sure"
-JUNK_SURE_PROBABILITY = 0.95
-"""The junk detector's probability from which its verdict alone, against the category model,
-stands without review. On development data (the odd lines of benchmarks/data/spam_messages.txt;
-BANKING77 and insurance utterances, all genuine), of the texts the detector alone calls junk
-while the model sees another category, 11 of 16 junk texts and 6 of 23 genuine ones reach it."""
 NEIGHBOUR_MARGIN_WEIGHT = 3.0
 """How steeply confidence falls as the nearest seed text of another category gets closer than the
 nearest one of the chosen category (see :func:`_discounted`)."""
@@ -79,7 +73,7 @@ class LocalCategoryClassifier:
         if self._model_name is None:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
             self._model_name = (
-                f"{self.engine.engine_id}/junk-{self.junk.version}-request"
+                f"{self.engine.engine_id}/junk-{self.junk.version}-request-reviewed"
                 f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{self.taxonomy.version}"
             )
         return self._model_name
@@ -100,7 +94,8 @@ class LocalCategoryClassifier:
                 best = self._choose([_discounted(next(predictions)) for _ in group])
                 if spam is not None and evidence is not None:
                     # Junk by its own signs, whatever the model makes of its unfamiliar words. The
-                    # learned detector alone, not sure and against the model, is worth a look.
+                    # learned detector alone against the model is worth a look: sure or not, a third
+                    # of such texts were genuine requests on development data (docs/accuracy.md).
                     agreed = best.best_label == spam
                     confidence = best.confidence if agreed else 0.5
                     results[i] = self._classified(spam, confidence, review=evidence == LEARNED and not agreed)
@@ -117,8 +112,7 @@ class LocalCategoryClassifier:
 
     def _junk(self, texts: list[str]) -> list[str | None]:
         """The positive evidence of junk each text carries: :data:`CUE` (a hand-written cue),
-        :data:`LEARNED_SURE` or :data:`LEARNED` (the junk detector's verdict alone, at or below
-        :data:`JUNK_SURE_PROBABILITY`) or None. The detector reads the text without its greetings
+        :data:`LEARNED` (the junk detector's verdict alone) or None. The detector reads the text without its greetings
         and sign-offs, as the category model does: it learned from bare requests, and "Dear
         Support," alone put 35 of 1,000 real requests over its threshold (docs/accuracy.md)."""
         verdicts = self.junk.judge([issue_text(text) for text in texts])
@@ -127,7 +121,7 @@ class LocalCategoryClassifier:
             if spam_evidence(text) is not None:
                 evidence.append(CUE)
             elif verdict.is_junk and not quotes_junk(text):
-                evidence.append(LEARNED_SURE if verdict.probability >= JUNK_SURE_PROBABILITY else LEARNED)
+                evidence.append(LEARNED)
             else:
                 evidence.append(None)
         return evidence
