@@ -86,6 +86,17 @@ def test_a_run_that_lists_nothing_says_so(inbox_env: Path) -> None:
     assert quiet.exit_code == 0 and "listed no conversation" not in quiet.stderr
 
 
+def test_a_run_with_unreadable_records_points_to_them(inbox_env: Path) -> None:
+    """A run that reads nothing but broken records completes: the summary says where they are."""
+    inbox_env.write_text(
+        '{"id": "x1", "created_at": "yesterday", "updated_at": 1690000000}\n{"id": 7, "opener": []}\n'
+    )
+    result = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
+    assert result.exit_code == 0
+    assert "2 conversations could not be read" in result.stderr and "convosift export skipped" in result.stderr
+    assert "could not be read" not in _invoke("backfill", "--since", SINCE, "--until", UNTIL, "--json").stderr
+
+
 def test_export_is_identical_for_two_identical_runs(
     inbox_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,49 @@ async def read_all(source: FileSource, window: Window = EVERYTHING) -> list[Conv
 def write_jsonl(path: Path, lines: list[Any]) -> Path:
     path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
     return path
+
+
+async def test_a_hand_written_export_is_read_with_its_own_fields_kept_aside(tmp_path: Path) -> None:
+    """What another tool writes: fields of its own, ISO times, messages without ids or types."""
+    record = {
+        "id": "z-1",
+        "created_at": "2026-05-01T09:30:00Z",
+        "updated_at": "2026-05-02T10:00:00+02:00",
+        "opener": "My parcel never arrived.",
+        "customer_email": "ana@example.com",
+        "priority": "high",
+        "messages": [
+            {"author_type": "admin", "body": "Sorry, checking now.", "channel": "chat"},
+            {"author_type": "user", "body": "Any news?", "created_at": "2026-05-02 07:59:00"},
+        ],
+    }
+    typo = {"id": "z-2", "created_at": 1_777_000_000, "updated_at": "not a time", "opener": "Hi"}
+    [read, broken] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record, typo])))
+    assert isinstance(read, Conversation)
+    assert (read.created_at, read.updated_at) == (1_777_627_800, 1_777_708_800)
+    assert read.raw == {"customer_email": "ana@example.com", "priority": "high"}
+    assert [(m.id, m.part_type, m.created_at) for m in read.messages] == [
+        ("z-1:1", "comment", None),
+        ("z-1:2", "comment", 1_777_708_740),
+    ]
+    assert read.customer_text == "My parcel never arrived.\nAny news?"
+    assert isinstance(broken, Skipped) and broken.reason == "malformed" and "updated_at" in broken.detail
+
+
+async def test_a_record_updated_after_now_is_reported_not_hidden(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Local times written as UTC put a file's newest hours after now: outside the window, said."""
+    now = int(time.time())
+    records = [
+        {"id": f"t-{i}", "created_at": now - 86_400, "updated_at": now + offset, "opener": "Refund please"}
+        for i, offset in enumerate((-60, 3 * 3600, 4 * 3600))
+    ]
+    source = FileSource(write_jsonl(tmp_path / "ahead.jsonl", records))
+    read = await read_all(source, Window(since=now - 7 * 86_400, until=now))
+    assert [r.id for r in read] == ["t-0"]
+    err = capsys.readouterr().err
+    assert err.count("files_source_future_records") == 1 and "t-1" in err
 
 
 async def test_reads_the_generated_intercom_jsonl(tmp_path: Path) -> None:

@@ -18,7 +18,6 @@ from types import FrameType
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -34,7 +33,8 @@ from convosift.cli.app import (
     source_filter,
     source_settings,
 )
-from convosift.domain import RunKind, RunStatus
+from convosift.cli.run_output import day, finish_run, print_run
+from convosift.domain import RunKind
 
 __all__ = ["app"]
 
@@ -107,12 +107,7 @@ def backfill(
             quiet=as_json,
         )
         warning = service.vocabulary_warning()
-    _finish(record, as_json, warning)
-
-
-def _warn(warning: str | None) -> None:
-    if warning is not None:
-        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+    finish_run(record, as_json, warning)
 
 
 @app.command("resume", rich_help_panel="Runs")
@@ -134,7 +129,7 @@ def resume(
             quiet=as_json,
         )
         warning = service.vocabulary_warning()
-    _finish(record, as_json, warning)
+    finish_run(record, as_json, warning)
 
 
 @app.command("sync", rich_help_panel="Runs")
@@ -151,7 +146,7 @@ def sync(source: str | None = SOURCE_OPTION, queue: bool = QUEUE_OPTION, as_json
             lambda progress, stop: service.run_sync(progress=progress, stop_event=stop), quiet=as_json
         )
         warning = service.vocabulary_warning()
-    _finish(record, as_json, warning)
+    finish_run(record, as_json, warning)
 
 
 @app.command("stop", rich_help_panel="Runs")
@@ -192,7 +187,7 @@ def status(
         emit_json(records[0].to_dict() if run_id is not None else [r.to_dict() for r in records])
         return
     for record in records:
-        _print_record(record)
+        print_run(record)
 
 
 @app.command("runs", rich_help_panel="Runs")
@@ -220,7 +215,7 @@ def runs(
     table.columns[0].no_wrap = True
     table.columns[0].min_width = max((len(r.id) for r in records), default=2)
     for r in records:
-        window = f"{_day(r.window.since)} → {_day(r.window.until)}"
+        window = f"{day(r.window.since)} → {day(r.window.until)}"
         started = r.started_at.strftime("%Y-%m-%d %H:%M")
         status_text = r.status.value + (" (stale)" if r.stale else "")
         table.add_row(
@@ -323,7 +318,6 @@ def demo(
 
 
 def _enqueue(source: str | None, kind: str, as_json: bool, **options: Any) -> None:
-    from convosift.domain import RunKind
     from convosift.pipeline.stages import source_name
     from convosift.workers import enqueue_run
 
@@ -401,62 +395,6 @@ def _stop_on_signals(stop_event: threading.Event) -> Iterator[None]:
 # --- rendering -------------------------------------------------------------------------------
 
 
-def _finish(record: Any, as_json: bool, warning: str | None = None) -> None:
-    if as_json:
-        emit_json(record.to_dict())
-    else:
-        _print_record(record)
-    _warn(warning)  # after the table, where it is read
-    # A sync that finds nothing new is the normal case; a backfill that lists nothing is not.
-    backfill = record.kind is RunKind.BACKFILL
-    if backfill and record.status is RunStatus.COMPLETED and record.counts.listed == 0 and not as_json:
-        err_console.print(
-            "note: the source listed no conversation in this window (check the dates, and that "
-            "the help desk or the file holds conversations updated in it)",
-            highlight=False,
-        )
-    if record.status is RunStatus.FAILED:
-        err_console.print(
-            f"[bold red]error:[/] run {record.id} failed: {record.error} "
-            f"(fix the cause, then `convosift resume {record.id}`)",
-            highlight=False,
-        )
-        raise typer.Exit(1)
-
-
-def _print_record(record: Any) -> None:
-    counts = record.counts
-    table = Table(show_header=False, box=None)
-    table.add_row("run", f"{record.id} ({record.kind.value}, source {record.source})")
-    status_text = record.status.value + (" — stale, can be taken over" if record.stale else "")
-    # Not "[phase]": rich would read it as markup and print nothing.
-    table.add_row("status", f"{status_text} (phase {record.phase})")
-    table.add_row("window", f"{_day(record.window.since)} → {_day(record.window.until)}")
-    table.add_row(
-        "options",
-        f"batch {record.options.batch_size}, max {record.options.max_conversations}, "
-        f"dry run {record.options.dry_run}" + (", reanalyze" if record.options.reanalyze else ""),
-    )
-    from convosift.pipeline.records import DISPLAYED_COUNTERS
-
-    for name in DISPLAYED_COUNTERS:
-        table.add_row(name, str(getattr(counts, name)))
-    for reason, count in counts.filtered_by_reason.items():
-        table.add_row(f"  filtered: {reason}", str(count))
-    if counts.prompt_tokens or counts.completion_tokens:
-        table.add_row(
-            "tokens", f"{counts.prompt_tokens} in, {counts.completion_tokens} out (${counts.cost_usd})"
-        )
-    # Where a resume starts: after the batches committed.
-    table.add_row("checkpoint", f"{record.checkpoint.batches} batches committed")
-    table.add_row("duration", f"{record.duration_seconds:.1f}s")
-    if record.eta_seconds is not None:
-        table.add_row("eta", f"about {record.eta_seconds:.0f}s left")
-    if record.error:
-        table.add_row("error", record.error)
-    console.print(table)
-
-
 def _print_demo(summary: dict[str, Any], database: Path) -> None:
     _print_record_dict(summary["run"])
     for title, key in (("top categories", "top_categories"), ("top themes", "top_themes")):
@@ -494,7 +432,3 @@ def _print_record_dict(run: dict[str, Any]) -> None:
     console.print(f"run {run['id']} {run['status']} in {run['duration_seconds']:.1f}s: {line}")
     for reason, count in counts["filtered_by_reason"].items():
         console.print(f"  filtered as {reason}: {count}")
-
-
-def _day(timestamp: int) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))

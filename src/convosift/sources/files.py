@@ -1,7 +1,8 @@
 """Conversations from a file: JSONL (one per line) or the JSON the Intercom API returns.
 
-JSONL lines may hold the normalised shape (``Conversation`` as JSON) or Intercom's conversation
-JSON; each line is detected on its own. A JSON document may be one conversation, a list of them,
+JSONL lines may hold the normalised shape (``Conversation`` as JSON; fields of its own are kept
+in ``raw``, times may be ISO 8601) or Intercom's conversation JSON; each line is detected on its
+own. A JSON document may be one conversation, a list of them,
 or a ``conversation.list`` object. Files are streamed: memory holds the page being read and a few
 recent pages for :meth:`FileSource.details`, never the whole export.
 
@@ -16,17 +17,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from convosift.config import Settings
-from convosift.domain import Conversation, ListedItem, Page, Skipped, Window, is_sane_timestamp
+from convosift.domain import Conversation, ListedItem, Message, Page, Skipped, Window, is_sane_timestamp
 from convosift.errors import ConfigurationError, InvalidCursorError, SkippableRecordError
+from convosift.logs import get_logger
 from convosift.sources.base import DetailResult
 from convosift.sources.intercom.html import strip_invalid
 from convosift.sources.intercom.normalize import normalize_conversation, record_id, timestamp
@@ -39,6 +43,7 @@ from convosift.sources.json_reader import (
     looks_like_jsonl,
 )
 
+log = get_logger(__name__)
 DEFAULT_PAGE_SIZE = 150
 _CURSOR_PREFIX = "offset:"
 _RECENT_BYTES = 64 << 20
@@ -46,6 +51,8 @@ _RECENT_BYTES = 64 << 20
 
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 _INTERCOM_KEYS = ("source", "conversation_parts", "statistics", "contacts", "conversation_message")
+_CONVERSATION_FIELDS = frozenset(Conversation.model_fields)
+_MESSAGE_FIELDS = frozenset(Message.model_fields)
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,7 @@ class FileSource:
         self._recent: OrderedDict[str, _Record] = OrderedDict()
         self._recent_bytes = 0
         self._lock = threading.Lock()
+        self._future_noted = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileSource:
@@ -142,6 +150,9 @@ class FileSource:
         taken = list(pending)
         for record in records:
             if not _in_window(record.result, window):
+                updated_at = record.result.updated_at
+                if updated_at is not None and updated_at >= window.until and updated_at > time.time():
+                    self._note_future(record.result.id)
                 continue
             if len(taken) == self.page_size:
                 self._remember(taken)
@@ -149,6 +160,19 @@ class FileSource:
             taken.append(record)
         self._remember(taken)
         return taken, []
+
+    def _note_future(self, conversation_id: str) -> None:
+        """A record updated after the window and after now: the file's clock, or local time written
+        as UTC. Said once per file read, as the run cannot list it (a later sync will)."""
+        if not self._future_noted:
+            self._future_noted = True
+            log.warning(
+                "files_source_future_records",
+                path=self.path.name,
+                first=conversation_id[:80],
+                hint="records updated after now are outside the window; a later sync reads them "
+                "(are the file's times UTC?)",
+            )
 
     def _remember(self, records: list[_Record]) -> None:
         with self._lock:
@@ -246,7 +270,7 @@ def to_result(item: Any, where: str, *, fallback_id: str) -> DetailResult:
         if isinstance(item, Mapping) and _is_normalised(item):
             if found_id is None:
                 raise SkippableRecordError("the conversation has no usable id", reason="malformed")
-            conversation = Conversation.model_validate(item)
+            conversation = Conversation.model_validate(_known_fields(item, found_id))
             for field in ("created_at", "updated_at"):
                 seconds = getattr(conversation, field)
                 if not is_sane_timestamp(seconds):
@@ -263,6 +287,53 @@ def to_result(item: Any, where: str, *, fallback_id: str) -> DetailResult:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:3])
         reason = "out_of_range" if all(e["type"] in _RANGE_ERRORS for e in errors) else "malformed"
         return _malformed(found_id or fallback_id, f"{where}: {problems}", item, reason=reason)
+
+
+def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, Any]:
+    """A normalised record as :class:`Conversation` reads it.
+
+    An export written by hand or by another tool carries fields of its own (a customer's e-mail,
+    a priority): they are kept in ``raw``, not read. Times may also be ISO 8601 text (UTC when it
+    names no offset), and a message without an id or a type is given its place and ``comment``.
+    """
+    known = {key: value for key, value in item.items() if key in _CONVERSATION_FIELDS}
+    extra = {key: value for key, value in item.items() if key not in _CONVERSATION_FIELDS}
+    for field in ("created_at", "updated_at"):
+        known[field] = _iso_seconds(known.get(field))
+    messages = known.get("messages")
+    if isinstance(messages, list | tuple):
+        known["messages"] = [
+            _known_message(message, f"{conversation_id}:{index + 1}")
+            for index, message in enumerate(messages)
+        ]
+    if extra:
+        raw = known.get("raw")
+        known["raw"] = {**extra, **raw} if isinstance(raw, Mapping) else extra
+    return known
+
+
+def _known_message(message: Any, default_id: str) -> Any:
+    if not isinstance(message, Mapping):
+        return message  # reported as malformed by the model
+    known = {key: value for key, value in message.items() if key in _MESSAGE_FIELDS}
+    known.setdefault("id", default_id)
+    known.setdefault("part_type", "comment")
+    if "created_at" in known:
+        known["created_at"] = _iso_seconds(known["created_at"])
+    return known
+
+
+def _iso_seconds(value: Any) -> Any:
+    """UNIX seconds of an ISO 8601 time ("2026-05-01T09:30:00Z"); any other value as it is."""
+    if not isinstance(value, str) or len(value) < 10 or value.strip().lstrip("-").isdigit():
+        return value
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())
 
 
 def _is_normalised(item: Mapping[str, Any]) -> bool:

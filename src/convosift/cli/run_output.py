@@ -1,0 +1,92 @@
+"""How a run is printed at the end of a command: its counters, and what to do next."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from convosift.cli.app import console, emit_json, err_console
+from convosift.domain import RunKind, RunStatus
+
+
+def warn(warning: str | None) -> None:
+    if warning is not None:
+        err_console.print(f"[bold yellow]warning:[/] {escape(warning)}", highlight=False, soft_wrap=True)
+
+
+def finish_run(record: Any, as_json: bool, warning: str | None = None) -> None:
+    if as_json:
+        emit_json(record.to_dict())
+    else:
+        print_run(record)
+    warn(warning)  # after the table, where it is read
+    # A sync that finds nothing new is the normal case; a backfill that lists nothing is not.
+    backfill = record.kind is RunKind.BACKFILL
+    if backfill and record.status is RunStatus.COMPLETED and record.counts.listed == 0 and not as_json:
+        err_console.print(
+            "note: the source listed no conversation in this window (check the dates, and that "
+            "the help desk or the file holds conversations updated in it)",
+            highlight=False,
+        )
+    if record.counts.skipped and not as_json:
+        err_console.print(
+            f"note: {record.counts.skipped} conversation{'s' if record.counts.skipped != 1 else ''} "
+            "could not be read; each is recorded with "
+            "its reason (`convosift export skipped` lists them) and is tried again by the next run",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if record.status is RunStatus.STOPPED and not as_json:
+        err_console.print(
+            f"note: run {record.id} stopped at a batch boundary; `convosift resume {record.id}` continues it",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if record.status is RunStatus.FAILED:
+        err_console.print(
+            f"[bold red]error:[/] run {record.id} failed: {record.error} "
+            f"(fix the cause, then `convosift resume {record.id}`)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+
+
+def print_run(record: Any) -> None:
+    counts = record.counts
+    table = Table(show_header=False, box=None)
+    table.add_row("run", f"{record.id} ({record.kind.value}, source {record.source})")
+    status_text = record.status.value + (" — stale, can be taken over" if record.stale else "")
+    # Not "[phase]": rich would read it as markup and print nothing.
+    table.add_row("status", f"{status_text} (phase {record.phase})")
+    table.add_row("window", f"{day(record.window.since)} → {day(record.window.until)}")
+    table.add_row(
+        "options",
+        f"batch {record.options.batch_size}, max {record.options.max_conversations}, "
+        f"dry run {record.options.dry_run}" + (", reanalyze" if record.options.reanalyze else ""),
+    )
+    from convosift.pipeline.records import DISPLAYED_COUNTERS
+
+    for name in DISPLAYED_COUNTERS:
+        table.add_row(name, str(getattr(counts, name)))
+    for reason, count in counts.filtered_by_reason.items():
+        table.add_row(f"  filtered: {reason}", str(count))
+    if counts.prompt_tokens or counts.completion_tokens:
+        table.add_row(
+            "tokens", f"{counts.prompt_tokens} in, {counts.completion_tokens} out (${counts.cost_usd})"
+        )
+    # Where a resume starts: after the batches committed.
+    table.add_row("checkpoint", f"{record.checkpoint.batches} batches committed")
+    table.add_row("duration", f"{record.duration_seconds:.1f}s")
+    if record.eta_seconds is not None:
+        table.add_row("eta", f"about {record.eta_seconds:.0f}s left")
+    if record.error:
+        table.add_row("error", record.error)
+    console.print(table)
+
+
+def day(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
