@@ -93,7 +93,9 @@ def test_a_run_with_unreadable_records_points_to_them(inbox_env: Path) -> None:
     )
     result = _invoke("backfill", "--since", SINCE, "--until", UNTIL)
     assert result.exit_code == 0
-    assert "2 conversations could not be read" in result.stderr and "convosift export skipped" in result.stderr
+    assert (
+        "2 conversations could not be read" in result.stderr and "convosift export skipped" in result.stderr
+    )
     assert "could not be read" not in _invoke("backfill", "--since", SINCE, "--until", UNTIL, "--json").stderr
 
 
