@@ -28,6 +28,15 @@ def test_greetings_without_a_comma_keep_the_next_word() -> None:
     assert customer_request("This is John. Why was I charged twice?") == "Why was I charged twice?"
 
 
+def test_a_letter_s_salutation_to_sir_or_madam_is_a_greeting() -> None:
+    """"Dear Sir/Madam," once left "/Madam," at the head of every quote of a proposal."""
+    for greeting in ("Dear Sir/Madam,", "Dear Sir / Madam,", "Dear Sir or Madam,", "Dear Sirs,"):
+        assert customer_request(f"{greeting} my card was declined.") == "my card was declined."
+    assert customer_request("Dear Anna, or whoever reads this: my card was declined.") == (
+        "or whoever reads this: my card was declined."
+    )
+
+
 def test_courtesy_alone_leaves_nothing() -> None:
     for text in ("Any update?", "Hello? Is anyone there?", "Thank you!", "My email is a.b@example.com."):
         assert customer_request(text) == ""

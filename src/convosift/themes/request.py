@@ -73,7 +73,7 @@ _GIVEN_NAME_INTRODUCTION = re.compile(r"\b" + _I_AM, re.I)
 # whether its word is a name, :func:`_introduces` decides.
 _BARE_INTRODUCTION = re.compile(r"\s*" + _I_AM + r"(?P<here>\s+here)?\s*[.!,;:-]*\s*", re.I)
 _GREETING = re.compile(
-    r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|dear\s+\w+)"
+    r"^\s*(?:(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|dear\s+\w+(?:\s*(?:/|\bor\b)\s*\w+)?)"
     r"(?:\s+(?:there|all|team|support|everyone|guys|folks))?(?:\s+"
     + _NAME
     + r"(?=\s*[,!.:;-]))?\s*[,!.:;-]*\s*)+",
