@@ -65,6 +65,14 @@ def test_rematch_themes_the_unmatched_conversations_of_a_theme_and_nothing_else(
     assert matches["s0"] == (None, "test") and matches["m0"] == ("discount_code_not_applied", "test")
     assert matches["g0"][1].startswith("local")  # who matched it: the local matcher, not curation
     assert result.matched == 4 and result.by_theme == {"gift_card_support_request": 4}
+    # The ones left unmatched now carry how near they came, under the matcher that judged them.
+    with seeded.read() as conn:
+        left = conn.execute(
+            sa.select(theme_matches.c.score, theme_matches.c.matcher).where(
+                theme_matches.c.conversation_id.in_(["u0", "u1"])
+            )
+        ).all()
+    assert len(left) == 2 and all(r.matcher.startswith("local") and r.score > 0 for r in left)
     again = rematch(seeded, settings, load_vocabulary(vocabulary_file))
     assert (again.examined, again.matched) == (len(UNRELATED), 0)
 

@@ -82,6 +82,24 @@ def assign_unmatched(
     return changed
 
 
+def rescore_unmatched(conn: Connection, scores: Mapping[tuple[str, str], float], *, matcher: str) -> int:
+    """Record, on conversations still unmatched, the best theme's score under ``matcher`` (a near
+    miss is then visible in exports). Returns how many rows changed."""
+    changed = 0
+    for (source, conversation_id), score in scores.items():
+        result = conn.execute(
+            sa.update(theme_matches)
+            .where(
+                theme_matches.c.source == source,
+                theme_matches.c.conversation_id == conversation_id,
+                theme_matches.c.signature.is_(None),
+            )
+            .values(score=score, matcher=matcher)
+        )
+        changed += int(result.rowcount)
+    return changed
+
+
 def record_decision(
     conn: Connection,
     *,

@@ -4,7 +4,8 @@ Accepting a proposal gives its theme to the proposal's members only. Earlier con
 same kind that discovery left in another cluster, or in none, stay unmatched, while every new
 conversation is matched as it arrives: the new theme would look as if it grew. :func:`rematch`
 runs the local theme matcher (with its domain gate) over the stored unmatched conversations, a
-batch at a time, one transaction per batch, and gives each match its evidence and score. A
+batch at a time, one transaction per batch, and gives each match its evidence and score, and each
+conversation it leaves unmatched the best theme's score (a near miss shows in exports). A
 conversation already matched is never changed; spam is never matched, unless its label is flagged
 for review.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from convosift.config import Settings
 from convosift.store import Store
-from convosift.store.curation import assign_unmatched
+from convosift.store.curation import assign_unmatched, rescore_unmatched
 from convosift.store.themes import unmatched_conversations
 from convosift.themes.domain import inbox_background
 from convosift.themes.matching import UNMATCHED_CATEGORIES, LocalThemeMatcher
@@ -61,10 +62,12 @@ def rematch(
         members: dict[str, list[tuple[str, str]]] = {}
         evidence: dict[tuple[str, str], str] = {}
         scores: dict[tuple[str, str], float] = {}
+        near: dict[tuple[str, str], float] = {}
         for conversation, match in zip(chunk, matches, strict=True):
-            if match.signature is None:
-                continue
             key = (conversation.source, conversation.id)
+            if match.signature is None:
+                near[key] = match.score
+                continue
             members.setdefault(match.signature, []).append(key)
             scores[key] = match.score
             if match.evidence:
@@ -74,6 +77,8 @@ def rematch(
                 by_theme[signature] += assign_unmatched(
                     conn, keys, signature, matcher=matcher.name, evidence=evidence, scores=scores
                 )
+            # The ones left unmatched show how near they came, as a backfill's unmatched rows do.
+            rescore_unmatched(conn, near, matcher=matcher.name)
         if progress is not None:
             progress(start + len(chunk), len(pending))
     return RematchResult(examined=len(pending), matched=sum(by_theme.values()), by_theme=dict(by_theme))
