@@ -97,7 +97,16 @@ def test_each_reason(case: Conversation, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Where is my card?", "My card was stolen", "Cancel Transaction", "I had an accident.", "refund please"],
+    [
+        "Where is my card?",
+        "My card was stolen",
+        "Cancel Transaction",
+        "I had an accident.",
+        "refund please",
+        # A greeting before a request in title case: its words are no names nobody introduced.
+        "Hello, Cancel Transaction",
+        "Hi, Card Declined",
+    ],
 )
 def test_a_short_text_that_names_a_need_is_kept(text: str) -> None:
     assert assess(conversation(text), RULES).reason == "kept"

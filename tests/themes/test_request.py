@@ -29,7 +29,7 @@ def test_greetings_without_a_comma_keep_the_next_word() -> None:
 
 
 def test_a_letter_s_salutation_to_sir_or_madam_is_a_greeting() -> None:
-    """"Dear Sir/Madam," once left "/Madam," at the head of every quote of a proposal."""
+    """A letter's "Dear Sir/Madam," once left "/Madam," at the head of every quote of a proposal."""
     for greeting in ("Dear Sir/Madam,", "Dear Sir / Madam,", "Dear Sir or Madam,", "Dear Sirs,"):
         assert customer_request(f"{greeting} my card was declined.") == "my card was declined."
     assert customer_request("Dear Anna, or whoever reads this: my card was declined.") == (

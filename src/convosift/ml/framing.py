@@ -61,13 +61,40 @@ _INTRODUCTION = re.compile(
 """An introduction that opens a sentence with the request in it: "Hi, my name is Amanda and I need
 a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
 looking for..." is no introduction)."""
-_SIGNATURE_RULE = "name-line-1"
+_SIGNATURE_RULE = "name-line-1/introduced-names"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _SIGNATURE_RULE).encode()
 ).hexdigest()[:8]
 """Changes with the word list: part of the stored model name of a local classification."""
 _NAME_CUES = frozenset({"here", "speaking", "from", "at"})
+_INTRODUCING = _NAME_CUES | frozenset(
+    [
+        "this",
+        "is",
+        "it's",
+        "its",
+        "i'm",
+        "im",
+        "am",
+        "name",
+        "name's",
+        "regards",
+        "thanks",
+        "thank",
+        "cheers",
+        "best",
+        "sincerely",
+        "yours",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "dr",
+    ]
+)
+"""Words that introduce what follows, or precedes, as a name: without one of them (or a common
+given name), capitalised words are read as words."""
 _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|#")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -87,15 +114,22 @@ def is_framing(sentence: str) -> bool:
     if not words:
         return True  # emoji or punctuation alone: decoration
     framing = 0
+    unknown_names = False
+    introduced = False
     for position, word in enumerate(words):
         lowered = _REPEATS.sub(r"\1", word.lower().replace("’", "'"))
+        introduced = introduced or lowered in _INTRODUCING or lowered in given_names()
         if lowered in FRAMING_WORDS:
             framing += 1
         elif any(char.isdigit() for char in word):
             continue  # a reference, an order number
         elif not _is_name(words, position):
             return False
-    return framing > 0
+        else:
+            unknown_names = unknown_names or lowered not in _INTRODUCING
+    # Capitalised words that nothing introduces as a name are a request in title case
+    # ("Hello, Cancel Transaction"), not a signature.
+    return framing > 0 and (introduced or not unknown_names)
 
 
 def _is_name(words: list[str], position: int) -> bool:
