@@ -531,12 +531,13 @@ def test_the_cli_exports_skipped_records(
     )
 
 
-@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400", "-2.5e999"])
 @pytest.mark.parametrize("suffix", ["jsonl", "json"])
 def test_nan_and_infinity_are_not_json_and_are_skipped(
     tmp_path: Path, database_url: str, constant: str, suffix: str
 ) -> None:
-    """Python reads them, but PostgreSQL's JSON type refuses them: they failed the batch at save time."""
+    """Python reads them (1e400 as infinity), but PostgreSQL's JSON type refuses them: they failed
+    the batch at save time, and every resume met the record again."""
     bad = json.dumps(good("bad")).replace('"opener"', f'"score": {constant}, "opener"')
     records = [json.dumps(good("a")), bad, json.dumps(good("b"))]
     path = tmp_path / f"export.{suffix}"

@@ -291,6 +291,46 @@ async def test_invalid_json_is_retried_then_skipped_for_details(clock: FakeClock
         await all_pages(source_for(handler, clock))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"type": "conversation", "id": "1", "created_at": 1700000000, "custom_attributes": {"k": 1e400}}',
+        b'{"type": "conversation", "id": "1", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=["number-out-of-range", "nested-too-deep"],
+)
+async def test_json_no_database_stores_is_a_skipped_conversation(clock: FakeClock, body: bytes) -> None:
+    """A number read as infinity failed every batch on PostgreSQL, and JSON nested past the parser's
+    depth crashed the run with a traceback: each is one malformed conversation."""
+    [result] = await source_for(lambda _: httpx.Response(200, content=body), clock).details(["1"])
+    assert isinstance(result, Skipped) and result.reason == "malformed"
+    with pytest.raises(MalformedResponseError):
+        await all_pages(source_for(lambda _: httpx.Response(200, content=body), clock))
+
+
+async def test_search_cursors_that_go_round_in_a_cycle_are_an_error_not_an_endless_run(
+    clock: FakeClock,
+) -> None:
+    following = {None: "A", "A": "B", "B": "A"}
+    searches = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal searches
+        searches += 1
+        given = json.loads(request.content).get("pagination", {}).get("starting_after")
+        body = {
+            "conversations": [conversation(f"c{searches}")],
+            "pages": {"next": {"starting_after": following[given]}},
+        }
+        return httpx.Response(200, json=body)
+
+    seen = []
+    with pytest.raises(SourceRetriableError, match="cycle"):
+        async for page in source_for(handler, clock).pages(WINDOW):
+            seen.append(page)
+    assert len(seen) == 2 and searches == 3
+
+
 async def test_truncated_json_then_good_json_recovers(clock: FakeClock) -> None:
     bodies = iter([b'{"conversations": [', json.dumps({"conversations": [conversation("1")]}).encode()])
     pages = await all_pages(source_for(lambda _: httpx.Response(200, content=next(bodies)), clock))

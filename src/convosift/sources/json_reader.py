@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, NoReturn
 
 from convosift.errors import SourceFatalError
+from convosift.sources import json_values
 
 DEFAULT_MAX_RECORD_BYTES = 5 << 20
 """A conversation's JSON, with its 500 most recent parts, is rarely over a few hundred KiB."""
@@ -54,22 +55,17 @@ def decode_record(text: bytes | str, cap: int) -> Any:
     if len(text) > cap:
         return too_large(len(text), cap)
     try:
-        value = json.loads(text, parse_constant=_not_json)
+        value = json_values.loads(text)
     except RecursionError:
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
     except json.JSONDecodeError as exc:
         # Its own line and column would mislead beside the record's place in the file.
         return Unreadable("malformed", f"invalid JSON: {exc.msg} at character {exc.pos + 1} of the record")
-    except ValueError as exc:  # UnicodeDecodeError, an integer of too many digits, NaN
+    except ValueError as exc:  # UnicodeDecodeError, an integer of too many digits, NaN, 1e400
         return Unreadable("malformed", f"invalid JSON ({exc})")
     if nesting_exceeds(value, MAX_DEPTH):
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
     return value
-
-
-def _not_json(constant: str) -> Any:
-    # Python reads NaN and Infinity, but they are not JSON and no database's JSON type stores them.
-    raise ValueError(f"{constant} is not a JSON value")
 
 
 def nesting_exceeds(value: Any, limit: int) -> bool:
@@ -313,7 +309,7 @@ class JsonStream:
         self._consumed = 0
         self._eof = False
         self._ended_inside = False
-        self._decoder = json.JSONDecoder(parse_constant=_not_json)
+        self._decoder = json_values.decoder()
 
     @property
     def position(self) -> int:

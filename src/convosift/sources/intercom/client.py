@@ -31,6 +31,7 @@ from convosift.errors import (
     SourceRetriableError,
 )
 from convosift.logs import get_logger
+from convosift.sources import json_values
 from convosift.sources.intercom.clock import SYSTEM_CLOCK, Clock
 from convosift.sources.intercom.ratelimit import RESET_HEADER, RateLimiter, shared_limiter
 from convosift.sources.intercom.transport import KeepAliveTransport
@@ -221,7 +222,10 @@ class IntercomClient:
                 )
             raise SourceFatalError(f"Intercom rejected {what} (HTTP {status}: {detail or 'no detail'})")
         try:
-            payload = json.loads(response.content)
+            payload = json_values.loads(response.content)
+        except RecursionError:
+            # Nested past the parser's depth: no retry reads it better.
+            raise MalformedResponseError(f"Intercom sent JSON nested too deep to read for {what}") from None
         except ValueError:
             raise _Retry(
                 MalformedResponseError(

@@ -79,13 +79,23 @@ class IntercomSource:
         return self._client.limiter
 
     async def pages(self, window: Window, cursor: str | None = None) -> AsyncIterator[Page]:
+        # A cursor handed out twice would page round a cycle for ever (A, B, A...): one string per
+        # page of the window is the price of noticing.
+        given: set[str] = set() if cursor is None else {cursor}
         while True:
             payload = await self._client.search(search_body(window, cursor, self._per_page))
             page = parse_search_page(payload, window, cursor)
+            if page.next_cursor is not None and page.next_cursor in given:
+                raise SourceRetriableError(
+                    f"Intercom's search handed out a cursor it had given before, after {len(given)} pages: "
+                    "its pages go round in a cycle",
+                    hint="resume the run later; if it happens again, report it to Intercom",
+                )
             yield page
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+            given.add(cursor)
 
     async def details(self, ids: Sequence[str]) -> list[DetailResult]:
         """The conversations of ``ids``, in order; at most ``intercom_fetch_concurrency`` requests
