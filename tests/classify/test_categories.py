@@ -16,6 +16,7 @@ from convosift.classify.categories import (
 from convosift.config import load_settings
 from convosift.domain import ClassificationStatus
 from convosift.ml.framing import FRAMING_VERSION
+from convosift.store.schema import NAME_LENGTH
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +43,9 @@ def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> 
         assert result.status is ClassificationStatus.CLASSIFIED
         assert result.classifier == "local"
         assert result.model.endswith(
-            f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{classifier.taxonomy.version}"
+            f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{classifier.taxonomy.version}"
         )
+        assert len(result.model) <= NAME_LENGTH  # what the store keeps whole
         assert 0 < result.confidence <= 1
 
 

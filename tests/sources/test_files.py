@@ -60,7 +60,12 @@ async def test_a_hand_written_export_is_read_with_its_own_fields_kept_aside(tmp_
         ],
     }
     typo = {"id": "z-2", "created_at": 1_777_000_000, "updated_at": "not a time", "opener": "Hi"}
-    [read, broken] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record, typo])))
+    numbered = {"id": 77, "created_at": 1_777_000_000, "updated_at": 1_777_000_000, "opener": "Hi"}
+    padded = {**numbered, "id": " z-3 "}
+    path = write_jsonl(tmp_path / "export.jsonl", [record, typo, numbered, padded])
+    [read, broken, *others] = await read_all(FileSource(path))
+    # Ids read as an Intercom-shaped record's are: the same conversation never gets two rows.
+    assert [other.id for other in others] == ["77", "z-3"]
     assert isinstance(read, Conversation)
     assert (read.created_at, read.updated_at) == (1_777_627_800, 1_777_708_800)
     assert read.raw == {"customer_email": "ana@example.com", "priority": "high"}

@@ -24,11 +24,12 @@ from convosift.store.conversations import (
     ConversationResult,
     count_rows,
     export_rows,
+    fit_name,
     save_results,
     save_skipped,
     stored_versions,
 )
-from convosift.store.schema import metadata
+from convosift.store.schema import NAME_LENGTH, classifications, metadata, theme_matches
 from pipeline.memory import make_conversation as conversation
 
 OWN_TABLES = {
@@ -150,6 +151,34 @@ def test_upserts_are_idempotent_and_replace_the_stored_version(fresh_store: Stor
     assert rows[0]["category"] is None and rows[1]["category"] == "spam" and rows[1]["theme"] == "t1"
     assert versions["c00001"].updated_at == 999 and versions["c00001"].run_id == "r2"
     assert "c00002" not in versions
+
+
+def test_names_longer_than_a_column_are_stored_cut_and_told_apart(fresh_store: Store) -> None:
+    """A composed model name of 130 characters failed every batch on PostgreSQL (SQLite keeps any
+    length); a user's LLM deployment name can be as long."""
+    long_names = ["m" * 200 + "-a", "m" * 200 + "-b"]
+    results = [
+        ConversationResult(
+            conversation(i + 1),
+            QualityOutcome(kept=True, reason="kept"),
+            Analysis(
+                classification=Classification(
+                    status=ClassificationStatus.CLASSIFIED, category="x", confidence=0.9, model=name
+                ),
+                theme=ThemeMatch(signature=None, score=0.1, matcher=name),
+            ),
+        )
+        for i, name in enumerate(long_names)
+    ]
+    with fresh_store.write() as conn:
+        save_results(conn, "intercom", "r1", 1.0, results)
+    with fresh_store.read() as conn:
+        models = conn.execute(sa.select(classifications.c.model).order_by(classifications.c.conversation_id))
+        stored = [row.model for row in models]
+        matchers = {row.matcher for row in conn.execute(sa.select(theme_matches.c.matcher))}
+    assert all(len(name) == NAME_LENGTH and name.startswith("m" * 100) for name in stored)
+    assert len(set(stored)) == 2 and matchers == set(stored)
+    assert fit_name("local-v5") == "local-v5"
 
 
 def test_failed_classification_never_stores_a_category(fresh_store: Store) -> None:

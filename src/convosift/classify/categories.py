@@ -74,7 +74,7 @@ class LocalCategoryClassifier:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
             self._model_name = (
                 f"{self.engine.engine_id}/junk-{self.junk.version}-request-reviewed"
-                f"/neighbours-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{self.taxonomy.version}"
+                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{self.taxonomy.version}"
             )
         return self._model_name
 

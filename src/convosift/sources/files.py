@@ -293,11 +293,13 @@ def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, An
     """A normalised record as :class:`Conversation` reads it.
 
     An export written by hand or by another tool carries fields of its own (a customer's e-mail,
-    a priority): they are kept in ``raw``, not read. Times may also be ISO 8601 text (UTC when it
+    a priority): they are kept in ``raw``, not read. The id may be an integer. Times may also be ISO 8601 text (UTC when it
     names no offset), and a message without an id or a type is given its place and ``comment``.
     """
     known = {key: value for key, value in item.items() if key in _CONVERSATION_FIELDS}
     extra = {key: value for key, value in item.items() if key not in _CONVERSATION_FIELDS}
+    # The id as an Intercom-shaped record's is read: an integer as its digits, without spaces around.
+    known["id"] = conversation_id
     for field in ("created_at", "updated_at"):
         known[field] = _iso_seconds(known.get(field))
     messages = known.get("messages")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.engine import Connection
 from convosift.domain import Analysis, ClassificationStatus, Conversation, QualityOutcome, Skipped
 from convosift.store.proposals import list_proposals
 from convosift.store.schema import (
+    NAME_LENGTH,
     classifications,
     conversations,
     conversations_with_results,
@@ -258,6 +260,16 @@ def _conversation_row(source: str, run_id: str, now: float, result: Conversation
     }
 
 
+def fit_name(name: str) -> str:
+    """``name`` as the store keeps it: whole when it fits :data:`NAME_LENGTH`, else cut and ended
+    by a digest of the whole, so two long names stay two names. A user's LLM deployment name, or
+    a composed model name that grew, must not fail a batch on PostgreSQL (SQLite keeps any length)."""
+    if len(name) <= NAME_LENGTH:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    return f"{name[: NAME_LENGTH - len(digest) - 1]}~{digest}"
+
+
 def _classification_row(source: str, conversation_id: str, analysis: Analysis) -> dict[str, Any]:
     k = analysis.classification
     return {
@@ -266,8 +278,8 @@ def _classification_row(source: str, conversation_id: str, analysis: Analysis) -
         "status": k.status.value,
         "category": k.category if k.status is ClassificationStatus.CLASSIFIED else None,
         "confidence": k.confidence,
-        "classifier": k.classifier,
-        "model": k.model,
+        "classifier": fit_name(k.classifier),
+        "model": fit_name(k.model),
         "needs_review": k.needs_review,
         "error": k.error,
     }
@@ -281,7 +293,7 @@ def _theme_row(source: str, conversation_id: str, analysis: Analysis) -> dict[st
         "signature": t.signature,
         "score": t.score,
         "evidence": t.evidence,
-        "matcher": t.matcher,
+        "matcher": fit_name(t.matcher),
         "proposed_signature": t.proposed_signature,
     }
 

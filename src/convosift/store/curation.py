@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from convosift.store.conversations import fit_name
 from convosift.store.schema import theme_matches
 from convosift.store.themes_schema import theme_decisions
 
@@ -35,7 +36,7 @@ def repoint_matches(conn: Connection, old: str, new: str | None, *, matcher: str
     matched them. Returns how many matches changed."""
     values: dict[str, Any] = {"signature": new}
     if matcher is not None:
-        values["matcher"] = matcher
+        values["matcher"] = fit_name(matcher)
     result = conn.execute(sa.update(theme_matches).where(theme_matches.c.signature == old).values(**values))
     return int(result.rowcount)
 
@@ -64,7 +65,7 @@ def assign_unmatched(
     many changed."""
     changed = 0
     for source, conversation_id in members:
-        values: dict[str, Any] = {"signature": signature, "matcher": matcher}
+        values: dict[str, Any] = {"signature": signature, "matcher": fit_name(matcher)}
         if (source, conversation_id) in evidence:
             values["evidence"] = evidence[(source, conversation_id)]
         if scores is not None and (source, conversation_id) in scores:
@@ -94,7 +95,7 @@ def rescore_unmatched(conn: Connection, scores: Mapping[tuple[str, str], float],
                 theme_matches.c.conversation_id == conversation_id,
                 theme_matches.c.signature.is_(None),
             )
-            .values(score=score, matcher=matcher)
+            .values(score=score, matcher=fit_name(matcher))
         )
         changed += int(result.rowcount)
     return changed

@@ -12,6 +12,9 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 ACTIVE_RUN_STATUSES = ("running", "stopping")
+NAME_LENGTH = 128
+"""Characters of a classifier's, model's or matcher's name the store keeps (longer names are cut
+and end in a digest of the whole: :func:`convosift.store.conversations.fit_name`)."""
 
 conversations = sa.Table(
     "conversations",
@@ -47,8 +50,8 @@ classifications = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("category", sa.String(64)),
     sa.Column("confidence", sa.Float, nullable=False),
-    sa.Column("classifier", sa.String(128), nullable=False),
-    sa.Column("model", sa.String(128), nullable=False),
+    sa.Column("classifier", sa.String(NAME_LENGTH), nullable=False),
+    sa.Column("model", sa.String(NAME_LENGTH), nullable=False),
     sa.Column("needs_review", sa.Boolean, nullable=False),
     sa.Column("error", sa.Text),
     sa.ForeignKeyConstraint(
@@ -65,7 +68,7 @@ theme_matches = sa.Table(
     sa.Column("signature", sa.String(128)),
     sa.Column("score", sa.Float, nullable=False),
     sa.Column("evidence", sa.Text),
-    sa.Column("matcher", sa.String(128), nullable=False),
+    sa.Column("matcher", sa.String(NAME_LENGTH), nullable=False),
     sa.Column("proposed_signature", sa.String(128)),
     sa.ForeignKeyConstraint(
         ["source", "conversation_id"], ["conversations.source", "conversations.id"], ondelete="CASCADE"
