@@ -115,6 +115,7 @@ def test_bad_options_exit_with_a_readable_error(inbox_env: Path) -> None:
     assert result.exit_code == 2 and "--days" in result.stderr
     result = _invoke("backfill", "--days", "3", "--batch-size", "5")
     assert result.exit_code == 2 and "batch size" in result.stderr
+    assert not (inbox_env.parent / "cli.db").exists()  # refused before the database and the models
     result = _invoke("export", "conversations", "--format", "xml")
     assert result.exit_code == 2
     assert _invoke("stop").exit_code == 6

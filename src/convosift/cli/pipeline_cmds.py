@@ -34,6 +34,7 @@ from convosift.cli.app import (
     source_settings,
 )
 from convosift.cli.run_output import day, finish_run, print_run
+from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE
 from convosift.domain import RunKind
 
 __all__ = ["app"]
@@ -81,6 +82,8 @@ def backfill(
     from convosift.pipeline.service import Service
 
     window = windows.requested(days, since, until, time.time(), prefix="--")
+    if batch_size is not None:  # refused before the models load, not seconds later
+        limits.Range(MIN_BATCH_SIZE, MAX_BATCH_SIZE).check(batch_size, "batch size (--batch-size)")
     if queue:
         if dry_run or reanalyze:  # both run here only
             raise typer.BadParameter("--dry-run and --reanalyze cannot be queued", param_hint="--queue")
