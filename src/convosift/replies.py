@@ -406,7 +406,7 @@ def _opens_signature(line: str, block: list[str], previous: str) -> bool:
         return False  # a closing with nothing under it stays: it is the customer's own
     if line in _SIGNATURE_DELIMITER:
         # "--", then a name; nothing under it asks for anything.
-        return _bare_name(rest[0]) and not any(_PS.match(later) or _asks(later) for later in rest)
+        return _bare_name(rest[0]) and not any(_PS.match(later) or asks(later) for later in rest)
     if not all(_signature_line(later) for later in rest):
         return False
     if _closing(line):
@@ -453,7 +453,7 @@ def _bare_name(line: str) -> bool:
     return _name_line(line) and not re.search(r"[\d:@]", line)
 
 
-def _asks(line: str) -> bool:
+def asks(line: str) -> bool:
     """Whether ``line`` holds a word of a request ("not", "still", "refund"...)."""
     words = _WORD.findall(_CONTACT_TOKEN.sub(" ", line))
     return bool({word.lower().strip(",.!:;()") for word in words} & _REQUEST_WORDS)
@@ -478,7 +478,7 @@ def _signature_line(line: str) -> bool:
     """A name, a role, a company, an address, a phone number, a link, pronouns or office days."""
     if len(line) > MAX_SIGNATURE_CHARS or line.endswith("?") or _PS.match(line) or _IDENTIFIER.match(line):
         return False
-    if _asks(line):
+    if asks(line):
         return False
     if _CONTACT.search(line) or _LABEL.match(line) or "|" in line or "•" in line:
         rest = _CONTACT_TOKEN.sub(" ", line)

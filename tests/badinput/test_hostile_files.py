@@ -138,6 +138,17 @@ def test_junk_stuck_to_an_element_of_a_json_array_costs_only_itself(
     assert list(skipped.values()) == ["malformed"]
 
 
+def test_a_stray_bracket_after_an_element_of_a_json_array_loses_no_later_conversation(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    a, b, c = (json.dumps(good(name)) for name in "abc")
+    path = tmp_path / "export.json"
+    path.write_text(f"[{a}[, {b}, {c}]")
+    stored, skipped = assert_counters_equal_rows(backfill(path, sqlite_url), sqlite_url)
+    assert set(stored) == {"a", "b", "c"}
+    assert 1 <= len(skipped) <= 3
+
+
 @pytest.mark.parametrize("value", [10**20, -(10**20), 0, 5_000_000_000])
 @pytest.mark.parametrize("shape", ["normalised", "intercom"])
 def test_timestamps_out_of_range_are_skipped(

@@ -161,5 +161,4 @@ def test_spam_on_the_junk_detector_alone_against_the_model_is_flagged_for_review
     sure = "I'd like to know what you guys look at to decide an exchange rate"
     assert classifier.junk.judge([sure])[0].probability >= 0.95
     result = classifier.classify([sure])[0]
-    if result.category == "spam":
-        assert result.needs_review
+    assert (result.category, result.needs_review) == ("spam", True)

@@ -291,17 +291,30 @@ async def test_invalid_json_is_retried_then_skipped_for_details(clock: FakeClock
         await all_pages(source_for(handler, clock))
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        b'{"type": "conversation", "id": "1", "created_at": 1700000000, "custom_attributes": {"k": 1e400}}',
-        b'{"type": "conversation", "id": "1", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-    ],
-    ids=["number-out-of-range", "nested-too-deep"],
-)
-async def test_json_no_database_stores_is_a_skipped_conversation(clock: FakeClock, body: bytes) -> None:
-    """A number read as infinity failed every batch on PostgreSQL, and JSON nested past the parser's
-    depth crashed the run with a traceback: each is one malformed conversation."""
+async def test_a_number_no_database_stores_makes_a_conversation_malformed_at_once(clock: FakeClock) -> None:
+    """1e400 was read as infinity and failed every batch on PostgreSQL. Reading it again gives the
+    same answer: one request, no retry. A search page is not stored, so there it does no harm."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        if request.method == "POST":
+            item = conversation("1") | {"custom_attributes": {"k": 0}}
+            text = json.dumps({"conversations": [item]}).replace('"k": 0', '"k": 1e400')
+            return httpx.Response(200, content=text.encode())
+        return httpx.Response(200, content=b'{"type": "conversation", "id": "1", "x": {"k": 1e400}}')
+
+    [result] = await source_for(handler, clock).details(["1"])
+    assert isinstance(result, Skipped) and result.reason == "malformed" and "out of range" in result.detail
+    assert calls == 1
+    pages = await all_pages(source_for(handler, clock))
+    assert [item.id for item in pages[0].items] == ["1"]
+
+
+async def test_json_nested_past_the_parser_s_depth_is_a_skipped_conversation(clock: FakeClock) -> None:
+    """It crashed the run with a traceback: a conversation is skipped, a search page is an error."""
+    body = b'{"type": "conversation", "id": "1", "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     [result] = await source_for(lambda _: httpx.Response(200, content=body), clock).details(["1"])
     assert isinstance(result, Skipped) and result.reason == "malformed"
     with pytest.raises(MalformedResponseError):

@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import cache
+from pathlib import Path
 
-from convosift.replies import given_names
+from convosift import yamlfiles
+from convosift.replies import asks, given_names
 
 _WORDS = (
     # greetings and openings
@@ -61,7 +64,8 @@ _INTRODUCTION = re.compile(
 """An introduction that opens a sentence with the request in it: "Hi, my name is Amanda and I need
 a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
 looking for..." is no introduction)."""
-_SIGNATURE_RULE = "name-line-1/introduced-names"
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
+_SIGNATURE_RULE = "name-line-3/introduced-names"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _SIGNATURE_RULE).encode()
@@ -136,7 +140,7 @@ def _is_name(words: list[str], position: int) -> bool:
     """A capitalised word inside the sentence, or one opening it before another name or a cue
     ("Maria Lopez here", "Tom from Casa Olivo"); words in capitals ("ATM", "PIN") are not names."""
     word = words[position]
-    if not (word[:1].isupper() and word[1:] == word[1:].lower()):
+    if not _capitalised(word):
         return False
     if position > 0:
         return True
@@ -155,7 +159,8 @@ def issue_text(text: str) -> str:
             continue  # the company or role under a signature's name
         parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
         names = [_is_name_alone(part) for part in parts]
-        under_name = bool(names) and names[-1]
+        # A signature comes after the request: only then are the lines under a name its company.
+        under_name = bool(lines) and bool(names) and names[-1]
         kept = [
             _without_introduction(part)
             for part, name in zip(parts, names, strict=True)
@@ -164,7 +169,7 @@ def issue_text(text: str) -> str:
         if kept:
             whole = len(kept) == len(parts) and all(k is p for k, p in zip(kept, parts, strict=True))
             lines.append(line if whole else " ".join(kept))
-        elif parts and is_framing(parts[-1]):
+        elif lines and parts and is_framing(parts[-1]):
             under_name = under_name or _ends_with_name(parts[-1])
     return "\n".join(lines) if lines else text
 
@@ -174,12 +179,14 @@ def _capitalised(word: str) -> bool:
 
 
 def _is_name_alone(sentence: str) -> bool:
-    """A name and nothing else ("Lena Novak", "- Omar", "Sofia R."), opened by a common given name."""
+    """A name and nothing else ("Lena Novak", "- Omar"): a common given name, then capitalised words
+    that no customer's request uses ("Chris Account Locked" is a request in title case)."""
     words = _TOKEN.findall(sentence)
     return (
         0 < len(words) <= MAX_NAME_WORDS
         and all(_capitalised(word) for word in words)
         and words[0].lower() in given_names()
+        and not any(word.lower() in request_words() for word in words[1:])
     )
 
 
@@ -192,14 +199,30 @@ def _ends_with_name(sentence: str) -> bool:
 
 
 def _is_organisation(line: str) -> bool:
-    """A line of capitalised words only ("Blue Fern Bakery", "Kite & Key Studio"), no framing."""
+    """A line of capitalised words ("Blue Fern Bakery"), no framing and no word of a request (the
+    signature rules' own test, :func:`convosift.replies.asks`): a subject line in title case
+    ("Refund Not Received") is a request."""
     words = _TOKEN.findall(line)
     names = [word for word in words if word.lower() not in _ORGANISATION_JOINERS]
     return (
         0 < len(words) <= MAX_ORGANISATION_WORDS
         and bool(names)
         and all(_capitalised(word) and word.lower() not in FRAMING_WORDS for word in names)
+        and not asks(line)
     )
+
+
+@cache
+def request_words() -> frozenset[str]:
+    """Every word of the shipped seed texts (customers' requests of thirteen industries), lower-cased:
+    a word a request uses is no part of a name or a company's name here."""
+    words: set[str] = set()
+    for path in sorted(SEEDS_DIR.glob("*.yaml")):
+        data = yamlfiles.safe_load(path.read_text(encoding="utf-8")) or {}
+        for items in (data.get("examples") or {}).values():
+            for item in items or ():
+                words.update(token.lower() for token in _TOKEN.findall(str(item)))
+    return frozenset(words)
 
 
 def _without_introduction(sentence: str) -> str:

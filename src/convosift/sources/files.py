@@ -33,7 +33,14 @@ from convosift.errors import ConfigurationError, InvalidCursorError, SkippableRe
 from convosift.logs import get_logger
 from convosift.sources.base import DetailResult
 from convosift.sources.intercom.html import strip_invalid
-from convosift.sources.intercom.normalize import normalize_conversation, record_id, timestamp
+from convosift.sources.intercom.normalize import (
+    MAX_ID_LENGTH,
+    MAX_KIND_LENGTH,
+    UNKNOWN_AUTHOR,
+    normalize_conversation,
+    record_id,
+    timestamp,
+)
 from convosift.sources.json_reader import (
     DEFAULT_MAX_RECORD_BYTES,
     Unreadable,
@@ -293,24 +300,32 @@ def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, An
     """A normalised record as :class:`Conversation` reads it.
 
     An export written by hand or by another tool carries fields of its own (a customer's e-mail,
-    a priority): they are kept in ``raw``, not read. The id may be an integer. Times may also be ISO 8601 text (UTC when it
-    names no offset), and a message without an id or a type is given its place and ``comment``.
+    a priority): they are kept in ``raw``, not read. An integer id is read as its digits. Times
+    may be ISO 8601 text (UTC when it names no offset), a message without an id or a type is given
+    its place and ``comment``, and a value longer than the store's column (a state, an author type,
+    a contact id) is left out, as for an Intercom-shaped record.
     """
     known = {key: value for key, value in item.items() if key in _CONVERSATION_FIELDS}
     extra = {key: value for key, value in item.items() if key not in _CONVERSATION_FIELDS}
-    # The id as an Intercom-shaped record's is read: an integer as its digits, without spaces around.
-    known["id"] = conversation_id
+    if not isinstance(known.get("id"), str):
+        known["id"] = conversation_id  # a string id is kept as written: rows stored before match it
     for field in ("created_at", "updated_at"):
-        known[field] = _iso_seconds(known.get(field))
+        if field in known:
+            known[field] = _iso_seconds(known[field])
+    for field, longest in (("state", MAX_KIND_LENGTH), ("contact_id", MAX_ID_LENGTH)):
+        if isinstance(known.get(field), str) and len(known[field]) > longest:
+            known[field] = None
+    if isinstance(known.get("author_type"), str) and len(known["author_type"]) > MAX_KIND_LENGTH:
+        known["author_type"] = UNKNOWN_AUTHOR
     messages = known.get("messages")
     if isinstance(messages, list | tuple):
         known["messages"] = [
             _known_message(message, f"{conversation_id}:{index + 1}")
             for index, message in enumerate(messages)
         ]
-    if extra:
-        raw = known.get("raw")
-        known["raw"] = {**extra, **raw} if isinstance(raw, Mapping) else extra
+    raw = known.get("raw", {})
+    if extra and isinstance(raw, Mapping):
+        known["raw"] = {**extra, **raw}
     return known
 
 

@@ -29,9 +29,9 @@ MAX_DEPTH = 64
 _CHUNK = 1 << 16
 _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_END = re.compile(r'["\\]')
-_SCALAR_END = re.compile(r'[,\]}\s{\["]')
-"""Where a broken scalar ends: a separator, a closing bracket, or the start of the next value
-("x{...}": the junk ends where the object begins, so the object is read whole)."""
+_SCALAR_END = re.compile(r"[,\]}\s{]")
+"""Where a broken scalar ends: a separator, a closing bracket, or the start of an object ("x{...}":
+the junk ends where the conversation begins, so the conversation is read whole)."""
 # How close to the end of what has been read a syntax error may be and still be a record cut at
 # the buffer's end (a literal like "false" split in two) rather than broken JSON.
 _CUT_MARGIN = 16
@@ -394,8 +394,8 @@ class JsonStream:
                 if not self._ended_inside:
                     yield self.cut_short(), 0
                 return
-            if ahead in '{["':
-                continue  # a comma missing, or junk stuck to the next element: it is read on its own
+            if ahead == "{":
+                continue  # a comma missing, or junk stuck to the next conversation: it is read whole
             if ahead != ",":
                 yield self._broken(f"expected ',' or ']', found {ahead!r}"), 0
                 return

@@ -13,16 +13,21 @@ import math
 from typing import Any
 
 
+class NotStorable(ValueError):
+    """Valid enough for Python's parser, but no JSON a database stores: NaN, Infinity, ``1e400``.
+    Reading it again gives the same answer, so it is not worth a retry."""
+
+
 def not_json(constant: str) -> Any:
     """``parse_constant``: NaN and Infinity are not JSON values."""
-    raise ValueError(f"{constant} is not a JSON value")
+    raise NotStorable(f"{constant} is not a JSON value")
 
 
 def finite_float(text: str) -> float:
     """``parse_float``: a number too large for a float (``1e400``) is not read as infinity."""
     value = float(text)
     if not math.isfinite(value):
-        raise ValueError(f"the number {text[:40]} is out of range")
+        raise NotStorable(f"the number {text[:40]} is out of range")
     return value
 
 

@@ -64,6 +64,9 @@ class _Call:
     cursor_sent: bool = False
     missing_means_gone: bool = False
     """A 404 names one record that no longer exists (retrieve), not a wrong URL (search)."""
+    stored: bool = False
+    """The answer is stored as the record's ``raw`` JSON (retrieve): NaN, Infinity and numbers
+    beyond a float make it malformed, as no database's JSON type keeps them."""
 
     @property
     def what(self) -> str:
@@ -131,7 +134,7 @@ class IntercomClient:
     async def retrieve(self, conversation_id: str) -> dict[str, Any]:
         """``GET /conversations/{id}``; a conversation that is gone raises SkippableRecordError."""
         path = f"/conversations/{quote(conversation_id, safe='')}"
-        return await self._request(_Call("GET", path, missing_means_gone=True))
+        return await self._request(_Call("GET", path, missing_means_gone=True, stored=True))
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -222,10 +225,12 @@ class IntercomClient:
                 )
             raise SourceFatalError(f"Intercom rejected {what} (HTTP {status}: {detail or 'no detail'})")
         try:
-            payload = json_values.loads(response.content)
+            payload = json_values.loads(response.content) if call.stored else json.loads(response.content)
         except RecursionError:
             # Nested past the parser's depth: no retry reads it better.
             raise MalformedResponseError(f"Intercom sent JSON nested too deep to read for {what}") from None
+        except json_values.NotStorable as exc:
+            raise MalformedResponseError(f"Intercom sent JSON no database stores for {what}: {exc}") from None
         except ValueError:
             raise _Retry(
                 MalformedResponseError(
