@@ -97,6 +97,8 @@ def test_a_run_with_unreadable_records_points_to_them(inbox_env: Path) -> None:
         "2 conversations could not be read" in result.stderr and "convosift export skipped" in result.stderr
     )
     assert "could not be read" not in _invoke("backfill", "--since", SINCE, "--until", UNTIL, "--json").stderr
+    dry = _invoke("backfill", "--since", SINCE, "--until", UNTIL, "--dry-run")
+    assert "a dry run records none of them" in dry.stderr and "export skipped" not in dry.stderr
 
 
 def test_export_is_identical_for_two_identical_runs(

@@ -33,10 +33,16 @@ def finish_run(record: Any, as_json: bool, warning: str | None = None) -> None:
             highlight=False,
         )
     if record.counts.skipped and not as_json:
+        where = (
+            f"a dry run records none of them; its preview (GET /api/pipeline/status/{record.id}/preview) "
+            "shows the first ones"
+            if record.options.dry_run
+            else "each is recorded with its reason (`convosift export skipped` lists them) and is "
+            "tried again by the next run"
+        )
+        plural = "s" if record.counts.skipped != 1 else ""
         err_console.print(
-            f"note: {record.counts.skipped} conversation{'s' if record.counts.skipped != 1 else ''} "
-            "could not be read; each is recorded with "
-            "its reason (`convosift export skipped` lists them) and is tried again by the next run",
+            f"note: {record.counts.skipped} conversation{plural} could not be read; {where}",
             highlight=False,
             soft_wrap=True,
         )
