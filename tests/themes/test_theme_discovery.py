@@ -24,9 +24,9 @@ from convosift.themes.discovery import (
     discover,
     join_proposals,
     list_proposals,
-    suggested_signature,
 )
 from convosift.themes.keyphrases import key_phrases
+from convosift.themes.naming import suggested_signature
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77, INSURANCE
 
@@ -184,6 +184,11 @@ def test_key_phrases_prefer_distinctive_terms() -> None:
     assert "receipts" in phrases[1] or "receipt" in " ".join(phrases[1])
     assert suggested_signature(["dark mode", "night"], {"dark_mode_night"}) == "dark_mode_night_2"
     assert suggested_signature([], set()) == "new_theme"
+    # One word per stem: "activate_activating_activation" said one thing three times.
+    assert (
+        suggested_signature(["activate", "activating card", "activation code"], set()) == "activate_card_code"
+    )
+    assert suggested_signature(["identity", "verify", "verification"], set()) == "identity_verify"
 
 
 def _dark(ids: dict[str, str]) -> str:

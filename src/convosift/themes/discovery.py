@@ -28,7 +28,6 @@ proposal of the previous discovery keeps that proposal's id; proposals not found
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,9 +39,9 @@ from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
 from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
+from convosift.themes.naming import suggested_signature
 from convosift.themes.naming import title as offline_title
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
-from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
 if TYPE_CHECKING:
     import numpy as np
@@ -252,23 +251,6 @@ def _attach_quotes(clusters: list[Cluster], texts: Sequence[str], embed: Embedde
     for cluster in clusters:
         cluster.quotes = [quote for quote, _ in picked[start : start + len(cluster.members)]]
         start += len(cluster.members)
-
-
-def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
-    words: list[str] = []
-    for phrase in phrases:
-        for word in re.findall(r"[a-z0-9]+", phrase.lower()):
-            if word not in words:
-                words.append(word)
-        if len(words) >= 3:
-            break
-    base = ("_".join(words[:3]) or "new_theme")[: MAX_SIGNATURE_LENGTH - 4].strip("_")
-    if not base[0].isalpha():
-        base = f"theme_{base}"
-    signature, suffix = base, 2
-    while signature in taken:
-        signature, suffix = f"{base}_{suffix}", suffix + 1
-    return signature
 
 
 # --- the stored workflow ---------------------------------------------------------------------
