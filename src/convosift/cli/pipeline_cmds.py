@@ -33,7 +33,7 @@ from convosift.cli.app import (
     source_filter,
     source_settings,
 )
-from convosift.cli.run_output import day, finish_run, print_run
+from convosift.cli.run_output import Pace, day, finish_run, print_run
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE
 from convosift.domain import RunKind
 
@@ -351,11 +351,14 @@ def _with_progress(run: Callable[[Callable[[Any], None], threading.Event], Any],
         with Progress(*columns, console=err_console, transient=False) as bar:
             task = bar.add_task("starting", total=None, counters="", eta="")
 
+            pace = Pace()
+
             def show(record: Any) -> None:
                 counts = record.counts
-                rate = counts.listed / record.duration_seconds if record.duration_seconds > 0 else 0.0
+                rate = pace.rate(counts.listed, time.monotonic())
                 total = expected_total(record.options, counts)
-                eta = f"ETA {record.eta_seconds:.0f}s" if record.eta_seconds is not None else ""
+                left = pace.seconds_left(total, counts.listed)
+                eta = f"ETA {left:.0f}s" if left is not None and record.status.active else ""
                 counters = (
                     f"listed {counts.listed} · unchanged {counts.unchanged} · fetched {counts.fetched} · "
                     f"filtered {counts.filtered} · classified {counts.classified} · stored {counts.stored} · "

@@ -96,3 +96,28 @@ def print_run(record: Any) -> None:
 
 def day(timestamp: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(timestamp))
+
+
+class Pace:
+    """Conversations listed per second by this process, for the progress line's rate and ETA.
+
+    A resumed run's duration holds the time it was stopped: a rate over it would promise an ETA
+    of days. The pace counts from the first progress this process saw.
+    """
+
+    def __init__(self) -> None:
+        self._first: tuple[int, float] | None = None
+        self._rate = 0.0
+
+    def rate(self, listed: int, now: float) -> float:
+        if self._first is None:
+            self._first = (listed, now)
+        done, elapsed = listed - self._first[0], now - self._first[1]
+        self._rate = done / elapsed if elapsed > 0 else 0.0
+        return self._rate
+
+    def seconds_left(self, total: int | None, listed: int) -> float | None:
+        """Seconds until ``total`` conversations are listed at the current rate (None: unknown)."""
+        if total is None or self._rate <= 0:
+            return None
+        return max(0, total - listed) / self._rate
