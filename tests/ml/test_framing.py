@@ -112,37 +112,35 @@ def test_a_long_run_of_framing_words_is_read_in_one_pass() -> None:
     assert not is_framing("Hi " * 60)  # longer than a framing sentence ever is
 
 
-def test_framing_does_not_change_the_category(tmp_path_factory: pytest.TempPathFactory) -> None:
-    classifier = LocalCategoryClassifier(load_settings(cache_dir=tmp_path_factory.mktemp("models")))
-    requests = [
-        "The app logs me out every time I open the statements page",
-        "How do I add my partner as a second driver on the policy?",
-        "I was charged the delivery fee twice on the same order",
-        "I forgot my password and the reset email never arrives",
-    ]
-    framed = [
-        f"Hello, my name is Tom Becker, account ref AC-{i}0481.\n{text}\nOk, thank you for the quick reply."
-        for i, text in enumerate(requests)
-    ]
-    bare = classifier.classify(requests)
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory: pytest.TempPathFactory) -> LocalCategoryClassifier:
+    return LocalCategoryClassifier(load_settings(cache_dir=tmp_path_factory.mktemp("models")))
+
+
+REQUESTS_OF_EACH_KIND = [
+    "The app logs me out every time I open the statements page",
+    "How do I add my partner as a second driver on the policy?",
+    "I was charged the delivery fee twice on the same order",
+    "I forgot my password and the reset email never arrives",
+    "Can you add dark mode to the app?",
+]
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"),
+    [
+        ("Hello, my name is Tom Becker, account ref AC-20481.", "Ok, thank you for the quick reply."),
+        # A bare name under a request once changed the category of 386 of 1,000 BANKING77 queries.
+        ("", "Lena Novak"),
+        ("", "- Omar"),
+        ("", "Thanks,\nRaj Patel\nCasa Olivo"),
+    ],
+)
+def test_framing_does_not_change_the_category(
+    classifier: LocalCategoryClassifier, opening: str, closing: str
+) -> None:
+    framed = [f"{opening}\n{text}\n{closing}".strip() for text in REQUESTS_OF_EACH_KIND]
+    bare = classifier.classify(REQUESTS_OF_EACH_KIND)
     wrapped = classifier.classify(framed)
     assert [r.category for r in wrapped] == [r.category for r in bare]
     assert [r.confidence for r in wrapped] == [r.confidence for r in bare]
-
-
-def test_a_name_under_the_request_does_not_change_the_category(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> None:
-    """A bare name under a request once changed the category of 386 of 1,000 BANKING77 queries."""
-    classifier = LocalCategoryClassifier(load_settings(cache_dir=tmp_path_factory.mktemp("models")))
-    requests = [
-        "How long will it take to get my new card?",
-        "Why was I charged a fee for the transfer?",
-        "The app keeps crashing when I open my statements",
-        "Can you add dark mode to the app?",
-    ]
-    bare = classifier.classify(requests)
-    for signature in ("Lena Novak", "- Omar", "Thanks,\nRaj Patel\nCasa Olivo"):
-        signed = classifier.classify([f"{text}\n{signature}" for text in requests])
-        assert [r.category for r in signed] == [r.category for r in bare]
-        assert [r.confidence for r in signed] == [r.confidence for r in bare]

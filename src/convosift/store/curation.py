@@ -70,35 +70,32 @@ def assign_unmatched(
             values["evidence"] = evidence[(source, conversation_id)]
         if scores is not None and (source, conversation_id) in scores:
             values["score"] = scores[(source, conversation_id)]
-        result = conn.execute(
-            sa.update(theme_matches)
-            .where(
-                theme_matches.c.source == source,
-                theme_matches.c.conversation_id == conversation_id,
-                theme_matches.c.signature.is_(None),
-            )
-            .values(**values)
-        )
-        changed += int(result.rowcount)
+        changed += _update_unmatched(conn, source, conversation_id, values)
     return changed
 
 
 def rescore_unmatched(conn: Connection, scores: Mapping[tuple[str, str], float], *, matcher: str) -> int:
     """Record, on conversations still unmatched, the best theme's score under ``matcher`` (a near
     miss is then visible in exports). Returns how many rows changed."""
-    changed = 0
-    for (source, conversation_id), score in scores.items():
-        result = conn.execute(
-            sa.update(theme_matches)
-            .where(
-                theme_matches.c.source == source,
-                theme_matches.c.conversation_id == conversation_id,
-                theme_matches.c.signature.is_(None),
-            )
-            .values(score=score, matcher=fit_name(matcher))
+    name = fit_name(matcher)
+    return sum(
+        _update_unmatched(conn, source, conversation_id, {"score": score, "matcher": name})
+        for (source, conversation_id), score in scores.items()
+    )
+
+
+def _update_unmatched(conn: Connection, source: str, conversation_id: str, values: dict[str, Any]) -> int:
+    """Set ``values`` on the conversation's match if it is still unmatched; 1 if it was, else 0."""
+    result = conn.execute(
+        sa.update(theme_matches)
+        .where(
+            theme_matches.c.source == source,
+            theme_matches.c.conversation_id == conversation_id,
+            theme_matches.c.signature.is_(None),
         )
-        changed += int(result.rowcount)
-    return changed
+        .values(**values)
+    )
+    return int(result.rowcount)
 
 
 def record_decision(
