@@ -20,6 +20,9 @@ FRAMING = [
     "Policy number PL-88120-B",
     "hellooo?",
     "👍",
+    # A team's signature, and a greeting to one person, are still framing.
+    "Home Claims Team",
+    "Hello Zoltan",
 ]
 REQUESTS = [
     "Card declined.",
@@ -33,6 +36,9 @@ REQUESTS = [
     "Any update on my refund?",
     "Thanks, that worked!",
     "Can I get a quote?",
+    # A request in title case after a greeting alone.
+    "Hello, Cancel Transaction",
+    "Good morning, Lost Card",
 ]
 
 

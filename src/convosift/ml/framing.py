@@ -65,13 +65,17 @@ _INTRODUCTION = re.compile(
 a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
 looking for..." is no introduction)."""
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
-_SIGNATURE_RULE = "name-line-3/introduced-names"
+_SIGNATURE_RULE = "name-line-3/greeted-title-case"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _SIGNATURE_RULE).encode()
 ).hexdigest()[:8]
 """Changes with the word list: part of the stored model name of a local classification."""
 _NAME_CUES = frozenset({"here", "speaking", "from", "at"})
+_GREETINGS = (
+    "hi hello helo hey hiya heya howdy hallo yo greetings morning afternoon evening good day gm dear there"
+)
+_GREETING_WORDS = frozenset(_GREETINGS.split())
 _INTRODUCING = _NAME_CUES | frozenset(
     [
         "this",
@@ -118,22 +122,25 @@ def is_framing(sentence: str) -> bool:
     if not words:
         return True  # emoji or punctuation alone: decoration
     framing = 0
-    unknown_names = False
+    unknown_names = 0
     introduced = False
+    greeting_only = True
     for position, word in enumerate(words):
         lowered = _REPEATS.sub(r"\1", word.lower().replace("’", "'"))
         introduced = introduced or lowered in _INTRODUCING or lowered in given_names()
         if lowered in FRAMING_WORDS:
             framing += 1
+            greeting_only = greeting_only and lowered in _GREETING_WORDS
         elif any(char.isdigit() for char in word):
             continue  # a reference, an order number
         elif not _is_name(words, position):
             return False
-        else:
-            unknown_names = unknown_names or lowered not in _INTRODUCING
-    # Capitalised words that nothing introduces as a name are a request in title case
-    # ("Hello, Cancel Transaction"), not a signature.
-    return framing > 0 and (introduced or not unknown_names)
+        elif lowered not in _INTRODUCING:
+            unknown_names += 1
+    # After a greeting alone, capitalised words that nothing introduces as a name are a request in
+    # title case ("Hello, Cancel Transaction"); one of them is a name ("Hi Zoltan"), and beside a
+    # word of a team or a sign-off they are a signature ("Home Claims Team").
+    return framing > 0 and (introduced or unknown_names < 2 or not greeting_only)
 
 
 def _is_name(words: list[str], position: int) -> bool:
