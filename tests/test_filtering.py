@@ -106,6 +106,8 @@ def test_each_reason(case: Conversation, reason: str) -> None:
         # A greeting before a request in title case: its words are no names nobody introduced.
         "Hello, Cancel Transaction",
         "Hi, Card Declined",
+        "Hi, Cancel Order",
+        "Account Locked",
     ],
 )
 def test_a_short_text_that_names_a_need_is_kept(text: str) -> None:

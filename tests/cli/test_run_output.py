@@ -15,3 +15,5 @@ def test_a_resumed_run_s_pace_leaves_out_the_time_it_was_stopped() -> None:
     assert pace.seconds_left(10_000, 5_500) == pytest.approx(90.0)
     assert pace.seconds_left(None, 5_500) is None  # no count of the window: no ETA
     assert pace.seconds_left(5_000, 5_500) == 0.0
+    # A listing taken back never shows as a negative rate.
+    assert pace.rate(5_400, 20.0) >= 0.0

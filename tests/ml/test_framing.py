@@ -20,8 +20,10 @@ FRAMING = [
     "Policy number PL-88120-B",
     "hellooo?",
     "👍",
-    # A team's signature, and a greeting to one person, are still framing.
+    # A team's or an app's signature, a mail's header, and a greeting to one person are framing.
     "Home Claims Team",
+    "Get Outlook for Android",
+    "Subject: Re: Your account",
     "Hello Zoltan",
 ]
 REQUESTS = [
@@ -36,9 +38,14 @@ REQUESTS = [
     "Any update on my refund?",
     "Thanks, that worked!",
     "Can I get a quote?",
-    # A request in title case after a greeting alone.
+    # A request in title case, after a greeting or on its own, with framing words or without.
     "Hello, Cancel Transaction",
     "Good morning, Lost Card",
+    "Hi, Cancel Order",
+    "Order Not Received",
+    "Account Locked",
+    "Please Help",
+    "Hi, Refund",
 ]
 
 

@@ -188,7 +188,12 @@ def test_key_phrases_prefer_distinctive_terms() -> None:
     assert (
         suggested_signature(["activate", "activating card", "activation code"], set()) == "activate_card_code"
     )
-    assert suggested_signature(["identity", "verify", "verification"], set()) == "identity_verify"
+    assert (
+        suggested_signature(["card", "cards", "transfer", "transaction"], set())
+        == "card_transfer_transaction"
+    )
+    assert suggested_signature(["international", "internet"], set()) == "international_internet"
+    assert len(suggested_signature(["1234567890" * 9], set())) <= 80
 
 
 def _dark(ids: dict[str, str]) -> str:

@@ -113,7 +113,9 @@ class Pace:
         if self._first is None:
             self._first = (listed, now)
         done, elapsed = listed - self._first[0], now - self._first[1]
-        self._rate = done / elapsed if elapsed > 0 else 0.0
+        # A listing taken back (a conversation counted again in a newer version) never shows as a
+        # negative rate.
+        self._rate = max(0.0, done / elapsed) if elapsed > 0 else 0.0
         return self._rate
 
     def seconds_left(self, total: int | None, listed: int) -> float | None:

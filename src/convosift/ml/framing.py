@@ -65,7 +65,7 @@ _INTRODUCTION = re.compile(
 a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
 looking for..." is no introduction)."""
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
-_SIGNATURE_RULE = "name-line-3/greeted-title-case"
+_SIGNATURE_RULE = "name-line-3/title-case-3"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _SIGNATURE_RULE).encode()
@@ -76,6 +76,14 @@ _GREETINGS = (
     "hi hello helo hey hiya heya howdy hallo yo greetings morning afternoon evening good day gm dear there"
 )
 _GREETING_WORDS = frozenset(_GREETINGS.split())
+_ORGANISATION = (
+    "team teams care services service relations department desk administration office group "
+    "division centre center outlook android iphone ipad subject re fw fwd"
+)
+_ORGANISATION_WORDS = frozenset(_ORGANISATION.split())
+"""Words of a team's or an app's signature, or of a mail's header ("Home Claims Team", "Get
+Outlook for Android", "Subject: Re: Your account"): the capitalised words beside them are names,
+not a request."""
 _INTRODUCING = _NAME_CUES | frozenset(
     [
         "this",
@@ -122,12 +130,13 @@ def is_framing(sentence: str) -> bool:
     if not words:
         return True  # emoji or punctuation alone: decoration
     framing = 0
-    unknown_names = 0
+    unknown: list[str] = []
     introduced = False
     greeting_only = True
     for position, word in enumerate(words):
         lowered = _REPEATS.sub(r"\1", word.lower().replace("’", "'"))
         introduced = introduced or lowered in _INTRODUCING or lowered in given_names()
+        introduced = introduced or lowered in _ORGANISATION_WORDS
         if lowered in FRAMING_WORDS:
             framing += 1
             greeting_only = greeting_only and lowered in _GREETING_WORDS
@@ -136,11 +145,14 @@ def is_framing(sentence: str) -> bool:
         elif not _is_name(words, position):
             return False
         elif lowered not in _INTRODUCING:
-            unknown_names += 1
-    # After a greeting alone, capitalised words that nothing introduces as a name are a request in
-    # title case ("Hello, Cancel Transaction"); one of them is a name ("Hi Zoltan"), and beside a
-    # word of a team or a sign-off they are a signature ("Home Claims Team").
-    return framing > 0 and (introduced or unknown_names < 2 or not greeting_only)
+            unknown.append(lowered)
+    if framing == 0:
+        return False
+    # Capitalised words that nothing introduces as a name (a given name, "this is", "regards", a
+    # team's word: "Home Claims Team") are a request in title case ("Order Not Received", "Hello,
+    # Cancel Transaction"), except one word after a greeting that no request uses ("Hi Zoltan").
+    lone_name = greeting_only and len(unknown) == 1 and unknown[0] not in request_words()
+    return introduced or not unknown or lone_name
 
 
 def _is_name(words: list[str], position: int) -> bool:

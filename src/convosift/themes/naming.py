@@ -440,8 +440,13 @@ def phrase_stop_words() -> list[str]:
     return sorted(_stop_words() | _FILLER_WORDS | NUMBER_WORDS)
 
 
-SIGNATURE_STEM = 5
-"""Words whose first five letters agree are one word in a signature ("activate", "activation")."""
+SIGNATURE_STEM = 7
+"""Words that agree on their first seven letters are one word in a signature ("activate",
+"activation"); so are a word and its extension ("card", "cards")."""
+
+
+def _same_word(one: str, other: str) -> bool:
+    return one.startswith(other) or other.startswith(one) or one[:SIGNATURE_STEM] == other[:SIGNATURE_STEM]
 
 
 def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
@@ -450,13 +455,14 @@ def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
     words: list[str] = []
     for phrase in phrases:
         for word in re.findall(r"[a-z0-9]+", phrase.lower()):
-            if all(word[:SIGNATURE_STEM] != other[:SIGNATURE_STEM] for other in words):
+            if not any(_same_word(word, other) for other in words):
                 words.append(word)
         if len(words) >= 3:
             break
-    base = ("_".join(words[:3]) or "new_theme")[: MAX_SIGNATURE_LENGTH - 4].strip("_")
+    base = "_".join(words[:3]) or "new_theme"
     if not base[0].isalpha():
         base = f"theme_{base}"
+    base = base[: MAX_SIGNATURE_LENGTH - 4].strip("_")
     signature, suffix = base, 2
     while signature in taken:
         signature, suffix = f"{base}_{suffix}", suffix + 1
