@@ -136,7 +136,10 @@ class Settings(BaseSettings):
         5 << 20,
         ge=1024,
         validation_alias=_env("CONVOSIFT_MAX_RECORD_BYTES", "max_record_bytes"),
-        description="Largest conversation JSON the files source reads, in bytes; a larger one is skipped as too_large.",
+        description=(
+            "Largest conversation JSON read from a file or from Intercom, in bytes; a larger one is"
+            " skipped as too_large."
+        ),
     )
     sync_lookback_seconds: int = Field(
         3600,

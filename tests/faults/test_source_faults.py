@@ -165,3 +165,34 @@ def test_conversations_that_change_or_disappear_mid_run(
     assert backfill(clean).status is RunStatus.COMPLETED
     assert export(settings) == export(clean)
     assert deleted not in {json.loads(line)["id"] for line in export(settings).splitlines()}
+
+
+def test_a_conversation_over_the_record_cap_is_skipped_and_read_once_the_cap_allows(
+    mock_intercom: Server, database_url: str
+) -> None:
+    """The local server's largest conversation over ``CONVOSIFT_MAX_RECORD_BYTES``: the run
+    completes with it recorded as too_large, every other one stored; a backfill with a raised cap
+    fetches that one alone again, and stores it."""
+    server = mock_intercom(**INBOX)
+
+    def size(conversation_id: str) -> int:
+        body = server.state.retrieve(conversation_id)
+        return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+
+    ids = sorted((plan.id for plan in server.state.inbox.plans), key=size)
+    big, cap = ids[-1], max(1024, size(ids[-2]) + 1)
+    assert size(big) > cap
+    settings = settings_for(server, database_url, max_record_bytes=cap)
+    record = backfill(settings)
+    assert record.status is RunStatus.COMPLETED, record.error
+    assert record.counts.skipped == 1 and record.counts.stored == len(ids) - 1
+    [skipped] = service.list_skipped(settings)
+    assert (skipped["id"], skipped["reason"]) == (big, "too_large")
+    assert big not in {json.loads(line)["id"] for line in export(settings).splitlines()}
+
+    raised = settings_for(server, database_url, max_record_bytes=2 * size(big))
+    again = backfill(raised)
+    assert again.status is RunStatus.COMPLETED, again.error
+    assert (again.counts.fetched, again.counts.stored, again.counts.skipped) == (1, 1, 0)
+    assert service.list_skipped(raised) == []
+    assert big in {json.loads(line)["id"] for line in export(raised).splitlines()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 from collections.abc import Callable
 from typing import Any
@@ -29,6 +30,7 @@ from convosift.sources.intercom import (
     RetryPolicy,
     translate_transport_error,
 )
+from convosift.sources.intercom import client as client_module
 from convosift.sources.intercom.ratelimit import RateLimiter
 from convosift.sources.intercom.transport import KeepAliveTransport
 
@@ -319,6 +321,43 @@ async def test_json_nested_past_the_parser_s_depth_is_a_skipped_conversation(clo
     assert isinstance(result, Skipped) and result.reason == "malformed"
     with pytest.raises(MalformedResponseError):
         await all_pages(source_for(lambda _: httpx.Response(200, content=body), clock))
+
+
+@pytest.mark.parametrize("compressed", [False, True], ids=["plain", "gzip"])
+async def test_a_conversation_over_the_record_cap_is_skipped_as_too_large_without_a_retry(
+    clock: FakeClock, compressed: bool
+) -> None:
+    """A conversation of any size used to be read into memory whole. The cap of the files source
+    now holds for Intercom too, on the bytes as decoded: 1 MiB of gzip inflates to 50 MiB."""
+    calls: list[str] = []
+    padding = b"a" * (50 << 20 if compressed else 5000)
+    big = b'{"type": "conversation", "id": "2", "x": "' + padding + b'"}'
+    small = json.dumps(conversation("1")).encode()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        body = small if request.url.path.endswith("/1") else big
+        if compressed:
+            return httpx.Response(200, content=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+        return httpx.Response(200, content=body)
+
+    assert len(small) <= 1024
+    source = source_for(handler, clock, max_record_bytes=1024)
+    one, two = await source.details(["1", "2"])
+    assert isinstance(one, Conversation) and one.id == "1"
+    assert isinstance(two, Skipped) and two.reason == "too_large"
+    assert "over 1,024 bytes" in two.detail and "CONVOSIFT_MAX_RECORD_BYTES" in two.detail
+    assert sorted(calls) == ["/conversations/1", "/conversations/2"]
+
+
+async def test_a_search_page_over_its_cap_is_a_fatal_error(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_PAGE_BYTES", 4096)
+    page = json.dumps({"conversations": [conversation(str(i)) for i in range(30)]}).encode()
+    assert len(page) > 4096
+    with pytest.raises(SourceFatalError, match="over 4,096 bytes"):
+        await all_pages(source_for(lambda _: httpx.Response(200, content=page), clock, max_record_bytes=1024))
 
 
 async def test_search_cursors_that_go_round_in_a_cycle_are_an_error_not_an_endless_run(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
 
-from convosift.sources.intercom.transport import KeepAliveTransport
+from convosift.sources.intercom.http1 import BodyTooLarge
+from convosift.sources.intercom.transport import MAX_BODY, KeepAliveTransport
 
 Script = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -414,3 +416,60 @@ async def test_a_request_that_asks_to_close_does_not_keep_its_connection(
         for _ in range(2):
             assert (await http.get("/x", headers={"Connection": "close"})).status_code == 200
     assert server.connections == 2
+
+
+async def _endless_length(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    # Announces 10 MB, sends a little and then nothing: a client that waited for it would time out.
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 100)
+    await writer.drain()
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        _endless_length,
+        raw(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"".join(b"3e8\r\n" + b"y" * 1000 + b"\r\n" for _ in range(5))
+            + b"0\r\n\r\n"
+        ),
+        raw(b"HTTP/1.1 200 OK\r\n\r\n" + b"z" * 5000, close=True),
+    ],
+    ids=["announced length", "chunks", "body framed by the close"],
+)
+async def test_a_body_over_the_request_s_limit_is_refused_as_it_arrives_and_its_connection_dropped(
+    serve: Callable[[Script], Awaitable[ScriptedServer]], script: Script
+) -> None:
+    """One huge answer must not be held in memory: the transport stops reading past the limit the
+    request carries, and the connection, with the rest of that answer in it, is not used again."""
+    answers = iter([script, respond(b"{}")])
+
+    async def next_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await next(answers)(reader, writer)
+
+    server = await serve(next_answer)
+    async with client(server.url, timeout=5.0) as http:
+        with pytest.raises(BodyTooLarge, match="over 2,500 bytes"):
+            await http.get("/x", extensions={MAX_BODY: 2500})
+        answer = await http.get("/x", extensions={MAX_BODY: 2500})
+    assert answer.content == b"{}"
+    assert server.connections == 2
+
+
+async def test_a_body_at_the_limit_is_read_whole_and_a_long_one_in_slices(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+) -> None:
+    """A body of exactly the limit is read; one over 64 KiB reaches httpx in slices, so a
+    compressed answer is decoded a slice at a time."""
+    long_body = random.Random(5).randbytes(200_000)  # incompressible: its gzip is as long
+    answers = iter([respond(b"a" * 2500), respond(gzip.compress(long_body), "Content-Encoding: gzip")])
+
+    async def next_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await next(answers)(reader, writer)
+
+    server = await serve(next_answer)
+    async with client(server.url) as http:
+        assert (await http.get("/x", extensions={MAX_BODY: 2500})).content == b"a" * 2500
+        async with http.stream("GET", "/x") as response:
+            sizes = [len(part) async for part in response.aiter_raw()]
+    assert sum(sizes) == len(gzip.compress(long_body)) and max(sizes) <= 64 * 1024 and len(sizes) > 1

@@ -4,7 +4,12 @@ Every httpx exception and every unexpected status is translated here into the ex
 of :mod:`convosift.errors`, grouped by what the caller should do: fatal (bad token, bad
 request), retriable (5xx, timeouts, connection errors, rate limits, broken JSON; retried here
 with exponential backoff and jitter before it is raised), invalid cursor (the pipeline restarts
-the window) and skippable (one conversation is gone).
+the window) and skippable (one conversation is gone or too large).
+
+Responses are read up to a limit, so one huge answer cannot exhaust memory: a conversation up to
+``CONVOSIFT_MAX_RECORD_BYTES`` (a larger one is skipped as ``too_large``, as from a file), a
+search page up to :data:`MAX_PAGE_BYTES`. The limit holds for the bytes as decoded: a compressed
+answer is decoded a slice at a time and reading stops once the limit is passed.
 """
 
 from __future__ import annotations
@@ -33,14 +38,18 @@ from convosift.errors import (
 from convosift.logs import get_logger
 from convosift.sources import json_values
 from convosift.sources.intercom.clock import SYSTEM_CLOCK, Clock
+from convosift.sources.intercom.http1 import BodyTooLarge
 from convosift.sources.intercom.ratelimit import RESET_HEADER, RateLimiter, shared_limiter
-from convosift.sources.intercom.transport import KeepAliveTransport
+from convosift.sources.intercom.transport import MAX_BODY, KeepAliveTransport
 
 log = get_logger(__name__)
 
 TOKEN_HINT = "check INTERCOM_ACCESS_TOKEN: it must be a valid token of the workspace and region you read"  # noqa: S105
 _CURSOR_WORDS = ("cursor", "starting_after", "pagination")
 _RETRIABLE_STATUS = frozenset({408})
+MAX_PAGE_BYTES = 32 << 20
+"""The largest search page read (150 conversations without their parts are well under 1 MiB);
+``CONVOSIFT_MAX_RECORD_BYTES`` when that is larger."""
 
 
 @dataclass(frozen=True)
@@ -123,7 +132,9 @@ class IntercomClient:
                 "Intercom-Version": settings.intercom_api_version,
             }
         )
-        self._extensions = {"timeout": httpx.Timeout(settings.intercom_timeout_seconds).as_dict()}
+        self._timeouts = httpx.Timeout(settings.intercom_timeout_seconds).as_dict()
+        self._max_record_bytes = settings.max_record_bytes
+        self._max_page_bytes = max(MAX_PAGE_BYTES, settings.max_record_bytes)
 
     async def search(self, body: dict[str, Any]) -> dict[str, Any]:
         """``POST /conversations/search``; raises InvalidCursorError when the cursor is refused."""
@@ -157,8 +168,20 @@ class IntercomClient:
     async def _attempt(self, call: _Call, attempt: int) -> dict[str, Any]:
         try:
             async with self.limiter.slot():
-                response = await self._send(call)
+                response, content = await self._send(call)
                 self.limiter.observe(response.headers)
+        except BodyTooLarge as exc:
+            # Larger every time it is asked for: no retry reads less of it.
+            if call.stored:
+                raise SkippableRecordError(
+                    f"{call.what} answered with over {exc.limit:,} bytes of JSON, over the cap "
+                    "(CONVOSIFT_MAX_RECORD_BYTES)",
+                    reason="too_large",
+                ) from None
+            raise SourceFatalError(
+                f"Intercom answered {call.what} with over {exc.limit:,} bytes, more than a search page holds",
+                hint="check INTERCOM_BASE_URL: it should name the Intercom API",
+            ) from None
         except httpx.TimeoutException:
             raise _Retry(
                 SourceRetriableError(
@@ -171,25 +194,33 @@ class IntercomClient:
             if isinstance(translated, SourceRetriableError):
                 raise _Retry(translated) from None
             raise translated from None
-        return self._payload(response, call, attempt)
+        return self._payload(response, content, call, attempt)
 
-    async def _send(self, call: _Call) -> httpx.Response:
+    async def _send(self, call: _Call) -> tuple[httpx.Response, bytes]:
+        """The response and its body, decoded; :class:`BodyTooLarge` past the call's limit."""
+        limit = self._max_record_bytes if call.stored else self._max_page_bytes
         request = httpx.Request(
             call.method,
             self.base_url + call.path,
             headers=self._headers,
             json=call.body,
-            extensions=self._extensions,
+            extensions={"timeout": self._timeouts, MAX_BODY: limit},
         )
         response = await self._transport.handle_async_request(request)
         response.request = request
+        parts: list[bytes] = []
+        size = 0
         try:
-            await response.aread()
+            async for part in response.aiter_bytes():
+                size += len(part)
+                if size > limit:
+                    raise BodyTooLarge(limit)
+                parts.append(part)
         finally:
             await response.aclose()
-        return response
+        return response, b"".join(parts)
 
-    def _payload(self, response: httpx.Response, call: _Call, attempt: int) -> dict[str, Any]:
+    def _payload(self, response: httpx.Response, content: bytes, call: _Call, attempt: int) -> dict[str, Any]:
         what, status = call.what, response.status_code
         if status == 429:
             reset_at = _float_header(response, RESET_HEADER)
@@ -217,7 +248,7 @@ class IntercomClient:
                 )
             )
         if status >= 400:
-            codes, detail = _error_details(response)
+            codes, detail = _error_details(content)
             if call.cursor_sent and any(word in f"{codes} {detail}".lower() for word in _CURSOR_WORDS):
                 raise InvalidCursorError(
                     f"Intercom no longer accepts the pagination cursor ({detail or status})",
@@ -225,7 +256,7 @@ class IntercomClient:
                 )
             raise SourceFatalError(f"Intercom rejected {what} (HTTP {status}: {detail or 'no detail'})")
         try:
-            payload = json_values.loads(response.content) if call.stored else json.loads(response.content)
+            payload = json_values.loads(content) if call.stored else json.loads(content)
         except RecursionError:
             # Nested past the parser's depth: no retry reads it better.
             raise MalformedResponseError(f"Intercom sent JSON nested too deep to read for {what}") from None
@@ -263,12 +294,12 @@ def translate_transport_error(exc: BaseException, what: str) -> SourceError:
     return SourceFatalError(f"unexpected HTTP failure on {what} ({type(exc).__name__})")
 
 
-def _error_details(response: httpx.Response) -> tuple[str, str]:
+def _error_details(content: bytes) -> tuple[str, str]:
     """Error codes and messages of an Intercom ``error.list`` body (best effort)."""
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except ValueError:
-        return "", response.text[:200]
+        return "", content[:200].decode("utf-8", "replace")
     errors = body.get("errors") if isinstance(body, dict) else None
     if not isinstance(errors, list):
         return "", str(body)[:200]

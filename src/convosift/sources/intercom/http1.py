@@ -7,7 +7,9 @@ this work, measured in isolation, and three times that inside a backfill; readin
 with the few rules below costs about 5 µs. What a server sends is still checked: a malformed
 status line, header line, length or chunk is a :class:`httpx.RemoteProtocolError`, a response
 head over :data:`MAX_HEAD_BYTES` too, and a response cut short by the server's close is an error
-rather than a short body. A request that would put a line break or NUL in its head is refused
+rather than a short body. A body longer than the caller's limit is :class:`BodyTooLarge`, found
+before it is held in memory (from its ``Content-Length``, or as its chunks or bytes arrive). A
+request that would put a line break or NUL in its head is refused
 before anything is sent.
 """
 
@@ -26,6 +28,16 @@ _UNSAFE = re.compile(rb"[\r\n\0]")
 _CHUNK_SIZE = re.compile(rb"0*([0-9A-Fa-f]{1,15})[ \t]*(?:;[^\r\n]*)?")
 
 Headers = list[tuple[bytes, bytes]]
+
+
+class BodyTooLarge(httpx.RemoteProtocolError):
+    """A response body over the reader's limit; the rest of it is never read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the response body is over {limit:,} bytes")
+        self.limit = limit
+
+
 Fill = Callable[[], Awaitable[bool]]
 """Reads more of the response into the buffer; False at the end of the connection."""
 
@@ -52,9 +64,10 @@ def request_head(method: str, target: bytes, headers: Sequence[tuple[bytes, byte
 class ResponseReader:
     """Reads one response at a time from a connection's ``buffer``, which ``fill`` extends."""
 
-    def __init__(self, buffer: bytearray, fill: Fill) -> None:
+    def __init__(self, buffer: bytearray, fill: Fill, max_body: int | None = None) -> None:
         self.buffer = buffer
         self._fill = fill
+        self._max_body = max_body
 
     async def read(self, method: str) -> tuple[int, Headers, bytes, bool]:
         """Status, headers, body and whether the connection can carry another request."""
@@ -77,7 +90,9 @@ class ResponseReader:
                 raise httpx.RemoteProtocolError(f"unsupported Transfer-Encoding in the response: {coding!r}")
             body = await self._chunked()
         elif b"content-length" in values:
-            body = await self._exactly(_content_length(values[b"content-length"]))
+            length = _content_length(values[b"content-length"])
+            self._check(length)
+            body = await self._exactly(length)
         else:
             body, reusable = await self._until_closed(), False
         # Bytes nobody asked for would be read as the next response: do not reuse.
@@ -99,6 +114,10 @@ class ResponseReader:
                 if not buffer:
                     raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
                 raise httpx.RemoteProtocolError("the server closed the connection within a response head")
+
+    def _check(self, size: int) -> None:
+        if self._max_body is not None and size > self._max_body:
+            raise BodyTooLarge(self._max_body)
 
     async def _exactly(self, size: int) -> bytes:
         buffer = self.buffer
@@ -122,6 +141,7 @@ class ResponseReader:
 
     async def _chunked(self) -> bytes:
         chunks: list[bytes] = []
+        total = 0
         while True:
             found = _CHUNK_SIZE.fullmatch(await self._line())
             if found is None:
@@ -136,13 +156,16 @@ class ResponseReader:
                             f"the response trailers are over {MAX_HEAD_BYTES} bytes"
                         )
                 return b"".join(chunks)
+            total += size
+            self._check(total)
             chunks.append(await self._exactly(size))
             if await self._line():
                 raise httpx.RemoteProtocolError("a chunk of the response is longer than its size")
 
     async def _until_closed(self) -> bytes:
+        self._check(len(self.buffer))
         while await self._fill():
-            pass
+            self._check(len(self.buffer))
         body = bytes(self.buffer)
         self.buffer.clear()
         return body

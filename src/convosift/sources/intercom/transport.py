@@ -14,7 +14,10 @@ from the environment, which httpx mounts on transports of its own) and the HTTP/
 asyncio connections: a request takes the most recently used one that the server has not closed,
 or opens a new one. It serves plain ``http`` and ``https`` (TLS from the standard library), one
 request per connection at a time, and raises the httpx exception the default transport would
-raise for each failure.
+raise for each failure. A request may carry a body limit in its :data:`MAX_BODY` extension: a
+longer response is :class:`~convosift.sources.intercom.http1.BodyTooLarge` before it is read.
+The body is handed to httpx in slices, so a compressed one is decoded a slice at a time and its
+reader can stop early.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import AsyncIterator
 
 import httpx
 
@@ -29,6 +33,20 @@ from convosift.sources.intercom.http1 import Headers, ResponseReader, request_he
 
 _READ_SIZE = 64 * 1024
 Timeouts = dict[str, float | None]
+MAX_BODY = "convosift.max_body"
+"""Request extension: the longest response body, in bytes, read for that request."""
+
+
+class _Slices(httpx.AsyncByteStream):
+    """A body already read, handed on :data:`_READ_SIZE` bytes at a time."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        view = memoryview(self._body)
+        for start in range(0, len(view), _READ_SIZE):
+            yield bytes(view[start : start + _READ_SIZE])
 
 
 class _Connection:
@@ -91,8 +109,9 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             self._release(connection)
         finally:
             gate.release()
+        stream = httpx.ByteStream(body) if len(body) <= _READ_SIZE else _Slices(body)
         return httpx.Response(
-            status, headers=headers, stream=httpx.ByteStream(body), extensions={"http_version": b"HTTP/1.1"}
+            status, headers=headers, stream=stream, extensions={"http_version": b"HTTP/1.1"}
         )
 
     async def aclose(self) -> None:
@@ -170,9 +189,8 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
             connection.buffer += data
             return bool(data)
 
-        status, headers, content, reusable = await ResponseReader(connection.buffer, fill).read(
-            request.method
-        )
+        response_reader = ResponseReader(connection.buffer, fill, request.extensions.get(MAX_BODY))
+        status, headers, content, reusable = await response_reader.read(request.method)
         # A request that asked to close its connection does not get it back either.
         connection.reusable_after = (
             reusable and b"close" not in request.headers.get("connection", "").lower().encode()
