@@ -25,6 +25,10 @@ FRAMING = [
     "Get Outlook for Android",
     "Subject: Re: Your account",
     "Hello Zoltan",
+    # What to call the customer, even when the name is also a word ("Bill").
+    "You can call me Mr Bill",
+    "Please call me Anna.",
+    "call me Dr. Rose Park",
 ]
 REQUESTS = [
     "Card declined.",
@@ -46,6 +50,9 @@ REQUESTS = [
     "Account Locked",
     "Please Help",
     "Hi, Refund",
+    "Please call me back.",
+    "Call me ASAP",
+    "call me",
 ]
 
 

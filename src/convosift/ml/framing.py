@@ -64,11 +64,20 @@ _INTRODUCTION = re.compile(
 """An introduction that opens a sentence with the request in it: "Hi, my name is Amanda and I need
 a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
 looking for..." is no introduction)."""
+_GIVEN = r"[A-Z](?:[a-z]|['’][A-Z])[\w'’-]*"
+"""A word written as a name: capitalised, not in capitals ("ASAP" is no name)."""
+_CALL_ME = re.compile(
+    r"\W*(?:(?i:you\s+(?:can|may)|please|just)\s+)?(?i:call\s+me)\s+"
+    rf"(?:(?i:mr|mrs|ms|miss|dr)\.?\s+)?{_GIVEN}(?:\s+{_GIVEN}){{0,2}}?\W*"
+)
+"""A sentence that says what to call the customer ("You can call me Mr Bill"): framing, however
+much the name looks like a word of a request. The name must be written as one: "please call me
+back" and "call me ASAP" are requests."""
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
 _SIGNATURE_RULE = "name-line-3/title-case-3"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
-    (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _SIGNATURE_RULE).encode()
+    (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _CALL_ME.pattern + _SIGNATURE_RULE).encode()
 ).hexdigest()[:8]
 """Changes with the word list: part of the stored model name of a local classification."""
 _NAME_CUES = frozenset({"here", "speaking", "from", "at"})
@@ -126,6 +135,8 @@ def is_framing(sentence: str) -> bool:
     """Whether ``sentence`` is only framing: greetings, names, references, thanks, nudges."""
     if len(sentence) > MAX_FRAMING_CHARS:
         return False
+    if _CALL_ME.fullmatch(sentence):
+        return True
     words = _TOKEN.findall(sentence)
     if not words:
         return True  # emoji or punctuation alone: decoration
