@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import random
+import tracemalloc
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
+from source_fakes import make_settings
 
+from convosift.domain import Conversation, Skipped
+from convosift.sources.intercom import IntercomSource, RetryPolicy
 from convosift.sources.intercom.http1 import BodyTooLarge
 from convosift.sources.intercom.transport import MAX_BODY, KeepAliveTransport
 
@@ -473,3 +479,95 @@ async def test_a_body_at_the_limit_is_read_whole_and_a_long_one_in_slices(
         async with http.stream("GET", "/x") as response:
             sizes = [len(part) async for part in response.aiter_raw()]
     assert sum(sizes) == len(gzip.compress(long_body)) and max(sizes) <= 64 * 1024 and len(sizes) > 1
+
+
+# --- through the Intercom source, on either transport --------------------------------------------
+
+CAP = 1 << 20
+
+
+def _conversation_json(conversation_id: str) -> bytes:
+    return json.dumps(
+        {
+            "type": "conversation",
+            "id": conversation_id,
+            "created_at": 1_700_000_000,
+            "updated_at": 1_700_000_100,
+            "source": {"body": "<p>My export fails</p>", "author": {"type": "user"}},
+            "conversation_parts": {"conversation_parts": [], "total_count": 0},
+        }
+    ).encode()
+
+
+def _source(url: str, transport: httpx.AsyncBaseTransport) -> IntercomSource:
+    return IntercomSource(
+        make_settings(intercom_base_url=url, max_record_bytes=CAP),
+        transport=transport,
+        retry=RetryPolicy(max_retries=2, base_delay=0.01, max_delay=0.02),
+    )
+
+
+TRANSPORTS = {
+    "keep-alive": lambda: KeepAliveTransport(max_connections=4),
+    "httpx (a proxy's)": httpx.AsyncHTTPTransport,
+}
+
+
+async def _detail_within(url: str, transport: str, memory: int) -> Any:
+    """The one detail fetched, asserting the Python memory it took at its peak stays under ``memory``."""
+    tracemalloc.start()
+    try:
+        async with _source(url, TRANSPORTS[transport]()) as source:
+            [result] = await source.details(["7"])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < memory, f"peak {peak:,} bytes"
+    return result
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_compressed_answer_is_inflated_no_further_than_the_cap(
+    serve: Callable[[Script], Awaitable[ScriptedServer]], transport: str
+) -> None:
+    """200 MiB of JSON as 200 KB of gzip: httpx inflated each 64 KiB slice whole (about 64 MiB at
+    a time) before any limit was looked at. Now no more than the cap is ever inflated."""
+    bomb = gzip.compress(b'{"type": "conversation", "id": "7", "x": "' + b"a" * (200 << 20) + b'"}', 1)
+    server = await serve(respond(bomb, "Content-Encoding: gzip"))
+    result = await _detail_within(server.url, transport, memory=4 * CAP)
+    assert isinstance(result, Skipped) and result.reason == "too_large"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_answer_compressed_twice_is_malformed_not_inflated(
+    serve: Callable[[Script], Awaitable[ScriptedServer]], transport: str
+) -> None:
+    """A few hundred bytes of gzip inside gzip inflated to hundreds of MiB: only the encodings
+    asked for are read, once."""
+    twice = gzip.compress(gzip.compress(b"[" + b"0," * (100 << 20) + b"0]", 9), 9)
+    server = await serve(respond(twice, "Content-Encoding: gzip, gzip"))
+    result = await _detail_within(server.url, transport, memory=4 * CAP)
+    assert isinstance(result, Skipped) and result.reason == "malformed"
+    assert "Content-Encoding" in result.detail
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize("status", ["503 Service Unavailable", "404 Not Found"])
+async def test_an_error_status_with_a_long_page_is_read_as_its_status(
+    serve: Callable[[Script], Awaitable[ScriptedServer]], transport: str, status: str
+) -> None:
+    """A gateway's long error page used to make the conversation too_large: a 503 is retried and
+    a 404 means the conversation is gone, whatever the page's length."""
+    answers = iter(
+        [respond(b"<html>" + b"x" * (2 * CAP) + b"</html>", status=status), respond(_conversation_json("7"))]
+    )
+
+    async def next_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await next(answers)(reader, writer)
+
+    server = await serve(next_answer)
+    result = await _detail_within(server.url, transport, memory=8 * CAP)
+    if status.startswith("503"):
+        assert isinstance(result, Conversation) and result.id == "7"
+    else:
+        assert isinstance(result, Skipped) and result.reason == "gone"

@@ -6,10 +6,11 @@ request), retriable (5xx, timeouts, connection errors, rate limits, broken JSON;
 with exponential backoff and jitter before it is raised), invalid cursor (the pipeline restarts
 the window) and skippable (one conversation is gone or too large).
 
-Responses are read up to a limit, so one huge answer cannot exhaust memory: a conversation up to
+Answers are read up to a limit, so one huge answer cannot exhaust memory: a conversation up to
 ``CONVOSIFT_MAX_RECORD_BYTES`` (a larger one is skipped as ``too_large``, as from a file), a
-search page up to :data:`MAX_PAGE_BYTES`. The limit holds for the bytes as decoded: a compressed
-answer is decoded a slice at a time and reading stops once the limit is passed.
+search page up to :data:`MAX_PAGE_BYTES`. The limit holds for the raw bytes and for the bytes as
+decoded (:mod:`~convosift.sources.intercom.body`). An error status is read as its status, however
+long its page.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from convosift.errors import (
 )
 from convosift.logs import get_logger
 from convosift.sources import json_values
+from convosift.sources.intercom.body import read_body
 from convosift.sources.intercom.clock import SYSTEM_CLOCK, Clock
 from convosift.sources.intercom.http1 import BodyTooLarge
 from convosift.sources.intercom.ratelimit import RESET_HEADER, RateLimiter, shared_limiter
@@ -182,6 +184,13 @@ class IntercomClient:
                 f"Intercom answered {call.what} with over {exc.limit:,} bytes, more than a search page holds",
                 hint="check INTERCOM_BASE_URL: it should name the Intercom API",
             ) from None
+        except httpx.DecodingError as exc:
+            raise _Retry(
+                MalformedResponseError(
+                    f"Intercom sent a body that cannot be decoded for {call.what} ({exc})",
+                    hint="resume the run later",
+                )
+            ) from None
         except httpx.TimeoutException:
             raise _Retry(
                 SourceRetriableError(
@@ -197,7 +206,8 @@ class IntercomClient:
         return self._payload(response, content, call, attempt)
 
     async def _send(self, call: _Call) -> tuple[httpx.Response, bytes]:
-        """The response and its body, decoded; :class:`BodyTooLarge` past the call's limit."""
+        """The response and its body, decoded; :class:`BodyTooLarge` when a success passes the
+        call's limit."""
         limit = self._max_record_bytes if call.stored else self._max_page_bytes
         request = httpx.Request(
             call.method,
@@ -206,19 +216,19 @@ class IntercomClient:
             json=call.body,
             extensions={"timeout": self._timeouts, MAX_BODY: limit},
         )
-        response = await self._transport.handle_async_request(request)
-        response.request = request
-        parts: list[bytes] = []
-        size = 0
         try:
-            async for part in response.aiter_bytes():
-                size += len(part)
-                if size > limit:
-                    raise BodyTooLarge(limit)
-                parts.append(part)
+            response = await self._transport.handle_async_request(request)
+        except BodyTooLarge as exc:
+            if 200 <= exc.status < 300:
+                raise
+            # An error status with a long page: the status says what happened; the page is unread.
+            return httpx.Response(exc.status, headers=exc.headers, request=request), b""
+        response.request = request
+        try:
+            content = await read_body(response, limit)
         finally:
             await response.aclose()
-        return response, b"".join(parts)
+        return response, content
 
     def _payload(self, response: httpx.Response, content: bytes, call: _Call, attempt: int) -> dict[str, Any]:
         what, status = call.what, response.status_code
@@ -281,6 +291,8 @@ def translate_transport_error(exc: BaseException, what: str) -> SourceError:
     """The convosift error for an httpx (or socket) failure; retriable ones are worth a retry."""
     if isinstance(exc, httpx.TimeoutException):
         return SourceRetriableError(f"Intercom did not answer {what} in time", hint="resume the run later")
+    if isinstance(exc, BodyTooLarge):
+        return SourceFatalError(f"Intercom answered {what} with over {exc.limit:,} bytes")
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL | httpx.LocalProtocolError):
         return SourceFatalError(
             f"cannot send {what}: {type(exc).__name__}", hint="check INTERCOM_BASE_URL or INTERCOM_REGION"

@@ -31,11 +31,14 @@ Headers = list[tuple[bytes, bytes]]
 
 
 class BodyTooLarge(httpx.RemoteProtocolError):
-    """A response body over the reader's limit; the rest of it is never read."""
+    """A response body over the reader's limit; the rest of it is never read. ``status`` and
+    ``headers`` are the response's, so an error status is still read as one."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, status: int = 200, headers: Headers | None = None) -> None:
         super().__init__(f"the response body is over {limit:,} bytes")
         self.limit = limit
+        self.status = status
+        self.headers: Headers = headers or []
 
 
 Fill = Callable[[], Awaitable[bool]]
@@ -68,6 +71,8 @@ class ResponseReader:
         self.buffer = buffer
         self._fill = fill
         self._max_body = max_body
+        self._status: int = 200
+        self._headers: Headers = []
 
     async def read(self, method: str) -> tuple[int, Headers, bytes, bool]:
         """Status, headers, body and whether the connection can carry another request."""
@@ -81,6 +86,7 @@ class ResponseReader:
             if not 100 <= status < 200:
                 break
         values = _values(headers)
+        self._status, self._headers = status, headers
         reusable = http11 and b"close" not in values.get(b"connection", b"").lower()
         if method == "HEAD" or status in (204, 304):
             body = b""
@@ -117,7 +123,7 @@ class ResponseReader:
 
     def _check(self, size: int) -> None:
         if self._max_body is not None and size > self._max_body:
-            raise BodyTooLarge(self._max_body)
+            raise BodyTooLarge(self._max_body, self._status, self._headers)
 
     async def _exactly(self, size: int) -> bytes:
         buffer = self.buffer
