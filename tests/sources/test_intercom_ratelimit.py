@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import email.utils
 import itertools
 import math
 
+import pytest
 from source_fakes import START, FakeClock
 
 from convosift.sources.intercom.ratelimit import RateLimiter, parse_rate_headers, shared_limiter
@@ -13,29 +15,27 @@ from convosift.sources.intercom.ratelimit import RateLimiter, parse_rate_headers
 class WindowServer:
     """Counts requests per fixed window as Intercom does and answers with its headers."""
 
-    def __init__(self, clock: FakeClock, limit: int, window: float = 10.0) -> None:
+    def __init__(self, clock: FakeClock, limit: int, window: float = 10.0, skew: float = 0.0) -> None:
         self.clock, self.limit, self.window = clock, limit, window
+        self.skew = skew
+        """How far the server's clock is ahead of the client's (its resets and ``Date`` say so)."""
         self.counts: dict[int, int] = {}
         self.rejected = 0
 
     def handle(self) -> tuple[int, dict[str, str]]:
-        index = math.floor(self.clock.time() / self.window)
+        now = self.clock.time() + self.skew
+        index = math.floor(now / self.window)
         used = self.counts.get(index, 0)
-        reset = str(int((index + 1) * self.window))
+        headers = {
+            "Date": email.utils.formatdate(now, usegmt=True),
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Reset": str(int((index + 1) * self.window)),
+        }
         if used >= self.limit:
             self.rejected += 1
-            return 429, {
-                "X-RateLimit-Limit": str(self.limit),
-                "X-RateLimit-Remaining": "0",
-                "X-RateLimit-Reset": reset,
-            }
+            return 429, headers | {"X-RateLimit-Remaining": "0"}
         self.counts[index] = used + 1
-        remaining = self.limit - used - 1
-        return 200, {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(remaining),
-            "X-RateLimit-Reset": reset,
-        }
+        return 200, headers | {"X-RateLimit-Remaining": str(self.limit - used - 1)}
 
 
 async def run_requests(limiter: RateLimiter, server: WindowServer, count: int) -> list[float]:
@@ -62,6 +62,33 @@ async def test_paces_to_the_announced_budget_without_a_single_429(clock: FakeClo
     elapsed = starts[-1] - START
     # 200 requests at 20 per 10 s need about 100 s; pacing must not waste much of the budget.
     assert 90 <= elapsed <= 110
+
+
+@pytest.mark.parametrize("skew", [-45.0, -7.0, 7.0, 45.0])
+async def test_a_server_clock_ahead_or_behind_is_paced_as_well(clock: FakeClock, skew: float) -> None:
+    """Resets are the server's UNIX times. A server clock ahead made every window look longer, so
+    the budget was spread thin; one behind made every window look over, so requests went unpaced
+    into 429s. The offset is read from the ``Date`` header."""
+    limiter = RateLimiter(clock)
+    server = WindowServer(clock, limit=20, skew=skew)
+    starts = await run_requests(limiter, server, 200)
+    assert server.rejected <= 2
+    assert max(server.counts.values()) <= 20
+    assert 90 <= starts[-1] - START <= 115
+
+
+async def test_a_reset_no_window_is_that_long_is_not_waited_for(clock: FakeClock) -> None:
+    """A reset in milliseconds (a proxy's), read as seconds, held every request for 50,000 years,
+    silently. Such a reset is not believed: a 429 backs off as without one, and pacing as without
+    headers."""
+    limiter = RateLimiter(clock)
+    far = str(START * 1000)
+    assert limiter.rate_limited(float(far), fallback_seconds=2.0) == 2.0
+    for _ in range(5):
+        async with limiter.slot():
+            limiter.observe({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": far})
+    assert clock.time() <= START + 2.5
+    assert limiter.budget.reset_at is None
 
 
 async def test_requests_are_spread_over_the_window_not_burst(clock: FakeClock) -> None:

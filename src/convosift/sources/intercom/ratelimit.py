@@ -11,16 +11,28 @@ shows up as a lower ``Remaining``).
 While nothing is known (first request, or a new window whose length has not been observed yet)
 one request goes alone to learn the budget. A server that sends no rate-limit headers is not
 paced.
+
+The reset is the *server's* clock. A client whose clock is off by a few seconds read a window as
+longer than it is (the budget spread thin: 45 s ahead made a backfill five times slower) or as
+over already (requests unpaced, into 429s). The offset is read from each response's ``Date``
+header and resets are moved onto the local clock; offsets under :data:`SKEW_TOLERANCE` are the
+header's one-second resolution and are not applied. A reset further ahead than
+:data:`MAX_RESET_AHEAD` is not believed at all (a proxy's milliseconds read as seconds held every
+request for millennia): pacing and a 429 go on as without one, and a warning says so once.
 """
 
 from __future__ import annotations
 
+import email.utils
 import threading
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from convosift.logs import get_logger
 from convosift.sources.intercom.clock import SYSTEM_CLOCK, Clock
+
+log = get_logger(__name__)
 
 LIMIT_HEADER = "X-RateLimit-Limit"
 REMAINING_HEADER = "X-RateLimit-Remaining"
@@ -28,6 +40,11 @@ RESET_HEADER = "X-RateLimit-Reset"
 # Reset times are whole seconds; two resets closer than this name the same window.
 _SAME_WINDOW = 0.5
 _PROBE_POLL_SECONDS = 0.01
+SKEW_TOLERANCE = 2.0
+"""Clock offsets (server minus local) smaller than this are not applied: ``Date`` has whole seconds."""
+MAX_RESET_AHEAD = 300.0
+"""Seconds: a reset further ahead than this, after the offset, is not believed. Intercom's windows
+last 10 seconds."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,11 @@ class RateLimiter:
         self._outstanding = 0
         self._probing = False
         self._unpaced = False
+        self._offset = 0.0
+        """Seconds the server's clock is ahead of this one (0 within :data:`SKEW_TOLERANCE`)."""
+        self._measured: float | None = None
+        self._last_date: str | None = None
+        self._doubted = False
 
     @property
     def budget(self) -> Budget:
@@ -97,20 +119,26 @@ class RateLimiter:
                     self._probing = False
 
     def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn the budget from a response's headers."""
+        """Learn the budget (and the server's clock) from a response's headers."""
         parsed = parse_rate_headers(headers)
         with self._lock:
+            now = self.clock.time()
+            self._read_date(headers.get("Date"), now)
+            if parsed is not None:
+                local = self._local(parsed[2], now)
+                parsed = None if local is None else (parsed[0], parsed[1], local)
             if parsed is None:
                 # A server without rate-limit headers is not paced until it starts sending them.
                 self._unpaced = self._limit is None
                 return
             self._unpaced = False
-            self._learn(*parsed, now=self.clock.time())
+            self._learn(*parsed, now=now)
 
     def rate_limited(self, reset_at: float | None, fallback_seconds: float) -> float:
         """A 429 arrived: hold every request until the reset (or the fallback). Returns the wait."""
         with self._lock:
             now = self.clock.time()
+            reset_at = None if reset_at is None else self._local(reset_at, now)
             if reset_at is not None and reset_at > now:
                 self._reset_at = reset_at
                 self._remaining = 0
@@ -121,6 +149,38 @@ class RateLimiter:
             return self._blocked_until - now
 
     # --- state changes, called with the lock held ---------------------------------------------
+
+    def _read_date(self, value: str | None, now: float) -> None:
+        """The server's clock from ``Date`` (parsed once per second: the value changes that often)."""
+        if not value or value == self._last_date:
+            return
+        self._last_date = value
+        try:
+            measured = email.utils.parsedate_to_datetime(value).timestamp() - now
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return
+        # The header is cut to the second, so ``measured`` lags the offset by up to one: a reset
+        # moved by it is late rather than early. A new value replaces the old only beyond that.
+        if self._measured is None or abs(measured - self._measured) >= SKEW_TOLERANCE:
+            self._measured = measured
+            offset = measured if abs(measured) >= SKEW_TOLERANCE else 0.0
+            if offset != self._offset:
+                log.info("intercom_clock_offset", server_ahead_seconds=round(offset, 1))
+            self._offset = offset
+
+    def _local(self, reset_at: float, now: float) -> float | None:
+        """A server's reset on this clock; None when it is too far ahead to believe."""
+        local = reset_at - self._offset
+        if local - now > MAX_RESET_AHEAD:
+            if not self._doubted:
+                self._doubted = True
+                log.warning(
+                    "intercom_rate_reset_not_believed",
+                    reset_in_seconds=round(local - now),
+                    hint="the rate-limit reset is not a UNIX time in seconds, or a clock is far off",
+                )
+            return None
+        return local
 
     def _reserve(self, now: float) -> tuple[float, bool, bool]:
         """``(start_at, reserved, probe)``: when to start, or when to ask again if not reserved."""
