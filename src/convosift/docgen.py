@@ -129,7 +129,8 @@ def api_reference() -> str:
         "JSON API under `/api`, and the machine-readable description at `/openapi.json`. Errors are",
         '`{"error": KIND, "message": ..., "hint": ...}` (the hint when there is one) with a matching',
         "status code. With `CONVOSIFT_API_TOKEN` set, every POST needs `Authorization: Bearer TOKEN`;",
-        "reads stay open.",
+        "reads stay open. A request body over 1 MiB is refused with 413 before anything reads it",
+        "(every body the API accepts is a small JSON object).",
         "",
     ]
     for path, operations in spec["paths"].items():

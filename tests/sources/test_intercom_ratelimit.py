@@ -86,7 +86,9 @@ async def test_a_reset_no_window_is_that_long_is_not_waited_for(clock: FakeClock
     assert limiter.rate_limited(float(far), fallback_seconds=2.0) == 2.0
     for _ in range(5):
         async with limiter.slot():
-            limiter.observe({"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": far})
+            limiter.observe(
+                {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": far}
+            )
     assert clock.time() <= START + 2.5
     assert limiter.budget.reset_at is None
 
