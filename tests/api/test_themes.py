@@ -97,3 +97,26 @@ def test_a_secret_pasted_into_a_conversation_is_masked_everywhere(
         assert response.status_code == 200, path
         assert INTERCOM_TOKEN not in response.text, path
     assert client.get("/api/conversations/leak").json()["customer_text"] == "my token is *** please help"
+
+
+def test_a_period_of_centuries_gives_series_of_the_stored_weeks_only(
+    client: TestClient, settings: Settings
+) -> None:
+    """``since=1900&until=2099`` made one open GET build 11 MB of zero weeks per theme; the series
+    now covers the weeks that can hold data, at most ten years of them."""
+    _seed_themes(settings)
+    body = client.get("/api/themes", params={"since": "1900-01-01", "until": "2099-12-31"}).json()
+    narrow = client.get("/api/themes").json()
+    for wide, plain in zip(body["themes"], narrow["themes"], strict=True):
+        assert wide["series"] == plain["series"]
+        assert 6 <= len(wide["series"]) <= 8  # 40 days of data
+    assert len(client.get("/", params={"since": "1900-01-01", "until": "2099-12-31"}).text) < 200_000
+
+
+def test_series_stop_at_ten_years() -> None:
+    from convosift.themes.trends import MAX_SERIES_WEEKS, WEEK, series_weeks, week_start
+
+    first, last = NOW - 30 * 365 * DAY, NOW
+    weeks = series_weeks(first, last + 1, first, last)
+    assert len(weeks) == MAX_SERIES_WEEKS
+    assert weeks[-1] == week_start(last) and weeks[1] - weeks[0] == WEEK

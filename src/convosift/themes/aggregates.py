@@ -20,9 +20,9 @@ from convosift.themes.trends import (
     TrendWindows,
     iso_day,
     rising_test,
+    series_weeks,
     to_timestamp,
     week_label,
-    week_starts,
     weekly_counts,
 )
 from convosift.themes.vocabulary import EMPTY_VOCABULARY, Theme, Vocabulary
@@ -103,7 +103,8 @@ def _summaries(
     end = period.until if period.until is not None else max(r.created_at for r in rows) + 1
     start = period.since if period.since is not None else min(r.created_at for r in rows)
     windows = TrendWindows.ending_at(end, recent_days, baseline_days)
-    weeks = week_starts(start, end)
+    times_stored = [r.created_at for r in rows]
+    weeks = series_weeks(start, end, min(times_stored), max(times_stored))
     total = len(rows)
     recent_total = sum(1 for r in rows if windows.recent_start <= r.created_at < end)
     baseline_total = sum(1 for r in rows if windows.baseline_start <= r.created_at < windows.recent_start)
@@ -196,7 +197,7 @@ def overview(
         }
     start = period.since if period.since is not None else min(r.created_at for r in rows)
     end = period.until if period.until is not None else max(r.created_at for r in rows) + 1
-    weeks = week_starts(start, end)
+    weeks = series_weeks(start, end, min(r.created_at for r in rows), max(r.created_at for r in rows))
     by_category: dict[str, list[int]] = defaultdict(list)
     for row in rows:
         by_category[row.category or "unclassified"].append(row.created_at)

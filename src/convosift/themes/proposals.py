@@ -8,7 +8,7 @@ from typing import Any
 
 from convosift.store import Connection, Store, queries
 from convosift.store import proposals as stored
-from convosift.themes.trends import week_label, week_starts, weekly_counts
+from convosift.themes.trends import series_weeks, week_label, weekly_counts
 
 EXCERPT_CHARS = 240
 
@@ -23,7 +23,7 @@ def open_proposals(store: Store, *, quotes: int = 5, samples: int = 3) -> dict[s
         times = {p.id: stored.member_times(conn, p.members) for p in proposals}
         found = {p.id: _samples(conn, p.members, samples) for p in proposals}
     every = [t for ts in times.values() for t in ts]
-    weeks = week_starts(min(every), max(every) + 1) if every else []
+    weeks = series_weeks(min(every), max(every) + 1, min(every), max(every)) if every else []
     return {
         "weeks": [week_label(w) for w in weeks],
         "proposals": [

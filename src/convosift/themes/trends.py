@@ -63,6 +63,22 @@ def iso_day(timestamp: int | None) -> str | None:
     return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).date().isoformat()
 
 
+MAX_SERIES_WEEKS = 520
+"""A weekly series covers at most the last ten years of its period: a period of two centuries
+(``since=1900``) made one open GET build 11 MB of zeros per request."""
+
+
+def series_weeks(start: int, end: int, first: int, last: int) -> list[int]:
+    """The weeks a series shows for the period ``[start, end)``: only those that can hold data
+    (from ``first`` to ``last``, the earliest and latest times stored), at most
+    :data:`MAX_SERIES_WEEKS`, the latest kept."""
+    start, end = max(start, first), min(end, last + 1)
+    if end <= start:
+        return []
+    latest = week_start(end - 1)
+    return week_starts(max(start, latest - (MAX_SERIES_WEEKS - 1) * WEEK), end)
+
+
 def week_starts(start: int, end: int) -> list[int]:
     """Every week start from the week holding ``start`` to the one holding ``end - 1``."""
     if end <= start:
