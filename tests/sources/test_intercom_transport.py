@@ -571,3 +571,40 @@ async def test_an_error_status_with_a_long_page_is_read_as_its_status(
         assert isinstance(result, Conversation) and result.id == "7"
     else:
         assert isinstance(result, Skipped) and result.reason == "gone"
+
+
+def _empty_stored_blocks(count: int) -> bytes:
+    """Raw deflate of empty stored blocks: bytes that inflate to nothing, for ever."""
+    return b"\x00\x00\x00\xff\xff" * count
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+@pytest.mark.parametrize(
+    ("encoding", "body", "reason"),
+    [
+        # Over the cap in all (the keep-alive transport sees that first) and junk after the end.
+        ("gzip", gzip.compress(_conversation_json("7")) + b"\x00" * (8 << 20), "too_large malformed"),
+        ("deflate", _empty_stored_blocks(2 << 20), "too_large"),
+        ("gzip", gzip.compress(_conversation_json("7"))[:-6], "malformed"),
+        ("gzip", gzip.compress(_conversation_json("7")) + b"junk", "malformed"),
+        ("x-gzip", gzip.compress(_conversation_json("7")), None),
+    ],
+    ids=["bytes after the end", "inflating to nothing", "cut short", "junk after the end", "x-gzip"],
+)
+async def test_a_compressed_body_is_read_to_its_end_and_no_further(
+    serve: Callable[[Script], Awaitable[ScriptedServer]],
+    transport: str,
+    encoding: str,
+    body: bytes,
+    reason: str | None,
+) -> None:
+    """Bytes after a compressed stream's end piled up unread in memory (400 MiB for 200 MiB of
+    junk), and a stream of empty blocks was read for ever; a stream cut short was accepted. The
+    raw bytes now count against the cap too. (The scripted server shares this process and holds
+    copies of what it sends, so memory is only bounded loosely here.)"""
+    server = await serve(respond(body, f"Content-Encoding: {encoding}"))
+    result = await _detail_within(server.url, transport, memory=64 << 20)
+    if reason is None:
+        assert isinstance(result, Conversation) and result.id == "7"
+    else:
+        assert isinstance(result, Skipped) and result.reason in reason.split(), result

@@ -3,11 +3,14 @@
 httpx inflates a compressed body a chunk at a time with no bound on what one chunk gives: 64 KiB
 of gzip can inflate to 64 MiB, and a body compressed twice (``Content-Encoding: gzip, gzip``)
 to far more. Here the body is read raw and inflated with zlib's ``max_length``, so no more than
-the limit (plus one byte, to see it passed) is ever produced. The encodings asked for
-(``gzip``, ``deflate``) are read; any other is a :class:`httpx.DecodingError`.
+the limit (plus one byte, to see it passed) is ever produced. The raw bytes count against the
+limit too (bytes after the end of a compressed stream inflate to nothing and would otherwise pile
+up), and a compressed stream must end where the body does: cut short or followed by more bytes,
+it is a :class:`httpx.DecodingError`. The encodings asked for (``gzip``, ``deflate``) are read;
+any other is :class:`UnsupportedEncoding`, which no retry mends.
 
-An error status's page is only read for its first :data:`ERROR_BODY_BYTES`: the status says
-what happened, and the page only adds detail.
+Of an error status's page only the first :data:`ERROR_BODY_BYTES` are kept: the status says what
+happened, and the page only adds detail.
 """
 
 from __future__ import annotations
@@ -19,7 +22,12 @@ import httpx
 from convosift.sources.intercom.http1 import BodyTooLarge
 
 ERROR_BODY_BYTES = 64 << 10
-"""Bytes of an error status's page read for its detail; the rest is left unread."""
+"""Bytes of an error status's page kept for its detail."""
+_ENCODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
+
+
+class UnsupportedEncoding(httpx.DecodingError):
+    """A ``Content-Encoding`` other than the ones asked for (a body compressed twice, say)."""
 
 
 class _Inflater:
@@ -45,10 +53,19 @@ class _Inflater:
         return out, self._engine.unconsumed_tail
 
     def flush(self) -> bytes:
+        """What is left; the stream must have ended, with nothing after it."""
         try:
-            return self._engine.flush()
+            rest = self._engine.flush()
         except zlib.error as exc:
             raise httpx.DecodingError(f"the response body cannot be inflated: {exc}") from None
+        self.check_end()
+        if not self._engine.eof:
+            raise httpx.DecodingError("the compressed response body is cut short")
+        return rest
+
+    def check_end(self) -> None:
+        if self._engine.unused_data:
+            raise httpx.DecodingError("bytes follow the end of the compressed response body")
 
 
 async def read_body(response: httpx.Response, limit: int) -> bytes:
@@ -57,11 +74,12 @@ async def read_body(response: httpx.Response, limit: int) -> bytes:
     failed = not 200 <= response.status_code < 300
     cap = min(limit, ERROR_BODY_BYTES) if failed else limit
     encoding = response.headers.get("content-encoding", "").strip().lower()
-    if encoding not in ("", "identity", "gzip", "deflate"):
-        raise httpx.DecodingError(f"unsupported Content-Encoding in the response: {encoding[:40]!r}")
-    inflater = _Inflater(encoding) if encoding in ("gzip", "deflate") else None
+    if encoding not in ("", "identity", *_ENCODINGS):
+        raise UnsupportedEncoding(f"unsupported Content-Encoding in the response: {encoding[:40]!r}")
+    inflater = _Inflater(_ENCODINGS[encoding]) if encoding in _ENCODINGS else None
     parts: list[bytes] = []
     size = 0
+    raw_size = 0
 
     def took(part: bytes) -> bool:
         """Keeps ``part``; False once the cap is passed."""
@@ -85,11 +103,15 @@ async def read_body(response: httpx.Response, limit: int) -> bytes:
             if not took(raw):
                 break
             continue
+        raw_size += len(raw)
+        if raw_size > limit:
+            raise BodyTooLarge(limit, response.status_code, list(response.headers.raw))
         data = raw
         while data:
             out, data = inflater.inflate(data, cap - size + 1)
             if not took(out):
                 return b"".join(parts)
+        inflater.check_end()
     else:
         if inflater is not None:
             took(inflater.flush())

@@ -9,7 +9,7 @@ the window) and skippable (one conversation is gone or too large).
 Answers are read up to a limit, so one huge answer cannot exhaust memory: a conversation up to
 ``CONVOSIFT_MAX_RECORD_BYTES`` (a larger one is skipped as ``too_large``, as from a file), a
 search page up to :data:`MAX_PAGE_BYTES`. The limit holds for the raw bytes and for the bytes as
-decoded (:mod:`~convosift.sources.intercom.body`). An error status is read as its status, however
+decoded, on either transport (:mod:`~convosift.sources.intercom.body`). An error status is read as its status, however
 long its page.
 """
 
@@ -38,7 +38,7 @@ from convosift.errors import (
 )
 from convosift.logs import get_logger
 from convosift.sources import json_values
-from convosift.sources.intercom.body import read_body
+from convosift.sources.intercom.body import UnsupportedEncoding, read_body
 from convosift.sources.intercom.clock import SYSTEM_CLOCK, Clock
 from convosift.sources.intercom.http1 import BodyTooLarge
 from convosift.sources.intercom.ratelimit import RESET_HEADER, RateLimiter, shared_limiter
@@ -183,6 +183,11 @@ class IntercomClient:
             raise SourceFatalError(
                 f"Intercom answered {call.what} with over {exc.limit:,} bytes, more than a search page holds",
                 hint="check INTERCOM_BASE_URL: it should name the Intercom API",
+            ) from None
+        except UnsupportedEncoding as exc:
+            # Sent the same way every time: no retry reads it.
+            raise MalformedResponseError(
+                f"Intercom answered {call.what} in an encoding not asked for: {exc}"
             ) from None
         except httpx.DecodingError as exc:
             raise _Retry(
