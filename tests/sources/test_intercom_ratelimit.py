@@ -5,6 +5,8 @@ from __future__ import annotations
 import email.utils
 import itertools
 import math
+import random
+from collections.abc import Callable
 
 import pytest
 from source_fakes import START, FakeClock
@@ -15,10 +17,14 @@ from convosift.sources.intercom.ratelimit import RateLimiter, parse_rate_headers
 class WindowServer:
     """Counts requests per fixed window as Intercom does and answers with its headers."""
 
-    def __init__(self, clock: FakeClock, limit: int, window: float = 10.0, skew: float = 0.0) -> None:
+    def __init__(
+        self, clock: FakeClock, limit: int, window: float = 10.0, skew: float = 0.0, date_error: float = 0.0
+    ) -> None:
         self.clock, self.limit, self.window = clock, limit, window
         self.skew = skew
         """How far the server's clock is ahead of the client's (its resets and ``Date`` say so)."""
+        self.date_error = date_error
+        """How far ``Date`` alone is off (a front end whose clock is not the rate limiter's)."""
         self.counts: dict[int, int] = {}
         self.rejected = 0
 
@@ -27,7 +33,7 @@ class WindowServer:
         index = math.floor(now / self.window)
         used = self.counts.get(index, 0)
         headers = {
-            "Date": email.utils.formatdate(now, usegmt=True),
+            "Date": email.utils.formatdate(now + self.date_error, usegmt=True),
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Reset": str(int((index + 1) * self.window)),
         }
@@ -38,13 +44,17 @@ class WindowServer:
         return 200, headers | {"X-RateLimit-Remaining": str(self.limit - used - 1)}
 
 
-async def run_requests(limiter: RateLimiter, server: WindowServer, count: int) -> list[float]:
+async def run_requests(
+    limiter: RateLimiter, server: WindowServer, count: int, latency: Callable[[], float] = lambda: 0.0
+) -> list[float]:
+    """``latency``: seconds between the server's answer and the client reading its headers."""
     starts = []
     done = 0
     while done < count:
         async with limiter.slot():
             starts.append(limiter.clock.time())
             status, headers = server.handle()
+            await limiter.clock.sleep(latency())
             limiter.observe(headers)
         if status == 429:
             limiter.rate_limited(float(headers["X-RateLimit-Reset"]), fallback_seconds=1.0)
@@ -75,6 +85,30 @@ async def test_a_server_clock_ahead_or_behind_is_paced_as_well(clock: FakeClock,
     assert server.rejected <= 2
     assert max(server.counts.values()) <= 20
     assert 90 <= starts[-1] - START <= 115
+
+
+async def test_slow_answers_and_a_date_off_by_itself_do_not_unsettle_the_pacing(clock: FakeClock) -> None:
+    """Headers read up to 3 s after they were sent (a long body) gave measures of the offset that
+    jumped, and a ``Date`` an hour off from the resets beside it made every reset look past; the
+    window learned shrank from 10 s towards nothing, and requests went into 429s."""
+    draws = random.Random(3)
+    for skew, date_error in ((7.0, 0.0), (0.0, 3600.0), (0.0, -3600.0), (-30.0, 0.0)):
+        limiter = RateLimiter(clock)
+        server = WindowServer(clock, limit=20, skew=skew, date_error=date_error)
+        # One request at a time here, each waiting for its answer: the run takes as long as the
+        # answers do, so only the 429s and the window learned tell good pacing from bad.
+        await run_requests(limiter, server, 200, latency=lambda: draws.uniform(0.0, 3.0))
+        assert server.rejected <= 2, (skew, date_error)
+        assert limiter.budget.window_seconds == 10, (skew, date_error)
+
+
+async def test_a_date_without_a_zone_is_not_a_clock(clock: FakeClock) -> None:
+    limiter = RateLimiter(clock)
+    reset = str(int(START) + 10)
+    headers = {"X-RateLimit-Limit": "10", "X-RateLimit-Remaining": "9", "X-RateLimit-Reset": reset}
+    async with limiter.slot():
+        limiter.observe(headers | {"Date": email.utils.formatdate(START + 40)[:-5] + "-0000"})
+    assert limiter.budget.reset_at == START + 10
 
 
 async def test_a_reset_no_window_is_that_long_is_not_waited_for(clock: FakeClock) -> None:

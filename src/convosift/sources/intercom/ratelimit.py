@@ -14,17 +14,22 @@ paced.
 
 The reset is the *server's* clock. A client whose clock is off by a few seconds read a window as
 longer than it is (the budget spread thin: 45 s ahead made a backfill five times slower) or as
-over already (requests unpaced, into 429s). The offset is read from each response's ``Date``
-header and resets are moved onto the local clock; offsets under :data:`SKEW_TOLERANCE` are the
-header's one-second resolution and are not applied. A reset further ahead than
-:data:`MAX_RESET_AHEAD` is not believed at all (a proxy's milliseconds read as seconds held every
-request for millennia): pacing and a 429 go on as without one, and a warning says so once.
+over already (requests unpaced, into 429s). Each response's ``Date`` gives a measure of the
+offset that can only fall short of it (``Date`` is cut to the second and read after the answer
+arrived), so the offset is the greatest measure of the last :data:`OFFSET_MEMORY` seconds, and it
+moves resets onto the local clock when it reaches :data:`SKEW_TOLERANCE`. A ``Date`` that
+disagrees with the same response's reset (not within :data:`MAX_RESET_AHEAD` before it) is not
+used. Window lengths are learned from the server's resets as sent, so a new offset never changes
+them. A reset further ahead than :data:`MAX_RESET_AHEAD` is not believed at all (a proxy's
+milliseconds read as seconds held every request for millennia): pacing and a 429 go on as
+without one, and a warning says so once.
 """
 
 from __future__ import annotations
 
 import email.utils
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -41,7 +46,11 @@ RESET_HEADER = "X-RateLimit-Reset"
 _SAME_WINDOW = 0.5
 _PROBE_POLL_SECONDS = 0.01
 SKEW_TOLERANCE = 2.0
-"""Clock offsets (server minus local) smaller than this are not applied: ``Date`` has whole seconds."""
+"""Clock offsets (server minus local) smaller than this are not applied: ``Date`` has whole
+seconds, and an answer's own time adds to that."""
+OFFSET_MEMORY = 300.0
+"""Seconds over which the greatest measure of the offset is kept (a clock that is reset is
+followed after that long)."""
 MAX_RESET_AHEAD = 300.0
 """Seconds: a reset further ahead than this, after the offset, is not believed. Intercom's windows
 last 10 seconds."""
@@ -89,7 +98,8 @@ class RateLimiter:
         self._unpaced = False
         self._offset = 0.0
         """Seconds the server's clock is ahead of this one (0 within :data:`SKEW_TOLERANCE`)."""
-        self._measured: float | None = None
+        self._measures: deque[tuple[float, float]] = deque()
+        """(local time, measure of the offset), the greatest measure last."""
         self._last_date: str | None = None
         self._doubted = False
 
@@ -121,23 +131,28 @@ class RateLimiter:
     def observe(self, headers: Mapping[str, str]) -> None:
         """Learn the budget (and the server's clock) from a response's headers."""
         parsed = parse_rate_headers(headers)
+        date = headers.get("Date")
         with self._lock:
             now = self.clock.time()
-            self._read_date(headers.get("Date"), now)
-            if parsed is not None:
-                local = self._local(parsed[2], now)
-                parsed = None if local is None else (parsed[0], parsed[1], local)
-            if parsed is None:
+            before, doubted = self._offset, self._doubted
+            if date and date != self._last_date:  # parsed once per second: it changes that often
+                self._last_date = date
+                self._measure(date, None if parsed is None else parsed[2], now)
+            local = None if parsed is None else self._local(parsed[2], now)
+            if parsed is None or local is None:
                 # A server without rate-limit headers is not paced until it starts sending them.
                 self._unpaced = self._limit is None
-                return
-            self._unpaced = False
-            self._learn(*parsed, now=now)
+            else:
+                self._unpaced = False
+                self._learn(parsed[0], parsed[1], parsed[2], local, now=now)
+            offset, newly_doubted = self._offset, self._doubted and not doubted
+        self._report(before, offset, newly_doubted)
 
     def rate_limited(self, reset_at: float | None, fallback_seconds: float) -> float:
         """A 429 arrived: hold every request until the reset (or the fallback). Returns the wait."""
         with self._lock:
             now = self.clock.time()
+            doubted = self._doubted
             reset_at = None if reset_at is None else self._local(reset_at, now)
             if reset_at is not None and reset_at > now:
                 self._reset_at = reset_at
@@ -146,39 +161,51 @@ class RateLimiter:
             else:
                 until = now + fallback_seconds
             self._blocked_until = max(self._blocked_until, until)
-            return self._blocked_until - now
+            wait = self._blocked_until - now
+            newly_doubted = self._doubted and not doubted
+        self._report(self._offset, self._offset, newly_doubted)
+        return wait
+
+    @staticmethod
+    def _report(before: float, offset: float, doubted: bool) -> None:
+        """Log what changed, outside the lock."""
+        if offset != before:
+            log.info("intercom_clock_offset", server_ahead_seconds=round(offset, 1))
+        if doubted:
+            log.warning(
+                "intercom_rate_reset_not_believed",
+                hint="the rate-limit reset is not a UNIX time in seconds, or a clock is far off",
+            )
 
     # --- state changes, called with the lock held ---------------------------------------------
 
-    def _read_date(self, value: str | None, now: float) -> None:
-        """The server's clock from ``Date`` (parsed once per second: the value changes that often)."""
-        if not value or value == self._last_date:
-            return
-        self._last_date = value
+    def _measure(self, date: str, reset_at: float | None, now: float) -> None:
+        """One more measure of the offset from ``Date``; the offset is the greatest kept."""
         try:
-            measured = email.utils.parsedate_to_datetime(value).timestamp() - now
+            sent = email.utils.parsedate_to_datetime(date)
         except (TypeError, ValueError, IndexError, OverflowError):
             return
-        # The header is cut to the second, so ``measured`` lags the offset by up to one: a reset
-        # moved by it is late rather than early. A new value replaces the old only beyond that.
-        if self._measured is None or abs(measured - self._measured) >= SKEW_TOLERANCE:
-            self._measured = measured
-            offset = measured if abs(measured) >= SKEW_TOLERANCE else 0.0
-            if offset != self._offset:
-                log.info("intercom_clock_offset", server_ahead_seconds=round(offset, 1))
-            self._offset = offset
+        if sent.tzinfo is None:
+            return  # no zone ("-0000"): not a time to compare with
+        server_now = sent.timestamp()
+        if reset_at is not None and not -MAX_RESET_AHEAD <= reset_at - server_now <= MAX_RESET_AHEAD:
+            return  # the Date disagrees with the reset beside it: one of them is not this clock
+        measures = self._measures
+        while measures and measures[0][0] < now - OFFSET_MEMORY:
+            measures.popleft()
+        measure = server_now - now
+        # Only the greatest matters: drop smaller measures kept before this one.
+        while measures and measures[-1][1] <= measure:
+            measures.pop()
+        measures.append((now, measure))
+        greatest = measures[0][1]
+        self._offset = greatest if abs(greatest) >= SKEW_TOLERANCE else 0.0
 
     def _local(self, reset_at: float, now: float) -> float | None:
         """A server's reset on this clock; None when it is too far ahead to believe."""
         local = reset_at - self._offset
         if local - now > MAX_RESET_AHEAD:
-            if not self._doubted:
-                self._doubted = True
-                log.warning(
-                    "intercom_rate_reset_not_believed",
-                    reset_in_seconds=round(local - now),
-                    hint="the rate-limit reset is not a UNIX time in seconds, or a clock is far off",
-                )
+            self._doubted = True
             return None
         return local
 
@@ -223,13 +250,15 @@ class RateLimiter:
             self._remaining = None
         self._next_slot = boundary
 
-    def _learn(self, limit: int, remaining: int, reset_at: float, *, now: float) -> None:
+    def _learn(self, limit: int, remaining: int, sent_reset: float, reset_at: float, *, now: float) -> None:
+        """``sent_reset`` as the server sent it (window lengths are learned from those, so a new
+        offset never changes them), ``reset_at`` on the local clock."""
         self._limit = limit
-        if self._last_header_reset is not None and reset_at - self._last_header_reset > _SAME_WINDOW:
-            observed = reset_at - self._last_header_reset
+        if self._last_header_reset is not None and sent_reset - self._last_header_reset > _SAME_WINDOW:
+            observed = sent_reset - self._last_header_reset
             self._window = observed if self._window is None else min(self._window, observed)
-        if self._last_header_reset is None or reset_at > self._last_header_reset:
-            self._last_header_reset = reset_at
+        if self._last_header_reset is None or sent_reset > self._last_header_reset:
+            self._last_header_reset = sent_reset
         if reset_at <= now:
             return  # this response belongs to a window that is already over
         # The server has not yet counted the other requests this process has reserved.
