@@ -130,7 +130,10 @@ def api_reference() -> str:
         '`{"error": KIND, "message": ..., "hint": ...}` (the hint when there is one) with a matching',
         "status code. With `CONVOSIFT_API_TOKEN` set, every POST needs `Authorization: Bearer TOKEN`;",
         "reads stay open. A request body over 1 MiB is refused with 413 before anything reads it",
-        "(every body the API accepts is a small JSON object).",
+        "(every body the API accepts is a small JSON object). A POST a browser sends from another",
+        "site's page (`Sec-Fetch-Site` other than `same-origin`, or an `Origin` that is not the",
+        "request's `Host` or `X-Forwarded-Host`) is refused with 403, token or not; clients that are",
+        "not browsers send neither header.",
         "",
     ]
     for path, operations in spec["paths"].items():

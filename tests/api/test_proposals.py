@@ -5,14 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from convosift.analysis.base import NullAnalyzer
+from convosift.api.app import create_app
 from convosift.config import Settings
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 
-from .conftest import API_TOKEN, analysed, client_for, conversation, make_settings, seed, seed_proposal
+from .conftest import (
+    API_TOKEN,
+    analysed,
+    client_for,
+    conversation,
+    live_server,
+    make_settings,
+    seed,
+    seed_proposal,
+)
 
 DAY = 86_400
 NOW = 1_700_000_000
@@ -212,3 +223,42 @@ def test_the_themes_page_draws_a_weekly_trend_per_theme(curating: TestClient) ->
     html = curating.get("/themes").text
     assert '<svg class="sparkline"' in html and "weekly counts: " in html
     assert 'figure class="weekly"' in curating.get("/themes/dark_mode_dashboard").text
+
+
+@pytest.mark.parametrize(
+    ("headers", "refused"),
+    [
+        ({"Origin": "http://evil.example", "Content-Type": "text/plain"}, True),
+        ({"Origin": "null", "Content-Type": "application/x-www-form-urlencoded"}, True),
+        ({"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"}, True),
+        ({"Sec-Fetch-Site": "same-site"}, True),
+        ({"Sec-Fetch-Site": "same-origin"}, False),
+        ({}, False),  # the CLI, curl, a script: not a browser
+        ({"Origin": "SELF"}, False),  # the dashboard's own page, in a browser without Sec-Fetch-Site
+    ],
+    ids=[
+        "other site",
+        "sandboxed page",
+        "fetch from another site",
+        "sibling site",
+        "own page",
+        "no browser",
+        "own origin",
+    ],
+)
+def test_a_browser_cannot_be_made_to_change_things_from_another_site(
+    curated: Settings, headers: dict[str, str], refused: bool
+) -> None:
+    """With no API token (the default) any page the user visited could POST a form to the local
+    server and dismiss or accept proposals, or stop a backfill: such requests need no preflight."""
+    with live_server(create_app(curated)) as url:
+        sent = {name: url if value == "SELF" else value for name, value in headers.items()}
+        answer = httpx.post(f"{url}/api/proposals/p0000dark/dismiss", headers=sent, content=b"", timeout=30)
+        still_open = httpx.get(f"{url}/api/proposals", timeout=30).json()
+    open_ids = {proposal["id"] for proposal in still_open["proposals"]}
+    if refused:
+        assert answer.status_code == 403 and answer.json()["error"] == "cross_site_request"
+        assert "p0000dark" in open_ids
+    else:
+        assert answer.status_code == 200, answer.text
+        assert "p0000dark" not in open_ids

@@ -13,6 +13,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from convosift.api.body_limit import BodyLimit
 from convosift.api.context import AnalyzerFactory, AppContext, SourceFactory
+from convosift.api.cross_site import CrossSiteGuard
 from convosift.api.errors import ScrubbedJSONResponse, install_error_handlers
 from convosift.api.routes import conversations, dashboard, health, pipeline, proposals, themes
 from convosift.config import Settings, load_settings
@@ -24,7 +25,8 @@ when `CONVOSIFT_API_TOKEN` is set (401 otherwise). GET endpoints (status, histor
 themes, proposals, the dashboard) are open to whoever can reach the server, which is why
 `convosift serve` binds to 127.0.0.1 by default.
 Errors are JSON objects with the keys `error`, `message` and, when there is advice, `hint`.
-A request body over 1 MiB is refused with 413 before it is read.
+A request body over 1 MiB is refused with 413 before it is read, and a POST that a browser sends
+from another site's page with 403.
 """
 
 
@@ -68,10 +70,12 @@ def create_app(
     app.state.context = context
     app.state.settings = context.settings
     install_error_handlers(app)
-    # Added last, so it runs first: a body too large is refused before anything reads it.
+    # The last added runs first: a body too large, or a request from another site's page, is
+    # refused before anything reads it.
     if trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     app.add_middleware(BodyLimit)
+    app.add_middleware(CrossSiteGuard)
     for module in (health, pipeline, conversations, themes, proposals, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
