@@ -199,3 +199,13 @@ def test_renaming_and_dismissing_a_proposal_leave_the_vocabulary_alone(
     assert _matches(store)["u1"] is None
     assert vocabulary_file.read_text() == original
     assert [d["action"] for d in decision_history(store)] == ["dismiss", "rename"]
+
+
+def test_a_theme_cannot_be_named_as_the_filter_of_the_unthemed(store: Store, vocabulary_file: Path) -> None:
+    """Renamed ``unmatched``, a theme's link listed the unthemed conversations, and its own
+    conversations could no longer be filtered."""
+    _seeded(store)
+    with pytest.raises(ConfigurationError, match="cannot name a theme"):
+        _curator(store, vocabulary_file).rename("discount_code_not_applied", "unmatched")
+    assert _matches(store)["c1"] == "discount_code_not_applied"
+    assert load_vocabulary(vocabulary_file).find("unmatched") is None

@@ -28,6 +28,7 @@ from convosift.store.proposals import (
     proposal_signatures,
     rename_proposal,
 )
+from convosift.store.queries import UNMATCHED
 from convosift.themes.vocabulary import (
     Decision,
     Theme,
@@ -337,11 +338,21 @@ def decision_history(store: Store, limit: int = 100) -> list[dict[str, Any]]:
     ]
 
 
+RESERVED_SIGNATURES = frozenset({UNMATCHED})
+"""Words the filters read as "no theme": a theme named so could not be told from the unthemed."""
+
+
 def _valid(signature: str) -> str:
     try:
-        return check_signature(signature)
+        checked = check_signature(signature)
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from None
+    if checked in RESERVED_SIGNATURES:
+        raise ConfigurationError(
+            f"{checked!r} cannot name a theme: filters read it as conversations without one",
+            hint="choose another signature",
+        )
+    return checked
 
 
 def _valid_title(title: str) -> str:
