@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import time
 import tracemalloc
 from pathlib import Path
@@ -257,6 +258,15 @@ def test_missing_file_and_missing_setting_are_configuration_errors(tmp_path: Pat
         FileSource.from_settings(load_settings())
     path = write_jsonl(tmp_path / "ok.jsonl", [])
     assert FileSource.from_settings(load_settings(source_path=path, intercom_per_page=12)).page_size == 12
+
+
+def test_a_pipe_or_a_device_is_not_taken_for_a_missing_file(tmp_path: Path) -> None:
+    """They were refused as files that "do not exist", which sent a user looking in the wrong place."""
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        with pytest.raises(ConfigurationError, match="is not a regular file"):
+            FileSource(path)
 
 
 @pytest.mark.parametrize("suffix", ["jsonl", "json"])

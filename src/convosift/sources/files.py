@@ -88,6 +88,11 @@ class FileSource:
                 f"{self.path} is a folder, not a conversation file",
                 hint="point CONVOSIFT_SOURCE_PATH at the export file",
             )
+        if self.path.exists() and not self.path.is_file():
+            # A pipe, a device (/dev/zero would be read for ever) or a socket.
+            raise ConfigurationError(
+                f"{self.path} is not a regular file", hint="point CONVOSIFT_SOURCE_PATH at the export file"
+            )
         if not self.path.is_file():
             raise ConfigurationError(
                 f"conversation file {self.path} does not exist", hint="check CONVOSIFT_SOURCE_PATH"
