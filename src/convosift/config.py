@@ -298,6 +298,13 @@ class Settings(BaseSettings):
         description="Bearer token required by the API's mutating endpoints when set (printable ASCII, "
         "not empty, no surrounding spaces).",
     )
+    api_allowed_origins: str = Field(
+        "",
+        max_length=2000,
+        validation_alias=_env("CONVOSIFT_API_ALLOWED_ORIGINS", "api_allowed_origins"),
+        description="Comma-separated origins (scheme://host[:port]) whose pages may POST to the API "
+        "besides its own address: the dashboard's address behind a proxy that rewrites Host on plain HTTP.",
+    )
     api_host: str = Field(
         "127.0.0.1",
         validation_alias=_env("CONVOSIFT_API_HOST", "api_host"),

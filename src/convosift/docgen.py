@@ -131,9 +131,11 @@ def api_reference() -> str:
         "status code. With `CONVOSIFT_API_TOKEN` set, every POST needs `Authorization: Bearer TOKEN`;",
         "reads stay open. A request body over 1 MiB is refused with 413 before anything reads it",
         "(every body the API accepts is a small JSON object). A POST a browser sends from another",
-        "site's page (`Sec-Fetch-Site` other than `same-origin`, or an `Origin` that is not the",
-        "request's `Host` or `X-Forwarded-Host`) is refused with 403, token or not; clients that are",
-        "not browsers send neither header.",
+        "site's page (`Sec-Fetch-Site` other than `same-origin` or `none`; without it, an `Origin`",
+        "that is not the request's `Host`, its `X-Forwarded-Host` or one of",
+        "`CONVOSIFT_API_ALLOWED_ORIGINS`) is refused with 403, token or not; clients that are not",
+        "browsers send neither header. Behind a proxy on plain HTTP that rewrites `Host` and sends no",
+        "`X-Forwarded-Host`, name the dashboard's address in `CONVOSIFT_API_ALLOWED_ORIGINS`.",
         "",
     ]
     for path, operations in spec["paths"].items():

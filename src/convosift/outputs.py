@@ -7,10 +7,11 @@ which path and why, never an ``OSError`` traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from convosift.errors import ConfigurationError
 
@@ -63,3 +64,24 @@ def spreadsheet_safe(row: dict[str, Any]) -> dict[str, Any]:
         key: "'" + value if isinstance(value, str) and value.startswith(_FORMULA_STARTS) else value
         for key, value in row.items()
     }
+
+
+class SpreadsheetCsv:
+    """``csv.DictWriter`` for files spreadsheets open: cells that start like formulas are shown
+    (:func:`spreadsheet_safe`), and a row with a semicolon in a text has every cell quoted, since
+    a spreadsheet set to split on semicolons (most European ones) would otherwise start a new cell
+    there, and that cell could be a formula. Other rows are written as plain CSV."""
+
+    def __init__(self, out: IO[str], columns: Sequence[str]) -> None:
+        self._plain = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        self._quoted = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writeheader(self) -> None:
+        self._plain.writeheader()
+
+    def writerow(self, row: dict[str, Any]) -> None:
+        safe = spreadsheet_safe(row)
+        if any(isinstance(value, str) and ";" in value for value in safe.values()):
+            self._quoted.writerow(safe)
+        else:
+            self._plain.writerow(safe)

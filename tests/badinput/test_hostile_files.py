@@ -557,12 +557,10 @@ def test_the_cli_exports_skipped_records(
         wrong.exit_code != 0 and "unknown export format" in wrong.output and "Traceback" not in wrong.output
     )
     # An unknown reason printed nothing and exited 0, as if nothing had been skipped.
-    unknown = runner.invoke(app, ["export", "skipped", "--reason", "too-large"])
-    assert (
-        unknown.exit_code != 0
-        and "unknown reason 'too-large'" in unknown.output
-        and "too_large" in unknown.output
-    )
+    unknown = runner.invoke(app, ["export", "skipped", "--reason", "too-large", "--out", str(out)])
+    assert unknown.exit_code != 0 and "unknown reason 'too-large'" in unknown.output
+    assert "too_large" in unknown.output
+    assert len(out.read_text().splitlines()) == 2  # the file there is left as it was
 
 
 def test_csv_exports_show_text_that_looks_like_a_formula_and_never_run_it(
@@ -581,6 +579,7 @@ def test_csv_exports_show_text_that_looks_like_a_formula_and_never_run_it(
         "@SUM(1+1)",
         "-2+3",
         "\tTab",
+        "x;=cmd|' /C calc'!A0",  # a spreadsheet that splits on semicolons would start a cell at "="
     ]
     lines = [good(f"f{i}", text=text) | {"subject": text} for i, text in enumerate(texts)]
     path = write_jsonl(tmp_path / "export.jsonl", [*lines, good("plain", text="Export fails - again")])
@@ -590,8 +589,13 @@ def test_csv_exports_show_text_that_looks_like_a_formula_and_never_run_it(
     exported = runner.invoke(app, ["export", "conversations", "--format", "csv"])
     assert exported.exit_code == 0, exported.output
     by_id = {row["id"]: row for row in csv.DictReader(io.StringIO(exported.stdout))}
-    for i, text in enumerate(texts):
+    for i, text in enumerate(texts[:-1]):
         assert by_id[f"f{i}"]["subject"] == "'" + text
+    assert by_id["f5"]["subject"] == texts[-1]
+    # Its row has every cell quoted, so no semicolon in it can end a cell; other rows stay plain.
+    [line] = [line for line in exported.stdout.splitlines() if line.startswith('"f5"') or ',"f5",' in line]
+    assert line.startswith('"') and line.endswith('"') and '","' in line
+    assert not next(row for row in exported.stdout.splitlines() if "plain" in row).startswith('"')
     assert by_id["plain"]["subject"] == ""
     raw = runner.invoke(app, ["export", "conversations"])
     subjects = {json.loads(line)["id"]: json.loads(line).get("subject") for line in raw.stdout.splitlines()}

@@ -75,7 +75,7 @@ def create_app(
     if trusted_hosts:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     app.add_middleware(BodyLimit)
-    app.add_middleware(CrossSiteGuard)
+    app.add_middleware(CrossSiteGuard, allowed_origins=context.settings.api_allowed_origins)
     for module in (health, pipeline, conversations, themes, proposals, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -249,7 +249,8 @@ def export_conversations(
     match threshold or whose text was judged not of the vocabulary's business (0 with no
     vocabulary); a theme a person gave by accepting or merging a proposal keeps that earlier
     score. proposal is the open proposal the conversation sits in. In CSV, a text that starts
-    like a spreadsheet formula (=, +, -, @) begins with an apostrophe, so it is shown, never run.
+    like a spreadsheet formula (=, +, -, @, a tab or a carriage return) begins with an apostrophe,
+    so it is shown, never run.
     """
     from convosift.outputs import is_stdout, open_output
     from convosift.pipeline.service import Service, export_format
@@ -280,9 +281,10 @@ def export_skipped(
     Each is tried again by the next run, so a record fixed at its source is stored then.
     """
     from convosift.outputs import is_stdout, open_output
-    from convosift.pipeline.service import Service, export_format
+    from convosift.pipeline.service import Service, export_format, skip_reason
 
-    chosen = export_format(fmt)
+    # Checked before --out is opened: a file there is not emptied by a mistyped option.
+    chosen, reason = export_format(fmt), skip_reason(reason)
     with Service.open(settings()) as service:
         if out is None or is_stdout(out):
             service.export_skipped(chosen, typer.get_text_stream("stdout"), reason=reason)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import json
 import threading
 import time
@@ -23,7 +22,7 @@ from convosift.analysis.factory import build_analyzer, load_models
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
 from convosift.domain import SKIP_REASONS, RunKind, RunStatus, Window
 from convosift.errors import ConfigurationError, ConvosiftError, NotFoundError, RunConflictError, StoreError
-from convosift.outputs import spreadsheet_safe
+from convosift.outputs import SpreadsheetCsv
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline import lifecycle
 from convosift.pipeline.collector import quiet_collector
@@ -413,10 +412,7 @@ class Service:
     def export_skipped(self, fmt: str, out: IO[str], *, reason: str | None = None) -> int:
         """Write every skipped record (or those of one reason) in ``(source, id)`` order."""
         chosen = export_format(fmt)
-        if reason is not None and reason not in SKIP_REASONS:
-            raise ConfigurationError(
-                f"unknown reason {reason!r}", hint=f"use one of {', '.join(SKIP_REASONS)}"
-            )
+        skip_reason(reason)
         with self.store.read() as conn:
             return _write_rows(skipped_records(conn, reason=reason), SKIPPED_COLUMNS, chosen, out)
 
@@ -450,16 +446,23 @@ def export_format(fmt: str) -> ExportFormat:
     raise ConfigurationError(f"unknown export format {fmt!r}; use jsonl or csv")
 
 
+def skip_reason(reason: str | None) -> str | None:
+    """``reason`` if it names why records are skipped (or is None), else a configuration error."""
+    if reason is not None and reason not in SKIP_REASONS:
+        raise ConfigurationError(f"unknown reason {reason!r}", hint=f"use one of {', '.join(SKIP_REASONS)}")
+    return reason
+
+
 def _write_rows(
     rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: ExportFormat, out: IO[str]
 ) -> int:
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n") if fmt == "csv" else None
+    writer = SpreadsheetCsv(out, columns) if fmt == "csv" else None
     if writer is not None:
         writer.writeheader()
     written = 0
     for row in rows:
         if writer is not None:
-            writer.writerow(spreadsheet_safe(row))
+            writer.writerow(row)
         else:
             out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
         written += 1

@@ -7,14 +7,13 @@ feeds every format, so they never disagree.
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from convosift.errors import ConfigurationError
-from convosift.outputs import spreadsheet_safe, write_output
+from convosift.outputs import SpreadsheetCsv, write_output
 from convosift.store import Store
 from convosift.themes.aggregates import TimeBound, overview, rising_themes, theme_summary
 from convosift.themes.vocabulary import Vocabulary
@@ -114,12 +113,12 @@ def render_markdown(data: dict[str, Any]) -> str:
 
 def render_csv(data: dict[str, Any]) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = SpreadsheetCsv(buffer, CSV_COLUMNS)
     writer.writeheader()
     for theme in data["themes"]:
         row = {column: theme.get(column) for column in CSV_COLUMNS}
         row["top_quote"] = theme["quotes"][0]["quote"] if theme["quotes"] else ""
-        writer.writerow(spreadsheet_safe(row))
+        writer.writerow(row)
     return buffer.getvalue()
 
 

@@ -50,8 +50,8 @@ def list_themes(
     source: str | None = _SOURCE,
     context: AppContext = Depends(get_context),
 ) -> dict[str, Any]:
-    """Themes with count, share, first/last seen, weekly series (the weeks of the period that hold
-    conversations, at most the last 520), change, ``rising`` and top quotes."""
+    """Themes with count, share, first/last seen, weekly series (the weeks of the period from its
+    first stored conversation to its last, at most the last 520), change, ``rising`` and top quotes."""
     themes = theme_table(context, since, until, source)
     return {"themes": themes, "rising": [t["signature"] for t in aggregates.rising_themes(themes)]}
 
