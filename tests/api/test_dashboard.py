@@ -131,7 +131,8 @@ def test_conversation_pages_keep_filters_across_pages(client: TestClient, settin
     assert 'href="?category=billing_question&amp;offset=0"' in second
 
 
-# Ids are opaque: each holds characters a URL builder refuses or misreads (/ ? # % space, unicode).
+# Ids are opaque: each holds characters a URL builder refuses or misreads (/ ? # % space, unicode,
+# line breaks).
 HOSTILE_IDS = (
     "a/b?c#d %e",
     "100%25 done",
@@ -140,6 +141,9 @@ HOSTILE_IDS = (
     "/leading and trailing/",
     "x/../y",
     "a\\b;c&d=e+f",
+    # Line breaks and tabs (a file's id may hold anything): the path convertor stopped at them.
+    "line\nbreak",
+    "tab\there\r\n",
 )
 
 
@@ -167,7 +171,7 @@ def _conversation_links(html: str) -> set[str]:
 
 
 @pytest.mark.parametrize("page", ["/conversations", "/themes/export_fails"])
-def test_any_printable_id_round_trips_through_the_listing_links(settings: Settings, page: str) -> None:
+def test_any_id_round_trips_through_the_listing_links(settings: Settings, page: str) -> None:
     """Each listed conversation links to its page and, by the same path, to its API record."""
     _seed_hostile_ids(settings)
     # A real server: the TestClient decodes a path twice, which would mangle "100%25 done".

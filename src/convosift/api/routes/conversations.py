@@ -40,7 +40,7 @@ def list_conversations(
 
 
 # Ids are opaque: ``path`` lets one hold a slash, which arrives percent-encoded (%2F) and decoded.
-@router.get("/{conversation_id:path}")
+@router.get("/{conversation_id:id}")
 def get_conversation(
     conversation_id: str,
     source: str | None = Query(None, max_length=64),

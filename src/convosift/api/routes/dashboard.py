@@ -84,7 +84,7 @@ def conversations_page(
 
 
 # ``path``: an id may hold a slash (links encode it as %2F, which arrives decoded).
-@router.get("/conversations/{conversation_id:path}", response_class=HTMLResponse, name="conversation_page")
+@router.get("/conversations/{conversation_id:id}", response_class=HTMLResponse, name="conversation_page")
 def conversation_page(
     request: Request, conversation_id: str, context: AppContext = Depends(get_context)
 ) -> HTMLResponse:
