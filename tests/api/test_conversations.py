@@ -80,6 +80,10 @@ def test_unknown_conversation_is_404(client: TestClient) -> None:
     response = client.get("/api/conversations/nope")
     assert response.status_code == 404
     assert response.json()["error"] == "not_found"
+    # A long id (100 KB from a real client) came back whole in the message; the message is cut.
+    long = client.get("/api/conversations/" + "x" * 20_000)
+    assert long.status_code == 404 and len(long.content) < 1_000
+    assert long.json()["message"].endswith("…")
 
 
 def test_bad_paging_is_422_naming_the_parameter(client: TestClient) -> None:

@@ -62,15 +62,24 @@ def describe_validation_errors(errors: Sequence[Any]) -> str:
     return "; ".join(problems) or "invalid request"
 
 
+MAX_MESSAGE_CHARS = 500
+"""An error's message is cut here: it may quote what the request sent (a 100 KB id came back whole)."""
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
 async def _convosift_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConvosiftError)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    return ScrubbedJSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
+    body = {key: _cut(value) if isinstance(value, str) else value for key, value in exc.to_dict().items()}
+    return ScrubbedJSONResponse(body, status_code=exc.http_status, headers=headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    message = describe_validation_errors(exc.errors())
+    message = _cut(describe_validation_errors(exc.errors()))
     body = error_body("validation_error", message, "the request schema is at GET /openapi.json")
     return ScrubbedJSONResponse(body, status_code=422)
 
