@@ -136,6 +136,7 @@ def api_reference() -> str:
         "`CONVOSIFT_API_ALLOWED_ORIGINS`) is refused with 403, token or not; clients that are not",
         "browsers send neither header. Behind a proxy on plain HTTP that rewrites `Host` and sends no",
         "`X-Forwarded-Host`, name the dashboard's address in `CONVOSIFT_API_ALLOWED_ORIGINS`.",
+        "`HEAD` is answered as `GET`, without the body.",
         "",
     ]
     for path, operations in spec["paths"].items():

@@ -15,6 +15,7 @@ from convosift.api.body_limit import BodyLimit
 from convosift.api.context import AnalyzerFactory, AppContext, SourceFactory
 from convosift.api.cross_site import CrossSiteGuard
 from convosift.api.errors import ScrubbedJSONResponse, install_error_handlers
+from convosift.api.head import HeadAsGet
 from convosift.api.routes import conversations, dashboard, health, pipeline, proposals, themes
 from convosift.config import Settings, load_settings
 
@@ -76,6 +77,7 @@ def create_app(
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(trusted_hosts))
     app.add_middleware(BodyLimit)
     app.add_middleware(CrossSiteGuard, allowed_origins=context.settings.api_allowed_origins)
+    app.add_middleware(HeadAsGet)
     for module in (health, pipeline, conversations, themes, proposals, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
