@@ -250,6 +250,8 @@ def test_unknown_run_is_404(run_settings: Settings) -> None:
         ({"days": 0}, "days:"),
         ({"days": 7, "max_conversations": 0}, "max_conversations:"),
         ({"days": 7, "resume_run_id": "abc"}, "resume_run_id needs resume: true"),
+        # A run id of 5,000 characters reached the server's log whole.
+        ({"resume": True, "resume_run_id": "x" * 5000}, "resume_run_id:"),
         ({"days": 7, "colour": "blue"}, "colour:"),
     ],
 )

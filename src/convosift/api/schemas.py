@@ -68,7 +68,9 @@ class RunRequest(BaseModel):
     dry_run: bool = Field(False, description="Write nothing but the run record and a preview.")
     reanalyze: bool = Field(False, description="Also fetch and analyse conversations stored unchanged.")
     resume: bool = Field(False, description="Resume a stopped or failed run instead of starting one.")
-    resume_run_id: str | None = Field(None, min_length=1, description="Run to resume (default: the latest).")
+    resume_run_id: str | None = Field(
+        None, min_length=1, max_length=64, description="Run to resume (default: the latest)."
+    )
     source: str | None = Field(
         None, min_length=1, max_length=64, description="Named source (default: the only one configured)."
     )
