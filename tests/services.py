@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from convosift.config import Settings
-from convosift.pipeline.service import SKIPPED_COLUMNS, Progress, Service, export_format
+from convosift.pipeline.exports import SKIPPED_COLUMNS, export_format
+from convosift.pipeline.service import Progress, Service
 from convosift.store import Store
 
 __all__ = ["SKIPPED_COLUMNS", "Progress", "Service", "close_stores", "export_format", "open_store"]

@@ -1,6 +1,6 @@
 """Named sources: the ``[sources.NAME]`` tables of the settings file, and their intervals.
 
-Only the shape of a table lives here; :func:`convosift.config.select_source` turns one into the
+Only the shape of a table lives here; :func:`convosift.source_selection.select_source` turns one into the
 settings a run of that source uses (reading its token from the environment).
 """
 

@@ -12,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from convosift.cli import app
-from convosift.config import load_settings, select_source
+from convosift.config import load_settings
 from convosift.errors import ConfigurationError
+from convosift.source_selection import select_source
 
 runner = CliRunner()
 

@@ -11,9 +11,10 @@ from fastapi import Request
 
 from convosift.analysis.base import Analyzer
 from convosift.api.launcher import RunLauncher
-from convosift.config import Settings, select_source
+from convosift.config import Settings
 from convosift.pipeline.service import Service
 from convosift.pipeline.stages import source_name
+from convosift.source_selection import select_source
 from convosift.sources.base import Source
 from convosift.store import Store
 

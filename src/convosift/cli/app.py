@@ -62,7 +62,7 @@ SOURCE_HELP = (
 
 def source_settings(source: str | None, **overrides: Any) -> Settings:
     """Settings acting on one source: ``--source``, else the only one configured."""
-    from convosift.config import select_source
+    from convosift.source_selection import select_source
 
     return select_source(settings(**overrides), source)
 
@@ -71,8 +71,8 @@ def source_filter(loaded: Settings, source: str | None) -> str | None:
     """The source name ``--source`` filters on (checked against the configured ones), or None."""
     if source is None:
         return None
-    from convosift.config import select_source
     from convosift.pipeline.stages import source_name
+    from convosift.source_selection import select_source
 
     return source_name(select_source(loaded, source))
 

@@ -253,7 +253,8 @@ def export_conversations(
     so it is shown, never run.
     """
     from convosift.outputs import is_stdout, open_output
-    from convosift.pipeline.service import Service, export_format
+    from convosift.pipeline.exports import export_format
+    from convosift.pipeline.service import Service
 
     chosen = export_format(fmt)
     loaded = settings()
@@ -281,7 +282,8 @@ def export_skipped(
     Each is tried again by the next run, so a record fixed at its source is stored then.
     """
     from convosift.outputs import is_stdout, open_output
-    from convosift.pipeline.service import Service, export_format, skip_reason
+    from convosift.pipeline.exports import export_format, skip_reason
+    from convosift.pipeline.service import Service
 
     # Checked before --out is opened: a file there is not emptied by a mistyped option.
     chosen, reason = export_format(fmt), skip_reason(reason)

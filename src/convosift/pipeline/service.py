@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import IO, Any, Literal
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from convosift.analysis.base import Analyzer
 from convosift.analysis.factory import build_analyzer, load_models
 from convosift.config import MAX_BATCH_SIZE, MIN_BATCH_SIZE, Settings
-from convosift.domain import SKIP_REASONS, RunKind, RunStatus, Window
+from convosift.domain import RunKind, RunStatus, Window
 from convosift.errors import ConfigurationError, ConvosiftError, NotFoundError, RunConflictError, StoreError
-from convosift.outputs import SpreadsheetCsv
 from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline import lifecycle
 from convosift.pipeline.collector import quiet_collector
+from convosift.pipeline.exports import SKIPPED_COLUMNS, export_format, skip_reason, write_rows
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.loop import BatchLoop, LoopConfig, Outcome, Stages
 from convosift.pipeline.records import RunOptions, RunRecord, record_from_row
@@ -39,12 +38,10 @@ from convosift.store.runs import RunRow
 
 Progress = Callable[[RunRecord], None]
 
-ExportFormat = Literal["jsonl", "csv"]
 READ_BACK_ATTEMPTS = 3
 """Tries at reading a run's record once it has ended (one second apart): a connection lost just
 then must not turn a completed run into a reported error."""
 _pause = time.sleep
-SKIPPED_COLUMNS = ("source", "id", "reason", "detail", "updated_at", "run_id", "recorded_at")
 
 
 class Service:
@@ -407,14 +404,14 @@ class Service:
         returns how many were written."""
         chosen = export_format(fmt)
         with self.store.read() as conn:
-            return _write_rows(export_rows(conn, source=source), EXPORT_COLUMNS, chosen, out)
+            return write_rows(export_rows(conn, source=source), EXPORT_COLUMNS, chosen, out)
 
     def export_skipped(self, fmt: str, out: IO[str], *, reason: str | None = None) -> int:
         """Write every skipped record (or those of one reason) in ``(source, id)`` order."""
         chosen = export_format(fmt)
         skip_reason(reason)
         with self.store.read() as conn:
-            return _write_rows(skipped_records(conn, reason=reason), SKIPPED_COLUMNS, chosen, out)
+            return write_rows(skipped_records(conn, reason=reason), SKIPPED_COLUMNS, chosen, out)
 
     def list_skipped(self, *, reason: str | None = None) -> list[dict[str, Any]]:
         """Records that could not be read (malformed, too_large, too_deep, out_of_range, gone), with
@@ -435,38 +432,6 @@ def discard(source: Source | None, analyzer: Analyzer | None) -> None:
                 await component.aclose()
 
     asyncio.run(close())
-
-
-def export_format(fmt: str) -> ExportFormat:
-    """``fmt`` as an export format, or a configuration error that names the choices."""
-    if fmt == "jsonl":
-        return "jsonl"
-    if fmt == "csv":
-        return "csv"
-    raise ConfigurationError(f"unknown export format {fmt!r}; use jsonl or csv")
-
-
-def skip_reason(reason: str | None) -> str | None:
-    """``reason`` if it names why records are skipped (or is None), else a configuration error."""
-    if reason is not None and reason not in SKIP_REASONS:
-        raise ConfigurationError(f"unknown reason {reason!r}", hint=f"use one of {', '.join(SKIP_REASONS)}")
-    return reason
-
-
-def _write_rows(
-    rows: Iterable[dict[str, Any]], columns: Sequence[str], fmt: ExportFormat, out: IO[str]
-) -> int:
-    writer = SpreadsheetCsv(out, columns) if fmt == "csv" else None
-    if writer is not None:
-        writer.writeheader()
-    written = 0
-    for row in rows:
-        if writer is not None:
-            writer.writerow(row)
-        else:
-            out.write(json.dumps(row, sort_keys=True, ensure_ascii=False) + "\n")
-        written += 1
-    return written
 
 
 def _next_bookmark(settings: Settings, row: RunRow) -> int | None:

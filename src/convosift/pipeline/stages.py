@@ -5,10 +5,11 @@ Each stage is imported where it is built, so importing the pipeline stays cheap.
 
 from __future__ import annotations
 
-from convosift.config import Settings, source_token_missing
+from convosift.config import Settings
 from convosift.domain import Conversation, QualityOutcome
 from convosift.errors import ConfigurationError
 from convosift.pipeline.loop import Assess
+from convosift.source_selection import source_token_missing
 from convosift.sources.base import Source
 
 

@@ -18,13 +18,14 @@ from typing import Any
 
 import procrastinate
 
-from convosift.config import Settings, select_source
+from convosift.config import Settings
 from convosift.domain import RunKind, RunStatus, Window
 from convosift.errors import ConfigurationError, RunConflictError
 from convosift.logs import get_logger
 from convosift.pipeline.records import RunRecord
 from convosift.pipeline.service import Service
 from convosift.pipeline.stages import check_stages, source_name
+from convosift.source_selection import select_source
 from convosift.store import Store
 from convosift.store import jobs as job_rows
 

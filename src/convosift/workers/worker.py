@@ -16,11 +16,12 @@ import time
 
 import procrastinate
 
-from convosift.config import Settings, select_source
+from convosift.config import Settings
 from convosift.domain import RunKind
 from convosift.errors import ConvosiftError
 from convosift.logs import get_logger
 from convosift.pipeline.stages import source_name
+from convosift.source_selection import select_source
 from convosift.store import Store
 from convosift.store import jobs as job_rows
 from convosift.store.bookmarks import get_bookmark
