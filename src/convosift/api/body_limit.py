@@ -9,10 +9,11 @@ received pass the ceiling (a chunked upload), without reading the rest.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from convosift.api.errors import ScrubbedJSONResponse, error_body
 
 MAX_REQUEST_BYTES = 1 << 20
 """The largest request body accepted (1 MiB; the largest the API needs is a few KB)."""
@@ -35,7 +36,7 @@ class BodyLimit:
             return
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         received = 0
         exceeded = refused = False
@@ -57,30 +58,25 @@ class BodyLimit:
             elif not refused:
                 # The app answered the interrupted read its own way (FastAPI: 400); say why.
                 refused = True
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
 
         try:
             await self.app(scope, limited_receive, tracked_send)
         except _TooLarge:
             if not refused:
                 refused = True
-                await self._refuse(send)
+                await self._refuse(scope, receive, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": "payload_too_large",
-                "message": f"the request body is over {self.max_bytes:,} bytes",
-                "hint": "every request this API accepts is a small JSON object",
-            }
-        ).encode()
-        headers: list[tuple[bytes, bytes]] = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = error_body(
+            "payload_too_large",
+            f"the request body is over {self.max_bytes:,} bytes",
+            "every request this API accepts is a small JSON object",
+        )
+        # The rest of the body is never read: the connection cannot carry another request.
+        await ScrubbedJSONResponse(body, status_code=413, headers={"connection": "close"})(
+            scope, receive, send
+        )
 
 
 def _content_length(scope: Scope) -> int | None:

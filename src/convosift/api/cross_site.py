@@ -17,10 +17,11 @@ neither header and are unaffected.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from convosift.api.errors import ScrubbedJSONResponse, error_body
 
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ALLOWED_FETCH_SITES = frozenset({"same-origin", "none"})
@@ -37,16 +38,12 @@ class CrossSiteGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in _UNSAFE and self._cross_site(scope):
-            body = json.dumps(
-                {
-                    "error": "cross_site_request",
-                    "message": "this request comes from another site's page",
-                    "hint": "change things from the dashboard itself, the CLI or a script",
-                }
-            ).encode()
-            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-            await send({"type": "http.response.start", "status": 403, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            body = error_body(
+                "cross_site_request",
+                "this request comes from another site's page",
+                "change things from the dashboard itself, the CLI or a script",
+            )
+            await ScrubbedJSONResponse(body, status_code=403)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
