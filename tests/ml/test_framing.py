@@ -29,6 +29,10 @@ FRAMING = [
     "You can call me Mr Bill",
     "Please call me Anna.",
     "call me Dr. Rose Park",
+    # Asking for help says nothing of what the help is for.
+    "Can you please help?",
+    "Could you assist me, please?",
+    "I need help asap!!",
 ]
 REQUESTS = [
     "Card declined.",
@@ -48,7 +52,9 @@ REQUESTS = [
     "Hi, Cancel Order",
     "Order Not Received",
     "Account Locked",
-    "Please Help",
+    "Please Cancel",
+    "Can you help me with my refund?",
+    "I need assistance filing a claim",
     "Hi, Refund",
     "Please call me back.",
     "Call me ASAP",
@@ -108,7 +114,7 @@ def test_an_introduction_opening_the_request_is_left_out(text: str, wanted: str 
         ("Please send it to\nLena Novak\n12 High Street", "Please send it to\n12 High Street"),
         ("My card was declined\nCasa Olivo", None),
         # A request in title case, under a greeting or a name, or opened by a given name.
-        ("Hi\nChris Account Locked\nhelp me", "Chris Account Locked\nhelp me"),
+        ("Hi\nChris Account Locked\nhelp me", "Chris Account Locked"),
         (
             "Hello, this is Lena\nRefund Not Received\nI paid on Monday",
             "Refund Not Received\nI paid on Monday",
@@ -154,6 +160,9 @@ REQUESTS_OF_EACH_KIND = [
         ("", "Lena Novak"),
         ("", "- Omar"),
         ("", "Thanks,\nRaj Patel\nCasa Olivo"),
+        # A plea for help after the request once made some of them the catch-all.
+        ("Hi,", "Can you please help?"),
+        ("", "Could you assist me with this please"),
     ],
 )
 def test_framing_does_not_change_the_category(

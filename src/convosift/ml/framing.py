@@ -8,7 +8,7 @@ they grow more wrong. Discovery, too, would group conversations by their shared 
 than by their problems.
 
 :func:`issue_text` drops the sentences made only of framing: every word is a word of greeting,
-introduction, thanks, acknowledgement or nudging (:data:`FRAMING_WORDS`), a name (a capitalised
+introduction, thanks, acknowledgement, nudging or asking for help (:data:`FRAMING_WORDS`), a name (a capitalised
 word inside the sentence, or a full name opening it), or a reference (a token with a digit). A
 sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. A
 signature under the request is framing too: a name on its own ("Lena Novak", "- Omar"), opened by
@@ -49,7 +49,7 @@ _WORDS = (
     "following follow up checking are please pls plz reply respond response answer asap urgent "
     "urgently quite really hurry possible as can could would will be been back sorry apologies "
     "delay late replying take quick fast prompt speedy hope hoping you're youre having doing well "
-    "again it to oh need #"
+    "again it to oh need help helping assist assistance #"
 )
 FRAMING_WORDS = frozenset(_WORDS.split())
 """Words that on their own say nothing about what the customer needs."""
