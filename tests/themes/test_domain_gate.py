@@ -20,8 +20,11 @@ from shared_data import BANKING77
 
 def test_background_covers_many_industries_and_can_leave_one_out() -> None:
     every = background_texts()
-    assert len(every) >= 600
+    assert len(every) >= 2000
     assert len(background_texts(("banking",))) < len(every)
+    # The gate's own messages are grouped by industry as well, some of them industries no seed
+    # file has.
+    assert len(background_texts(("airlines",))) < len(every)
 
 
 @pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
@@ -35,9 +38,10 @@ def test_a_banks_requests_rarely_match_a_software_shops_themes(tmp_path: Path) -
     ungated = LocalThemeMatcher(vocabulary, settings, threshold=0.0).match_texts(texts)
     without_gate = sum(m.score >= matcher.threshold for m in ungated)
     # Each theme competes with the other businesses' messages on its own: generic requests
-    # ("I want a refund", "my card was declined") go to them, not to a theme.
-    assert gated <= without_gate / 5, (gated, without_gate)
-    assert gated <= 0.1 * len(texts), gated
+    # ("I want a refund", "my card was declined") go to them, not to a theme: 42 of the 504 that
+    # pass the threshold, 58 with the seed texts alone as the background.
+    assert gated <= without_gate / 10, (gated, without_gate)
+    assert gated <= 0.06 * len(texts), gated
 
 
 def test_the_shops_own_conversations_keep_their_themes(tmp_path: Path) -> None:
