@@ -119,6 +119,8 @@ def test_a_short_text_that_names_a_need_is_kept(text: str) -> None:
     [
         "hello there",
         "help!!",
+        "Please assist",
+        "Need assistance",
         "quick question",
         "Hi, this is Maria",
         "any update?",

@@ -55,6 +55,10 @@ REQUESTS = [
     "Please Cancel",
     "Can you help me with my refund?",
     "I need assistance filing a claim",
+    # Help with something names its topic, even when the topic is a reference word ("order").
+    "Can you help me with my order?",
+    "I need help with my account",
+    "Need assistance regarding my booking",
     "Hi, Refund",
     "Please call me back.",
     "Call me ASAP",
@@ -160,7 +164,7 @@ REQUESTS_OF_EACH_KIND = [
         ("", "Lena Novak"),
         ("", "- Omar"),
         ("", "Thanks,\nRaj Patel\nCasa Olivo"),
-        # A plea for help after the request once made some of them the catch-all.
+        # A plea for help after the request once changed the category or the confidence of some.
         ("Hi,", "Can you please help?"),
         ("", "Could you assist me with this please"),
     ],

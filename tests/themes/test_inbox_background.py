@@ -14,7 +14,7 @@ from convosift.config import load_settings
 from convosift.ml.framing import FRAMING_VERSION
 from convosift.store import Store
 from convosift.store.proposals import DISMISSED, ClusterContent, close_proposal, insert_proposal, mark_gone
-from convosift.themes.domain import background_texts, inbox_background
+from convosift.themes.domain import background_texts, gate_version, inbox_background
 from convosift.themes.matching import LocalThemeMatcher
 from convosift.themes.vocabulary import Theme, Vocabulary
 from shared_data import BANKING77
@@ -87,7 +87,10 @@ def test_the_matcher_names_the_background_it_was_contrasted_with(store: Store, t
     plain = LocalThemeMatcher(VOCABULARY, settings)
     _propose(store, "p_open", ["How do I change the address on my account?"])
     contrasted = LocalThemeMatcher(VOCABULARY, settings, background=inbox_background(store, VOCABULARY))
-    assert plain.name == f"local-themes:{VOCABULARY.content_hash}/framing-{FRAMING_VERSION}"
+    assert (
+        plain.name
+        == f"local-themes:{VOCABULARY.content_hash}/framing-{FRAMING_VERSION}/gate-{gate_version()}"
+    )
     assert contrasted.name.startswith(plain.name + "/background-") and contrasted.name != plain.name
 
 

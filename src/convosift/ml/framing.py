@@ -8,8 +8,9 @@ they grow more wrong. Discovery, too, would group conversations by their shared 
 than by their problems.
 
 :func:`issue_text` drops the sentences made only of framing: every word is a word of greeting,
-introduction, thanks, acknowledgement, nudging or asking for help (:data:`FRAMING_WORDS`), a name (a capitalised
-word inside the sentence, or a full name opening it), or a reference (a token with a digit). A
+introduction, thanks, acknowledgement, nudging or asking for help (:data:`FRAMING_WORDS`), a
+name (a capitalised word inside the sentence, or a full name opening it), or a reference (a
+token with a digit). A
 sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. A
 signature under the request is framing too: a name on its own ("Lena Novak", "- Omar"), opened by
 a common given name (:func:`convosift.replies.given_names`), and the lines of capitalised words
@@ -53,6 +54,11 @@ _WORDS = (
 )
 FRAMING_WORDS = frozenset(_WORDS.split())
 """Words that on their own say nothing about what the customer needs."""
+_HELP_WORDS = frozenset({"help", "helping", "assist", "assistance"})
+_TOPIC_WORDS = frozenset({"with", "for", "on", "about", "regarding"})
+_PRONOUNS = frozenset({"this", "that", "it", "these", "those"})
+"""After a help word, a topic word says what the help is for: "Can you help me with my order?"
+names its topic (an order); "Can you help me, please?" and "help with this" do not."""
 _NAME = r"[^\W\d_][\w'’.-]*"
 _CAPITALISED = r"[A-Z][\w'’.-]*"
 _INTRODUCTION = re.compile(
@@ -74,7 +80,7 @@ _CALL_ME = re.compile(
 much the name looks like a word of a request. The name must be written as one: "please call me
 back" and "call me ASAP" are requests."""
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
-_SIGNATURE_RULE = "name-line-3/title-case-3"
+_SIGNATURE_RULE = "name-line-3/title-case-3/help-topic-2"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _CALL_ME.pattern + _SIGNATURE_RULE).encode()
@@ -132,7 +138,8 @@ _ORGANISATION_JOINERS = frozenset({"&", "of", "and", "the"})
 
 
 def is_framing(sentence: str) -> bool:
-    """Whether ``sentence`` is only framing: greetings, names, references, thanks, nudges."""
+    """Whether ``sentence`` is only framing: greetings, names, references, thanks, nudges, or a
+    plea for help that does not say what the help is for."""
     if len(sentence) > MAX_FRAMING_CHARS:
         return False
     if _CALL_ME.fullmatch(sentence):
@@ -144,8 +151,13 @@ def is_framing(sentence: str) -> bool:
     unknown: list[str] = []
     introduced = False
     greeting_only = True
+    asked_for_help = False
     for position, word in enumerate(words):
         lowered = _REPEATS.sub(r"\1", word.lower().replace("’", "'"))
+        following = words[position + 1].lower() if position + 1 < len(words) else ""
+        if asked_for_help and lowered in _TOPIC_WORDS and following not in _PRONOUNS:
+            return False  # "help with my order": the order is what it is about
+        asked_for_help = asked_for_help or lowered in _HELP_WORDS
         introduced = introduced or lowered in _INTRODUCING or lowered in given_names()
         introduced = introduced or lowered in _ORGANISATION_WORDS
         if lowered in FRAMING_WORDS:

@@ -181,7 +181,7 @@ def scrubbed(text: str) -> str:
 def _introduces(introduction: re.Match[str]) -> bool:
     """Whether the word of "this is WORD" is a name rather than the problem ("it's broken", "I'm
     stuck"): a given name of the list, a capitalised word, a word before "here", or a word that no
-    customer message of the shipped seed texts uses in lower case."""
+    shipped customer message uses in lower case."""
     word = introduction.group("word")
     lower = word.lower()
     return bool(
@@ -194,7 +194,8 @@ def _introduces(introduction: re.Match[str]) -> bool:
 
 @functools.cache
 def _seed_words() -> frozenset[str]:
-    """Lower-case words of the shipped seed texts (thirteen industries): words customers write."""
+    """Lower-case words of the shipped customer messages (the seed texts and the domain gate's own
+    messages, :func:`~convosift.themes.domain.background_texts`): words customers write."""
     from convosift.themes.domain import background_texts
 
     return frozenset(word for text in background_texts() for word in re.findall(r"[a-z]+", text))
