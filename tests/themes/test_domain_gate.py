@@ -11,10 +11,11 @@ import pytest
 from convosift import yamlfiles
 from convosift.config import load_settings
 from convosift.domain import Conversation
+from convosift.ml.messages import BACKGROUND_FILE
 from convosift.mock.inbox import generate_inbox
 from convosift.sources.intercom.normalize import normalize_conversation
 from convosift.themes import domain
-from convosift.themes.domain import BACKGROUND_FILE, background_texts, gate_version
+from convosift.themes.domain import background_texts, gate_version
 from convosift.themes.matching import LocalThemeMatcher
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77

@@ -3,8 +3,9 @@
 Hand-written cues (:mod:`convosift.classify.evidence`) are precise but only catch the phrasings
 they were written from. This detector learns junk from a shipped set of junk and automated
 messages of many kinds (pitches, phishing, prize lures, newsletters, auto-replies, bounces,
-gibberish) against genuine customer messages of many industries: the category seed files, plus
-genuine messages that look like junk at first sight (a customer asking about a coupon, reporting
+gibberish) against genuine customer messages of many industries: the category seed files and the
+domain gate's messages (:mod:`convosift.ml.messages`), plus genuine messages that look like junk
+at first sight (a customer asking about a coupon, reporting
 a phishing mail, forwarding a notification with a question). A text counts as junk only when the detector's
 calibrated probability reaches :data:`JUNK_PROBABILITY`, chosen so that genuine requests of
 businesses the detector never saw stay clear of it (benchmarks/category_accuracy.py).
@@ -25,9 +26,9 @@ from pathlib import Path
 
 from convosift import yamlfiles
 from convosift.ml import EngineParams, FeatureParams, TextClassifier, load_or_train
+from convosift.ml.messages import gate_messages, seed_messages
 
 JUNK_DIR = Path(__file__).resolve().parent.parent / "data" / "junk"
-SEEDS_DIR = JUNK_DIR.parent / "seeds"
 JUNK_PROBABILITY = 0.85
 """Calibrated probability of junk from which the detector's verdict counts as evidence.
 
@@ -56,25 +57,16 @@ class JunkVerdict:
 
 @cache
 def training_data() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(texts, labels): the shipped junk against the shipped genuine messages and the seed texts."""
+    """(texts, labels): the shipped junk against the shipped genuine messages, the seed texts and
+    the domain gate's customer messages of many industries (:mod:`convosift.ml.messages`)."""
     junk = _texts(JUNK_DIR / "junk.yaml")
-    genuine = _texts(JUNK_DIR / "genuine.yaml") + _industry_texts()
+    genuine = _texts(JUNK_DIR / "genuine.yaml") + seed_messages() + gate_messages()
     # A text in both sets (or twice in one) is learned once, with its first label.
     labelled = dict.fromkeys([(text, JUNK) for text in junk] + [(text, GENUINE) for text in genuine])
     first: dict[str, str] = {}
     for text, label in labelled:
         first.setdefault(text, label)
     return tuple(first), tuple(first.values())
-
-
-def _industry_texts() -> tuple[str, ...]:
-    """The genuine customer messages of the shipped industry seed files (every category)."""
-    texts: list[str] = []
-    for path in sorted(SEEDS_DIR.glob("*.yaml")):
-        data = yamlfiles.safe_load(path.read_text(encoding="utf-8")) or {}
-        for items in (data.get("examples") or {}).values():
-            texts.extend(str(item).strip() for item in items or () if str(item).strip())
-    return tuple(texts)
 
 
 def _texts(path: Path) -> tuple[str, ...]:

@@ -40,8 +40,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from convosift import yamlfiles
-
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
@@ -50,9 +48,6 @@ if TYPE_CHECKING:
     from convosift.store import Store
     from convosift.themes.vocabulary import Vocabulary
 
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
-BACKGROUND_FILE = Path(__file__).resolve().parent.parent / "data" / "background.yaml"
-"""More customer messages of many businesses (21 industries), written for the gate alone."""
 DOMAIN_PROBABILITY = 0.2
 """Probability that a text is of the vocabulary's business from which a theme may be matched.
 
@@ -75,25 +70,15 @@ _SKIPPED_CATEGORIES = frozenset({"spam"})
 
 @cache
 def background_texts(exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """Every genuine customer message of the shipped multi-industry seed files and of the gate's
-    own background file (:data:`BACKGROUND_FILE`).
+    """Every genuine customer message shipped: the seed files' (:func:`~convosift.ml.messages.seed_messages`)
+    and the gate's own (:func:`~convosift.ml.messages.gate_messages`).
 
-    ``exclude`` names industries (seed file stems, the background file's industries) to leave
-    out: the benchmark measures the gate on a business whose industry the background does not hold.
+    ``exclude`` names industries (seed file stems, the gate file's industries) to leave out: the
+    benchmark measures the gate on a business whose industry the background does not hold.
     """
-    texts: list[str] = []
-    for path in sorted(SEEDS_DIR.glob("*.yaml")):
-        if path.stem in exclude:
-            continue
-        data = yamlfiles.safe_load(path.read_text(encoding="utf-8")) or {}
-        for category, items in (data.get("examples") or {}).items():
-            if category not in _SKIPPED_CATEGORIES:
-                texts.extend(str(item).strip() for item in items or () if str(item).strip())
-    data = yamlfiles.safe_load(BACKGROUND_FILE.read_text(encoding="utf-8")) or {}
-    for industry, items in sorted((data.get("industries") or {}).items()):
-        if industry not in exclude:
-            texts.extend(str(item).strip() for item in items or () if str(item).strip())
-    return tuple(texts)
+    from convosift.ml.messages import gate_messages, seed_messages
+
+    return seed_messages(exclude, _SKIPPED_CATEGORIES) + gate_messages(exclude)
 
 
 @cache
