@@ -157,9 +157,9 @@ def test_spam_on_the_junk_detector_alone_against_the_model_is_flagged_for_review
     by_cue, by_detector = classifier.classify([cued, learned])
     assert (by_cue.category, by_cue.needs_review) == ("spam", False)
     assert (by_detector.category, by_detector.needs_review) == ("spam", True)
-    # However sure the detector is (on dev data, half of the texts it put above 0.95 were genuine):
-    # this genuine request is well over its bar.
+    # However sure the detector is: on dev data, half of the texts it put above 0.95 were genuine,
+    # such as this request a new user found labelled spam.
     sure = "I'd like to know what you guys look at to decide an exchange rate"
-    assert classifier.junk.judge([sure])[0].probability >= 0.9
+    assert classifier.junk.judge([sure])[0].is_junk
     result = classifier.classify([sure])[0]
     assert (result.category, result.needs_review) == ("spam", True)

@@ -3,12 +3,12 @@
 Hand-written cues (:mod:`convosift.classify.evidence`) are precise but only catch the phrasings
 they were written from. This detector learns junk from a shipped set of junk and automated
 messages of many kinds (pitches, phishing, prize lures, newsletters, auto-replies, bounces,
-gibberish) against genuine customer messages of many industries: the category seed files and the
-domain gate's messages (:mod:`convosift.ml.messages`), plus genuine messages that look like junk
-at first sight (a customer asking about a coupon, reporting
-a phishing mail, forwarding a notification with a question). A text counts as junk only when the detector's
-calibrated probability reaches :data:`JUNK_PROBABILITY`, chosen so that genuine requests of
-businesses the detector never saw stay clear of it (benchmarks/category_accuracy.py).
+gibberish) against genuine customer messages of many industries (the seed texts and the
+unlabelled messages of :mod:`convosift.ml.messages`), plus genuine messages that look like junk at
+first sight (a customer asking about a coupon, reporting a phishing mail, forwarding a
+notification with a question). A text counts as junk only when the detector's calibrated
+probability reaches :data:`JUNK_PROBABILITY`, chosen so that genuine requests of real businesses
+(BANKING77 queries, insurance calls: benchmarks/category_accuracy.py) stay clear of it.
 
 Its training data does not depend on the user's taxonomy, so the trained model is shared by every
 taxonomy and cached on disk like the other local models.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from convosift import yamlfiles
 from convosift.ml import EngineParams, FeatureParams, TextClassifier, load_or_train
-from convosift.ml.messages import gate_messages, seed_messages
+from convosift.ml.messages import background_messages, seed_messages
 
 JUNK_DIR = Path(__file__).resolve().parent.parent / "data" / "junk"
 JUNK_PROBABILITY = 0.85
@@ -58,9 +58,9 @@ class JunkVerdict:
 @cache
 def training_data() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(texts, labels): the shipped junk against the shipped genuine messages, the seed texts and
-    the domain gate's customer messages of many industries (:mod:`convosift.ml.messages`)."""
+    the customer messages of many industries (:mod:`convosift.ml.messages`)."""
     junk = _texts(JUNK_DIR / "junk.yaml")
-    genuine = _texts(JUNK_DIR / "genuine.yaml") + seed_messages() + gate_messages()
+    genuine = _texts(JUNK_DIR / "genuine.yaml") + seed_messages() + background_messages()
     # A text in both sets (or twice in one) is learned once, with its first label.
     labelled = dict.fromkeys([(text, JUNK) for text in junk] + [(text, GENUINE) for text in genuine])
     first: dict[str, str] = {}

@@ -24,9 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import cache
-from pathlib import Path
 
-from convosift import yamlfiles
 from convosift.replies import asks, given_names
 
 _WORDS = (
@@ -79,7 +77,6 @@ _CALL_ME = re.compile(
 """A sentence that says what to call the customer ("You can call me Mr Bill"): framing, however
 much the name looks like a word of a request. The name must be written as one: "please call me
 back" and "call me ASAP" are requests."""
-SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
 _SIGNATURE_RULE = "name-line-3/title-case-3/help-topic-2"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
@@ -258,13 +255,9 @@ def _is_organisation(line: str) -> bool:
 def request_words() -> frozenset[str]:
     """Every word of the shipped seed texts (customers' requests of thirteen industries), lower-cased:
     a word a request uses is no part of a name or a company's name here."""
-    words: set[str] = set()
-    for path in sorted(SEEDS_DIR.glob("*.yaml")):
-        data = yamlfiles.safe_load(path.read_text(encoding="utf-8")) or {}
-        for items in (data.get("examples") or {}).values():
-            for item in items or ():
-                words.update(token.lower() for token in _TOKEN.findall(str(item)))
-    return frozenset(words)
+    from convosift.ml.messages import seed_messages
+
+    return frozenset(token.lower() for text in seed_messages() for token in _TOKEN.findall(text))
 
 
 def _without_introduction(sentence: str) -> str:

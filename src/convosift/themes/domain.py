@@ -71,14 +71,14 @@ _SKIPPED_CATEGORIES = frozenset({"spam"})
 @cache
 def background_texts(exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Every genuine customer message shipped: the seed files' (:func:`~convosift.ml.messages.seed_messages`)
-    and the gate's own (:func:`~convosift.ml.messages.gate_messages`).
+    and the unlabelled ones (:func:`~convosift.ml.messages.background_messages`).
 
     ``exclude`` names industries (seed file stems, the gate file's industries) to leave out: the
     benchmark measures the gate on a business whose industry the background does not hold.
     """
-    from convosift.ml.messages import gate_messages, seed_messages
+    from convosift.ml.messages import background_messages, seed_messages
 
-    return seed_messages(exclude, _SKIPPED_CATEGORIES) + gate_messages(exclude)
+    return seed_messages(exclude, _SKIPPED_CATEGORIES) + background_messages(exclude)
 
 
 @cache
