@@ -108,6 +108,9 @@ def test_each_reason(case: Conversation, reason: str) -> None:
         "Hi, Card Declined",
         "Hi, Cancel Order",
         "Account Locked",
+        # A reference word is the topic when more than framing surrounds it.
+        "help with my order",
+        "issue with booking",
     ],
 )
 def test_a_short_text_that_names_a_need_is_kept(text: str) -> None:
@@ -121,6 +124,8 @@ def test_a_short_text_that_names_a_need_is_kept(text: str) -> None:
         "help!!",
         "Please assist",
         "Need assistance",
+        "my account",
+        "order?",
         "quick question",
         "Hi, this is Maria",
         "any update?",

@@ -69,7 +69,13 @@ _ATTENTION_WORDS = (
     "testing where what how why who when which is was do does did have has had not no don't "
     "can't i'd i've let know tell get want like there here who's what's"
 )
-_CONTENT_FREE = FRAMING_WORDS | frozenset(_ATTENTION_WORDS.split())
+_TOPIC_NOUNS = frozenset(
+    ["account", "order", "booking", "reservation", "ticket", "policy", "invoice", "contract", "membership"]
+)
+"""Framing words when they only introduce a reference ("account ref AC-2049", framing alone), but
+the topic of a short request that is more than framing ("problem with my account", "help with my
+order")."""
+_CONTENT_FREE = (FRAMING_WORDS - _TOPIC_NOUNS) | frozenset(_ATTENTION_WORDS.split())
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
 
