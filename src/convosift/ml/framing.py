@@ -151,8 +151,7 @@ def is_framing(sentence: str) -> bool:
     asked_for_help = False
     for position, word in enumerate(words):
         lowered = _REPEATS.sub(r"\1", word.lower().replace("’", "'"))
-        following = words[position + 1].lower() if position + 1 < len(words) else ""
-        if asked_for_help and lowered in _TOPIC_WORDS and following not in _PRONOUNS:
+        if asked_for_help and lowered in _TOPIC_WORDS and not _pronoun_at(words, position + 1):
             return False  # "help with my order": the order is what it is about
         asked_for_help = asked_for_help or lowered in _HELP_WORDS
         introduced = introduced or lowered in _INTRODUCING or lowered in given_names()
@@ -173,6 +172,11 @@ def is_framing(sentence: str) -> bool:
     # Cancel Transaction"), except one word after a greeting that no request uses ("Hi Zoltan").
     lone_name = greeting_only and len(unknown) == 1 and unknown[0] not in request_words()
     return introduced or not unknown or lone_name
+
+
+def _pronoun_at(words: list[str], position: int) -> bool:
+    """Whether ``words[position]`` is a pronoun ("help with this"); False past the end."""
+    return position < len(words) and words[position].lower() in _PRONOUNS
 
 
 def _is_name(words: list[str], position: int) -> bool:
