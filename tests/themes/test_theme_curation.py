@@ -10,8 +10,10 @@ from themes_seeding import DAY, START, Seed, seed
 
 from convosift.errors import ConfigurationError, ConflictError, NotFoundError
 from convosift.store import Store
+from convosift.store.curation import rescore_unmatched
 from convosift.store.schema import classifications, theme_matches
 from convosift.store.themes_schema import theme_proposals
+from convosift.themes.aggregates import theme_summary
 from convosift.themes.curation import Curator, decision_history
 from convosift.themes.vocabulary import load_vocabulary
 
@@ -209,3 +211,60 @@ def test_a_theme_cannot_be_named_as_the_filter_of_the_unthemed(store: Store, voc
         _curator(store, vocabulary_file).rename("discount_code_not_applied", "unmatched")
     assert _matches(store)["c1"] == "discount_code_not_applied"
     assert load_vocabulary(vocabulary_file).find("unmatched") is None
+
+
+def _scores(store: Store) -> dict[str, float]:
+    with store.read() as conn:
+        return {r.conversation_id: r.score for r in conn.execute(sa.select(theme_matches))}
+
+
+def test_accepted_members_are_scored_by_how_close_they_are_to_the_theme(
+    store: Store, vocabulary_file: Path
+) -> None:
+    """An accepted member kept the near-miss score it had for another theme, and reports quote a
+    theme's highest-scored conversations: the proposal's stragglers were quoted first."""
+    dark = [
+        "Dark mode for the dashboard please.",
+        "Please add a dark theme to the dashboard.",
+        "Could the dashboard get a dark mode?",
+        "Dark mode for the dashboard, please!",  # the first one's words: not a second example
+    ]
+    straggler = "My invoice shows the wrong VAT number."
+    texts = {f"u{i}": text for i, text in enumerate([*dark, straggler])}
+    seed(store, [Seed(key, START + DAY, text, None, "feature_request") for key, text in texts.items()])
+    with store.write() as conn:
+        # Near misses of an earlier vocabulary: the straggler came closest to one of its themes.
+        rescore_unmatched(conn, {("intercom", "u4"): 0.95, ("intercom", "u0"): 0.2}, matcher="local-themes:x")
+        conn.execute(
+            sa.insert(theme_proposals).values(
+                id="p5678abcd",
+                signature="dark_mode_dashboard",
+                title="Dark mode",
+                key_phrases=["dark mode"],
+                size=len(texts),
+                members=[["intercom", key] for key in texts],
+                evidence=[
+                    {"source": "intercom", "conversation_id": key, "quote": text}
+                    for key, text in texts.items()
+                ],
+                centroid=[0.0],
+                status="proposed",
+                decided_signature=None,
+                created_at=0.0,
+                updated_at=0.0,
+            )
+        )
+    _curator(store, vocabulary_file).accept("p5678abcd", signature="dark_mode_request")
+    theme = load_vocabulary(vocabulary_file).get("dark_mode_request")
+    assert theme.examples == (*dark[:3], straggler)
+    scores = _scores(store)
+    assert all(scores[f"u{i}"] > scores["u4"] for i in range(4))
+    assert all(0.0 <= score <= 1.0 for score in scores.values())
+    quotes = theme_summary(store, vocabulary=load_vocabulary(vocabulary_file), top_quotes=3)[0]["quotes"]
+    assert [q["quote"] for q in quotes] == sorted(
+        [q["quote"] for q in quotes],
+        key=lambda quote: -scores[next(k for k, t in texts.items() if t == quote)],
+    )
+    assert straggler not in [q["quote"] for q in quotes]
+    # The same words with other punctuation are quoted once.
+    assert len({q["quote"].casefold().strip("!.").replace(",", "") for q in quotes}) == len(quotes)

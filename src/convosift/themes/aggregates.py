@@ -16,6 +16,7 @@ from convosift import limits
 from convosift.errors import ConfigurationError, NotFoundError
 from convosift.store import Store
 from convosift.store.themes import KeptResult, MatchEvidence, kept_results, match_evidence, theme_members
+from convosift.themes.text import quote_key
 from convosift.themes.trends import (
     TrendWindows,
     iso_day,
@@ -54,12 +55,12 @@ class Period:
 
 
 def _top_quotes(evidence: list[MatchEvidence], limit: int) -> dict[str, list[dict[str, Any]]]:
-    """Up to ``limit`` distinct quotes per theme (ignoring case), from evidence sorted best first."""
+    """Up to ``limit`` distinct quotes per theme (:func:`quote_key`), from evidence sorted best first."""
     quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
     seen: dict[str, set[str]] = defaultdict(set)
     for row in evidence:
         text = row.evidence.strip()
-        key = text.lower()
+        key = quote_key(text)
         if not text or len(quotes[row.signature]) >= limit or key in seen[row.signature]:
             continue
         seen[row.signature].add(key)

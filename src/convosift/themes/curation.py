@@ -29,6 +29,7 @@ from convosift.store.proposals import (
     rename_proposal,
 )
 from convosift.store.queries import UNMATCHED
+from convosift.themes.text import quote_key
 from convosift.themes.vocabulary import (
     Decision,
     Theme,
@@ -109,7 +110,7 @@ class Curator:
                 examples=tuple(quotes),
                 description=f"Accepted from discovered proposal {name}.",
             )
-            changed = _point_members(conn, proposal, new_signature)
+            changed = _point_members(conn, proposal, new_signature, theme.examples)
             close_proposal(conn, name, "accepted", new_signature, self.clock())
             return self._commit(
                 conn,
@@ -185,7 +186,7 @@ class Curator:
         with self.store.write() as conn:
             proposal = _proposal(conn, name)
             if proposal is not None:
-                changed = _point_members(conn, proposal, into)
+                changed = _point_members(conn, proposal, into, target.examples or (target.title,))
                 close_proposal(conn, name, "merged", into, self.clock())
                 return self._commit(
                     conn,
@@ -395,21 +396,49 @@ def _proposal(conn: Connection, proposal_id: str) -> Proposal | None:
     return proposal
 
 
-def _point_members(conn: Connection, proposal: Proposal, signature: str) -> int:
-    """Give the proposal's still-unmatched conversations the theme, with their evidence quote."""
+def _point_members(conn: Connection, proposal: Proposal, signature: str, examples: Sequence[str]) -> int:
+    """Give the proposal's still-unmatched conversations the theme, with their evidence quote and,
+    as their score, how close that quote is to the theme's ``examples`` (:func:`_closeness`)."""
     quotes = {(q["source"], q["conversation_id"]): q["quote"] for q in proposal.evidence}
+    closeness = _closeness(quotes, examples)
+    # A member without a quote has no measure: 0, rather than a score it got for another theme.
+    scores = {
+        (source, conversation_id): closeness.get((source, conversation_id), 0.0)
+        for source, conversation_id in proposal.members
+    }
     return stored.assign_unmatched(
-        conn, proposal.members, signature, matcher=CURATION_MATCHER, evidence=quotes
+        conn, proposal.members, signature, matcher=CURATION_MATCHER, evidence=quotes, scores=scores
     )
 
 
+def _closeness(quotes: dict[tuple[str, str], str], examples: Sequence[str]) -> dict[tuple[str, str], float]:
+    """Cosine similarity of each quote's sentence vector to the mean vector of the theme's examples.
+
+    A conversation a person gave a theme keeps no model's score (the one stored before is the best
+    theme's near miss, often of another theme). Reports and the dashboard quote a theme's
+    highest-scored conversations, so without a score of its own the accepted members, the very
+    ones the person looked at, would be quoted last."""
+    import numpy as np
+
+    from convosift.ml import embed
+
+    keys = [key for key, quote in quotes.items() if quote]
+    if not keys or not examples:
+        return {}
+    vectors = embed([quotes[key] for key in keys])
+    centre = embed(list(examples)).mean(axis=0)
+    centre /= max(float(np.linalg.norm(centre)), 1e-9)
+    similarities = np.clip(vectors @ centre, 0.0, 1.0)
+    return {key: round(float(value), 4) for key, value in zip(keys, similarities, strict=True)}
+
+
 def _distinct(quotes: list[str]) -> list[str]:
-    """The quotes in order, each once (customers often write the same words): an example repeated
-    teaches the matcher nothing and crowds out another."""
+    """The quotes in order, each once (:func:`quote_key`): an example repeated teaches the matcher
+    nothing and crowds out another."""
     seen: set[str] = set()
     kept = []
     for quote in quotes:
-        key = " ".join(str(quote or "").casefold().split())
+        key = quote_key(str(quote or ""))
         if key and key not in seen:
             seen.add(key)
             kept.append(quote)

@@ -16,6 +16,7 @@ Embedder = Callable[[Sequence[str]], "NDArray[np.float32]"]
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _MIN_WORDS = 3
+_PUNCTUATION = re.compile(r"[^\w\s]+")
 MAX_QUOTE_CHARS = 300
 MAX_TEXT_CHARS = 2000
 """Only the start of a conversation is matched or clustered: the issue is stated early, and long
@@ -28,6 +29,13 @@ def sentences(text: str) -> list[str]:
     parts = [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip()]
     useful = [part for part in parts if len(part.split()) >= _MIN_WORDS and not is_framing(part)]
     return [clip(part) for part in (useful or parts[:1])]
+
+
+def quote_key(text: str) -> str:
+    """What makes two quotes the same quote: their words, whatever the case and punctuation
+    ("I want to pay my bill" and "i want to pay my bill."). Customers often write the same words;
+    a repeated quote shows a reader, or teaches the matcher, nothing new."""
+    return " ".join(_PUNCTUATION.sub(" ", text.casefold()).split())
 
 
 def clip(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
