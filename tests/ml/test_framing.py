@@ -91,6 +91,9 @@ def test_issue_text_keeps_the_request_and_its_lines() -> None:
         ("hi my name is george smith and i want a quote.", "i want a quote."),
         ("Good morning, my name is Laurie, I want a quote for my condo", "I want a quote for my condo"),
         ("Hi there this is Bradley here I wish to report an accident", "I wish to report an accident"),
+        ("Hey, I'm Trish, and I wanted to check my account balance", "I wanted to check my account balance"),
+        # A word that only starts with "and" stays.
+        ("I'm Sam, andrew's dad: my son lost his card", "andrew's dad: my son lost his card"),
         # Not introductions: no capitalised name after "I am", a name that is the problem.
         ("I am looking for a new plan and a discount", None),
         ("My name is wrong on my card and I need it fixed", None),

@@ -63,10 +63,10 @@ _INTRODUCTION = re.compile(
     r"^\W*(?:(?i:hi|hello|hey|good\s+(?:morning|afternoon|evening|day))\W+(?:(?i:there)\W+)?)?"
     rf"(?:(?i:my\s+name\s+is|my\s+name's)\s+{_NAME}(?:\s+{_NAME}){{0,2}}?"
     rf"|(?i:this\s+is|i\s+am|i'm)\s+{_CAPITALISED}(?:\s+{_CAPITALISED}){{0,2}}?)"
-    r"\s*(?:,|\s(?i:and)\b|\s(?i:here)\b\W*)\s*"
+    r"\s*(?:,(?:\s*(?i:and)\b)?|\s(?i:and)\b|\s(?i:here)\b\W*)\s*"
 )
 """An introduction that opens a sentence with the request in it: "Hi, my name is Amanda and I need
-a quote" reads as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
+a quote" and "Hey, I'm Trish, and I need a quote" read as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
 looking for..." is no introduction)."""
 _GIVEN = r"[A-Z](?:[a-z]|['’][A-Z])[\w'’-]*"
 """A word written as a name: capitalised, not in capitals ("ASAP" is no name)."""
