@@ -15,6 +15,8 @@ from convosift.store.schema import classifications, theme_matches
 from convosift.store.themes_schema import theme_proposals
 from convosift.themes.aggregates import theme_summary
 from convosift.themes.curation import Curator, decision_history
+from convosift.themes.discovery import list_proposals
+from convosift.themes.proposals import open_proposals
 from convosift.themes.vocabulary import load_vocabulary
 
 CLOCK = 1_770_000_000.0
@@ -268,3 +270,11 @@ def test_accepted_members_are_scored_by_how_close_they_are_to_the_theme(
     assert straggler not in [q["quote"] for q in quotes]
     # The same words with other punctuation are quoted once.
     assert len({q["quote"].casefold().strip("!.").replace(",", "") for q in quotes}) == len(quotes)
+
+
+def test_a_proposal_shows_each_quote_once(store: Store) -> None:
+    """Two customers wrote the same words: the list showed them twice among five quotes."""
+    _seeded(store)
+    _proposal(store)
+    assert list_proposals(store)[0]["quotes"] == ["Dark mode for the dashboard please."]
+    assert open_proposals(store)["proposals"][0]["quotes"] == ["Dark mode for the dashboard please."]

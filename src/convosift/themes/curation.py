@@ -29,7 +29,7 @@ from convosift.store.proposals import (
     rename_proposal,
 )
 from convosift.store.queries import UNMATCHED
-from convosift.themes.text import quote_key
+from convosift.themes.text import distinct_quotes
 from convosift.themes.vocabulary import (
     Decision,
     Theme,
@@ -102,7 +102,8 @@ class Curator:
                     hint=f"choose another --signature, or merge the proposal: convosift themes merge {name} "
                     f"{new_signature}",
                 )
-            quotes = _distinct([item["quote"] for item in proposal.evidence])[:_MAX_EXAMPLES]
+            # Customers often write the same words: an example repeated teaches the matcher nothing.
+            quotes = distinct_quotes((item["quote"] for item in proposal.evidence), _MAX_EXAMPLES)
             theme = Theme(
                 signature=new_signature,
                 title=title or proposal.title,
@@ -430,16 +431,3 @@ def _closeness(quotes: dict[tuple[str, str], str], examples: Sequence[str]) -> d
     centre /= max(float(np.linalg.norm(centre)), 1e-9)
     similarities = np.clip(vectors @ centre, 0.0, 1.0)
     return {key: round(float(value), 4) for key, value in zip(keys, similarities, strict=True)}
-
-
-def _distinct(quotes: list[str]) -> list[str]:
-    """The quotes in order, each once (:func:`quote_key`): an example repeated teaches the matcher
-    nothing and crowds out another."""
-    seen: set[str] = set()
-    kept = []
-    for quote in quotes:
-        key = quote_key(str(quote or ""))
-        if key and key not in seen:
-            seen.add(key)
-            kept.append(quote)
-    return kept

@@ -41,7 +41,7 @@ from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import suggested_signature
 from convosift.themes.naming import title as offline_title
-from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
+from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences, distinct_quotes
 
 if TYPE_CHECKING:
     import numpy as np
@@ -475,7 +475,7 @@ def list_proposals(store: Store, *, status: str | None = "proposed", quotes: int
             "size": p.size,
             "status": p.status,
             "decided_signature": p.decided_signature,
-            "quotes": [item["quote"] for item in p.evidence[:quotes]],
+            "quotes": distinct_quotes((item["quote"] for item in p.evidence), quotes),
         }
         for p in proposals
     ]

@@ -8,6 +8,7 @@ from typing import Any
 
 from convosift.store import Connection, Store, queries
 from convosift.store import proposals as stored
+from convosift.themes.text import distinct_quotes
 from convosift.themes.trends import series_weeks, week_label, weekly_counts
 
 EXCERPT_CHARS = 240
@@ -33,7 +34,7 @@ def open_proposals(store: Store, *, quotes: int = 5, samples: int = 3) -> dict[s
                 "title": p.title,
                 "size": p.size,
                 "key_phrases": p.key_phrases,
-                "quotes": [item["quote"] for item in p.evidence[:quotes]],
+                "quotes": distinct_quotes((item["quote"] for item in p.evidence), quotes),
                 "series": [
                     {"week": week_label(w), "count": c}
                     for w, c in zip(weeks, weekly_counts(times[p.id], weeks), strict=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from convosift.ml.framing import is_framing
@@ -36,6 +36,18 @@ def quote_key(text: str) -> str:
     ("I want to pay my bill" and "i want to pay my bill."). Customers often write the same words;
     a repeated quote shows a reader, or teaches the matcher, nothing new."""
     return " ".join(_PUNCTUATION.sub(" ", text.casefold()).split())
+
+
+def distinct_quotes(quotes: Iterable[str | None], limit: int | None = None) -> list[str]:
+    """``quotes`` in order, each once (:func:`quote_key`) and none empty, at most ``limit``."""
+    kept: dict[str, str] = {}
+    for quote in quotes:
+        if limit is not None and len(kept) >= limit:
+            break
+        key = quote_key(quote or "")
+        if key:
+            kept.setdefault(key, quote or "")
+    return list(kept.values())
 
 
 def clip(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
