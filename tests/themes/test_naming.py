@@ -278,3 +278,37 @@ def test_requests_of_one_customer_count_once_for_a_cluster_s_own_word() -> None:
     phrases = key_phrases([payments, other], authors=[["c1"] * 6, [None] * 12])
     assert "dorottya" not in {word for phrase in phrases[0] for word in phrase.split()}
     assert "dorottya" not in title(payments, phrases[0]).lower()
+
+
+def test_a_key_phrase_never_spans_two_requests_or_two_sentences() -> None:
+    """scikit-learn's analyser read a cluster as one run of words: a request's last word and the
+    next one's first made a phrase ("...was declined" then "the card..." gave "declined card")."""
+    proofs = ["Proof of insurance", "Employer asks. Insurance", "Employer asks for proof\nInsurance"] * 3
+    declines = ["my card was declined", "card is declined again", "the card got declined"]
+    others = [["my new card arrived", "insurance card"], ["employer declined", "proof declined"]]
+    phrases = key_phrases([proofs, declines, *others])
+    assert not [
+        phrase
+        for phrase in phrases[0]
+        if phrase in ("insurance employer", "asks insurance", "proof insurance")
+    ]
+    # Stop words between two words of a sentence still make a phrase: "card was declined".
+    assert phrases[1] == ["card declined"]
+
+
+def test_words_of_the_english_stop_list_that_name_things_stay_in_titles() -> None:
+    """scikit-learn's stop list holds "bill", "amount", "name", "interest": "Pay latest" titled
+    requests to pay the latest bill."""
+    bills = [
+        "I want to pay my latest bill",
+        "can I pay my latest bill with you?",
+        "I want to pay my latest bill for account 382938213",
+        "i need to pay my latest bill please",
+    ]
+    assert title(bills, ["pay", "latest bill"]) == "Pay latest bill"
+    names = [
+        "I got married and need to change my name",
+        "change my name on the account",
+        "how to change name",
+    ]
+    assert title(names, ["change name", "married"]) == "Change name"

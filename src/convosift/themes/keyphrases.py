@@ -13,6 +13,7 @@ concentrate a name in one cluster.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -29,6 +30,11 @@ OWN_WORD_LIFT = 3.0
 """How many times more often than the other requests a cluster's requests must use a capitalised
 word for it to be the cluster's own: a customer's or an agent's name turns up in any request."""
 _TOKEN_WORD = re.compile(r"[a-zA-Z][a-zA-Z]+")
+_TERM_WORD = re.compile(r"\b[a-zA-Z][a-zA-Z]+\b")
+"""A word of a key phrase: two letters or more between word boundaries ("o'brien" is "brien",
+"mary-jane" is "mary" and "jane", "4g" and "atm2" are none)."""
+_SEGMENT = re.compile(r"[\n.!?;:,()]+")
+"""Where a sentence or a clause ends: no bigram spans it."""
 """A word as the vectoriser below reads it ("o'brien" is "brien", "mary-jane" is "mary", "jane")."""
 
 
@@ -52,21 +58,14 @@ def key_phrases(
 
     if not cluster_texts:
         return []
-    documents = [" ".join(texts) for texts in cluster_texts]
+    # One text per line: a bigram never spans two requests.
+    documents = ["\n".join(texts) for texts in cluster_texts]
     if background:
-        documents.append(" ".join(background))
+        documents.append("\n".join(background))
     names = _tokens(proper_words([text for texts in cluster_texts for text in texts]))
     own = own_words(cluster_texts, background, names, authors)
     try:
-        counter = CountVectorizer(
-            ngram_range=(1, 2),
-            # Only single tokens of the pattern below: "atm's" never equals a token, and scikit-learn
-            # warns on every call about the "atm" it would split into.
-            stop_words=sorted(
-                {word for word in phrase_stop_words() if _TOKEN_WORD.fullmatch(word)} | given_names()
-            ),
-            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b",  # noqa: S106 - a regex
-        )
+        counter = CountVectorizer(analyzer=_Terms(frozenset(phrase_stop_words()) | given_names()))
         counts = counter.fit_transform(documents).astype(np.float64).tocsr()
     except ValueError:
         return [[] for _ in cluster_texts]
@@ -142,6 +141,25 @@ def own_words(
             }
         )
     return own
+
+
+class _Terms:
+    """The words of a document that are no stop word, and the bigrams of those next to each other
+    once stop words are dropped, as scikit-learn's own analyser makes them ("card was declined"
+    gives "card declined"), but never across the end of a sentence, a line or a clause: a
+    request's last word and the next one's first, or a signature's name and the line under it,
+    are no phrase."""
+
+    def __init__(self, stop: frozenset[str]) -> None:
+        self.stop = stop
+
+    def __call__(self, document: str) -> list[str]:
+        terms: list[str] = []
+        for segment in _SEGMENT.split(document.lower()):
+            words = [word for word in _TERM_WORD.findall(segment) if word not in self.stop]
+            terms += words
+            terms += [f"{one} {two}" for one, two in itertools.pairwise(words)]
+        return terms
 
 
 def _repeats(term: str) -> bool:

@@ -353,11 +353,22 @@ def _object(words: list[str], names: set[str]) -> list[str]:
     return obj
 
 
+SUPPORT_WORDS = frozenset(
+    {"amount", "bill", "call", "detail", "empty", "fill", "fire", "front", "interest", "move", "name"}
+    | {"part", "side", "system"}
+)
+"""Words of scikit-learn's English stop list that name what customers write about: "pay my latest
+bill", "interest rate", "change my name", "the amount", "a part of my order", "call me". They stay
+in titles and key phrases. ("top", as in "top up", stays a stop word: titles say "Top up" from its
+particle, and alone it made titles such as "Top gone".)"""
+
+
 @functools.cache
 def _stop_words() -> frozenset[str]:
+    """English stop words (scikit-learn's list) without :data:`SUPPORT_WORDS`."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS)
+    return frozenset(ENGLISH_STOP_WORDS - SUPPORT_WORDS)
 
 
 def _unfit(word: str, names: set[str]) -> bool:
