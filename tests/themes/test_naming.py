@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 
-from convosift.themes.keyphrases import key_phrases, own_words
+from convosift.themes.keyphrases import _Terms, key_phrases, own_words
 from convosift.themes.naming import title
 from convosift.themes.request import NUMBER_WORDS, customer_request
 
@@ -312,3 +312,9 @@ def test_words_of_the_english_stop_list_that_name_things_stay_in_titles() -> Non
         "how to change name",
     ]
     assert title(names, ["change name", "married"]) == "Change name"
+
+
+def test_no_bigram_crosses_the_end_of_a_sentence_a_line_or_a_clause() -> None:
+    terms = _Terms(frozenset({"was", "said"}))("Card was declined. Shop said no\nBrowser: Safari, iPhone")
+    assert "card declined" in terms and "shop no" in terms
+    assert not {"declined shop", "no browser", "browser safari", "safari iphone"} & set(terms)

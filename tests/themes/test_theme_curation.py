@@ -278,3 +278,25 @@ def test_a_proposal_shows_each_quote_once(store: Store) -> None:
     _proposal(store)
     assert list_proposals(store)[0]["quotes"] == ["Dark mode for the dashboard please."]
     assert open_proposals(store)["proposals"][0]["quotes"] == ["Dark mode for the dashboard please."]
+
+
+def test_a_proposal_merged_into_a_theme_scores_its_members_against_that_theme(
+    store: Store, vocabulary_file: Path
+) -> None:
+    """Members are scored against the theme they join; one that discovery kept no quote of gets 0,
+    not the near miss it had for another theme."""
+    _seeded(store)
+    seed(store, [Seed("u3", START + 3 * DAY, "Where do I buy a gift card?", None, "how_to_question")])
+    _proposal(store)
+    with store.write() as conn:
+        rescore_unmatched(
+            conn, {("intercom", key): 0.9 for key in ("u1", "u2", "u3")}, matcher="local-themes:x"
+        )
+        members = [["intercom", "u1"], ["intercom", "u2"], ["intercom", "u3"]]
+        quotes = {"u1": "Can I buy a gift card for my sister?", "u2": "Dark mode for the dashboard please."}
+        evidence = [{"source": "intercom", "conversation_id": k, "quote": q} for k, q in quotes.items()]
+        conn.execute(sa.update(theme_proposals).values(members=members, size=3, evidence=evidence))
+    _curator(store, vocabulary_file).merge("p1234abcd", "gift_card_support_request")
+    scores = _scores(store)
+    assert scores["u3"] == 0.0
+    assert scores["u2"] < scores["u1"] < 0.9

@@ -247,10 +247,12 @@ def export_conversations(
     needs_review marks a category that is a low-confidence guess. theme is empty when the
     conversation is unmatched; theme_score is then the best theme's score, which was below the
     match threshold or whose text was judged not of the vocabulary's business (0 with no
-    vocabulary); a theme a person gave by accepting or merging a proposal scores how close the
-    conversation's quote is to the theme's examples (cosine of sentence vectors). proposal is the open proposal the conversation sits in. In CSV, a text that starts
-    like a spreadsheet formula (=, +, -, @, a tab or a carriage return) begins with an apostrophe,
-    so it is shown, never run.
+    vocabulary). A theme a person gave by accepting or merging a discovered proposal has as its
+    score the cosine similarity of the conversation's quote to the theme's examples (sentence
+    vectors; 0 when discovery kept no quote of it): a scale of its own, to compare with other
+    such rows, not with a model's score. proposal is the open proposal the conversation sits in.
+    In CSV, a text that starts like a spreadsheet formula (=, +, -, @, a tab or a carriage return)
+    begins with an apostrophe, so it is shown, never run.
     """
     from convosift.outputs import is_stdout, open_output
     from convosift.pipeline.exports import export_format

@@ -66,8 +66,8 @@ _INTRODUCTION = re.compile(
     r"\s*(?:,(?:\s*(?i:and)\b)?|\s(?i:and)\b|\s(?i:here)\b\W*)\s*"
 )
 """An introduction that opens a sentence with the request in it: "Hi, my name is Amanda and I need
-a quote" and "Hey, I'm Trish, and I need a quote" read as "I need a quote". A name after "this is" or "I am" must be capitalised ("I am
-looking for..." is no introduction)."""
+a quote" and "Hey, I'm Trish, and I need a quote" read as "I need a quote". A name after "this is"
+or "I am" must be capitalised ("I am looking for..." is no introduction)."""
 _GIVEN = r"[A-Z](?:[a-z]|['’][A-Z])[\w'’-]*"
 """A word written as a name: capitalised, not in capitals ("ASAP" is no name)."""
 _CALL_ME = re.compile(

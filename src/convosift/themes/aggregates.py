@@ -61,7 +61,7 @@ def _top_quotes(evidence: list[MatchEvidence], limit: int) -> dict[str, list[dic
     for row in evidence:
         text = row.evidence.strip()
         key = quote_key(text)
-        if not text or len(quotes[row.signature]) >= limit or key in seen[row.signature]:
+        if not key or len(quotes[row.signature]) >= limit or key in seen[row.signature]:
             continue
         seen[row.signature].add(key)
         quotes[row.signature].append(

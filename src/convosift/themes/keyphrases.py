@@ -29,13 +29,11 @@ OWN_WORD_MIN = 5
 OWN_WORD_LIFT = 3.0
 """How many times more often than the other requests a cluster's requests must use a capitalised
 word for it to be the cluster's own: a customer's or an agent's name turns up in any request."""
-_TOKEN_WORD = re.compile(r"[a-zA-Z][a-zA-Z]+")
-_TERM_WORD = re.compile(r"\b[a-zA-Z][a-zA-Z]+\b")
-"""A word of a key phrase: two letters or more between word boundaries ("o'brien" is "brien",
-"mary-jane" is "mary" and "jane", "4g" and "atm2" are none)."""
+_WORD = re.compile(r"\b[a-zA-Z][a-zA-Z]+\b")
+"""A word of a key phrase, and of a name: two letters or more between word boundaries ("o'brien"
+is "brien", "mary-jane" is "mary" and "jane", "4g" and "atm2" are none)."""
 _SEGMENT = re.compile(r"[\n.!?;:,()]+")
-"""Where a sentence or a clause ends: no bigram spans it."""
-"""A word as the vectoriser below reads it ("o'brien" is "brien", "mary-jane" is "mary", "jane")."""
+"""Where a sentence, a line or a clause ends ("Browser: Safari", "card, pin"): no bigram spans it."""
 
 
 def key_phrases(
@@ -114,12 +112,11 @@ def own_words(
     if not candidates:
         return [set() for _ in cluster_texts]
     used = [
-        [candidates.intersection(_TOKEN_WORD.findall(text.lower())) for text in texts]
-        for texts in cluster_texts
+        [candidates.intersection(_WORD.findall(text.lower())) for text in texts] for texts in cluster_texts
     ]
     overall: Counter[str] = Counter(word for texts in used for words in texts for word in words)
     overall.update(
-        word for text in background for word in candidates.intersection(_TOKEN_WORD.findall(text.lower()))
+        word for text in background for word in candidates.intersection(_WORD.findall(text.lower()))
     )
     own = []
     for row, texts in enumerate(used):
@@ -156,7 +153,7 @@ class _Terms:
     def __call__(self, document: str) -> list[str]:
         terms: list[str] = []
         for segment in _SEGMENT.split(document.lower()):
-            words = [word for word in _TERM_WORD.findall(segment) if word not in self.stop]
+            words = [word for word in _WORD.findall(segment) if word not in self.stop]
             terms += words
             terms += [f"{one} {two}" for one, two in itertools.pairwise(words)]
         return terms
@@ -171,4 +168,4 @@ def _repeats(term: str) -> bool:
 def _tokens(words: set[str]) -> set[str]:
     """``words`` as the vectoriser's tokens: a name written with an apostrophe or a hyphen
     ("O'Brien", "Mary-Jane") is the tokens it splits into."""
-    return {token for word in words for token in _TOKEN_WORD.findall(word.replace("’", "'"))}
+    return {token for word in words for token in _WORD.findall(word.replace("’", "'"))}
