@@ -87,7 +87,8 @@ def test_sync_against_the_local_server_picks_up_server_side_changes(
 
 
 def test_sync_joins_new_conversations_to_the_open_proposal_they_are_close_to(settings: Settings) -> None:
-    from convosift.themes.discovery import discover, list_proposals
+    from convosift.themes.discovery import discover
+    from convosift.themes.proposals import list_proposals
 
     source = MemorySource(make_inbox(40))
     analyzer = CountingAnalyzer()

@@ -15,8 +15,7 @@ from convosift.store.schema import classifications, theme_matches
 from convosift.store.themes_schema import theme_proposals
 from convosift.themes.aggregates import theme_summary
 from convosift.themes.curation import Curator, decision_history
-from convosift.themes.discovery import list_proposals
-from convosift.themes.proposals import open_proposals
+from convosift.themes.proposals import list_proposals, open_proposals
 from convosift.themes.vocabulary import load_vocabulary
 
 CLOCK = 1_770_000_000.0

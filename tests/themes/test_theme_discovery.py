@@ -23,10 +23,10 @@ from convosift.themes.discovery import (
     cluster_texts,
     discover,
     join_proposals,
-    list_proposals,
 )
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import suggested_signature
+from convosift.themes.proposals import list_proposals
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77, INSURANCE
 
@@ -309,3 +309,19 @@ def test_a_name_one_customer_repeats_is_not_what_a_proposal_is_about(
     payments = next(p for p in proposals if p["size"] == len(texts))
     words = " ".join([*payments["key_phrases"], payments["title"], payments["signature"]]).lower()
     assert (name.lower() in words) is not one_customer, payments
+
+
+def test_discovery_tells_each_step_as_it_starts(store: Store) -> None:
+    """A discovery of a large inbox takes minutes: the CLI shows the step it is at."""
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    steps: list[str] = []
+    proposals = discover(store, min_cluster_size=4, progress=steps.append)
+    texts = len(DARK_MODE) + len(RECEIPT_LANGUAGE)
+    assert steps == [
+        "reading the unmatched conversations",
+        f"cleaning {texts} requests",
+        f"clustering {texts} requests",
+        f"naming {len(proposals)} clusters",
+        f"storing {len(proposals)} proposals",
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from convosift import limits
-from convosift.cli.app import app, console, emit_json, handle_errors, settings, source_filter
+from convosift.cli.app import app, console, emit_json, err_console, handle_errors, settings, source_filter
 from convosift.config import Settings
 from convosift.errors import ConfigurationError
 from convosift.themes.discovery import DEFAULT_DISTANCE_THRESHOLD
@@ -135,6 +135,42 @@ def show(
         console.print(f"  “{quote['quote']}”", markup=False, highlight=False)
 
 
+@contextlib.contextmanager
+def _steps() -> Iterator[Callable[[str], None]]:
+    """A line on stderr, when it is a terminal, that shows the step a long command is at and the
+    time it has taken."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    if not err_console.is_terminal:
+        yield lambda _step: None
+        return
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+        yield lambda step: bar.update(task, description=step)
+
+
+@contextlib.contextmanager
+def _bar(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, when it is a terminal, advanced with (done, total)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    if not err_console.is_terminal:
+        yield lambda _done, _total: None
+        return
+
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 @themes_app.command("discover")
 @handle_errors
 def discover_cmd(
@@ -165,13 +201,14 @@ def discover_cmd(
 
     config = settings()
     vocabulary = load_vocabulary_for(config)
-    with _store(config) as store:
+    with _store(config) as store, _steps() as step:
         proposals = discover(
             store,
             min_cluster_size=min_cluster_size,
             distance_threshold=distance_threshold,
             taken_signatures=set(vocabulary.signatures),
             namer=namer_for(config, llm_titles),
+            progress=step,
         )
     if as_json:
         emit_json(proposals)
@@ -298,8 +335,8 @@ def rematch(as_json: bool = _JSON) -> None:
         raise ConfigurationError(
             "there is no theme to match against", hint="set CONVOSIFT_VOCABULARY, or accept a proposal first"
         )
-    with _store(config) as store:
-        result = rematch_stored(store, config, vocabulary)
+    with _store(config) as store, _bar("matching") as advance:
+        result = rematch_stored(store, config, vocabulary, progress=advance)
     if as_json:
         emit_json(result.to_dict())
         return
@@ -349,7 +386,7 @@ def report(
 ) -> None:
     """Write the themes report: theme table with trends, rising themes, category mix, evidence quotes."""
     from convosift.outputs import is_stdout
-    from convosift.themes.discovery import list_proposals
+    from convosift.themes.proposals import list_proposals
     from convosift.themes.report import FORMATS, render, report_data, write_report
     from convosift.themes.vocabulary import load_vocabulary_for
 

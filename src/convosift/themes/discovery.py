@@ -41,7 +41,8 @@ from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import suggested_signature
 from convosift.themes.naming import title as offline_title
-from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences, distinct_quotes
+from convosift.themes.proposals import list_proposals
+from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,6 +83,8 @@ class Cluster:
     """An offline title (verb and object from the members' words), "" when none was found."""
 
 
+Progress = Callable[[str], None]
+"""Told each step of a long discovery as it starts ("clustering 10,003 requests")."""
 Namer = Callable[[list[tuple[list[str], list[str]]]], list[tuple[str, str] | None]]
 """Given (key phrases, quotes) per new cluster, a (title, signature) for each, or None to keep the label."""
 
@@ -115,21 +118,26 @@ def cluster_texts(
     distance_threshold: float = DEFAULT_DISTANCE_THRESHOLD,
     embed: Embedder | None = None,
     authors: Sequence[str | None] | None = None,
+    progress: Progress | None = None,
 ) -> list[Cluster]:
     """Clusters of at least ``min_cluster_size`` texts, the biggest first, with key phrases and quotes.
 
     ``authors`` (parallel to ``texts``, None where unknown) says who wrote each text: a word one
-    customer repeats is not what a cluster is about (:func:`convosift.themes.keyphrases.own_words`)."""
+    customer repeats is not what a cluster is about (:func:`convosift.themes.keyphrases.own_words`).
+    ``progress`` is told each step as it starts."""
     import numpy as np
     from sklearn.cluster import AgglomerativeClustering
 
     if len(texts) < max(2, min_cluster_size):
         return []
     embedder = embed or _default_embedder()
+    tell = progress or (lambda _step: None)
+    tell(f"cleaning {len(texts):,} requests")
     # Lines kept for the words (a line's first word opens a sentence), joined for the vectors.
     lined = requests_of(texts, embedder)
     texts = [text.replace("\n", " ") for text in lined]
     vectors = np.asarray(embedder(texts), dtype=np.float32)
+    tell(f"clustering {len(texts):,} requests")
     if len(texts) >= MANIFOLD_MIN_TEXTS:
         labels = _manifold_labels(vectors)
     else:
@@ -144,6 +152,7 @@ def cluster_texts(
     left_out = groups.pop(-1, [])
     kept = sorted((g for g in groups.values() if len(g) >= min_cluster_size), key=lambda g: (-len(g), g[0]))
     small = [i for group in groups.values() if len(group) < min_cluster_size for i in group]
+    tell(f"naming {len(kept):,} clusters")
     phrases = key_phrases(
         [[lined[i] for i in group] for group in kept],
         [lined[i] for i in left_out + small],
@@ -279,16 +288,19 @@ def discover(
     embed: Embedder | None = None,
     namer: Namer | None = None,
     clock: Callable[[], float] = time.time,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """Cluster the stored unmatched conversations and store the clusters as ``proposed`` themes.
 
     Returns the current proposals (as :func:`list_proposals` does). ``taken_signatures`` (the
     vocabulary's) keeps suggested signatures from colliding with existing themes. ``namer`` (an
     LLM, when one is configured) titles the clusters that are new; proposals that already exist
-    keep the title they have.
+    keep the title they have. ``progress`` is told each step as it starts.
     """
     import numpy as np
 
+    tell = progress or (lambda _step: None)
+    tell("reading the unmatched conversations")
     with store.read() as conn:
         pool = unmatched_conversations(conn)
     clusters = cluster_texts(
@@ -297,7 +309,9 @@ def discover(
         distance_threshold=distance_threshold,
         embed=embed,
         authors=[f"{source}/{contact}" if contact else None for source, _, _, contact in pool],
+        progress=progress,
     )
+    tell(f"storing {len(clusters):,} proposals")
     names = _name_new_clusters(store, pool, clusters, namer) if namer is not None else {}
     now = clock()
     with store.write() as conn:
@@ -460,22 +474,3 @@ def _free_id(conn: Connection, proposal_id: str) -> str:
     while stored.proposal_exists(conn, proposal_id):
         proposal_id = f"p{hashlib.sha256(proposal_id.encode()).hexdigest()[:8]}"
     return proposal_id
-
-
-def list_proposals(store: Store, *, status: str | None = "proposed", quotes: int = 5) -> list[dict[str, Any]]:
-    """Stored proposals, the biggest first (all statuses when ``status`` is None). JSON-able."""
-    with store.read() as conn:
-        proposals = stored.list_proposals(conn, status=status)
-    return [
-        {
-            "id": p.id,
-            "signature": p.signature,
-            "title": p.title,
-            "key_phrases": p.key_phrases,
-            "size": p.size,
-            "status": p.status,
-            "decided_signature": p.decided_signature,
-            "quotes": distinct_quotes((item["quote"] for item in p.evidence), quotes),
-        }
-        for p in proposals
-    ]

@@ -65,3 +65,22 @@ def _samples(conn: Connection, members: list[list[str]], limit: int) -> list[dic
             }
         )
     return chosen
+
+
+def list_proposals(store: Store, *, status: str | None = "proposed", quotes: int = 5) -> list[dict[str, Any]]:
+    """Stored proposals, the biggest first (all statuses when ``status`` is None). JSON-able."""
+    with store.read() as conn:
+        proposals = stored.list_proposals(conn, status=status)
+    return [
+        {
+            "id": p.id,
+            "signature": p.signature,
+            "title": p.title,
+            "key_phrases": p.key_phrases,
+            "size": p.size,
+            "status": p.status,
+            "decided_signature": p.decided_signature,
+            "quotes": distinct_quotes((item["quote"] for item in p.evidence), quotes),
+        }
+        for p in proposals
+    ]
