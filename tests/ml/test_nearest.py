@@ -1,0 +1,43 @@
+"""Exact nearest neighbours, the ones discovery gives UMAP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from convosift.ml import nearest
+from convosift.ml.nearest import nearest_neighbours
+
+
+def _unit(rows: int, seed: int = 3) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(rows, 16)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_the_neighbours_are_the_nearest_by_cosine_each_row_first_in_its_own_list(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(nearest, "BLOCK", 7)  # several blocks, the last one short
+    vectors = _unit(40)
+    indices, distances = nearest_neighbours(vectors, 5)
+    assert indices.shape == distances.shape == (40, 5)
+    assert (indices[:, 0] == np.arange(40)).all() and np.allclose(distances[:, 0], 0.0)
+    similarity = vectors @ vectors.T
+    for row in range(40):
+        others = [i for i in np.argsort(-similarity[row], kind="stable") if i != row][:4]
+        assert list(indices[row, 1:]) == others
+        assert np.allclose(distances[row, 1:], 1.0 - similarity[row, others], atol=1e-5)
+    assert (np.diff(distances, axis=1) >= 0).all()
+
+
+def test_a_duplicated_vector_comes_first_in_its_own_list_and_ties_go_to_the_lower_index() -> None:
+    base = _unit(6)
+    vectors = np.vstack([base, base[2], base[2]])  # rows 2, 6 and 7 are the same vector
+    indices, _ = nearest_neighbours(vectors, 3)
+    assert list(indices[7]) == [7, 2, 6]
+    assert list(indices[2]) == [2, 6, 7]
+
+
+def test_asking_for_more_neighbours_than_vectors_gives_them_all() -> None:
+    indices, distances = nearest_neighbours(_unit(3), 15)
+    assert indices.shape == distances.shape == (3, 3) and sorted(indices[1]) == [0, 1, 2]
