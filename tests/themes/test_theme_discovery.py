@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -11,10 +12,12 @@ import sqlalchemy as sa
 from themes_seeding import DAY, START, Seed, seed
 
 from convosift.classify.evaluate import read_labelled_csv
+from convosift.ml import nearest
 from convosift.store import Store
 from convosift.store.conversations import export_rows
 from convosift.store.schema import theme_matches
 from convosift.store.themes_schema import theme_proposals
+from convosift.themes import discovery
 from convosift.themes.curation import Curator
 from convosift.themes.discovery import (
     MANIFOLD_MIN_TEXTS,
@@ -205,8 +208,16 @@ def _receipt(ids: dict[str, str]) -> str:
 
 
 @pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")
-def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> None:
-    """Past MANIFOLD_MIN_TEXTS every text takes part (no cap) and clusters follow the intents."""
+@pytest.mark.parametrize("neighbours", ["umap", "exact"])
+def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space(
+    neighbours: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MANIFOLD_MIN_TEXTS every text takes part (no cap) and clusters follow the intents,
+    whether UMAP finds the neighbours or is given the exact ones (as from 4,096 texts)."""
+    if neighbours == "exact":
+        monkeypatch.setattr(discovery, "UMAP_SEARCH_FROM", MANIFOLD_MIN_TEXTS)
+        called: list[int] = []
+        monkeypatch.setattr(nearest, "nearest_neighbours", _counted(nearest.nearest_neighbours, called))
     data = read_labelled_csv(BANKING77)
     intents = sorted(set(data.labels))[:24]
     rows = [(t, label) for t, label in zip(data.texts, data.labels, strict=True) if label in intents]
@@ -218,6 +229,16 @@ def test_thousands_of_real_requests_are_clustered_whole_in_a_reduced_space() -> 
     assert majority / len(covered) >= 0.9
     # Close requests are kept apart (purity first), so an intent may come as a few proposals.
     assert len(intents) // 2 <= len(clusters) <= 6 * len(intents)
+    if neighbours == "exact":
+        assert called == [len(rows)]
+
+
+def _counted(function: Any, calls: list[int]) -> Any:
+    def counted(vectors: Any, count: int) -> Any:
+        calls.append(len(vectors))
+        return function(vectors, count)
+
+    return counted
 
 
 def test_a_big_cluster_of_two_requests_is_split_and_no_text_leaves_it() -> None:

@@ -60,8 +60,10 @@ MANIFOLD_MIN_TEXTS = 2000
 MANIFOLD_DISTANCE = 0.35
 """Average-linkage distance (in the 5-dimensional UMAP space) at which cells stop merging."""
 UMAP_NEIGHBOURS = 15
+UMAP_SEARCH_FROM = 4096
+"""UMAP computes exact distances itself below this many texts, and searches for neighbours from it."""
 EXACT_NEIGHBOURS_MAX = 30_000
-"""Up to this many texts, UMAP is given their exact nearest neighbours
+"""From :data:`UMAP_SEARCH_FROM` up to this many texts, UMAP is given their exact nearest neighbours
 (:func:`convosift.ml.nearest.nearest_neighbours`): UMAP's own search, approximate, spends about 25 s
 compiling itself in every new process, more than an exact search takes at that size (10,000
 synthetic conversations were discovered in 46 s instead of 70 s, 30,000 in 78 s instead of 102;
@@ -236,7 +238,7 @@ def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
     from convosift.ml.nearest import nearest_neighbours
 
     known = {}
-    if len(vectors) <= EXACT_NEIGHBOURS_MAX:
+    if UMAP_SEARCH_FROM <= len(vectors) <= EXACT_NEIGHBOURS_MAX:
         known["precomputed_knn"] = nearest_neighbours(vectors, UMAP_NEIGHBOURS)
     reducer = UMAP(
         n_neighbors=UMAP_NEIGHBOURS,
