@@ -36,6 +36,18 @@ def test_a_duplicated_vector_comes_first_in_its_own_list_and_ties_go_to_the_lowe
     indices, _ = nearest_neighbours(vectors, 3)
     assert list(indices[7]) == [7, 2, 6]
     assert list(indices[2]) == [2, 6, 7]
+    # More copies than places: the places go to the lowest indexes, the last one included.
+    copies = np.vstack([base, np.repeat(base[4:5], 7, axis=0)])  # rows 4 and 6 to 12
+    indices, distances = nearest_neighbours(copies, 3)
+    assert list(indices[10]) == [10, 4, 6] and list(indices[4]) == [4, 6, 7]
+    assert np.allclose(distances[10], 0.0, atol=1e-6)
+
+
+def test_vectors_of_any_length_are_compared_by_direction() -> None:
+    vectors = _unit(12)
+    indices, distances = nearest_neighbours(vectors * np.arange(1, 13)[:, None], 4)
+    expected_indices, expected_distances = nearest_neighbours(vectors, 4)
+    assert (indices == expected_indices).all() and np.allclose(distances, expected_distances, atol=1e-6)
 
 
 def test_asking_for_more_neighbours_than_vectors_gives_them_all() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -175,3 +176,22 @@ def test_a_run_warns_when_themed_conversations_are_stored_and_the_vocabulary_is_
     # Without --json the warning comes after the run's table, where it is read.
     table = runner.invoke(app, args[:-1])
     assert table.exit_code == 0 and table.output.rindex("warning:") > table.output.rindex("duration")
+
+
+def test_discover_shows_its_steps_on_a_terminal_and_keeps_json_clean(
+    database: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from convosift.cli import theme_cmds
+
+    seed(
+        database,
+        [Seed(f"u{i}", START + i * DAY, f"Dark mode for the dashboard please {i}", None) for i in range(8)],
+    )
+    terminal = io.StringIO()
+    monkeypatch.setattr(theme_cmds, "err_console", Console(file=terminal, force_terminal=True, width=200))
+    proposals = _json(["themes", "discover", "--json", "--min-cluster-size", "4"])
+    assert isinstance(proposals, list)
+    # The line is drawn a few times a second, and once more, with the last step, when it ends.
+    assert "storing the proposals" in terminal.getvalue()

@@ -63,11 +63,8 @@ UMAP_NEIGHBOURS = 15
 UMAP_SEARCH_FROM = 4096
 """UMAP computes exact distances itself below this many texts, and searches for neighbours from it."""
 EXACT_NEIGHBOURS_MAX = 30_000
-"""From :data:`UMAP_SEARCH_FROM` up to this many texts, UMAP is given their exact nearest neighbours
-(:func:`convosift.ml.nearest.nearest_neighbours`): UMAP's own search, approximate, spends about 25 s
-compiling itself in every new process, more than an exact search takes at that size (10,000
-synthetic conversations were discovered in 46 s instead of 70 s, 30,000 in 78 s instead of 102;
-BANKING77's clusters score as before, benchmarks/discovery.py)."""
+"""From :data:`UMAP_SEARCH_FROM` to this many texts UMAP is given exact neighbours
+(:mod:`convosift.ml.nearest`): its own search compiles itself anew in every process (~25 s)."""
 NEIGHBOUR_AGREEMENT = 0.5
 """Share of a text's UMAP neighbourhood (by membership strength) that must lie in its own cluster."""
 TEXTS_PER_CELL = 10
@@ -142,7 +139,7 @@ def cluster_texts(
         return []
     embedder = embed or _default_embedder()
     tell = progress or (lambda _step: None)
-    tell(f"cleaning {len(texts):,} requests")
+    tell(f"reading and embedding {len(texts):,} requests")
     # Lines kept for the words (a line's first word opens a sentence), joined for the vectors.
     lined = requests_of(texts, embedder)
     texts = [text.replace("\n", " ") for text in lined]
@@ -250,8 +247,8 @@ def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
         **known,
     )
     with warnings.catch_warnings():
-        # With the neighbours given, UMAP warns that it cannot transform new data: it is not asked to.
-        warnings.simplefilter("ignore", UserWarning)
+        # Given the neighbours, UMAP warns it cannot transform new data: it is not asked to.
+        warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
         reduced = reducer.fit_transform(vectors)
     cells = MiniBatchKMeans(
         n_clusters=min(MAX_CELLS, max(2, len(vectors) // TEXTS_PER_CELL)),
@@ -335,8 +332,10 @@ def discover(
         authors=[f"{source}/{contact}" if contact else None for source, _, _, contact in pool],
         progress=progress,
     )
-    tell(f"storing {len(clusters):,} proposals")
+    if namer is not None:
+        tell("titling the new clusters with the LLM")
     names = _name_new_clusters(store, pool, clusters, namer) if namer is not None else {}
+    tell("storing the proposals")
     now = clock()
     with store.write() as conn:
         previous = stored.list_proposals(conn)
