@@ -30,17 +30,24 @@ def test_the_neighbours_are_the_nearest_by_cosine_each_row_first_in_its_own_list
     assert (np.diff(distances, axis=1) >= 0).all()
 
 
-def test_a_duplicated_vector_comes_first_in_its_own_list_and_ties_go_to_the_lower_index() -> None:
+def test_copies_of_a_vector_link_each_to_the_next_ones_in_a_ring() -> None:
+    """With "the lowest index first", every copy pointed at the same few and the others had no
+    neighbour pointing at them: one in seven of a synthetic inbox fell out of discovery's clusters."""
     base = _unit(6)
     vectors = np.vstack([base, base[2], base[2]])  # rows 2, 6 and 7 are the same vector
     indices, _ = nearest_neighbours(vectors, 3)
-    assert list(indices[7]) == [7, 2, 6]
-    assert list(indices[2]) == [2, 6, 7]
-    # More copies than places: the places go to the lowest indexes, the last one included.
+    assert list(indices[2]) == [2, 6, 7] and list(indices[6]) == [6, 7, 2] and list(indices[7]) == [7, 2, 6]
+    # More copies than places, the last place contested too: the next copies take them.
     copies = np.vstack([base, np.repeat(base[4:5], 7, axis=0)])  # rows 4 and 6 to 12
     indices, distances = nearest_neighbours(copies, 3)
-    assert list(indices[10]) == [10, 4, 6] and list(indices[4]) == [4, 6, 7]
+    assert (
+        list(indices[10]) == [10, 11, 12]
+        and list(indices[12]) == [12, 4, 6]
+        and list(indices[4]) == [4, 6, 7]
+    )
     assert np.allclose(distances[10], 0.0, atol=1e-6)
+    pointed_at = set(indices[[4, *range(6, 13)], 1:].ravel())
+    assert pointed_at == {4, *range(6, 13)}
 
 
 def test_vectors_of_any_length_are_compared_by_direction() -> None:
