@@ -95,28 +95,26 @@ def test_retire_makes_matches_unmatched(store: Store, vocabulary_file: Path) -> 
         _curator(store, vocabulary_file).retire("discount_code_not_applied")
 
 
-def _proposal(store: Store) -> None:
+DARK_QUOTES = {
+    "u1": "Dark mode for the dashboard please.",
+    "u2": "dark mode for the  dashboard please.",  # the same words from another customer
+}
+
+
+def _proposal(store: Store, quotes: dict[str, str] = DARK_QUOTES, proposal_id: str = "p1234abcd") -> None:
+    """An open proposal whose members are the keys of ``quotes``, each with its quote."""
     with store.write() as conn:
         conn.execute(
             sa.insert(theme_proposals).values(
-                id="p1234abcd",
+                id=proposal_id,
                 signature="dark_mode_dashboard",
                 title="Dark mode, dashboard",
                 key_phrases=["dark mode"],
-                size=2,
-                members=[["intercom", "u1"], ["intercom", "u2"]],
+                size=len(quotes),
+                members=[["intercom", key] for key in quotes],
                 evidence=[
-                    {
-                        "source": "intercom",
-                        "conversation_id": "u1",
-                        "quote": "Dark mode for the dashboard please.",
-                    },
-                    # The same words from another customer: one example is enough.
-                    {
-                        "source": "intercom",
-                        "conversation_id": "u2",
-                        "quote": "dark mode for the  dashboard please.",
-                    },
+                    {"source": "intercom", "conversation_id": key, "quote": quote}
+                    for key, quote in quotes.items()
                 ],
                 centroid=[0.0],
                 status="proposed",
@@ -236,25 +234,7 @@ def test_accepted_members_are_scored_by_how_close_they_are_to_the_theme(
     with store.write() as conn:
         # Near misses of an earlier vocabulary: the straggler came closest to one of its themes.
         rescore_unmatched(conn, {("intercom", "u4"): 0.95, ("intercom", "u0"): 0.2}, matcher="local-themes:x")
-        conn.execute(
-            sa.insert(theme_proposals).values(
-                id="p5678abcd",
-                signature="dark_mode_dashboard",
-                title="Dark mode",
-                key_phrases=["dark mode"],
-                size=len(texts),
-                members=[["intercom", key] for key in texts],
-                evidence=[
-                    {"source": "intercom", "conversation_id": key, "quote": text}
-                    for key, text in texts.items()
-                ],
-                centroid=[0.0],
-                status="proposed",
-                decided_signature=None,
-                created_at=0.0,
-                updated_at=0.0,
-            )
-        )
+    _proposal(store, texts, "p5678abcd")
     _curator(store, vocabulary_file).accept("p5678abcd", signature="dark_mode_request")
     theme = load_vocabulary(vocabulary_file).get("dark_mode_request")
     assert theme.examples == (*dark[:3], straggler)
