@@ -18,12 +18,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/convosift demo
 
-## All the tests: lint, strict type check, then pytest (PostgreSQL tests start a throwaway
-## cluster when CONVOSIFT_TEST_POSTGRES_URL is not set).
+## All the tests: lint, strict type check, then pytest in two processes (PostgreSQL tests start
+## a throwaway cluster when CONVOSIFT_TEST_POSTGRES_URL is not set).
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -12,6 +12,7 @@ from themes_seeding import DAY, START, Seed, seed
 from typer.testing import CliRunner
 
 from convosift.cli import app
+from convosift.cli.app import console
 from convosift.store import Store
 from convosift.store.proposals import ClusterContent, insert_proposal
 
@@ -39,7 +40,7 @@ def _json(args: list[str]) -> object:
     return json.loads(result.stdout)
 
 
-def test_themes_table_and_json(database: Store) -> None:
+def test_themes_table_and_json(database: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     summaries = _json(["themes", "--json"])
     assert isinstance(summaries, list)
     assert [(s["signature"], s["count"]) for s in summaries] == [
@@ -47,7 +48,9 @@ def test_themes_table_and_json(database: Store) -> None:
         ("gift_card_support_request", 3),
     ]
     assert _json(["themes", "--since", "2026-01-20", "--json"])[0]["count"] == 15  # type: ignore[index]
-    table = runner.invoke(app, ["themes"], env={"COLUMNS": "160"})
+    # Wide enough for the titles whole, whatever COLUMNS was when the console was created.
+    monkeypatch.setattr(console, "_width", 160)
+    table = runner.invoke(app, ["themes"])
     assert table.exit_code == 0 and "Discount codes have no effect at checkout" in table.stdout
     later = runner.invoke(app, ["themes", "--since", "2030-01-01"])
     assert "No themed conversations between 2030-01-01 and now." in later.stdout
