@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 from convosift.cli import app
 from convosift.config import load_settings
 from convosift.store import Store
+from convosift.store.conversations import export_rows
+from convosift.store.proposals import ClusterContent, get_proposal, insert_proposal
 from convosift.store.schema import theme_matches
 from convosift.themes.rematch import rematch
 from convosift.themes.vocabulary import load_vocabulary
@@ -88,3 +90,29 @@ def test_the_command_reports_what_it_matched_and_needs_a_vocabulary(
     done = runner.invoke(app, ["themes", "rematch", "--json"])
     assert done.exit_code == 0, done.output
     assert json.loads(done.stdout)["by_theme"] == {"gift_card_support_request": 4}
+
+
+def test_conversations_it_themes_leave_the_open_proposals(
+    seeded: Store, vocabulary_file: Path, tmp_path: Path
+) -> None:
+    # Discovery grouped two gift-card requests with an unrelated one; a second proposal holds only
+    # gift-card requests. Once rematch themes them, no open proposal counts them.
+    mixed = [["intercom", "g0"], ["intercom", "u0"], ["intercom", "g1"]]
+    only_gift = [["intercom", "g2"]]
+    with seeded.write() as conn:
+        for proposal_id, members in (("pmixed", mixed), ("pgift", only_gift)):
+            evidence = [{"source": s, "conversation_id": i, "quote": f"quote of {i}"} for s, i in members]
+            content = ClusterContent(key_phrases=["gift"], members=members, evidence=evidence, centroid=[0.0])
+            insert_proposal(conn, proposal_id, content, signature=proposal_id, title=proposal_id, now=1.0)
+    settings = load_settings(database_url=seeded.url, cache_dir=tmp_path / "models")
+    rematch(seeded, settings, load_vocabulary(vocabulary_file))
+    with seeded.read() as conn:
+        mixed_after = get_proposal(conn, "pmixed")
+        gift_after = get_proposal(conn, "pgift")
+    assert mixed_after is not None and gift_after is not None
+    assert (mixed_after.status, mixed_after.size, mixed_after.members) == ("proposed", 1, [["intercom", "u0"]])
+    assert [e["conversation_id"] for e in mixed_after.evidence] == ["u0"]
+    assert (gift_after.status, gift_after.size) == ("gone", 0)
+    with seeded.read() as conn:
+        exported = {row["id"]: row["proposal"] for row in export_rows(conn)}
+    assert exported["g0"] is None and exported["u0"] == "pmixed"

@@ -7,7 +7,7 @@ finds it (``gone``). How clusters are found and matched to earlier proposals is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -137,6 +137,30 @@ def mark_gone(conn: Connection, proposal_ids: Sequence[str], now: float) -> None
         return
     query = sa.update(theme_proposals).where(theme_proposals.c.id.in_(proposal_ids))
     conn.execute(query.values(status="gone", updated_at=now))
+
+
+def drop_themed_members(conn: Connection, keys: Collection[tuple[str, str]], now: float) -> int:
+    """Take conversations that now have a theme out of the open proposals, which stand for
+    unmatched conversations: their sizes, members and quotes then count only what accepting them
+    would still theme. A proposal left without members is ``gone``. Returns the proposals changed."""
+    themed = set(keys)
+    changed = 0
+    for proposal in list_proposals(conn) if themed else []:
+        members = [m for m in proposal.members if (m[0], m[1]) not in themed]
+        if len(members) == len(proposal.members):
+            continue
+        evidence = [e for e in proposal.evidence if (e["source"], e["conversation_id"]) not in themed]
+        values: dict[str, Any] = {
+            "members": members,
+            "evidence": evidence,
+            "size": len(members),
+            "updated_at": now,
+        }
+        if not members:
+            values["status"] = "gone"
+        conn.execute(sa.update(theme_proposals).where(theme_proposals.c.id == proposal.id).values(**values))
+        changed += 1
+    return changed
 
 
 def close_proposal(

@@ -7,11 +7,12 @@ runs the local theme matcher (with its domain gate) over the stored unmatched co
 batch at a time, one transaction per batch, and gives each match its evidence and score, and each
 conversation it leaves unmatched the best theme's score (a near miss shows in exports). A
 conversation already matched is never changed; spam is never matched, unless its label is flagged
-for review.
+for review. A conversation it themes leaves the open proposals it sat in.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from convosift.config import Settings
 from convosift.store import Store
 from convosift.store.curation import assign_unmatched, rescore_unmatched
+from convosift.store.proposals import drop_themed_members
 from convosift.store.themes import unmatched_conversations
 from convosift.themes.domain import inbox_background
 from convosift.themes.matching import UNMATCHED_CATEGORIES, LocalThemeMatcher
@@ -79,6 +81,8 @@ def rematch(
                 )
             # The ones left unmatched show how near they came, as a backfill's unmatched rows do.
             rescore_unmatched(conn, near, matcher=matcher.name)
+            # A conversation now themed is no longer what an open proposal would theme.
+            drop_themed_members(conn, [key for keys in members.values() for key in keys], time.time())
         if progress is not None:
             progress(start + len(chunk), len(pending))
     return RematchResult(examined=len(pending), matched=sum(by_theme.values()), by_theme=dict(by_theme))
