@@ -33,6 +33,12 @@ FRAMING = [
     "Can you please help?",
     "Could you assist me, please?",
     "I need help asap!!",
+    # Chasing an earlier message says nothing new either.
+    "Could someone please get back to me?",
+    "Just checking in on this one.",
+    "Following up on my e-mail below.",
+    "It has been a week!",
+    "Any progress?",
 ]
 REQUESTS = [
     "Card declined.",
@@ -63,6 +69,10 @@ REQUESTS = [
     "Please call me back.",
     "Call me ASAP",
     "call me",
+    # "get" asks for something unless it asks for an answer.
+    "I need to get the policy number",
+    "Can I get a Visa from you?",
+    "Can I get one?",
 ]
 
 
@@ -132,6 +142,12 @@ def test_an_introduction_opening_the_request_is_left_out(text: str, wanted: str 
         ),
         ("Lena Novak", None),  # a name alone is what the conversation holds
         ("My card was declined\nThanks, Maria\nRefund please", "My card was declined\nRefund please"),
+        # Under a sign-off, any name: words no customer writes in lower case, known names or not.
+        ("My card was declined.\n\nRegards,\nChloe", "My card was declined."),
+        ("How do I top up?\nThanks,\nSam O'Brien", "How do I top up?"),
+        ("Where is my refund?\nBest,\nSofia Müller", "Where is my refund?"),
+        ("Hello\nThank you\nPassword Reset Link Expired", "Password Reset Link Expired"),
+        ("My parcel is late.\nThanks\nDouble Charge", "My parcel is late.\nDouble Charge"),
     ],
 )
 def test_a_name_alone_and_the_company_under_it_are_framing(text: str, wanted: str | None) -> None:

@@ -23,6 +23,19 @@ def test_a_name_alone_on_a_line_is_a_signature() -> None:
     assert customer_request("Hello\nWhy was I charged twice?\n— Ravi Patel") == "Why was I charged twice?"
 
 
+def test_a_sign_off_s_name_and_a_nudge_are_no_part_of_the_request() -> None:
+    """Names under a sign-off that no list holds once made a proposal of their own ("Brien": "Sam",
+    "Grace", "O'Brien"), and a chaser glued to the request became its quote."""
+    mail = "Dear Support,\n\nHow does someone else top up my account\n\nThanks,\nSam O'Brien"
+    assert customer_request(mail) == "How does someone else top up my account"
+    chased = "Tell me about verifying top-up\nCould someone please get back to me? It has been a day."
+    assert customer_request(chased) == "Tell me about verifying top-up"
+    # An introduction before the request leaves no "and" behind.
+    assert customer_request("My name is Iris Gritman and I need a quote for condo insurance please.") == (
+        "I need a quote for condo insurance please."
+    )
+
+
 def test_greetings_without_a_comma_keep_the_next_word() -> None:
     assert customer_request("Good morning Why is the rate different?") == "Why is the rate different?"
     assert customer_request("This is John. Why was I charged twice?") == "Why was I charged twice?"

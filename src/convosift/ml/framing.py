@@ -48,7 +48,8 @@ _WORDS = (
     "following follow up checking are please pls plz reply respond response answer asap urgent "
     "urgently quite really hurry possible as can could would will be been back sorry apologies "
     "delay late replying take quick fast prompt speedy hope hoping you're youre having doing well "
-    "again it to oh need help helping assist assistance #"
+    "again it to oh need help helping assist assistance touch one progress has had week weeks "
+    "while hear heard below earlier previous e-mail email mail message #"
 )
 FRAMING_WORDS = frozenset(_WORDS.split())
 """Words that on their own say nothing about what the customer needs."""
@@ -77,7 +78,7 @@ _CALL_ME = re.compile(
 """A sentence that says what to call the customer ("You can call me Mr Bill"): framing, however
 much the name looks like a word of a request. The name must be written as one: "please call me
 back" and "call me ASAP" are requests."""
-_SIGNATURE_RULE = "name-line-3/title-case-3/help-topic-2"
+_SIGNATURE_RULE = "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _CALL_ME.pattern + _SIGNATURE_RULE).encode()
@@ -125,6 +126,9 @@ _INTRODUCING = _NAME_CUES | frozenset(
 given name), capitalised words are read as words."""
 _TOKEN = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*|#")
 _REPEATS = re.compile(r"(\w)\1{2,}")
+_GET_BACK = re.compile(r"\bget(?=\s+(?:back\s+to|in\s+touch)\b)", re.IGNORECASE)
+"""A nudge's "get" ("Could someone get back to me?", "get in touch"); "get" alone asks for something
+("I need to get the policy number")."""
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 MAX_FRAMING_CHARS = 160
 """Longer sentences are never taken for framing."""
@@ -132,6 +136,9 @@ MAX_NAME_WORDS = 3
 """A name on its own has at most this many words ("Maria de Souza")."""
 MAX_ORGANISATION_WORDS = 5
 _ORGANISATION_JOINERS = frozenset({"&", "of", "and", "the"})
+_CLOSING_WORDS = frozenset(
+    {"thanks", "thank", "thx", "ty", "cheers", "regards", "best", "sincerely", "yours", "wishes"}
+)
 
 
 def is_framing(sentence: str) -> bool:
@@ -141,7 +148,7 @@ def is_framing(sentence: str) -> bool:
         return False
     if _CALL_ME.fullmatch(sentence):
         return True
-    words = _TOKEN.findall(sentence)
+    words = _TOKEN.findall(_GET_BACK.sub(" ", sentence))
     if not words:
         return True  # emoji or punctuation alone: decoration
     framing = 0
@@ -196,24 +203,28 @@ def _is_name(words: list[str], position: int) -> bool:
 def issue_text(text: str) -> str:
     """``text`` without its framing sentences, line breaks kept; unchanged when nothing else is left."""
     lines: list[str] = []
-    under_name = False
+    under_name = after_closing = False
     for line in text.splitlines():
         if under_name and _is_organisation(line):
             continue  # the company or role under a signature's name
         parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
-        names = [_is_name_alone(part) for part in parts]
+        if not parts:
+            continue
+        names = [_is_name_alone(part) or (after_closing and _is_signed_name(part)) for part in parts]
         # A signature comes after the request: only then are the lines under a name its company.
-        under_name = bool(lines) and bool(names) and names[-1]
+        under_name = bool(lines) and names[-1]
         kept = [
             _without_introduction(part)
             for part, name in zip(parts, names, strict=True)
             if not name and not is_framing(part)
         ]
+        after_closing = False
         if kept:
             whole = len(kept) == len(parts) and all(k is p for k, p in zip(kept, parts, strict=True))
             lines.append(line if whole else " ".join(kept))
-        elif lines and parts and is_framing(parts[-1]):
-            under_name = under_name or _ends_with_name(parts[-1])
+        elif is_framing(parts[-1]):
+            under_name = under_name or (bool(lines) and _ends_with_name(parts[-1]))
+            after_closing = _is_closing(parts[-1])
     return "\n".join(lines) if lines else text
 
 
@@ -230,6 +241,21 @@ def _is_name_alone(sentence: str) -> bool:
         and all(_capitalised(word) for word in words)
         and words[0].lower() in given_names()
         and not any(word.lower() in request_words() for word in words[1:])
+    )
+
+
+def _is_closing(sentence: str) -> bool:
+    """A sign-off of framing words ("Kind regards,", "Thanks in advance"): a name may follow it."""
+    return any(word.lower() in _CLOSING_WORDS for word in _TOKEN.findall(sentence))
+
+
+def _is_signed_name(sentence: str) -> bool:
+    """A name under a sign-off, known or not ("Regards," / "Chloe", "Sam O'Brien"): capitalised
+    words, none of them a word customers write in lower case ("Thanks" / "Password Reset Link
+    Expired" is a request in title case)."""
+    words = _TOKEN.findall(sentence)
+    return 0 < len(words) <= MAX_NAME_WORDS and all(
+        word[:1].isupper() and not word.isupper() and word.lower() not in lower_case_words() for word in words
     )
 
 
@@ -252,6 +278,16 @@ def _is_organisation(line: str) -> bool:
         and bool(names)
         and all(_capitalised(word) and word.lower() not in FRAMING_WORDS for word in names)
         and not asks(line)
+    )
+
+
+@cache
+def lower_case_words() -> frozenset[str]:
+    """The words the shipped seed texts write in lower case: words of a request, not names."""
+    from convosift.ml.messages import seed_messages
+
+    return frozenset(
+        token for text in seed_messages() for token in _TOKEN.findall(text) if token[:1].islower()
     )
 
 

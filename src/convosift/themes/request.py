@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from convosift.ml.framing import is_framing
+from convosift.ml.framing import is_framing, issue_text
 from convosift.replies import given_names
 
 NUMBER_WORDS = frozenset(
@@ -129,7 +129,7 @@ def customer_request(text: str, *, lines: bool = False) -> str:
     took it away (what :func:`convosift.themes.naming.proper_words` needs to tell a name from a
     capitalised first word). Otherwise the sentences are joined by spaces."""
     kept: list[str] = []
-    for raw in _SENTENCE.split(text):
+    for raw in _SENTENCE.split(issue_text(text)):
         if is_framing(raw or ""):
             continue  # "Ok, thank you for the quick reply.", "Hi, this is Maria (account AC-2041)."
         sentence = _clean_sentence(raw or "")
