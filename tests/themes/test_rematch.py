@@ -110,7 +110,11 @@ def test_conversations_it_themes_leave_the_open_proposals(
         mixed_after = get_proposal(conn, "pmixed")
         gift_after = get_proposal(conn, "pgift")
     assert mixed_after is not None and gift_after is not None
-    assert (mixed_after.status, mixed_after.size, mixed_after.members) == ("proposed", 1, [["intercom", "u0"]])
+    assert (mixed_after.status, mixed_after.size, mixed_after.members) == (
+        "proposed",
+        1,
+        [["intercom", "u0"]],
+    )
     assert [e["conversation_id"] for e in mixed_after.evidence] == ["u0"]
     assert (gift_after.status, gift_after.size) == ("gone", 0)
     with seeded.read() as conn:

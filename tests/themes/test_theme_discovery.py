@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,10 @@ def test_clusters_become_proposals_with_phrases_and_quotes(store: Store) -> None
     assert [p["size"] for p in proposals] == [6, 5]
     dark, receipts = proposals
     assert "dark" in " ".join(dark["key_phrases"]) and dark["signature"].startswith("dark")
+    # The suggested signature reads as the title a person sees ("Dark mode" → dark_mode...).
+    for proposal in proposals:
+        title_words = re.findall(r"[a-z0-9]+", proposal["title"].lower())
+        assert proposal["signature"].split("_") == title_words[: len(proposal["signature"].split("_"))]
     assert any("receipt" in phrase for phrase in receipts["key_phrases"])
     assert dark["quotes"] and all(q in DARK_MODE or any(q in t for t in DARK_MODE) for q in dark["quotes"])
     assert all(p["status"] == "proposed" and p["id"].startswith("p") for p in proposals)

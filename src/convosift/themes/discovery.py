@@ -363,12 +363,10 @@ def discover(
                     stored.refresh_proposal(conn, same.id, content, now)
                 continue
             named = names.get(index)
-            if named is not None and named[1] not in taken:
-                title, signature = named
-            else:
-                signature = suggested_signature(cluster.key_phrases, taken)
-                title = named[0] if named else cluster.title or signature
+            title = named[0] if named else cluster.title or suggested_signature(cluster.key_phrases, taken)
             title = _distinct_title(title, cluster.key_phrases, titles)
+            # The signature a person accepts reads as the title they saw ("Charged twice").
+            signature = named[1] if named and named[1] not in taken else suggested_signature([title], taken)
             titles.add(title.casefold())
             taken.add(signature)
             proposal_id = _free_id(conn, _proposal_id(members))

@@ -461,8 +461,8 @@ def _same_word(one: str, other: str) -> bool:
 
 
 def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
-    """A theme signature from a proposal's key phrases: their first three distinct words (one per
-    stem), joined by ``_``, numbered when ``taken`` holds it already."""
+    """A theme signature from a proposal's title or key phrases: their first three distinct words
+    (one per stem), joined by ``_``, numbered when ``taken`` holds it already."""
     words: list[str] = []
     for phrase in phrases:
         for word in re.findall(r"[a-z0-9]+", phrase.lower()):
