@@ -56,6 +56,10 @@ def test_themes_table_and_json(database: Store, monkeypatch: pytest.MonkeyPatch)
     assert "No themed conversations between 2030-01-01 and now." in later.stdout
     detail = _json(["themes", "show", "gift_card_support_request", "--json"])
     assert detail["count"] == 3 and len(detail["conversations"]) == 3  # type: ignore[index]
+    # The table lists the latest conversations too, as many as --limit asks for.
+    shown = runner.invoke(app, ["themes", "show", "gift_card_support_request", "--limit", "2"])
+    assert shown.exit_code == 0 and "Latest conversations" in shown.stdout
+    assert sorted(w for w in shown.stdout.split() if w in {"g0", "g1", "g2"}) == ["g1", "g2"]
 
 
 def test_curation_commands_change_stored_results(database: Store, vocabulary_file: Path) -> None:
@@ -107,6 +111,26 @@ def test_dismiss_closes_a_proposal_and_refuses_an_unknown_one(database: Store) -
     assert again.exit_code == 5 and "already dismissed" in again.stderr
     unknown = runner.invoke(app, ["themes", "dismiss", "p-unknown"])
     assert unknown.exit_code == 6 and "no proposal with id p-unknown" in unknown.stderr
+
+
+def test_proposals_lists_the_stored_proposals_without_clustering_again(
+    database: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    empty = runner.invoke(app, ["themes", "proposals"])
+    assert empty.exit_code == 0 and "convosift themes discover" in empty.stdout
+    evidence = [
+        {"source": "intercom", "conversation_id": "c0", "quote": "The [/] key does [bold]nothing[/bold]"}
+    ]
+    with database.write() as conn:
+        content = ClusterContent(["dark mode"], [["intercom", "c0"]], evidence, [0.0])
+        insert_proposal(conn, "p0000dark", content, signature="dark_mode", title="Dark [mode]", now=0.0)
+    listed = _json(["themes", "proposals", "--json"])
+    assert [(p["id"], p["size"], p["title"]) for p in listed] == [("p0000dark", 1, "Dark [mode]")]  # type: ignore[index,union-attr]
+    # A customer's words are printed as written, never read as markup.
+    monkeypatch.setattr(console, "_width", 200)
+    table = runner.invoke(app, ["themes", "proposals"])
+    assert table.exit_code == 0, table.output
+    assert "Dark [mode]" in table.stdout and "The [/] key does [bold]nothing[/bold]" in table.stdout
 
 
 def test_discover_with_nothing_unmatched(database: Store) -> None:

@@ -11,6 +11,7 @@ from themes_seeding import DAY, START, Seed, seed
 from convosift.errors import ConfigurationError, ConflictError, NotFoundError
 from convosift.store import Store
 from convosift.store.curation import rescore_unmatched
+from convosift.store.proposals import mark_gone
 from convosift.store.schema import classifications, theme_matches
 from convosift.store.themes_schema import theme_proposals
 from convosift.themes.aggregates import theme_summary
@@ -137,8 +138,19 @@ def test_accepting_a_proposal_adds_the_theme_and_adopts_its_members(
     assert _matches(store)["u1"] == "dark_mode_request" and _matches(store)["u2"] == "dark_mode_request"
     theme = load_vocabulary(vocabulary_file).get("dark_mode_request")
     assert theme.status == "active" and theme.examples == ("Dark mode for the dashboard please.",)
-    with pytest.raises(ConfigurationError, match="already accepted"):
+    with pytest.raises(ConfigurationError, match="already accepted") as accepted:
         _curator(store, vocabulary_file).accept("p1234abcd")
+    assert accepted.value.hint == "it became theme 'dark_mode_request'"
+
+
+def test_a_proposal_a_later_discovery_lost_says_where_to_look(store: Store, vocabulary_file: Path) -> None:
+    _seeded(store)
+    _proposal(store)
+    with store.write() as conn:
+        mark_gone(conn, ["p1234abcd"], 1.0)
+    with pytest.raises(ConfigurationError, match="already gone") as gone:
+        _curator(store, vocabulary_file).accept("p1234abcd")
+    assert gone.value.hint is not None and "convosift themes discover" in gone.value.hint
 
 
 def test_merging_a_proposal_into_an_existing_theme(store: Store, vocabulary_file: Path) -> None:

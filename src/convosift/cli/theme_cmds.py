@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from convosift import limits
@@ -98,7 +100,10 @@ def themes(
     elif since or until:
         console.print(f"No themed conversations between {since or 'the first'} and {until or 'now'}.")
     else:
-        console.print("No themed conversations stored yet.")
+        console.print(
+            "No themed conversations stored yet: group the unthemed ones with [bold]convosift themes "
+            "discover[/], then accept the proposals that are themes."
+        )
 
 
 @themes_app.command("show")
@@ -133,6 +138,19 @@ def show(
     )
     for quote in detail["quotes"]:
         console.print(f"  “{quote['quote']}”", markup=False, highlight=False)
+    if detail["conversations"]:
+        console.print(_latest_table(detail["conversations"]))
+
+
+def _latest_table(conversations: list[dict[str, Any]]) -> Table:
+    """The theme's latest conversations: when, which, its category and what matched it."""
+    table = Table(title="Latest conversations", title_justify="left")
+    for column in ("created", "conversation", "category", "evidence"):
+        table.add_column(column, overflow="fold")
+    for row in conversations:
+        created = datetime.fromtimestamp(row["created_at"], UTC).strftime("%Y-%m-%d")
+        table.add_row(created, escape(row["id"]), row["category"] or "", escape(row["evidence"] or ""))
+    return table
 
 
 @contextlib.contextmanager
@@ -210,24 +228,36 @@ def discover_cmd(
             namer=namer_for(config, llm_titles),
             progress=step,
         )
+    _print_proposals(proposals, as_json, "No cluster of unmatched conversations is big enough to propose.")
+
+
+@themes_app.command("proposals")
+@handle_errors
+def proposals_cmd(as_json: bool = _JSON) -> None:
+    """The open proposals as the last discovery left them, the biggest first.
+
+    Nothing is clustered again: ids, sizes and titles stay as shown before."""
+    from convosift.themes.proposals import list_proposals
+
+    with _store(settings()) as store:
+        proposals = list_proposals(store)
+    _print_proposals(proposals, as_json, "No open proposal: run convosift themes discover.")
+
+
+def _print_proposals(proposals: list[dict[str, Any]], as_json: bool, empty: str) -> None:
     if as_json:
         emit_json(proposals)
         return
     if not proposals:
-        console.print("No cluster of unmatched conversations is big enough to propose.")
+        console.print(empty)
         return
     table = Table(title="Proposed themes")
     for column in ("id", "size", "title", "suggested signature", "key phrases", "example"):
         table.add_column(column)
     for proposal in proposals:
-        table.add_row(
-            proposal["id"],
-            str(proposal["size"]),
-            proposal["title"],
-            proposal["signature"],
-            ", ".join(proposal["key_phrases"]),
-            (proposal["quotes"] or [""])[0],
-        )
+        cells = (proposal["title"], proposal["signature"], ", ".join(proposal["key_phrases"]))
+        example = (proposal["quotes"] or [""])[0]
+        table.add_row(proposal["id"], str(proposal["size"]), *(escape(cell) for cell in (*cells, example)))
     console.print(table)
     console.print(
         "Accept with [bold]convosift themes accept ID[/], merge with "
@@ -308,8 +338,10 @@ def retire(signature: str = typer.Argument(..., help="Theme to retire."), as_jso
 def dismiss(
     proposal_id: str = typer.Argument(..., help="Proposal id (from discover)."), as_json: bool = _JSON
 ) -> None:
-    """Close a proposal without making it a theme; discovery does not propose that cluster again, and
-    its quotes keep teaching the theme matcher what your themes are not."""
+    """Close a proposal without making it a theme.
+
+    Discovery does not propose that cluster again, and its quotes keep teaching the theme matcher
+    what your themes are not."""
     config = settings()
     with _store(config) as store:
         outcome = _curator(config, store).dismiss(proposal_id)

@@ -381,7 +381,9 @@ def _open_proposal(conn: Connection, proposal_id: str) -> Proposal:
             hint="list open proposals: convosift themes discover --json, or GET /api/proposals",
         )
     if proposal.status != PROPOSED:
-        raise ConflictError(f"proposal {proposal_id} is already {proposal.status}")
+        raise ConflictError(
+            f"proposal {proposal_id} is already {proposal.status}", hint=_closed_hint(proposal)
+        )
     return proposal
 
 
@@ -393,8 +395,23 @@ def _repoint(conn: Connection, old: str, new: str | None) -> int:
 def _proposal(conn: Connection, proposal_id: str) -> Proposal | None:
     proposal = get_proposal(conn, proposal_id)
     if proposal is not None and proposal.status != "proposed":
-        raise ConfigurationError(f"proposal {proposal_id} is already {proposal.status}")
+        raise ConfigurationError(
+            f"proposal {proposal_id} is already {proposal.status}", hint=_closed_hint(proposal)
+        )
     return proposal
+
+
+def _closed_hint(proposal: Proposal) -> str:
+    if proposal.status == "gone":
+        return (
+            "a later discovery no longer found this cluster; its conversations are in the open proposals "
+            "it lists now: convosift themes discover --json"
+        )
+    return (
+        f"it became theme {proposal.decided_signature!r}"
+        if proposal.decided_signature
+        else "see: convosift themes history"
+    )
 
 
 def _point_members(conn: Connection, proposal: Proposal, signature: str, examples: Sequence[str]) -> int:
