@@ -55,6 +55,7 @@ def test_default_taxonomy_has_the_categories_and_seeds_of_many_industries() -> N
     assert len(set(texts)) == len(texts), "duplicate seed texts"
     assert taxonomy.path == DEFAULT_TAXONOMY_PATH
     assert taxonomy.fallback == "general_inquiry"
+    assert (taxonomy.spam, taxonomy.wish) == ("spam", "feature_request")
 
 
 def test_version_follows_content(tmp_path: Path) -> None:
@@ -98,6 +99,7 @@ def test_several_seed_files_are_read_in_order(tmp_path: Path) -> None:
         ("categories:\n  billing:\n    description: Money.\n    examples: [x]\n", 2, "at least two"),
         ("categories: [billing, login]\n", 1, "must be a mapping"),
         ("fallback_category: other\n" + VALID, 1, "'other' is not one of the categories"),
+        ("wish_category: wishes\n" + VALID, 1, "'wishes' is not one of the categories"),
     ],
 )
 def test_invalid_files_name_the_file_line_and_problem(

@@ -7,7 +7,8 @@ of spam: a hand-written cue (:mod:`convosift.classify.evidence`) or the verdict 
 junk detector (:mod:`convosift.classify.junk`), unless the customer is quoting junk they received
 to ask about it. A spam guess of the model without evidence gives the best other category
 instead, flagged for review; spam on the detector's verdict alone, when it is not sure and the
-model sees another category, is flagged for review too.
+model sees another category, is flagged for review too. The wish category (``feature_request``)
+likewise needs the text to say it wishes for something (:mod:`convosift.classify.wishes`).
 
 Conversations mix the issue with greetings, thanks and "any update?" follow-ups, which on their
 own look like the taxonomy's catch-all category. So the text is judged as a whole and line by
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from convosift.classify.evidence import quotes_junk, spam_evidence
 from convosift.classify.junk import JunkDetector
 from convosift.classify.taxonomy import Taxonomy, load_taxonomy
+from convosift.classify.wishes import WISH_RULE, wish_evidence
 from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
 from convosift.ml.engine import Best, TextClassifier
@@ -74,7 +76,8 @@ class LocalCategoryClassifier:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
             self._model_name = (
                 f"{self.engine.engine_id}/junk-{self.junk.version}-request-reviewed"
-                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}/framing-{FRAMING_VERSION}/taxonomy-{self.taxonomy.version}"
+                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}/framing-{FRAMING_VERSION}"
+                f"/taxonomy-{self.taxonomy.version}"
             )
         return self._model_name
 
@@ -99,14 +102,17 @@ class LocalCategoryClassifier:
                     agreed = best.best_label == spam
                     confidence = best.confidence if agreed else 0.5
                     results[i] = self._classified(spam, confidence, review=evidence == LEARNED and not agreed)
-                elif best.best_label == spam:
+                elif best.best_label == spam or (
+                    best.best_label == self.taxonomy.wish and wish_evidence(texts[i]) is None
+                ):
                     unproven.append(i)
                 else:
                     # Spam rests on its evidence instead (a few seed texts cannot back it).
                     held = _held(best)
                     results[i] = self._classified(held.best_label, held.confidence)
-            for i, (label, confidence) in zip(unproven, self._best_not_spam(texts, unproven), strict=True):
-                # The model's spam guess has nothing to back it: the best real category, for review.
+            for i, (label, confidence) in zip(unproven, self._best_other(texts, unproven), strict=True):
+                # The model's spam or wish guess has nothing to back it: the best other category,
+                # for review.
                 results[i] = self._classified(label, confidence, review=True)
         return [result or self._unclassified() for result in results]
 
@@ -136,13 +142,14 @@ class LocalCategoryClassifier:
             needs_review=review or confidence < self.settings.review_confidence,
         )
 
-    def _best_not_spam(self, texts: Sequence[str], indices: list[int]) -> list[tuple[str, float]]:
-        """The most probable category other than spam for each of ``texts[indices]``."""
+    def _best_other(self, texts: Sequence[str], indices: list[int]) -> list[tuple[str, float]]:
+        """The most probable category other than spam and wishes for each of ``texts[indices]``."""
         if not indices:
             return []
         probabilities = self.engine.predict_proba([texts[i] for i in indices])
         classes = list(self.engine.classes)
-        allowed = [j for j, name in enumerate(classes) if name != self.taxonomy.spam]
+        taken_back = {self.taxonomy.spam, self.taxonomy.wish}
+        allowed = [j for j, name in enumerate(classes) if name not in taken_back]
         chosen = []
         for row in probabilities:
             j = max(allowed, key=lambda k: row[k])

@@ -46,6 +46,9 @@ class Taxonomy:
     spam: str | None = None
     """The high-precision junk category (``spam`` by default): given only on positive evidence
     (:mod:`convosift.classify.evidence`), never as a fallback for the unfamiliar."""
+    wish: str | None = None
+    """The category of wishes for something new (``feature_request`` by default): given only when
+    the text says it wishes for something (:mod:`convosift.classify.wishes`)."""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -59,6 +62,7 @@ class Taxonomy:
             "seeds": [list(pair) for pair in self.seed_examples],
             "fallback": self.fallback,
             "spam": self.spam,
+            "wish": self.wish,
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -87,7 +91,9 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     root = _compose(path)
     fields = _mapping(path, root, "the taxonomy")
     _reject_unknown(
-        path, fields, {"version", "seed_examples", "categories", "fallback_category", "spam_category"}
+        path,
+        fields,
+        {"version", "seed_examples", "categories", "fallback_category", "spam_category", "wish_category"},
     )
     if "categories" not in fields:
         raise _error(path, root, "missing 'categories' (a mapping of name to description and examples)")
@@ -104,11 +110,13 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
             for name in names
             for pair in _seed_examples((path.parent / name).resolve(), {c.name for c in categories})
         )
-    fallback, spam = (
+    fallback, spam, wish = (
         _category_field(path, fields, key, {c.name for c in categories})
-        for key in ("fallback_category", "spam_category")
+        for key in ("fallback_category", "spam_category", "wish_category")
     )
-    taxonomy = Taxonomy(path=path, categories=categories, seed_examples=seeds, fallback=fallback, spam=spam)
+    taxonomy = Taxonomy(
+        path=path, categories=categories, seed_examples=seeds, fallback=fallback, spam=spam, wish=wish
+    )
     counts = dict.fromkeys(taxonomy.names, 0)
     for label in taxonomy.training_examples()[1]:
         counts[label] += 1
