@@ -94,3 +94,25 @@ def test_detail_lists_conversations_newest_first(store: Store) -> None:
 def test_empty_store(store: Store) -> None:
     assert theme_summary(store) == []
     assert overview(store)["kept"] == 0
+
+
+def test_a_themes_quotes_show_its_kinds_of_request_before_more_of_one_kind(store: Store) -> None:
+    """The best-scored quotes of a theme can all be of one kind: the report then showed ten requests
+    for a condo insurance quote for a theme that held auto, life and renter's insurance too."""
+    kinds = {"condo": 10, "auto": 4, "life": 3, "renter's": 3}
+    rows, score = [], 0.99
+    for kind, count in kinds.items():
+        for i in range(count):
+            score -= 0.01
+            text = f"Request {i}: I want to get a quote for my {kind} insurance."
+            rows.append(Seed(f"{kind}{i}", START + i * DAY, text, "discount_code_not_applied", score=score))
+    # Another theme's quotes say "want" and "please" too: words every theme shares mark no kind.
+    rows += [
+        Seed(f"x{i}", START + i * DAY, f"Case {i}: I want the order export, please.", "order_export_broken")
+        for i in range(20)
+    ]
+    seed(store, rows)
+    summary = {s["signature"]: s for s in theme_summary(store, vocabulary=DEMO, top_quotes=5)}
+    quotes = [q["quote"] for q in summary["discount_code_not_applied"]["quotes"]]
+    assert len(quotes) == 5 and quotes[0] == "Request 0: I want to get a quote for my condo insurance."
+    assert {kind for kind in kinds if any(f" {kind} " in q for q in quotes)} == set(kinds)

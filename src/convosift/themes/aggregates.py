@@ -16,7 +16,7 @@ from convosift import limits
 from convosift.errors import ConfigurationError, NotFoundError
 from convosift.store import Store
 from convosift.store.themes import KeptResult, MatchEvidence, kept_results, match_evidence, theme_members
-from convosift.themes.text import quote_key
+from convosift.themes.text import VARIED_FROM, quote_key, varied_order, word_counts
 from convosift.themes.trends import (
     TrendWindows,
     iso_day,
@@ -55,16 +55,17 @@ class Period:
 
 
 def _top_quotes(evidence: list[MatchEvidence], limit: int) -> dict[str, list[dict[str, Any]]]:
-    """Up to ``limit`` distinct quotes per theme (:func:`quote_key`), from evidence sorted best first."""
-    quotes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """Up to ``limit`` distinct quotes per theme (:func:`quote_key`), from evidence sorted best
+    first, the kinds of request within the theme shown before more of one kind (:func:`varied_order`)."""
+    candidates: dict[str, list[dict[str, Any]]] = defaultdict(list)
     seen: dict[str, set[str]] = defaultdict(set)
     for row in evidence:
         text = row.evidence.strip()
         key = quote_key(text)
-        if not key or len(quotes[row.signature]) >= limit or key in seen[row.signature]:
+        if not key or len(candidates[row.signature]) >= VARIED_FROM or key in seen[row.signature]:
             continue
         seen[row.signature].add(key)
-        quotes[row.signature].append(
+        candidates[row.signature].append(
             {
                 "source": row.source,
                 "conversation_id": row.conversation_id,
@@ -72,6 +73,15 @@ def _top_quotes(evidence: list[MatchEvidence], limit: int) -> dict[str, list[dic
                 "score": round(row.score, 4),
             }
         )
+    texts = {signature: [item["quote"] for item in found] for signature, found in candidates.items()}
+    counts = {signature: word_counts(found) for signature, found in texts.items()}
+    everywhere = sum(counts.values(), Counter[str]())
+    total = sum(len(found) for found in texts.values())
+    quotes: dict[str, list[dict[str, Any]]] = {}
+    for signature, found in candidates.items():
+        others = everywhere - counts[signature]
+        order = varied_order(texts[signature], others, total - len(found))[:limit]
+        quotes[signature] = [found[index] for index in order]
     return quotes
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,48 @@ def distinct_quotes(quotes: Iterable[str | None], limit: int | None = None) -> l
         if key:
             kept.setdefault(key, quote or "")
     return list(kept.values())
+
+
+VARIED_FROM = 200
+"""The best-scored distinct quotes of a theme among which :func:`varied_order` looks for variety."""
+_MARKER_SHARE = (0.05, 0.6)
+"""A word in this share of a theme's quotes may mark a kind of request within it ("condo" and
+"auto" among requests for a quote); rarer words are incidental, commoner ones say what they share."""
+_MARKER_LIFT = 10.0
+"""...if it is this many times commoner in the theme's quotes than in the other themes' quotes:
+"want" and "please" are everywhere."""
+_WORD = re.compile(r"[a-z][a-z'-]{2,}")
+
+
+def word_counts(quotes: Iterable[str]) -> Counter[str]:
+    """For each word, how many of ``quotes`` hold it."""
+    return Counter(word for quote in quotes for word in set(_WORD.findall(quote.casefold())))
+
+
+def varied_order(quotes: Sequence[str], others: Counter[str], other_quotes: int) -> list[int]:
+    """Indexes of ``quotes`` (one theme's, distinct, best first) in the order to show them: the
+    best first, then each next one that brings a kind of request not shown yet, then the rest,
+    each group best first. A kind is marked by a word in :data:`_MARKER_SHARE` of the theme's
+    quotes and :data:`_MARKER_LIFT` times commoner there than among the ``other_quotes`` quotes of
+    the other themes (``others``: :func:`word_counts`). A theme of requests for condo, auto and
+    life insurance quotes then shows all three rather than its ten best condo quotes."""
+    low, high = _MARKER_SHARE
+    markers = {
+        word
+        for word, count in word_counts(quotes).items()
+        if count >= 2
+        and low <= count / len(quotes) <= high
+        and count / len(quotes) >= _MARKER_LIFT * others[word] / max(1, other_quotes)
+    }
+    shown: set[str] = set()
+    first: list[int] = []
+    for index, quote in enumerate(quotes):
+        marked = set(_WORD.findall(quote.casefold())) & markers
+        if not first or marked - shown:
+            first.append(index)
+            shown |= marked
+    chosen = set(first)
+    return first + [index for index in range(len(quotes)) if index not in chosen]
 
 
 def clip(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
