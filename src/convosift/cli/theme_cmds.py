@@ -63,7 +63,7 @@ def themes(
     """Per theme: count, share, weekly trend, change against the previous window, rising flag."""
     if ctx.invoked_subcommand is not None:
         return
-    from convosift.themes.aggregates import theme_summary
+    from convosift.themes.aggregates import BASELINE_DAYS, RECENT_DAYS, theme_summary
     from convosift.themes.vocabulary import load_vocabulary_for
 
     config = settings()
@@ -73,7 +73,11 @@ def themes(
     if as_json:
         emit_json(summaries)
         return
-    table = Table(title="Themes")
+    table = Table(
+        title="Themes",
+        caption=f"recent: the last {RECENT_DAYS} days of the period; change: against the {RECENT_DAYS} days "
+        f"before; rising: recent share significantly above the {BASELINE_DAYS} days before",
+    )
     for column, justify in (
         ("theme", "left"),
         ("count", "right"),
