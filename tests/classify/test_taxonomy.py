@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -65,6 +67,15 @@ def test_version_follows_content(tmp_path: Path) -> None:
     changed = load_taxonomy(_write(tmp_path, VALID.replace("refund please", "refund me")))
     assert changed.version != first.version
     assert len(first.version) == 12
+    # Naming a wish category changes the version; leaving it out keeps the version a taxonomy had
+    # before the field existed (the content hash of its categories, seeds, fallback and spam).
+    wished = load_taxonomy(_write(tmp_path, "wish_category: login\n" + VALID))
+    assert wished.wish == "login" and wished.version != first.version
+    before = {
+        "categories": [["billing", "Money.", ["refund please"]], ["login", "Access.", ["forgot my password"]]]
+    }
+    content = {**before, "seeds": [], "fallback": None, "spam": None}
+    assert first.version == hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def test_seed_file_is_read_relative_to_the_taxonomy(tmp_path: Path) -> None:
@@ -100,6 +111,12 @@ def test_several_seed_files_are_read_in_order(tmp_path: Path) -> None:
         ("categories: [billing, login]\n", 1, "must be a mapping"),
         ("fallback_category: other\n" + VALID, 1, "'other' is not one of the categories"),
         ("wish_category: wishes\n" + VALID, 1, "'wishes' is not one of the categories"),
+        ("spam_category: login\nwish_category: login\n" + VALID, 2, "also the spam or fallback category"),
+        (
+            "spam_category: login\nwish_category: billing\n" + VALID,
+            1,
+            "a category other than the spam and wish",
+        ),
     ],
 )
 def test_invalid_files_name_the_file_line_and_problem(

@@ -36,7 +36,7 @@ FRAMING = [
     # Chasing an earlier message says nothing new either.
     "Could someone please get back to me?",
     "Just checking in on this one.",
-    "Following up on my e-mail below.",
+    "Following up on this one, it has been a while.",
     "It has been a week!",
     "Any progress?",
 ]
@@ -73,6 +73,9 @@ REQUESTS = [
     "I need to get the policy number",
     "Can I get a Visa from you?",
     "Can I get one?",
+    # Nor is an e-mail one: "No email" says the reset mail never came.
+    "No email",
+    "Can you email me?",
 ]
 
 
@@ -148,6 +151,8 @@ def test_an_introduction_opening_the_request_is_left_out(text: str, wanted: str 
         ("Where is my refund?\nBest,\nSofia Müller", "Where is my refund?"),
         ("Hello\nThank you\nPassword Reset Link Expired", "Password Reset Link Expired"),
         ("My parcel is late.\nThanks\nDouble Charge", "My parcel is late.\nDouble Charge"),
+        # A blank line ends a signature: what follows it is no company under the name.
+        ("My card is lost\nBest, Lena Novak\n\nMonzo Frozen", "My card is lost\nMonzo Frozen"),
     ],
 )
 def test_a_name_alone_and_the_company_under_it_are_framing(text: str, wanted: str | None) -> None:

@@ -223,3 +223,21 @@ def test_discover_shows_its_steps_on_a_terminal_and_keeps_json_clean(
     assert isinstance(proposals, list)
     # The line is drawn a few times a second, and once more, with the last step, when it ends.
     assert "storing the proposals" in terminal.getvalue()
+
+
+def test_titles_and_quotes_are_printed_as_written(
+    database: Store, vocabulary_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A title or a customer's quote is text: "[/]" is no markup and ":thumbs_up:" no emoji."""
+    title = "Discount [codes] :thumbs_up: [/] fail"
+    text = vocabulary_file.read_text(encoding="utf-8")
+    vocabulary_file.write_text(
+        text.replace("Discount codes have no effect at checkout", f'"{title}"'), encoding="utf-8"
+    )
+    monkeypatch.setattr(console, "_width", 200)
+    table = runner.invoke(app, ["themes"])
+    assert table.exit_code == 0, table.output
+    assert title in table.stdout
+    shown = runner.invoke(app, ["themes", "show", "discount_code_not_applied"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith(f"{title} (discount_code_not_applied)")

@@ -150,7 +150,7 @@ def test_a_proposal_a_later_discovery_lost_says_where_to_look(store: Store, voca
         mark_gone(conn, ["p1234abcd"], 1.0)
     with pytest.raises(ConfigurationError, match="already gone") as gone:
         _curator(store, vocabulary_file).accept("p1234abcd")
-    assert gone.value.hint is not None and "convosift themes discover" in gone.value.hint
+    assert gone.value.hint is not None and "convosift themes proposals" in gone.value.hint
 
 
 def test_merging_a_proposal_into_an_existing_theme(store: Store, vocabulary_file: Path) -> None:

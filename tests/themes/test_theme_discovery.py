@@ -29,8 +29,8 @@ from convosift.themes.discovery import (
     join_proposals,
 )
 from convosift.themes.keyphrases import key_phrases
-from convosift.themes.naming import suggested_signature
 from convosift.themes.proposals import list_proposals
+from convosift.themes.signatures import signature_from_title, suggested_signature
 from convosift.themes.vocabulary import demo_vocabulary_path, load_vocabulary
 from shared_data import BANKING77, INSURANCE
 
@@ -202,6 +202,15 @@ def test_key_phrases_prefer_distinctive_terms() -> None:
     )
     assert suggested_signature(["international", "internet"], set()) == "international_internet"
     assert len(suggested_signature(["1234567890" * 9], set())) <= 80
+
+
+def test_a_signature_is_spelled_from_the_title_without_its_filler() -> None:
+    assert signature_from_title("Charged twice", ["twice", "duplicate", "charged"], set()) == "charged_twice"
+    assert signature_from_title("How do I reset my password", [], set()) == "reset_password"
+    assert signature_from_title("Get quote (condo)", [], {"get_quote_condo"}) == "get_quote_condo_2"
+    assert signature_from_title("Café refund", [], set()) == "cafe_refund"
+    # A title with no word to spell (another script) gives the key phrases' words.
+    assert signature_from_title("退款", ["refund money"], set()) == "refund_money"
 
 
 def _dark(ids: dict[str, str]) -> str:

@@ -62,7 +62,8 @@ class Taxonomy:
             "seeds": [list(pair) for pair in self.seed_examples],
             "fallback": self.fallback,
             "spam": self.spam,
-            "wish": self.wish,
+            # Only when named: a taxonomy without it keeps its version (and the LLM answers cached on it).
+            **({"wish": self.wish} if self.wish is not None else {}),
         }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
@@ -114,6 +115,12 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         _category_field(path, fields, key, {c.name for c in categories})
         for key in ("fallback_category", "spam_category", "wish_category")
     )
+    if wish is not None and wish in (spam, fallback):
+        raise _error(
+            path, fields["wish_category"][1], f"wish_category {wish!r} is also the spam or fallback category"
+        )
+    if not {c.name for c in categories} - {spam, wish}:
+        raise _error(path, root, "needs a category other than the spam and wish categories")
     taxonomy = Taxonomy(
         path=path, categories=categories, seed_examples=seeds, fallback=fallback, spam=spam, wish=wish
     )

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import re
 
+from convosift.ml.framing import issue_text
+
 _GOOD = r"(?:great|nice|good|helpful|awesome|amazing|useful|cool|handy|lovely|fantastic|ideal|better|easier)"
 _ADD = (
     r"(?:add|offer|support|introduce|make|have|bring|start|launch|release|allow|let|open|show|cover|provide)"
 )
 
 _CUES = (
-    rf"\bwould\s+(?:be|it\s+be)\s+(?:so\s+|really\s+|very\s+)?{_GOOD}",
+    # ...not of an answer: "any help would be great" is politeness.
+    rf"(?<!help\s)(?<!reply\s)(?<!answer\s)(?<!response\s)(?<!update\s)\bwould\s+(?:be|it\s+be)\s+"
+    rf"(?:so\s+|really\s+|very\s+)?{_GOOD}",
     rf"\bit['’]?d\s+be\s+(?:so\s+|really\s+)?{_GOOD}",
     r"\b(?:would|i['’]?d|we['’]?d)\s+(?:really\s+)?love\s+(?:it\s+if|if|to|an?\s|more\s|some\s|you\s+to)",
     rf"\bwould\s+like\s+(?:it\s+if|to\s+see|you\s+to\s+{_ADD})",
@@ -33,27 +37,31 @@ _CUES = (
     r"\b(?:add|offer|introduce|bring|build)\s+(?:an?\s+|the\s+)?(?:option|feature|setting|way|ability|mode|support)",
     r"\b(?:an?|the)\s+(?:option|ability|setting|feature)\s+to\b",
     r"\bfeature\s+(?:request|idea)|\bsuggestion|\bsuggest|\bjust\s+an\s+idea|\b(?:i|we)\s+wish\b|\bwish\s+(?:you|there|it)\b",
-    r"\b(?:any|are\s+there)\s+plans?\b|\b(?:do|does)\s+(?:you|your\s+team)\s+plan\b|\bare\s+you\s+planning\b",
-    r"\broadmap|\bin\s+(?:the\s+)?future|\bsomeday|\b(?:coming|planned)\s+soon\b",
-    rf"\bwhen\s+will\s+(?:there\s+be|you\s+{_ADD})\b|\bis\s+(?:an?\s+|the\s+)?(?:\w+\s+){{0,3}}coming\b",
-    r"\bwhy\s+(?:don['’]?t|doesn['’]?t|can['’]?t|isn['’]?t|aren['’]?t)\s+(?:you|the\s+app|your\s+app|there)\b",
-    r"\bsupport\s+for\b|\bintegrat(?:e|ion)\s+with|\b(?:missing|lacks?)\s+(?:an?\s+)?(?:option|feature)",
+    r"\b(?:any|are\s+there)\s+plans?\s+to\b|\bany\s+plans\?|\b(?:do|does)\s+(?:you|your\s+team)\s+plan\s+to\b",
+    r"\bare\s+you\s+planning\s+to\b|\broadmap|\bsomeday|\b(?:coming|planned)\s+soon\b",
+    rf"\bwhen\s+will\s+(?:there\s+be|you\s+{_ADD})\b|\bis\s+(?:an?|the)\s+(?:\w+\s+){{0,3}}coming\b",
+    rf"\bwhy\s+(?:don['’]?t|doesn['’]?t|isn['’]?t|aren['’]?t)\s+(?:you|the\s+app|your\s+app)\s+(?:{_ADD}|accept|sell|do)\b",
+    r"\b(?:add|adding|offer|offering)\s+support\s+for\b|\bintegrat(?:e|ion)\s+with|\b(?:missing|lacks?)\s+(?:an?\s+)?(?:option|feature)",
     r"\bneed\s+(?:an?\s+)?(?:option|feature|way)\s+to\b|\breally\s+needs?\s+(?:an?|more|proper|better)\b",
     r"\b(?:great|nice|good|useful)\s+(?:addition|feature|improvement)",
-    r"\bit\s+would\s+help(?:\s+\w+){0,3}\s+if\b|\bwould\s+save\s+(?:me|us)\b|\bwould\s+(?:be\s+)?appreciated?\b",
+    r"\bit\s+would\s+help(?:\s+\w+){0,3}\s+if\b|\bwould\s+save\s+(?:me|us)\b|\bpeople\s+would\s+appreciate\b",
     r"\blike\s+(?:some\s+)?other\s+(?:banks|providers|apps|companies|airlines|shops|stores|services|insurers)\b",
     r"\bstart\s+(?:offering|flying|selling|doing|accepting|supporting)\b",
     r"\bmore\s+(?:\w+\s+){0,4}(?:please|pls)\b",
-    r"\b(?:app|version|integration|support|option|mode|feature|setting)s?\s*(?:please|pls)\b",
-    r"(?:^|[.!?]\s+|\n)\s*(?:please\s+)?(?:add|offer|introduce|bring\s+back|put|let\s+(?:us|me)\s+(?!know))\b",
+    r"\b(?:app|version|integration|option|mode|feature|setting)s?\s*(?:please|pls)\b",
+    # An order at a sentence's start ("Offer paper bags", "add a widget pls"; "Add money failed" is none).
+    r"(?:^|[.!?]\s+|(?<!\s)\n)\s*(?:please\s+)?(?:offer|introduce|bring\s+back|let\s+(?:us|me)\s+(?!know)"
+    r"|(?:add|put)\s+(?:an?|more|some|the\s+option|support)\b)",
     r"\bcould\s+(?:\w+\s+){1,4}be\s+(?:sent|exportable|added|made|available|offered|shown)\b",
 )
 _WISH = re.compile("|".join(f"(?:{cue})" for cue in _CUES), re.IGNORECASE)
-WISH_RULE = "wish1"
+WISH_RULE = "wish2"
 """Names the cues: part of the stored model name of a local classification."""
 
 
 def wish_evidence(text: str) -> str | None:
-    """The phrase of ``text`` that says it wishes for something new, or None."""
-    match = _WISH.search(text)
+    """The phrase of ``text`` that says it wishes for something new, or None. Read without the
+    text's framing (:func:`~convosift.ml.framing.issue_text`): "Any help would be great, thanks"
+    around a request wishes for nothing."""
+    match = _WISH.search(issue_text(text))
     return match.group(0) if match else None

@@ -33,8 +33,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Customers write ":thumbs_up:" too: their words are printed as written, never as emoji.
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 _state: dict[str, Any] = {"config_file": None}
 

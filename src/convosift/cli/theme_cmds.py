@@ -91,7 +91,7 @@ def themes(
     for entry in summaries:
         change = f"{entry['change']:+d}" + (" [bold red]rising[/]" if entry["rising"] else "")
         table.add_row(
-            f"{entry['title']}\n[dim]{entry['signature']}[/]",
+            f"{escape(entry['title'])}\n[dim]{escape(entry['signature'])}[/]",
             str(entry["count"]),
             f"{100 * entry['share']:.1f}%",
             str(entry["recent_count"]),
@@ -135,7 +135,7 @@ def show(
         emit_json(detail)
         return
     console.print(
-        f"[bold]{detail['title']}[/] ({detail['signature']}): {detail['count']} conversations, "
+        f"[bold]{escape(detail['title'])}[/] ({escape(detail['signature'])}): {detail['count']} conversations, "
         f"{detail['recent_count']} recent, change {detail['change']:+d}"
         + (" [bold red]rising[/]" if detail["rising"] else ""),
         highlight=False,

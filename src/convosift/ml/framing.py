@@ -49,7 +49,7 @@ _WORDS = (
     "urgently quite really hurry possible as can could would will be been back sorry apologies "
     "delay late replying take quick fast prompt speedy hope hoping you're youre having doing well "
     "again it to oh need help helping assist assistance touch one progress has had week weeks "
-    "while hear heard below earlier previous e-mail email mail message #"
+    "while hear heard below earlier previous #"
 )
 FRAMING_WORDS = frozenset(_WORDS.split())
 """Words that on their own say nothing about what the customer needs."""
@@ -209,6 +209,7 @@ def issue_text(text: str) -> str:
             continue  # the company or role under a signature's name
         parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
         if not parts:
+            under_name = after_closing = False  # a blank line ends a signature
             continue
         names = [_is_name_alone(part) or (after_closing and _is_signed_name(part)) for part in parts]
         # A signature comes after the request: only then are the lines under a name its company.

@@ -143,13 +143,17 @@ def drop_themed_members(conn: Connection, keys: Collection[tuple[str, str]], now
     """Take conversations that now have a theme out of the open proposals, which stand for
     unmatched conversations: their sizes, members and quotes then count only what accepting them
     would still theme. A proposal left without members is ``gone``. Returns the proposals changed."""
-    themed = set(keys)
+    themed = {(source, conversation_id) for source, conversation_id in keys}
+    if not themed:
+        return 0
+    p = theme_proposals.c
     changed = 0
-    for proposal in list_proposals(conn) if themed else []:
-        members = [m for m in proposal.members if (m[0], m[1]) not in themed]
-        if len(members) == len(proposal.members):
+    # Members and quotes only: the centroids are of no use here.
+    for row in conn.execute(sa.select(p.id, p.members, p.evidence).where(p.status == PROPOSED)).all():
+        members = [m for m in row.members if (m[0], m[1]) not in themed]
+        if len(members) == len(row.members):
             continue
-        evidence = [e for e in proposal.evidence if (e["source"], e["conversation_id"]) not in themed]
+        evidence = [e for e in row.evidence if (e.get("source"), e.get("conversation_id")) not in themed]
         values: dict[str, Any] = {
             "members": members,
             "evidence": evidence,
@@ -158,7 +162,7 @@ def drop_themed_members(conn: Connection, keys: Collection[tuple[str, str]], now
         }
         if not members:
             values["status"] = "gone"
-        conn.execute(sa.update(theme_proposals).where(theme_proposals.c.id == proposal.id).values(**values))
+        conn.execute(sa.update(theme_proposals).where(p.id == row.id).values(**values))
         changed += 1
     return changed
 

@@ -74,13 +74,11 @@ def _top_quotes(evidence: list[MatchEvidence], limit: int) -> dict[str, list[dic
             }
         )
     texts = {signature: [item["quote"] for item in found] for signature, found in candidates.items()}
-    counts = {signature: word_counts(found) for signature, found in texts.items()}
-    everywhere = sum(counts.values(), Counter[str]())
+    everywhere = word_counts(quote for found in texts.values() for quote in found)
     total = sum(len(found) for found in texts.values())
     quotes: dict[str, list[dict[str, Any]]] = {}
     for signature, found in candidates.items():
-        others = everywhere - counts[signature]
-        order = varied_order(texts[signature], others, total - len(found))[:limit]
+        order = varied_order(texts[signature], everywhere, total)[:limit]
         quotes[signature] = [found[index] for index in order]
     return quotes
 

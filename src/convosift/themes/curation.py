@@ -131,7 +131,7 @@ class Curator:
         if theme is None:
             raise NotFoundError(
                 f"no proposal or theme named {name!r}",
-                hint="list proposals with: convosift themes discover --json",
+                hint="list proposals with: convosift themes proposals",
             )
         if theme.status != "proposed":
             raise ConfigurationError(f"theme {name!r} is {theme.status}, not proposed")
@@ -378,7 +378,7 @@ def _open_proposal(conn: Connection, proposal_id: str) -> Proposal:
     if proposal is None:
         raise NotFoundError(
             f"no proposal with id {proposal_id}",
-            hint="list open proposals: convosift themes discover --json, or GET /api/proposals",
+            hint="list open proposals: convosift themes proposals, or GET /api/proposals",
         )
     if proposal.status != PROPOSED:
         raise ConflictError(
@@ -404,8 +404,8 @@ def _proposal(conn: Connection, proposal_id: str) -> Proposal | None:
 def _closed_hint(proposal: Proposal) -> str:
     if proposal.status == "gone":
         return (
-            "a later discovery no longer found this cluster; its conversations are in the open proposals "
-            "it lists now: convosift themes discover --json"
+            "a later discovery no longer found this cluster, or every conversation of it has a theme "
+            "now; the open proposals: convosift themes proposals"
         )
     return (
         f"it became theme {proposal.decided_signature!r}"

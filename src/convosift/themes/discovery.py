@@ -40,9 +40,9 @@ from convosift.store.proposals import ClusterContent, Proposal
 from convosift.store.themes import unmatched_conversations as stored_unmatched
 from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
-from convosift.themes.naming import suggested_signature
 from convosift.themes.naming import title as offline_title
 from convosift.themes.proposals import list_proposals
+from convosift.themes.signatures import signature_from_title, suggested_signature
 from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
 
 if TYPE_CHECKING:
@@ -362,11 +362,14 @@ def discover(
                 if same.status == stored.PROPOSED:
                     stored.refresh_proposal(conn, same.id, content, now)
                 continue
-            named = names.get(index)
-            title = named[0] if named else cluster.title or suggested_signature(cluster.key_phrases, taken)
-            title = _distinct_title(title, cluster.key_phrases, titles)
+            named, phrases = names.get(index), cluster.key_phrases
+            title = _distinct_title(
+                named[0] if named else cluster.title or suggested_signature(phrases, taken), phrases, titles
+            )
             # The signature a person accepts reads as the title they saw ("Charged twice").
-            signature = named[1] if named and named[1] not in taken else suggested_signature([title], taken)
+            signature = (
+                named[1] if named and named[1] not in taken else signature_from_title(title, phrases, taken)
+            )
             titles.add(title.casefold())
             taken.add(signature)
             proposal_id = _free_id(conn, _proposal_id(members))

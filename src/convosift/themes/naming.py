@@ -26,7 +26,6 @@ from collections.abc import Sequence
 
 from convosift.replies import given_names
 from convosift.themes.request import NUMBER_WORDS
-from convosift.themes.vocabulary import MAX_SIGNATURE_LENGTH
 
 # Inflected form -> the form a title uses. Past participles that name a state ("lost", "stolen",
 # "declined") stay as they are: "Lost card" reads better than "Lose card".
@@ -449,32 +448,3 @@ _FILLER_WORDS = frozenset(
 def phrase_stop_words() -> list[str]:
     """Words no key phrase holds: English stop words, words every support message uses, numbers."""
     return sorted(_stop_words() | _FILLER_WORDS | NUMBER_WORDS)
-
-
-SIGNATURE_STEM = 7
-"""Words that agree on their first seven letters are one word in a signature ("activate",
-"activation"); so are a word and its extension ("card", "cards")."""
-
-
-def _same_word(one: str, other: str) -> bool:
-    return one.startswith(other) or other.startswith(one) or one[:SIGNATURE_STEM] == other[:SIGNATURE_STEM]
-
-
-def suggested_signature(phrases: Sequence[str], taken: set[str]) -> str:
-    """A theme signature from a proposal's title or key phrases: their first three distinct words
-    (one per stem), joined by ``_``, numbered when ``taken`` holds it already."""
-    words: list[str] = []
-    for phrase in phrases:
-        for word in re.findall(r"[a-z0-9]+", phrase.lower()):
-            if not any(_same_word(word, other) for other in words):
-                words.append(word)
-        if len(words) >= 3:
-            break
-    base = "_".join(words[:3]) or "new_theme"
-    if not base[0].isalpha():
-        base = f"theme_{base}"
-    base = base[: MAX_SIGNATURE_LENGTH - 4].strip("_")
-    signature, suffix = base, 2
-    while signature in taken:
-        signature, suffix = f"{base}_{suffix}", suffix + 1
-    return signature

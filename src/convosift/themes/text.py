@@ -67,20 +67,23 @@ def word_counts(quotes: Iterable[str]) -> Counter[str]:
     return Counter(word for quote in quotes for word in set(_WORD.findall(quote.casefold())))
 
 
-def varied_order(quotes: Sequence[str], others: Counter[str], other_quotes: int) -> list[int]:
+def varied_order(quotes: Sequence[str], everywhere: Counter[str], total: int) -> list[int]:
     """Indexes of ``quotes`` (one theme's, distinct, best first) in the order to show them: the
     best first, then each next one that brings a kind of request not shown yet, then the rest,
     each group best first. A kind is marked by a word in :data:`_MARKER_SHARE` of the theme's
-    quotes and :data:`_MARKER_LIFT` times commoner there than among the ``other_quotes`` quotes of
-    the other themes (``others``: :func:`word_counts`). A theme of requests for condo, auto and
-    life insurance quotes then shows all three rather than its ten best condo quotes."""
+    quotes and :data:`_MARKER_LIFT` times commoner there than among the other themes' quotes
+    (``everywhere``: :func:`word_counts` of all ``total`` quotes, this theme's included). A theme of
+    requests for condo, auto and life insurance quotes then shows all three rather than its ten
+    best condo quotes."""
     low, high = _MARKER_SHARE
+    own = word_counts(quotes)
+    other_quotes = max(1, total - len(quotes))
     markers = {
         word
-        for word, count in word_counts(quotes).items()
+        for word, count in own.items()
         if count >= 2
         and low <= count / len(quotes) <= high
-        and count / len(quotes) >= _MARKER_LIFT * others[word] / max(1, other_quotes)
+        and count / len(quotes) >= _MARKER_LIFT * (everywhere[word] - count) / other_quotes
     }
     shown: set[str] = set()
     first: list[int] = []

@@ -1,0 +1,52 @@
+"""The forms of a wish (classify/wishes.py): what a feature_request guess must be backed by."""
+
+from __future__ import annotations
+
+import pytest
+
+from convosift.classify.wishes import wish_evidence
+
+WISHES = [
+    "It would be great if the app had a dark mode.",
+    "Any plans to add Apple Pay?",
+    "We need pivot-style custom reports, any plans?",
+    "When will there be an Android app?",
+    "Is a report builder coming?",
+    "Why don't you offer evening slots?",
+    "add a home screen widget showing todays usage pls",
+    "Offer paper bags instead of plastic please!",
+    "Please add support for Google Pay",
+    "You should open the library on Sunday afternoons",
+    "Hi,\nwould love to order from two restaurants at once\nThanks, Ana",
+]
+NOT_WISHES = [
+    # Politeness, chasers and questions about what exists: no wish.
+    "Any help would be appreciated.",
+    "It's urgent, any help would be great, thanks!",
+    "I need support for my account",
+    "Need support please",
+    "Is my refund coming?",
+    "Why don't you answer?",
+    "How do I avoid this in the future?",
+    "Add money failed again",
+    "Do you have any plans for families?",
+    "I would like a card please.",
+    "Please let me know my balance",
+]
+
+
+@pytest.mark.parametrize("text", WISHES)
+def test_a_wish_says_so(text: str) -> None:
+    assert wish_evidence(text) is not None
+
+
+@pytest.mark.parametrize("text", NOT_WISHES)
+def test_politeness_and_questions_are_no_wish(text: str) -> None:
+    assert wish_evidence(text) is None
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("text", ["\n" * 50_000, "\n \t" * 20_000, "a." * 50_000, " " * 100_000 + "add"])
+def test_long_runs_of_whitespace_and_stops_are_read_in_one_pass(text: str) -> None:
+    # Rescanning a run of blank lines from each of its line breaks took 16 s for 20,000 of them.
+    assert wish_evidence(text) is None
