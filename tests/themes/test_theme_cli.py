@@ -241,3 +241,19 @@ def test_titles_and_quotes_are_printed_as_written(
     shown = runner.invoke(app, ["themes", "show", "discount_code_not_applied"])
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.startswith(f"{title} (discount_code_not_applied)")
+
+
+def test_rename_with_a_title_alone_keeps_the_signature(database: Store) -> None:
+    renamed = _json(
+        ["themes", "rename", "gift_card_support_request", "--title", "Gift cards wanted", "--json"]
+    )
+    assert renamed == {
+        "action": "rename",
+        "signature": "gift_card_support_request",
+        "target": "gift_card_support_request",
+        "matches_changed": 0,
+    }
+    detail = _json(["themes", "show", "gift_card_support_request", "--json"])
+    assert detail["title"] == "Gift cards wanted" and detail["count"] == 3  # type: ignore[index]
+    nothing = runner.invoke(app, ["themes", "rename", "gift_card_support_request"])
+    assert nothing.exit_code == 2 and "nothing to rename" in nothing.stderr

@@ -71,6 +71,23 @@ def test_rename_changes_file_and_rows_but_not_classifications(store: Store, voca
     assert history[0]["at"] == "2026-02-02T02:40:00+00:00"
 
 
+def test_rename_can_give_a_theme_another_title_alone(store: Store, vocabulary_file: Path) -> None:
+    _seeded(store)
+    curator = _curator(store, vocabulary_file)
+    outcome = curator.rename("discount_code_not_applied", title="Coupons ignored at checkout")
+    assert (outcome.signature, outcome.target, outcome.matches_changed) == (
+        "discount_code_not_applied",
+        "discount_code_not_applied",
+        0,
+    )
+    vocabulary = load_vocabulary(vocabulary_file)
+    assert vocabulary.get("discount_code_not_applied").title == "Coupons ignored at checkout"
+    assert vocabulary.decisions[-1].note == "title 'Coupons ignored at checkout'"
+    assert _matches(store)["c1"] == "discount_code_not_applied"
+    with pytest.raises(ConfigurationError, match="nothing to rename"):
+        curator.rename("discount_code_not_applied")
+
+
 def test_merge_moves_matches_and_keeps_the_link(store: Store, vocabulary_file: Path) -> None:
     _seeded(store)
     before = _classifications(store)

@@ -303,13 +303,16 @@ def accept(
 @handle_errors
 def rename(
     old: str = typer.Argument(..., help="Current signature."),
-    new: str = typer.Argument(..., help="New snake_case signature."),
+    new: str | None = typer.Argument(None, help="New snake_case signature (leave out to keep it)."),
+    title: str | None = typer.Option(
+        None, "--title", help="New title, as reports and the dashboard show it."
+    ),
     as_json: bool = _JSON,
 ) -> None:
-    """Rename a theme in the vocabulary and in every stored match."""
+    """Rename a theme: its signature (in the vocabulary and every stored match), its title, or both."""
     config = settings()
     with _store(config) as store:
-        outcome = _curator(config, store).rename(old, new)
+        outcome = _curator(config, store).rename(old, new, title=title)
     _print_outcome(outcome, as_json)
 
 

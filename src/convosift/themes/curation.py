@@ -154,20 +154,26 @@ class Curator:
             changed=changed,
         )
 
-    def rename(self, old: str, new: str) -> Outcome:
+    def rename(self, old: str, new: str | None = None, *, title: str | None = None) -> Outcome:
+        """Give a theme another signature (in every stored match too), another title, or both."""
         vocabulary = load_vocabulary_to_curate(self.vocabulary_file)
         vocabulary.get(old)
-        new = _valid(new)
-        if vocabulary.find(new) is not None:
+        if new is None and title is None:
+            raise ConfigurationError("nothing to rename", hint="give a new signature, a --title, or both")
+        new = old if new is None else _valid(new)
+        if new != old and vocabulary.find(new) is not None:
             raise ConfigurationError(f"theme {new!r} already exists", hint="use merge to combine two themes")
+        update: dict[str, Any] = {"signature": new}
+        if title is not None:
+            update["title"] = _valid_title(title)
         themes = []
         for theme in vocabulary.themes:
-            renamed = theme.model_copy(update={"signature": new}) if theme.signature == old else theme
+            renamed = theme.model_copy(update=update) if theme.signature == old else theme
             if renamed.merged_into == old:
                 renamed = renamed.model_copy(update={"merged_into": new})
             themes.append(renamed)
         with self.store.write() as conn:
-            changed = _repoint(conn, old, new)
+            changed = _repoint(conn, old, new) if new != old else 0
             return self._commit(
                 conn,
                 vocabulary=vocabulary,
@@ -176,6 +182,7 @@ class Curator:
                 signature=old,
                 target=new,
                 changed=changed,
+                note=None if title is None else f"title {update['title']!r}",
             )
 
     def merge(self, name: str, into: str) -> Outcome:
