@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from convosift.cli import app
+from convosift.cli.app import console
 from pipeline.memory import make_inbox
 
 runner = CliRunner()
@@ -42,7 +43,7 @@ def _invoke(*args: str) -> Any:
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
-def test_backfill_runs_status_and_export(inbox_env: Path) -> None:
+def test_backfill_runs_status_and_export(inbox_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     result = _invoke("backfill", "--since", SINCE, "--until", UNTIL, "--batch-size", "25", "--json")
     assert result.exit_code == 0, result.stderr
     record = json.loads(result.stdout)
@@ -59,8 +60,14 @@ def test_backfill_runs_status_and_export(inbox_env: Path) -> None:
     shown = _invoke("status", record["id"]).stdout
     assert "listed" in shown and "5 batches committed" in shown and "(phase done)" in shown
     # The table shows each run id whole, to copy into `status` or `resume`, even at 80 columns.
-    table = runner.invoke(app, ["runs"], env={"COLUMNS": "80"}, catch_exceptions=False).stdout
+    # At 80 columns five columns, each whole; from 120 every column.
+    monkeypatch.setattr(console, "_width", 80)
+    table = runner.invoke(app, ["runs"], catch_exceptions=False).stdout
     assert record["id"] in table and again["id"] in table
+    assert "completed" in table and "…" not in table and "window" not in table
+    monkeypatch.setattr(console, "_width", 160)
+    wide = runner.invoke(app, ["runs"], catch_exceptions=False).stdout
+    assert all(column in wide for column in ("source", "kind", "window", "error")) and "…" not in wide
 
     out = inbox_env.parent / "conversations.jsonl"
     assert _invoke("export", "conversations", "--format", "jsonl", "--out", str(out)).exit_code == 0

@@ -18,6 +18,7 @@ from types import FrameType
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -193,6 +194,10 @@ def status(
         print_run(record)
 
 
+WIDE_RUNS_TABLE = 120
+"""Terminal columns from which ``runs`` shows every column."""
+
+
 @app.command("runs", rich_help_panel="Runs")
 @handle_errors
 def runs(
@@ -213,25 +218,27 @@ def runs(
     if as_json:
         emit_json([r.to_dict() for r in records])
         return
-    table = Table("id", "source", "kind", "status", "window", "listed", "stored", "started", "error")
+    columns = ("id", "source", "kind", "status", "window", "listed", "stored", "started", "error")
+    # Nine columns cut to "sour…" and "202…" at 80 columns: a narrow terminal gets the five a
+    # person looks for first, each whole (every field is in --json).
+    shown = columns if console.width >= WIDE_RUNS_TABLE else ("id", "status", "listed", "stored", "started")
+    table = Table(*shown, caption=None if shown == columns else "more columns: a wider terminal or --json")
     # A run id is what `status` and `resume` take: shown whole however narrow the terminal.
     table.columns[0].no_wrap = True
     table.columns[0].min_width = max((len(r.id) for r in records), default=2)
     for r in records:
-        window = f"{day(r.window.since)} → {day(r.window.until)}"
-        started = r.started_at.strftime("%Y-%m-%d %H:%M")
-        status_text = r.status.value + (" (stale)" if r.stale else "")
-        table.add_row(
-            r.id,
-            r.source,
-            r.kind.value,
-            status_text,
-            window,
-            str(r.counts.listed),
-            str(r.counts.stored),
-            started,
-            r.error or "",
-        )
+        cells = {
+            "id": r.id,
+            "source": r.source,
+            "kind": r.kind.value,
+            "status": r.status.value + (" (stale)" if r.stale else ""),
+            "window": f"{day(r.window.since)} → {day(r.window.until)}",
+            "listed": str(r.counts.listed),
+            "stored": str(r.counts.stored),
+            "started": r.started_at.strftime("%Y-%m-%d %H:%M"),
+            "error": r.error or "",
+        }
+        table.add_row(*(escape(cells[column]) for column in shown))
     console.print(table)
 
 
