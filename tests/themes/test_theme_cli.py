@@ -134,6 +134,15 @@ def test_proposals_lists_the_stored_proposals_without_clustering_again(
     assert "Dark [mode]" in table.stdout and "The [/] key does [bold]nothing[/bold]" in table.stdout
 
 
+def test_an_empty_themes_table_names_the_next_step(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", store.url)
+    empty = runner.invoke(app, ["themes"])
+    assert empty.exit_code == 0, empty.output
+    assert (
+        "No themed conversations stored yet" in empty.stdout and "convosift themes discover" in empty.stdout
+    )
+
+
 def test_discover_with_nothing_unmatched(database: Store) -> None:
     assert _json(["themes", "discover", "--json"]) == []
 
