@@ -195,6 +195,8 @@ def test_the_proposals_page_shows_each_open_proposal_with_its_forms(curating: Te
     for action in ("accept", "rename", "merge", "dismiss"):
         assert f'data-url="http://testserver/api/proposals/p0000dark/{action}"' in html
     assert '<option value="discount_code_not_applied">' in html
+    # No theme is chosen for a merge until the person picks one (the first theme was, by default).
+    assert '<option value="" selected disabled>choose a theme</option>' in html
     assert 'id="api-token"' not in html
 
 

@@ -74,6 +74,8 @@ def test_accepting_a_proposal_in_the_browser_themes_its_conversations(
         expect(proposal.locator(".outcome")).to_contain_text(
             "Accepted as dark_mode_dashboard — 4 conversations themed."
         )
+        # Only the proposal's own conversations: the page says how the earlier ones get the theme.
+        expect(proposal.locator(".outcome")).to_contain_text("convosift themes rematch")
         proposal.get_by_role("link", name="Open the theme").click()
         expect(page.locator("h2")).to_contain_text("Dark mode for the dashboard")
         assert page.locator("dl.facts dd").first.inner_text() == "4"

@@ -118,6 +118,12 @@
       link.href = article.getAttribute("data-themes-url") + "/" + encodeURIComponent(theme);
       link.textContent = "Open the theme";
       node.appendChild(link);
+      if (action === "accept" || action === "merge") {
+        // Only the proposal's own conversations got the theme: earlier ones of the same kind wait
+        // for a rematch.
+        node.appendChild(document.createTextNode(
+          ". Earlier conversations outside the proposal get it with: convosift themes rematch"));
+      }
     }
   }
 
