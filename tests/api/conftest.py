@@ -117,12 +117,15 @@ def analysed(
     evidence: str | None = None,
     kept: bool = True,
     reason: str | None = None,
+    needs_review: bool = False,
 ) -> ConversationResult:
     if not kept:
         return ConversationResult(item, QualityOutcome(kept=False, reason=reason or "too_short"), None)
     status = ClassificationStatus.CLASSIFIED if category else ClassificationStatus.FAILED
     analysis = Analysis(
-        classification=Classification(status=status, category=category, confidence=0.9, classifier="test"),
+        classification=Classification(
+            status=status, category=category, confidence=0.9, classifier="test", needs_review=needs_review
+        ),
         theme=ThemeMatch(signature=theme, score=0.8 if theme else 0.0, evidence=evidence, matcher="test"),
     )
     return ConversationResult(item, QualityOutcome(kept=True, reason=reason), analysis)

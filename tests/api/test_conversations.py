@@ -25,6 +25,7 @@ def _seed_inbox(settings: Settings) -> None:
                 conversation("c2", "How do I export my invoices as CSV?", updated_at=1_700_000_200),
                 category="how_to_question",
                 theme=None,
+                needs_review=True,
             ),
             analysed(
                 conversation("c3", "ok thanks", updated_at=1_700_000_100), kept=False, reason="too_short"
@@ -61,6 +62,15 @@ def test_filters_by_category_theme_and_quality(client: TestClient, settings: Set
     assert ids(quality="too_short") == ["c3"]
     assert ids(quality="kept") == ["c1", "c2", "c4"]
     assert ids(category="account_issue", quality="filtered") == []
+    # The categories flagged for review, or the others; empty (the dashboard's "any") filters nothing.
+    assert ids(needs_review="true") == ["c2"]
+    assert ids(needs_review="false") == ["c1", "c4"]
+    assert ids(needs_review="") == ["c1", "c2", "c3", "c4"]
+    assert client.get("/api/conversations", params={"needs_review": "maybe"}).status_code == 422
+    page = client.get("/conversations", params={"needs_review": "true"})
+    assert page.status_code == 200 and "How do I export my invoices as CSV?" in page.text
+    assert "I cannot log in" not in page.text and "· to review" in page.text
+    assert "needs_review=true" in client.get("/").text  # the home page's count links to them
 
 
 def test_detail_returns_the_text_as_a_plain_json_string(client: TestClient, settings: Settings) -> None:

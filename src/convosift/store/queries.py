@@ -27,6 +27,8 @@ class ConversationFilter:
     quality: str | None = None
     """``kept``, ``filtered``, or one filter reason code."""
     source: str | None = None
+    needs_review: bool | None = None
+    """Only the conversations whose category is flagged for review (True) or is not (False)."""
 
 
 def _joined() -> sa.FromClause:
@@ -71,6 +73,8 @@ def _where(query: sa.Select[Any], chosen: ConversationFilter) -> sa.Select[Any]:
             query = query.where(c.kept.is_(True), t.signature.is_(None))
         else:
             query = query.where(t.signature == chosen.theme)
+    if chosen.needs_review is not None:
+        query = query.where(k.needs_review.is_(chosen.needs_review))
     if chosen.quality == "kept":
         query = query.where(c.kept.is_(True))
     elif chosen.quality == "filtered":

@@ -19,9 +19,17 @@ def conversation_filter(
     theme: str | None = Query(None, max_length=128, description="Theme signature, or unmatched."),
     quality: str | None = Query(None, max_length=64, description="kept, filtered, or a filter reason."),
     source: str | None = Query(None, max_length=64),
+    needs_review: str | None = Query(
+        None, pattern="^(true|false)?$", description="true: only categories flagged for review; false: none."
+    ),
 ) -> queries.ConversationFilter:
     return queries.ConversationFilter(
-        category=category or None, theme=theme or None, quality=quality or None, source=source or None
+        category=category or None,
+        theme=theme or None,
+        quality=quality or None,
+        source=source or None,
+        # An empty value (the dashboard's "any") filters nothing.
+        needs_review=None if not needs_review else needs_review == "true",
     )
 
 

@@ -66,7 +66,9 @@ def conversations_page(
 
     def page_query(new_offset: int) -> str:
         values: dict[str, Any] = {
-            key: value for key, value in vars(chosen).items() if value is not None and key != "source"
+            key: str(value).lower() if isinstance(value, bool) else value
+            for key, value in vars(chosen).items()
+            if value is not None and key != "source"
         }
         return urlencode({**values, "offset": max(new_offset, 0)})
 
