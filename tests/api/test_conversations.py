@@ -70,7 +70,10 @@ def test_filters_by_category_theme_and_quality(client: TestClient, settings: Set
     page = client.get("/conversations", params={"needs_review": "true"})
     assert page.status_code == 200 and "How do I export my invoices as CSV?" in page.text
     assert "I cannot log in" not in page.text and "· to review" in page.text
-    assert "needs_review=true" in client.get("/").text  # the home page's count links to them
+    home = " ".join(client.get("/").text.split())
+    assert "needs_review=true" in home  # the home page's count links to them
+    # ...and says how much of the inbox no theme covers yet.
+    assert "2 of 3 kept conversations</a> (67 %) have no theme" in home
 
 
 def test_detail_returns_the_text_as_a_plain_json_string(client: TestClient, settings: Settings) -> None:

@@ -184,6 +184,7 @@ def test_curation_without_a_vocabulary_file_says_what_to_set(sqlite_url: str) ->
 def test_the_proposals_page_shows_each_open_proposal_with_its_forms(curating: TestClient) -> None:
     html = curating.get("/").text
     assert 'href="http://testserver/proposals"' in html
+    assert "1 open proposal</a> group some of them" in " ".join(html.split())
     page = curating.get("/proposals")
     assert page.status_code == 200
     html = page.text

@@ -79,6 +79,14 @@ def list_proposals(conn: Connection, *, status: str | None = PROPOSED) -> list[P
     return [_proposal(row) for row in conn.execute(query).mappings()]
 
 
+def count_open(conn: Connection) -> int:
+    """How many proposals are open (``proposed``)."""
+    query = (
+        sa.select(sa.func.count()).select_from(theme_proposals).where(theme_proposals.c.status == PROPOSED)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
 def proposal_quotes(conn: Connection, statuses: Sequence[str], *, per_proposal: int, limit: int) -> list[str]:
     """Distinct evidence quotes of the proposals of ``statuses``, the biggest proposals first and
     at most ``per_proposal`` of each (the most central), ``limit`` in all."""

@@ -16,6 +16,7 @@ from convosift.api.schemas import Offset
 from convosift.errors import NotFoundError
 from convosift.pipeline.records import DISPLAYED_COUNTERS
 from convosift.store import queries
+from convosift.store.proposals import count_open
 from convosift.themes.proposals import open_proposals
 from convosift.themes.vocabulary import load_vocabulary_for
 
@@ -34,6 +35,11 @@ def dashboard(
     name = context.source_filter(source)
     with context.store().read() as conn:
         categories = queries.category_counts(conn, limit=10, source=name)
+        kept = queries.count_conversations(conn, queries.ConversationFilter(quality="kept", source=name))
+        unthemed = queries.count_conversations(
+            conn, queries.ConversationFilter(theme="unmatched", source=name)
+        )
+        proposals = count_open(conn)
     return render(
         request,
         "index.html",
@@ -43,6 +49,9 @@ def dashboard(
         categories=categories,
         themes=theme_table(context, source=source)[:10],
         vocabulary_themes=len(load_vocabulary_for(context.settings).active),
+        kept=kept,
+        unthemed=unthemed,
+        open_proposals=proposals,
         counter_names=DISPLAYED_COUNTERS,
         **_sources(context, name),
     )
