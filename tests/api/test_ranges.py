@@ -71,3 +71,13 @@ def test_theme_dates_out_of_range_are_422(seeded: TestClient, path: str, params:
     response = seeded.get(path, params=params)
     assert response.status_code == 422
     assert "is out of range" in response.json()["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/themes", "/api/themes/export_fails"])
+def test_a_period_that_ends_before_it_starts_is_422_in_the_api_s_words(seeded: TestClient, path: str) -> None:
+    response = seeded.get(path, params={"since": "2026-12-01", "until": "2026-11-01"})
+    assert response.status_code == 422
+    assert (
+        response.json()["message"].startswith("until must be after since")
+        and "--" not in response.json()["message"]
+    )

@@ -50,7 +50,7 @@ class Period:
             if problem is not None:
                 raise ConfigurationError(f"{name} {given!r} is out of range: dates {problem}")
         if start is not None and end is not None and end <= start:
-            raise ConfigurationError("--until must be after --since")
+            raise ConfigurationError("until must be after since (the end of the period after its start)")
         return cls(start, end)
 
 
