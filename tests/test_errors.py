@@ -38,6 +38,7 @@ def test_every_convosift_error_is_defined_in_the_errors_module() -> None:
         (errors.RunConflictError("another run is active"), errors.ConflictError),
         (errors.RunTakenOverError("r1"), errors.ConflictError),
         (errors.UnauthorizedError("no token"), errors.ConvosiftError),
+        (errors.UnknownValueError("unknown theme 'x'"), errors.ConfigurationError),
         (errors.MalformedResponseError("truncated JSON"), errors.SourceRetriableError),
         (errors.RetriableCallError("503"), errors.ClassifierRetriableError),
         (errors.InvalidAnswerError("not JSON"), errors.ClassifierRetriableError),

@@ -59,6 +59,13 @@ class ConfigurationError(ConvosiftError):
     code = "configuration_error"
 
 
+class UnknownValueError(ConfigurationError):
+    """A request names a value its field cannot take (a mistyped category or theme in a filter):
+    the message lists the values it can."""
+
+    code = "validation_error"
+
+
 class UnauthorizedError(ConvosiftError):
     """An API request lacks the API token or carries a wrong one. Send the right token."""
 

@@ -76,6 +76,48 @@ def test_filters_by_category_theme_and_quality(client: TestClient, settings: Set
     assert "2 of 3 kept conversations</a> (67 %) have no theme" in home
 
 
+def test_a_mistyped_filter_is_refused_with_the_values_it_could_take(
+    client: TestClient, settings: Settings
+) -> None:
+    _seed_inbox(settings)
+    seed(
+        settings,
+        [analysed(conversation("f1", "Where is my parcel?"), category="shipping")],
+        source="old_files",
+    )
+
+    def total(**params: str) -> int:
+        answer = client.get("/api/conversations", params=params)
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["total"])
+
+    # Known values that find nothing are an honest empty list: a taxonomy category, a theme of
+    # the vocabulary, a quality outcome, the configured source.
+    assert total(category="spam") == 0
+    assert total(theme="android_app_request") == 0
+    assert total(quality="bot_only") == 0
+    assert total(category="failed", source="intercom") == 1
+    # Values only the store knows still filter: a retired taxonomy's category, an old source.
+    assert total(category="shipping") == 1
+    assert total(source="old_files") == 1
+    for field, typo in (("category", "acount_issue"), ("theme", "login_fail"), ("quality", "too-short")):
+        answer = client.get("/api/conversations", params={field: typo})
+        assert answer.status_code == 422
+        body = answer.json()
+        assert body["error"] == "validation_error"
+        assert body["message"].startswith(f"{field}: unknown {field} '{typo}'")
+    message = client.get("/api/conversations", params={"category": "acount_issue"}).json()["message"]
+    assert "did you mean account_issue" in message and "shipping" in message and "failed" in message
+    message = client.get("/api/conversations", params={"source": "intercon"}).json()["message"]
+    assert "intercom" in message and "old_files" in message
+    # The dashboard's list says the same instead of showing an empty page.
+    page = client.get("/conversations", params={"theme": "login_fail"})
+    assert (
+        page.status_code == 200
+        and "theme: unknown theme &#39;login_fail&#39;, did you mean login_fails" in page.text
+    )
+
+
 def test_detail_returns_the_text_as_a_plain_json_string(client: TestClient, settings: Settings) -> None:
     _seed_inbox(settings)
     response = client.get("/api/conversations/c1")

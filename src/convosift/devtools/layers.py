@@ -64,7 +64,8 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "pipeline": _ENGINES | {"store", "sources", "filtering", "classify", "themes", "analysis"},
     "workers": FOUNDATION | {"store", "pipeline"},
     "mock": FOUNDATION | {"sources", "pipeline", "store", "themes"},
-    "api": _ENGINES | {"store", "sources", "classify", "themes", "analysis", "pipeline", "workers"},
+    "api": _ENGINES
+    | {"store", "sources", "filtering", "classify", "themes", "analysis", "pipeline", "workers"},
     "cli": _ENGINES
     | {"store", "sources", "classify", "themes", "analysis", "pipeline", "api", "mock", "workers"},
     "docgen": frozenset({"cli", "config", "api"}),

@@ -15,7 +15,7 @@ from convosift.store.schema import classifications, conversations, conversations
 
 UNMATCHED = "unmatched"
 EXCERPT_CHARS = 280
-_NON_CATEGORY_STATUSES = ("failed", "unclassified")
+NON_CATEGORY_STATUSES = ("failed", "unclassified")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def _where(query: sa.Select[Any], chosen: ConversationFilter) -> sa.Select[Any]:
     if chosen.source:
         query = query.where(c.source == chosen.source)
     if chosen.category:
-        if chosen.category in _NON_CATEGORY_STATUSES:
+        if chosen.category in NON_CATEGORY_STATUSES:
             query = query.where(k.status == chosen.category)
         else:
             query = query.where(k.category == chosen.category)
@@ -143,7 +143,17 @@ def category_counts(conn: Connection, *, limit: int = 10, source: str | None = N
     ]
 
 
-def known_categories(conn: Connection) -> list[str]:
-    k = classifications.c
-    query = sa.select(k.category).where(k.category.is_not(None)).distinct().order_by(k.category)
+_FILTERED_COLUMNS = {
+    "category": classifications.c.category,
+    "theme": theme_matches.c.signature,
+    "source": conversations.c.source,
+    "quality": conversations.c.quality_reason,
+}
+
+
+def stored_values(conn: Connection, field: str) -> list[str]:
+    """The distinct values stored for one filter field (``category``, ``theme``, ``source`` or
+    ``quality``), sorted: what a filter on that field can find."""
+    column = _FILTERED_COLUMNS[field]
+    query = sa.select(column).where(column.is_not(None)).distinct().order_by(column)
     return [str(value) for value in conn.execute(query).scalars()]

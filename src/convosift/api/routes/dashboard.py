@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from convosift.api.context import AppContext, get_context
 from convosift.api.rendering import render
-from convosift.api.routes.conversations import conversation_filter
+from convosift.api.routes.conversations import conversation_filter, filter_problem
 from convosift.api.routes.themes import one_theme, theme_table
 from convosift.api.schemas import Offset
 from convosift.errors import NotFoundError
@@ -71,7 +71,9 @@ def conversations_page(
 ) -> HTMLResponse:
     with context.store().read() as conn:
         items = queries.list_conversations(conn, chosen, limit=PAGE_SIZE, offset=offset)
-        category_options = queries.known_categories(conn)
+        category_options = queries.stored_values(conn, "category")
+    # A mistyped filter says so on the page instead of reading as "no conversations match".
+    problem = filter_problem(context.store(), chosen, context.settings) if not items else None
 
     def page_query(new_offset: int) -> str:
         values: dict[str, Any] = {
@@ -88,6 +90,7 @@ def conversations_page(
         conversations=items,
         filters=chosen,
         category_options=category_options,
+        filter_problem=problem,
         limit=PAGE_SIZE,
         offset=offset,
         page_query=page_query,
