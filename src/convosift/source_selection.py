@@ -28,13 +28,13 @@ def select_source(settings: Settings, name: str | None = None) -> Settings:
             return settings
         raise ConfigurationError(
             f"unknown source {chosen!r}: no named source is configured",
-            hint="add a [sources.NAME] table to the settings file (CONVOSIFT_CONFIG), or drop --source",
+            hint="add a [sources.NAME] table to the settings file (CONVOSIFT_CONFIG), or name no source",
         )
     if chosen is None:
         if len(settings.sources) > 1:
             raise ConfigurationError(
                 f"{len(settings.sources)} sources are configured ({names}): choose one",
-                hint="pass --source NAME (or set CONVOSIFT_SOURCE_NAME)",
+                hint="name one: --source NAME on the command line, ?source=NAME in the API, or CONVOSIFT_SOURCE_NAME",
             )
         chosen = next(iter(settings.sources))
     spec = settings.sources.get(chosen)

@@ -156,6 +156,20 @@ def test_bad_requests_are_clear_4xx_and_change_nothing(
     assert set(_themes_of(curating).values()) == {None}
 
 
+def test_errors_of_a_decision_speak_the_api_s_words(curating: TestClient) -> None:
+    taken = curating.post("/api/proposals/p0000dark/accept", json={"signature": "gift_card_support_request"})
+    assert "--" not in taken.json()["hint"]
+    assert "merge proposal p0000dark into theme gift_card_support_request" in taken.json()["hint"]
+    broken = curating.post(
+        "/api/proposals/p0000dark/accept",
+        content=b'{"signature": ',
+        headers={"content-type": "application/json"},
+    )
+    assert broken.status_code == 422
+    assert broken.json()["message"].startswith("the request body is not valid JSON (")
+    assert "at character" in broken.json()["message"]
+
+
 def test_decisions_need_the_token_when_one_is_set(curated: Settings) -> None:
     guarded = make_settings(
         curated.database_url, vocabulary_path=curated.vocabulary_path, api_token=API_TOKEN

@@ -56,6 +56,13 @@ def describe_validation_errors(errors: Sequence[Any]) -> str:
     """One sentence per problem, naming the field: ``batch_size: must be between 10 and 500``."""
     problems = []
     for error in errors:
+        if error.get("type") == "json_invalid":
+            # Its location is ("body", character offset): "1: JSON decode error" says nothing.
+            reason = str((error.get("ctx") or {}).get("error") or "not JSON")
+            offset = next((part for part in error.get("loc", ()) if isinstance(part, int)), None)
+            where = f" at character {offset}" if offset is not None else ""
+            problems.append(f"the request body is not valid JSON ({reason}{where})")
+            continue
         location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path")]
         message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
         problems.append(f"{'.'.join(location)}: {message}" if location else message)
