@@ -47,6 +47,32 @@ def test_themes_are_listed_biggest_first_with_figures(client: TestClient, settin
     assert isinstance(body["rising"], list)
 
 
+def test_the_overview_gives_the_category_mix_and_how_much_of_it_is_a_guess(
+    client: TestClient, settings: Settings
+) -> None:
+    _seed_themes(settings)
+    seed(
+        settings,
+        [
+            analysed(
+                conversation("r1", "Maybe a refund?", updated_at=NOW),
+                category="billing_question",
+                needs_review=True,
+            ),
+            analysed(conversation("f1", "ok", updated_at=NOW), kept=False),
+        ],
+    )
+    body = client.get("/api/overview").json()
+    assert (body["kept"], body["themed"], body["unmatched"], body["needs_review"]) == (9, 7, 2, 1)
+    totals = {row["category"]: (row["count"], row["needs_review"]) for row in body["category_totals"]}
+    assert totals == {"product_issue": (7, 0), "billing_question": (2, 1)}
+    assert sum(body["categories"]["product_issue"]) == 7
+    assert len(body["categories"]["billing_question"]) == len(body["weeks"])
+    recent = client.get("/api/overview", params={"since": "2023-11-01"}).json()
+    assert recent["kept"] == 8
+    assert client.get("/api/overview", params={"source": "nowhere"}).status_code == 422
+
+
 def test_theme_period_filters_and_bad_bounds(client: TestClient, settings: Settings) -> None:
     _seed_themes(settings)
     recent = client.get("/api/themes", params={"since": "2023-11-01"}).json()["themes"]

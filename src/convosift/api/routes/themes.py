@@ -11,7 +11,7 @@ from convosift.api.schemas import Offset, PageSize
 from convosift.themes import aggregates
 from convosift.themes.vocabulary import load_vocabulary_for
 
-router = APIRouter(prefix="/api/themes", tags=["themes"])
+router = APIRouter(tags=["themes"])
 
 _SINCE = Query(None, max_length=40, description="Only conversations created from this ISO date or time.")
 _UNTIL = Query(None, max_length=40, description="Only conversations created before this ISO date or time.")
@@ -43,7 +43,21 @@ def one_theme(
     )
 
 
-@router.get("")
+@router.get("/api/overview")
+def get_overview(
+    since: str | None = _SINCE,
+    until: str | None = _UNTIL,
+    source: str | None = _SOURCE,
+    context: AppContext = Depends(get_context),
+) -> dict[str, Any]:
+    """Kept conversations of the period: how many have a theme, how many categories are guesses
+    flagged for review (``needs_review``), each category's count, share and flagged count
+    (``category_totals``), and the weekly count of each category (``categories``, one number per
+    entry of ``weeks``)."""
+    return aggregates.overview(context.store(), since, until, source=context.source_filter(source))
+
+
+@router.get("/api/themes")
 def list_themes(
     since: str | None = _SINCE,
     until: str | None = _UNTIL,
@@ -56,7 +70,7 @@ def list_themes(
     return {"themes": themes, "rising": [t["signature"] for t in aggregates.rising_themes(themes)]}
 
 
-@router.get("/{signature}")
+@router.get("/api/themes/{signature}")
 def get_theme(
     signature: str,
     *,
