@@ -75,8 +75,9 @@ def themes(
         return
     table = Table(
         title="Themes",
-        caption=f"recent: the last {RECENT_DAYS} days of the period; change: against the {RECENT_DAYS} days "
-        f"before; rising: recent share significantly above the {BASELINE_DAYS} days before",
+        caption=f"recent: the {RECENT_DAYS} days up to the period's end; change: against the {RECENT_DAYS} days "
+        f"before; rising: recent share significantly above the {BASELINE_DAYS} days before "
+        "(the trend looks before --since too)",
     )
     for column, justify in (
         ("theme", "left"),

@@ -100,32 +100,45 @@ def _describe_theme(signature: str, vocabulary: Vocabulary) -> dict[str, Any]:
     }
 
 
+def _period_end(period: Period, rows: list[KeptResult]) -> int:
+    return period.until if period.until is not None else max(r.created_at for r in rows) + 1
+
+
 def _summaries(
     rows: list[KeptResult],
+    earlier: list[KeptResult],
     vocabulary: Vocabulary,
     period: Period,
-    recent_days: int,
-    baseline_days: int,
+    windows: TrendWindows,
 ) -> list[dict[str, Any]]:
+    """``rows`` are the period's; ``earlier`` the conversations before it that the trend windows
+    cover, which count for the trend only."""
     if not rows:
         return []
-    end = period.until if period.until is not None else max(r.created_at for r in rows) + 1
+    end = windows.end
     start = period.since if period.since is not None else min(r.created_at for r in rows)
-    windows = TrendWindows.ending_at(end, recent_days, baseline_days)
     times_stored = [r.created_at for r in rows]
     weeks = series_weeks(start, end, min(times_stored), max(times_stored))
     total = len(rows)
-    recent_total = sum(1 for r in rows if windows.recent_start <= r.created_at < end)
-    baseline_total = sum(1 for r in rows if windows.baseline_start <= r.created_at < windows.recent_start)
+    trend_rows = earlier + rows
+    recent_total = sum(1 for r in trend_rows if windows.recent_start <= r.created_at < end)
+    baseline_total = sum(
+        1 for r in trend_rows if windows.baseline_start <= r.created_at < windows.recent_start
+    )
     by_theme: dict[str, list[int]] = defaultdict(list)
     for row in rows:
         if row.signature is not None:
             by_theme[row.signature].append(row.created_at)
+    before: dict[str, list[int]] = defaultdict(list)
+    for row in earlier:
+        if row.signature is not None:
+            before[row.signature].append(row.created_at)
     summaries = []
     for signature, times in by_theme.items():
-        recent = sum(1 for t in times if windows.recent_start <= t < end)
-        previous = sum(1 for t in times if windows.previous_start <= t < windows.recent_start)
-        baseline = sum(1 for t in times if windows.baseline_start <= t < windows.recent_start)
+        trend_times = before.get(signature, []) + times
+        recent = sum(1 for t in trend_times if windows.recent_start <= t < end)
+        previous = sum(1 for t in trend_times if windows.previous_start <= t < windows.recent_start)
+        baseline = sum(1 for t in trend_times if windows.baseline_start <= t < windows.recent_start)
         test = rising_test(recent, recent_total, baseline, baseline_total)
         summaries.append(
             {
@@ -167,13 +180,23 @@ def theme_summary(
     Keys: signature, title, product_area, status, count, share (of kept conversations), first_seen,
     last_seen, series (weekly counts), recent_count, previous_count, change, change_pct, rising,
     p_value, quotes. Pass the vocabulary in use (``load_vocabulary_for(settings)``) for titles.
+    Counts, shares, series and quotes are the period's; the trend (recent and previous counts,
+    change, rising) compares windows that end with the period and may reach back before ``since``.
     """
     period = Period.of(since, until)
     vocab = vocabulary if vocabulary is not None else EMPTY_VOCABULARY
+    earlier: list[KeptResult] = []
     with store.read() as conn:
         rows = kept_results(conn, period.since, period.until, source=source)
         evidence = match_evidence(conn, period.since, period.until, source=source)
-    summaries = _summaries(rows, vocab, period, recent_days, baseline_days)
+        if not rows:
+            return []
+        windows = TrendWindows.ending_at(_period_end(period, rows), recent_days, baseline_days)
+        if period.since is not None and windows.baseline_start < period.since:
+            # A period that starts inside the trend's windows still compares with what came
+            # before it: cut off, the previous fortnight would read as empty and every theme grow.
+            earlier = kept_results(conn, windows.baseline_start, period.since, source=source)
+    summaries = _summaries(rows, earlier, vocab, period, windows)
     quotes = _top_quotes(evidence, top_quotes)
     for summary in summaries:
         summary["quotes"] = quotes.get(summary["signature"], [])
