@@ -218,10 +218,12 @@ def runs(
     if as_json:
         emit_json([r.to_dict() for r in records])
         return
-    columns = ("id", "source", "kind", "status", "window", "listed", "stored", "started", "error")
+    columns = ("id", "source", "kind", "status", "window", "listed", "unchanged", "stored", "started", "error")
     # Nine columns cut to "sour…" and "202…" at 80 columns: a narrow terminal gets the five a
     # person looks for first, each whole (every field is in --json).
-    shown = columns if console.width >= WIDE_RUNS_TABLE else ("id", "status", "listed", "stored", "started")
+    # "unchanged" beside "stored": a sync that listed 500 and stored 0 lost nothing.
+    narrow = ("id", "status", "listed", "unchanged", "stored", "started")
+    shown = columns if console.width >= WIDE_RUNS_TABLE else narrow
     table = Table(*shown, caption=None if shown == columns else "more columns: a wider terminal or --json")
     # A run id is what `status` and `resume` take: shown whole however narrow the terminal.
     table.columns[0].no_wrap = True
@@ -234,6 +236,7 @@ def runs(
             "status": r.status.value + (" (stale)" if r.stale else ""),
             "window": f"{day(r.window.since)} → {day(r.window.until)}",
             "listed": str(r.counts.listed),
+            "unchanged": str(r.counts.unchanged),
             "stored": str(r.counts.stored),
             "started": r.started_at.strftime("%Y-%m-%d %H:%M"),
             "error": r.error or "",
