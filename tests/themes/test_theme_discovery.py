@@ -360,3 +360,19 @@ def test_discovery_tells_each_step_as_it_starts(store: Store) -> None:
         f"naming {len(proposals)} clusters",
         "storing the proposals",
     ]
+
+
+def test_a_quote_is_one_sentence_even_when_its_full_stop_went_with_a_number() -> None:
+    """Cleaning takes "20." away with its full stop; the quote must not run the sentence into the
+    next one ("it only gave me Where is the rest")."""
+    chats = [
+        f"The cash machine only gave me {20 + 10 * i}. Where is the rest of my cash withdrawal?"
+        for i in range(6)
+    ] + [
+        f"My card payment of {5 + i} was declined at the shop. Why was my card payment refused?"
+        for i in range(6)
+    ]
+    clusters = cluster_texts(chats, min_cluster_size=3)
+    quotes = [quote for cluster in clusters for quote in cluster.quotes if quote]
+    assert len(quotes) == len(chats)
+    assert not [quote for quote in quotes if re.search(r"gave me Where|shop Why", quote)], quotes

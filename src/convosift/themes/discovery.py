@@ -178,7 +178,8 @@ def cluster_texts(
                 title=offline_title([lined[i] for i in group], words),
             )
         )
-    _attach_quotes(clusters, texts, embedder)
+    # From the lines: "it only gave me 20." must not run into "Where is the rest?" once cleaned.
+    _attach_quotes(clusters, lined, embedder)
     return clusters
 
 
