@@ -44,6 +44,16 @@ def _model_cache_dir() -> Path:
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 
+def _free_port() -> int:
+    """A loopback port nothing listens on now (the kernel's choice): a port derived from the pid
+    could be another process's, or another test worker's cluster's."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def _start_throwaway_cluster() -> tuple[str, Path, str] | None:
     bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     initdb = bins[-1] if bins else (Path(p) if (p := shutil.which("initdb")) else None)
@@ -51,7 +61,7 @@ def _start_throwaway_cluster() -> tuple[str, Path, str] | None:
         return None
     pg_ctl = str(initdb.parent / "pg_ctl")
     workdir = Path(tempfile.mkdtemp(prefix="convosift-pg-"))
-    port = 55000 + os.getpid() % 900
+    port = _free_port()
     as_root = os.geteuid() == 0
 
     def run(cmd: str) -> None:
