@@ -16,6 +16,7 @@ from convosift.classify.evaluate import read_labelled_csv
 from convosift.ml import nearest
 from convosift.store import Store
 from convosift.store.conversations import export_rows
+from convosift.store.proposals import list_proposals as stored_proposals
 from convosift.store.schema import theme_matches
 from convosift.store.themes_schema import theme_proposals
 from convosift.themes import discovery
@@ -162,6 +163,38 @@ def test_after_a_sync_new_conversations_join_their_proposal_without_reclustering
     assert after[dark]["title"] == before[dark]["title"]
     assert join_proposals(store) == {}
     assert list_proposals(store) == list(after.values())
+
+
+def test_a_sync_that_themes_or_filters_a_member_takes_it_out_of_its_proposal(store: Store) -> None:
+    """Updated conversations are analysed again; one that now has a theme, or is filtered, no
+    longer stands for what accepting its proposal would theme."""
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
+    proposals = {p["size"]: p for p in discover(store, min_cluster_size=4)}
+    dark, receipts = proposals[len(DARK_MODE)], proposals[len(RECEIPT_LANGUAGE)]
+    seed(
+        store,
+        [
+            Seed("d0", START + DAY, DARK_MODE[0], "dark_mode"),
+            Seed("d1", START + DAY, "ok thanks", None, kept=False),
+            Seed("d2", START + DAY, DARK_MODE[2], None, "feature_request"),  # still unmatched: stays
+        ],
+    )
+    after = {p["id"]: p for p in list_proposals(store)}
+    assert after[dark["id"]]["size"] == len(DARK_MODE) - 2
+    with store.read() as conn:
+        stored = {p.id: p for p in stored_proposals(conn)}
+    assert {conversation_id for _source, conversation_id in stored[dark["id"]].members} == {
+        "d2",
+        "d3",
+        "d4",
+        "d5",
+    }
+    assert DARK_MODE[0] not in after[dark["id"]]["quotes"]
+    assert after[receipts["id"]] == receipts
+    # Every member themed: the proposal is gone from the open ones.
+    seed(store, [Seed(f"d{i}", START + DAY, DARK_MODE[i], "dark_mode") for i in (2, 3, 4, 5)])
+    assert [p["id"] for p in list_proposals(store)] == [receipts["id"]]
 
 
 def test_discovery_twice_on_unchanged_data_changes_nothing(store: Store) -> None:

@@ -147,10 +147,11 @@ def mark_gone(conn: Connection, proposal_ids: Sequence[str], now: float) -> None
     conn.execute(query.values(status="gone", updated_at=now))
 
 
-def drop_themed_members(conn: Connection, keys: Collection[tuple[str, str]], now: float) -> int:
-    """Take conversations that now have a theme out of the open proposals, which stand for
-    unmatched conversations: their sizes, members and quotes then count only what accepting them
-    would still theme. A proposal left without members is ``gone``. Returns the proposals changed."""
+def drop_settled_members(conn: Connection, keys: Collection[tuple[str, str]], now: float) -> int:
+    """Take conversations that now have a theme, or were filtered out, out of the open proposals,
+    which stand for kept unmatched conversations: their sizes, members and quotes then count only
+    what accepting them would still theme. A proposal left without members is ``gone``. Returns
+    the proposals changed."""
     themed = {(source, conversation_id) for source, conversation_id in keys}
     if not themed:
         return 0

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from convosift.config import Settings
 from convosift.store import Store
 from convosift.store.curation import assign_unmatched, rescore_unmatched
-from convosift.store.proposals import drop_themed_members
+from convosift.store.proposals import drop_settled_members
 from convosift.store.themes import unmatched_conversations
 from convosift.themes.domain import inbox_background
 from convosift.themes.matching import UNMATCHED_CATEGORIES, LocalThemeMatcher
@@ -82,7 +82,7 @@ def rematch(
             # The ones left unmatched show how near they came, as a backfill's unmatched rows do.
             rescore_unmatched(conn, near, matcher=matcher.name)
             # A conversation now themed is no longer what an open proposal would theme.
-            drop_themed_members(conn, [key for keys in members.values() for key in keys], time.time())
+            drop_settled_members(conn, [key for keys in members.values() for key in keys], time.time())
         if progress is not None:
             progress(start + len(chunk), len(pending))
     return RematchResult(examined=len(pending), matched=sum(by_theme.values()), by_theme=dict(by_theme))
