@@ -218,7 +218,18 @@ def runs(
     if as_json:
         emit_json([r.to_dict() for r in records])
         return
-    columns = ("id", "source", "kind", "status", "window", "listed", "unchanged", "stored", "started", "error")
+    columns = (
+        "id",
+        "source",
+        "kind",
+        "status",
+        "window",
+        "listed",
+        "unchanged",
+        "stored",
+        "started",
+        "error",
+    )
     # Nine columns cut to "sour…" and "202…" at 80 columns: a narrow terminal gets the five a
     # person looks for first, each whole (every field is in --json).
     # "unchanged" beside "stored": a sync that listed 500 and stored 0 lost nothing.
