@@ -51,6 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 import _category_peers as peers  # noqa: E402
 from _emails import as_email, customer_text  # noqa: E402
+from _languages import other_languages  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data"
 BANKING77 = SHARED / "banking77" / "train.csv"
@@ -353,6 +354,10 @@ def main() -> int:
             figures["types_on_real_text_as_chats"] = types_as_chats(classifier, type_rows())
             figures["types_on_real_text_as_emails"] = types_as_emails(classifier, type_rows())
         figures["types_on_demo_inbox"] = type_accuracy(classifier, demo_rows())
+        english = {"banking77": banking, "insurance": insurance_texts() if INSURANCE.exists() else []}
+        if banking:
+            english["banking77_as_emails"] = mails
+        figures["other_languages"] = other_languages(classifier, english)
         if banking:
             figures["out_of_domain_banking77_vs_demo_vocabulary"] = out_of_domain(banking, Path(cache))
             figures["out_of_domain_banking77_background_without_banking_insurance"] = out_of_domain(
@@ -387,6 +392,7 @@ def main() -> int:
     whole = mails.get("whole_mail_read_as_request", {})
     demo = figures["demo_vocabulary_on_demo_inbox"]
     demo_types = figures["types_on_demo_inbox"]
+    languages = figures["other_languages"]
     met = (
         banking_fp <= SPAM_FP_GOAL
         and recall >= SPAM_RECALL_GOAL
@@ -423,7 +429,11 @@ def main() -> int:
         f"{mails.get('request_intact', 0.0):.1%} of requests whole (whole mail read: not flagged "
         f"{whole.get('accuracy_not_flagged', 0.0):.2%}, review {whole.get('needs_review', 0.0):.2%}); "
         f"demo inbox types: not flagged {demo_types['accuracy_not_flagged']:.2%}, review {demo_types['needs_review']:.2%}, "
-        f"at confidence >= 0.8 {demo_types['accuracy_confidence_0.8']:.2%}: "
+        f"at confidence >= 0.8 {demo_types['accuracy_confidence_0.8']:.2%}; "
+        f"requests in other languages: {languages['read_as_other_language']:.1%} read as such, "
+        f"{languages['needs_review']:.1%} flagged, {languages['sure']} sure (without the rule "
+        f"{languages['without_the_rule']['needs_review']:.1%} and {languages['without_the_rule']['sure']}), "
+        f"English texts taken for another language {sum(languages['english_read_as_other_language'].values())}: "
         f"{'MET' if met else 'NOT MET'}"
     )
     print(_peer_summary(figures))

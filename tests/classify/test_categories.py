@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from convosift.classify import categories
 from convosift.classify.categories import (
     NEIGHBOUR_MARGIN_WEIGHT,
     SURE_CONFIDENCE,
@@ -17,6 +18,7 @@ from convosift.classify.wishes import WISH_RULE
 from convosift.config import load_settings
 from convosift.domain import ClassificationStatus
 from convosift.ml.framing import FRAMING_VERSION
+from convosift.ml.language import LANGUAGE_RULE
 from convosift.store.schema import NAME_LENGTH
 
 
@@ -44,7 +46,8 @@ def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> 
         assert result.status is ClassificationStatus.CLASSIFIED
         assert result.classifier == "local"
         assert result.model.endswith(
-            f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}/framing-{FRAMING_VERSION}"
+            f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}-{LANGUAGE_RULE}"
+            f"/framing-{FRAMING_VERSION}"
             f"/taxonomy-{classifier.taxonomy.version}"
         )
         assert len(result.model) <= NAME_LENGTH  # what the store keeps whole
@@ -162,6 +165,26 @@ def test_a_sure_confidence_needs_most_of_the_nearest_seed_texts_behind_it(
     assert [r.category for r in results] == [b.best_label for b in raw]
     assert (results[0].confidence, results[0].needs_review) == (UNSURE_CEILING, False)
     assert [r.confidence for r in results[1:]] == [b.confidence for b in raw[1:]]
+
+
+def test_a_request_in_another_language_is_a_guess_flagged_for_review(
+    classifier: LocalCategoryClassifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The models learnt English: what they make of Italian is never a sure category."""
+    texts = [
+        "Buongiorno, vorrei aggiungere un nuovo utente al mio account aziendale.",
+        "Guten Tag, meine Karte wurde beim Bezahlen abgelehnt. Was kann ich tun?",
+        "Me cobraron dos veces la suscripción este mes, quiero un reembolso por favor.",
+    ]
+    english = "We were billed twice this month, please refund the extra charge"
+    results = classifier.classify([*texts, english])
+    assert all(r.needs_review and r.confidence < SURE_CONFIDENCE for r in results[:3])
+    assert results[3].category == "billing_question" and not results[3].needs_review
+    # Without the rule the model alone would have passed some of them unflagged.
+    monkeypatch.setattr(categories, "other_language", lambda _text: None)
+    alone = classifier.classify(texts)
+    assert not all(r.needs_review for r in alone)
+    assert [r.category for r in alone] == [r.category for r in results[:3]]  # the guess is kept
 
 
 def test_spam_on_the_junk_detector_alone_against_the_model_is_flagged_for_review(

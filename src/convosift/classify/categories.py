@@ -8,7 +8,9 @@ junk detector (:mod:`convosift.classify.junk`), unless the customer is quoting j
 to ask about it. A spam guess of the model without evidence gives the best other category
 instead, flagged for review; spam on the detector's verdict alone, when it is not sure and the
 model sees another category, is flagged for review too. The wish category (``feature_request``)
-likewise needs the text to say it wishes for something (:mod:`convosift.classify.wishes`).
+likewise needs the text to say it wishes for something (:mod:`convosift.classify.wishes`). A text
+written in another language than English (:mod:`convosift.ml.language`) keeps its best category
+as a guess: flagged for review, its confidence held below a sure one.
 
 Conversations mix the issue with greetings, thanks and "any update?" follow-ups, which on their
 own look like the taxonomy's catch-all category. So the text is judged as a whole and line by
@@ -30,6 +32,7 @@ from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
 from convosift.ml.engine import Best, TextClassifier
 from convosift.ml.framing import FRAMING_VERSION, issue_text
+from convosift.ml.language import LANGUAGE_RULE, other_language
 from convosift.ml.model_cache import load_or_train
 
 CLASSIFIER_NAME = "local"
@@ -75,8 +78,9 @@ class LocalCategoryClassifier:
         if self._model_name is None:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
             self._model_name = (
-                f"{self.engine.engine_id}/junk-{self.junk.version}-request-reviewed"
-                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}/framing-{FRAMING_VERSION}"
+                f"{self.engine.engine_id}/junk-{self.junk.version}-reviewed"
+                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}-{LANGUAGE_RULE}"
+                f"/framing-{FRAMING_VERSION}"
                 f"/taxonomy-{self.taxonomy.version}"
             )
         return self._model_name
@@ -114,6 +118,12 @@ class LocalCategoryClassifier:
                 # The model's spam or wish guess has nothing to back it: the best other category,
                 # for review.
                 results[i] = self._classified(label, confidence, review=True)
+            for i, group in zip(present, segments, strict=True):
+                result = results[i]
+                if result is not None and other_language(group[0]) is not None:
+                    # Written in a language the models did not learn: a guess, never a sure one.
+                    held_at = min(result.confidence, UNSURE_CEILING)
+                    results[i] = result.model_copy(update={"confidence": held_at, "needs_review": True})
         return [result or self._unclassified() for result in results]
 
     def _junk(self, texts: list[str]) -> list[str | None]:
