@@ -234,7 +234,7 @@ def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
             key=lambda item: (item[1] * (2 if key_words & set(item[0][1:]) else 1), len(item[0]), item[0]),
         )[0]
         if objects[best] >= max(2, len(texts) // 10):
-            return _sentence_case(best, spelling)
+            return _with_first_key_word(_sentence_case(best, spelling), key_phrases, names, spelling)
     # A verb with its particle ("Log in", "Top up") says more than a word out of context ("Gone",
     # "Hour"), when a good share of the requests use it.
     bare = max(((count, phrase) for phrase, count in phrases.items() if phrase not in objects), default=None)
@@ -248,6 +248,33 @@ def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
                 return _sentence_case(pair or tuple(words), spelling)
             return _sentence_case(tuple(words), spelling)
     return ""
+
+
+def _with_first_key_word(
+    title: str, key_phrases: Sequence[str], names: set[str], spelling: dict[str, str]
+) -> str:
+    """``title``, with the cluster's best key word after it when that is a single word the title
+    lacks: what many requests do ("Top up", "Use card") misses what is wrong with it ("failed",
+    "declined") when that is what sets the cluster apart. A best key phrase of two words is left
+    out: its missing word was as often a noun the title implies ("Check balance (account)")."""
+    first = key_phrases[0].split() if key_phrases else []
+    if len(first) != 1 or _unfit(first[0], names):
+        return title
+    key = _stem(first[0])
+    stems = [_stem(word) for word in _WORD.findall(title)]
+    if any(len(stem) >= 3 and (stem.startswith(key) or key.startswith(stem)) for stem in stems):
+        return title
+    return f"{title} ({spelling.get(first[0], first[0])})"
+
+
+def _stem(word: str) -> str:
+    """``word`` in lower case without a plural or past ending: enough to see "withdrawal" in
+    "Withdraw cash" and "plans" in "Cancel plan"."""
+    lower = word.lower()
+    for ending in ("als", "al", "ing", "ed", "es", "s"):
+        if lower.endswith(ending) and len(lower) - len(ending) >= 3:
+            return lower[: -len(ending)]
+    return lower
 
 
 def _spellings(texts: Sequence[str], words: set[str]) -> dict[str, str]:
