@@ -1,9 +1,10 @@
 """Requests in other languages than English, for ``category_accuracy.py``.
 
-``benchmarks/data/other_languages.tsv`` holds 82 support requests written for this benchmark in
-eight languages (Spanish, German, French, Portuguese, Italian, Dutch, Polish, Swedish), and
-``benchmarks/data/english_with_foreign_words.txt`` 20 English requests with names, places,
-loanwords and courtesy words of other languages in them. The models learnt English only: a
+``benchmarks/data/other_languages.tsv`` holds 96 support requests written for this benchmark in
+eight languages (Spanish, German, French, Portuguese, Italian, Dutch, Polish, Swedish), 14 of them
+of five words or fewer, and ``benchmarks/data/english_with_foreign_words.txt`` 30 English
+requests with names, places, addresses, paths, code, quoted messages, loanwords and courtesy words
+of other languages in them, and short ones with no small word at all. The models learnt English only: a
 request in another language should come back flagged for review, never as a sure category, and
 an English one should never be taken for another language.
 """
@@ -20,6 +21,8 @@ from convosift.classify.categories import LocalCategoryClassifier
 from convosift.ml.language import other_language
 
 DATA = Path(__file__).resolve().parent / "data"
+SHORT_WORDS = 5
+"""Requests of at most this many words are counted apart: they hold few small words to go by."""
 
 
 def other_language_rows() -> list[tuple[str, str]]:
@@ -43,9 +46,12 @@ def other_languages(classifier: LocalCategoryClassifier, english: dict[str, list
     english = {**english, "english_with_foreign_words": _lines(DATA / "english_with_foreign_words.txt")}
     with mock.patch.object(categories, "other_language", lambda _text: None):
         without = _flags(classifier, texts)
+    short = [text for text in texts if len(text.split()) <= SHORT_WORDS]
     return {
         "texts": len(texts),
         "read_as_other_language": round(sum(other_language(t) is not None for t in texts) / len(texts), 4),
+        "short_texts": len(short),
+        "short_read_as_other_language": sum(other_language(t) is not None for t in short),
         **_flags(classifier, texts),
         "without_the_rule": without,
         "english_read_as_other_language": {

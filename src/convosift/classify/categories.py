@@ -76,7 +76,8 @@ class LocalCategoryClassifier:
     def model(self) -> str:
         """Engine identity, confidence rule and taxonomy version, stored with every result."""
         if self._model_name is None:
-            # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result.
+            # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result. The
+            # name must fit the store's 128 characters (NAME_LENGTH): each rule has a short tag.
             self._model_name = (
                 f"{self.engine.engine_id}/junk-{self.junk.version}-reviewed"
                 f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}-{LANGUAGE_RULE}"
@@ -118,9 +119,10 @@ class LocalCategoryClassifier:
                 # The model's spam or wish guess has nothing to back it: the best other category,
                 # for review.
                 results[i] = self._classified(label, confidence, review=True)
-            for i, group in zip(present, segments, strict=True):
+            for i in present:
                 result = results[i]
-                if result is not None and other_language(group[0]) is not None:
+                # The whole text: its greetings and thanks are words of its language too.
+                if result is not None and other_language(texts[i]) is not None:
                     # Written in a language the models did not learn: a guess, never a sure one.
                     held_at = min(result.confidence, UNSURE_CEILING)
                     results[i] = result.model_copy(update={"confidence": held_at, "needs_review": True})

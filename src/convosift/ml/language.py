@@ -105,32 +105,83 @@ are left out, as "e-mail", "O2" and initials write them in English too; accented
 "é", "à") stay."""
 
 _ALL_OTHER = frozenset().union(*OTHER_WORDS.values())
+_ENGLISH_VOTES = ENGLISH_WORDS - _AMBIGUOUS
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_NOT_PROSE = re.compile(r"\S*(?:://|www\.|@|/|\\|=|_|\w\.\w)\S*")
+"""Addresses, paths, file names and code ("/es/mi-cuenta", "el.de"): their words are no prose."""
+_QUOTED = re.compile(
+    r"(?<!\w)'[^'\n]{2,120}'(?!\w)|\"[^\"\n]{2,120}\"|“[^”\n]{2,120}”|„[^“\n]{2,120}“|«[^»\n]{2,120}»"
+)
+"""A quoted error message or button label ("shows 'Ein Fehler ist aufgetreten'") is the
+product's words, not the customer's."""
 
 
 def other_language(text: str) -> str | None:
     """The language ``text`` is written in when it is not English (the one whose small words it
-    uses most, or "a non-Latin script"), else None. Short texts and texts with no small words of
-    any language are English: nothing says otherwise."""
-    words = [word.lower().replace("’", "'") for word in _WORD.findall(text)]
-    if not words:
+    uses most, or "a non-Latin script"), else None.
+
+    Read line by line, from the top: the first line that reads as one language decides, as the
+    request comes before signatures and disclaimers. A line in English anywhere makes the text
+    English; a line whose words are no small words of any language ("Login broken") before the
+    first line in another language leaves the text English too, since that line may be the
+    request. Short texts and texts with no small words of any language are English: nothing says
+    otherwise."""
+    prose = _QUOTED.sub(" ", _NOT_PROSE.sub(" ", text))
+    letters = [c for c in prose if c.isalpha()]
+    if not letters:
         return None
-    letters = [c for word in words for c in word]
-    latin = sum(1 for c in letters if "LATIN" in unicodedata.name(c, ""))
-    if latin < len(letters) / 2:
+    if sum(1 for c in letters if "LATIN" in unicodedata.name(c, "")) < len(letters) / 2:
         return "a non-Latin script"
-    foreign = [word for word in words if word in _ALL_OTHER]
-    if len(foreign) < MIN_FOREIGN_WORDS or sum(1 for word in words if word in ENGLISH_WORDS) >= len(foreign):
-        return None
-    if any(_english_line(line) for line in text.splitlines()):
-        # One line in English is enough to read: an English request above a French disclaimer.
-        return None
-    return max(OTHER_WORDS, key=lambda language: (sum(w in OTHER_WORDS[language] for w in foreign), language))
+    lines = [_votes(line) for line in prose.splitlines()]
+    if any(english >= MIN_ENGLISH_WORDS and english > len(foreign) for english, foreign, _ in lines):
+        return None  # one line in English is enough to read
+    for english, foreign, words in lines:
+        if len(foreign) >= MIN_FOREIGN_WORDS and len(foreign) > english:
+            return _named(foreign)
+        if not foreign and words >= 2:
+            return None  # "Login broken" above a disclaimer in German: may be the request
+    english = sum(votes[0] for votes in lines)
+    foreign = [word for votes in lines for word in votes[1]]
+    return _named(foreign) if len(foreign) >= MIN_FOREIGN_WORDS and len(foreign) > english else None
 
 
-def _english_line(line: str) -> bool:
-    """Whether ``line`` reads as English: at least :data:`MIN_ENGLISH_WORDS` English small words,
-    and more of them than of other languages' small words."""
-    words = [word.lower().replace("’", "'") for word in _WORD.findall(line)]
-    english = sum(1 for word in words if word in ENGLISH_WORDS)
-    return english >= MIN_ENGLISH_WORDS and english > sum(1 for word in words if word in _ALL_OTHER)
+def _votes(line: str) -> tuple[int, list[str], int]:
+    """English small words, other languages' small words and all words of ``line``. A small word
+    inside a name ("Calle de la Paz", "Juan de la Vega", "La Casa de Papel") is no vote."""
+    found = list(_WORD.finditer(line))
+    tokens = [match.group(0) for match in found]
+    lowered = [token.lower().replace("’", "'") for token in tokens]
+    small = [word in _ALL_OTHER or word in ENGLISH_WORDS or word in _AMBIGUOUS for word in lowered]
+    opening = [
+        i == 0 or any(mark in line[found[i - 1].end() : found[i].start()] for mark in ".!?:")
+        for i in range(len(found))
+    ]
+    foreign = [
+        word
+        for index, word in enumerate(lowered)
+        if (word in _ALL_OTHER and not _in_a_name(tokens, small, opening, index))
+        or (tokens[index].islower() and not word.isascii())  # "płatności", "sesión"; a name is capitalised
+    ]
+    return sum(1 for word in lowered if word in _ENGLISH_VOTES), foreign, len(tokens)
+
+
+def _in_a_name(tokens: list[str], small: list[bool], opening: list[bool], index: int) -> bool:
+    """Whether the small word at ``index`` is a particle of a name, a place or a title: the word
+    after it is capitalised, and so is the word before it (not one that opens a sentence, which
+    any language capitalises), or it is capitalised itself and opens a sentence or follows one."""
+    after = next((i for i in range(index + 1, len(tokens)) if not small[i]), None)
+    if after is None or not tokens[after][0].isupper():
+        return False
+    before = next((i for i in range(index - 1, -1, -1) if not small[i]), None)
+    named_before = before is not None and tokens[before][0].isupper() and not opening[before]
+    if tokens[index][0].isupper():
+        return opening[index] or named_before
+    return named_before
+
+
+def _named(foreign: list[str]) -> str:
+    """The language most of ``foreign`` belong to (ties: the first in :data:`OTHER_WORDS`), or
+    "another language" when they are only words with accented letters."""
+    counts = {language: sum(word in words for word in foreign) for language, words in OTHER_WORDS.items()}
+    best = max(counts, key=lambda language: counts[language])
+    return best if counts[best] else "another language"
