@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -13,7 +14,10 @@ import sqlalchemy as sa
 from themes_seeding import DAY, START, Seed, seed
 
 from convosift.classify.evaluate import read_labelled_csv
+from convosift.config import load_settings
+from convosift.domain import Window
 from convosift.ml import nearest
+from convosift.pipeline.service import Service
 from convosift.store import Store
 from convosift.store.conversations import export_rows
 from convosift.store.proposals import list_proposals as stored_proposals
@@ -165,36 +169,65 @@ def test_after_a_sync_new_conversations_join_their_proposal_without_reclustering
     assert list_proposals(store) == list(after.values())
 
 
-def test_a_sync_that_themes_or_filters_a_member_takes_it_out_of_its_proposal(store: Store) -> None:
-    """Updated conversations are analysed again; one that now has a theme, or is filtered, no
-    longer stands for what accepting its proposal would theme."""
-    _seed_unmatched(store, DARK_MODE, "d")
-    _seed_unmatched(store, RECEIPT_LANGUAGE, "r")
-    proposals = {p["size"]: p for p in discover(store, min_cluster_size=4)}
-    dark, receipts = proposals[len(DARK_MODE)], proposals[len(RECEIPT_LANGUAGE)]
-    seed(
-        store,
-        [
-            Seed("d0", START + DAY, DARK_MODE[0], "dark_mode"),
-            Seed("d1", START + DAY, "ok thanks", None, kept=False),
-            Seed("d2", START + DAY, DARK_MODE[2], None, "feature_request"),  # still unmatched: stays
-        ],
+def test_a_sync_that_themes_or_filters_a_member_takes_it_out_of_its_proposal(tmp_path: Path) -> None:
+    """Updated conversations are fetched and analysed again: one that now has a theme, or is
+    filtered out, no longer stands for what accepting its proposal would theme."""
+    inbox = tmp_path / "inbox.jsonl"
+
+    def write(texts: dict[str, tuple[str, int]]) -> None:
+        rows = [
+            {
+                "id": cid,
+                "created_at": START,
+                "updated_at": updated,
+                "opener": text,
+                "url": f"https://app.example/{cid}",
+            }
+            for cid, (text, updated) in texts.items()
+        ]
+        inbox.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+
+    texts = {f"d{i}": (text, START) for i, text in enumerate(DARK_MODE)}
+    texts |= {f"r{i}": (text, START) for i, text in enumerate(RECEIPT_LANGUAGE)}
+    write(texts)
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        source="files",
+        source_path=inbox,
+        cache_dir=tmp_path / "models",
     )
-    after = {p["id"]: p for p in list_proposals(store)}
-    assert after[dark["id"]]["size"] == len(DARK_MODE) - 2
-    with store.read() as conn:
-        stored = {p.id: p for p in stored_proposals(conn)}
-    assert {conversation_id for _source, conversation_id in stored[dark["id"]].members} == {
-        "d2",
-        "d3",
-        "d4",
-        "d5",
-    }
+    store = Store(settings.database_url)
+    try:
+        Service(settings, store).start_run(window=Window(since=0, until=2**31))
+        proposals = {p["size"]: p for p in discover(store, min_cluster_size=4)}
+        dark, receipts = proposals[len(DARK_MODE)], proposals[len(RECEIPT_LANGUAGE)]
+        # A theme for the page d0 is written from, and d1 rewritten to a bare thank-you.
+        vocabulary = tmp_path / "vocabulary.yaml"
+        vocabulary.write_text(
+            "version: 1\nthemes:\n  - signature: dark_mode\n    title: Dark mode\n"
+            "    url_patterns: ['https://app.example/d0']\n    examples:\n"
+            + "".join(f"      - {json.dumps(text)}\n" for text in DARK_MODE[:3]),
+            encoding="utf-8",
+        )
+        texts["d0"] = (DARK_MODE[0], START + DAY)
+        texts["d1"] = ("ok thanks", START + DAY)
+        texts["d2"] = (RECEIPT_LANGUAGE[0], START + DAY)  # analysed again, and still no theme
+        write(texts)
+        themed = settings.model_copy(update={"vocabulary_path": vocabulary})
+        Service(themed, store).start_run(window=Window(since=0, until=2**31))
+        after = {p["id"]: p for p in list_proposals(store)}
+        with store.read() as conn:
+            stored = {p.id: p for p in stored_proposals(conn)}
+            matched = dict(
+                conn.execute(sa.select(theme_matches.c.conversation_id, theme_matches.c.signature)).all()
+            )
+    finally:
+        store.dispose()
+    assert matched["d0"] == "dark_mode" and matched["d2"] is None
+    members = {conversation_id for _source, conversation_id in stored[dark["id"]].members}
+    assert members == {"d2", "d3", "d4", "d5"} and after[dark["id"]]["size"] == 4
     assert DARK_MODE[0] not in after[dark["id"]]["quotes"]
-    assert after[receipts["id"]] == receipts
-    # Every member themed: the proposal is gone from the open ones.
-    seed(store, [Seed(f"d{i}", START + DAY, DARK_MODE[i], "dark_mode") for i in (2, 3, 4, 5)])
-    assert [p["id"] for p in list_proposals(store)] == [receipts["id"]]
+    assert after[receipts["id"]] == receipts  # no member of it was analysed again
 
 
 def test_discovery_twice_on_unchanged_data_changes_nothing(store: Store) -> None:

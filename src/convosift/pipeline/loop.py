@@ -52,7 +52,9 @@ from convosift.store.conversations import (
     stored_outcomes,
     stored_versions,
 )
+from convosift.store.proposals import drop_settled_members
 from convosift.store.runs import RunRow
+from convosift.themes.rematch import settled
 
 PREVIEW_LIMIT = 200
 Assess = Callable[[Conversation], QualityOutcome]
@@ -118,6 +120,7 @@ class PlannedBatch:
     replacing: set[str] = field(default_factory=set)
     """Ids this run has seen before, fetched again in a newer version that replaces the row."""
     unchanged_ids: list[str] = field(default_factory=list)
+    stored_before: set[str] = field(default_factory=set)  # fetched again: maybe in an open proposal
 
 
 @dataclass
@@ -334,7 +337,10 @@ class BatchLoop:
                 unchanged_ids.append(item.id)
             else:
                 fetch.append(item)
-        return PlannedBatch(listed, revisits, len(unchanged_ids), fetch, newest, replacing, unchanged_ids)
+        again = {item.id for item in fetch if item.id in stored}
+        return PlannedBatch(
+            listed, revisits, len(unchanged_ids), fetch, newest, replacing, unchanged_ids, again
+        )
 
     async def _fetch(self, ids: list[str]) -> list[DetailResult]:
         details = await self.stages.source.details(ids)
@@ -396,7 +402,7 @@ class BatchLoop:
         start = checkpoints.restart_window(self.checkpoint) if plan.listed.restarted else self.checkpoint
         newest = max(item.updated_at for item, _ in plan.listed.items)
         self.checkpoint = checkpoints.commit_batch(start, plan.listed.last, newest)
-        row = await asyncio.to_thread(self._commit, results, skipped, plan.unchanged_ids)
+        row = await asyncio.to_thread(self._commit, plan, results, skipped)
         if self.on_commit is not None:
             self.on_commit(row)
         return row
@@ -466,7 +472,7 @@ class BatchLoop:
             self.preview.append({"id": record.id, "updated_at": record.updated_at, "skipped": record.reason})
 
     def _commit(
-        self, results: Sequence[ConversationResult], skipped: Sequence[Skipped], unchanged: Sequence[str]
+        self, plan: PlannedBatch, results: Sequence[ConversationResult], skipped: Sequence[Skipped]
     ) -> RunRow:
         now = self.clock()
         values: dict[str, Any] = {
@@ -480,8 +486,9 @@ class BatchLoop:
         with self.store.write() as conn:
             if not self.options.dry_run:
                 save_results(conn, self.source_name, self.run_id, now, results)
+                drop_settled_members(conn, settled(self.source_name, results, plan.stored_before), now)
                 save_skipped(conn, self.source_name, self.run_id, now, skipped)
-                mark_unchanged(conn, self.source_name, self.run_id, unchanged)
+                mark_unchanged(conn, self.source_name, self.run_id, plan.unchanged_ids)
             if not run_rows.update_run(conn, self.run_id, values, lease=self.claim.lease):
                 raise RunTakenOverError(self.run_id)
             return run_rows.get_run(conn, self.run_id)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from convosift.domain import Analysis, ClassificationStatus, Conversation, QualityOutcome, Skipped
-from convosift.store.proposals import drop_settled_members, list_proposals
+from convosift.store.proposals import list_proposals
 from convosift.store.schema import (
     NAME_LENGTH,
     classifications,
@@ -202,10 +202,6 @@ def save_results(
     analysed = [(r.conversation.id, r.analysis) for r in results if r.analysis is not None]
     upsert(conn, classifications, [_classification_row(source, cid, a) for cid, a in analysed])
     upsert(conn, theme_matches, [_theme_row(source, cid, a) for cid, a in analysed])
-    # A sync that re-analysed a proposal's member and found it a theme (or filtered it) takes it
-    # out of the proposal, as `themes rematch` does: a proposal counts what accepting it would theme.
-    settled = [(source, cid) for cid, a in analysed if a.theme.signature is not None]
-    drop_settled_members(conn, settled + [(source, cid) for cid in dropped], now)
 
 
 def skipped_records(conn: Connection, *, reason: str | None = None) -> Iterator[dict[str, Any]]:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from convosift.config import Settings
 from convosift.store import Store
+from convosift.store.conversations import ConversationResult
 from convosift.store.curation import assign_unmatched, rescore_unmatched
 from convosift.store.proposals import drop_settled_members
 from convosift.store.themes import unmatched_conversations
@@ -86,3 +87,17 @@ def rematch(
         if progress is not None:
             progress(start + len(chunk), len(pending))
     return RematchResult(examined=len(pending), matched=sum(by_theme.values()), by_theme=dict(by_theme))
+
+
+def settled(
+    source: str, results: Sequence[ConversationResult], stored_before: Collection[str]
+) -> list[tuple[str, str]]:
+    """The conversations of a run's batch that leave the open proposals they sat in: stored before
+    (only those can be members), and now with a theme or filtered out. A proposal counts what
+    accepting it would still theme, as after :func:`rematch`."""
+    return [
+        (source, r.conversation.id)
+        for r in results
+        if r.conversation.id in stored_before
+        and (r.analysis is None or r.analysis.theme.signature is not None)
+    ]
