@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
 from convosift.api.context import AppContext, get_context
 from convosift.api.schemas import Offset, PageSize
-from convosift.classify.taxonomy import load_taxonomy
 from convosift.config import Settings
-from convosift.errors import ConfigurationError, NotFoundError, UnknownValueError
-from convosift.filtering import REASONS
-from convosift.store import queries
-from convosift.store.database import Store
-from convosift.themes.vocabulary import load_vocabulary_for
-
-SHOWN_CHOICES = 12
-"""How many of a field's known values an unknown filter value's error lists."""
+from convosift.errors import NotFoundError, UnknownValueError
+from convosift.pipeline.known_values import filter_problem
+from convosift.store import Store, queries
 
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
@@ -43,54 +36,11 @@ def conversation_filter(
 
 
 def check_filter(store: Store, chosen: queries.ConversationFilter, settings: Settings) -> None:
-    """Refuse a filter value that nothing stored has and nothing configured names (a mistyped
-    category, theme, source or quality), listing the values it could take: an empty list would
-    read as "none of those". Called only when a filter found nothing, so it costs a found page
-    nothing."""
+    """Refuse a filter that names an unknown value (:func:`filter_problem`). Called only when a
+    filter found nothing, so it costs a found page nothing."""
     problem = filter_problem(store, chosen, settings)
     if problem:
-        raise UnknownValueError(
-            problem, hint="no stored conversation has it, and the settings do not name it"
-        )
-
-
-def filter_problem(store: Store, chosen: queries.ConversationFilter, settings: Settings) -> str | None:
-    """What :func:`check_filter` refuses, in words, or None."""
-    problems: list[str] = []
-    for field, configured in _configured_values(settings).items():
-        value = getattr(chosen, field)
-        if value is None or value in configured:
-            continue
-        with store.read() as conn:
-            stored = queries.stored_values(conn, field)
-        if value in stored:
-            continue
-        choices = sorted(set(configured) | set(stored))
-        more = len(choices) - SHOWN_CHOICES
-        shown = ", ".join(choices[:SHOWN_CHOICES]) + (f" and {more} more" if more > 0 else "")
-        close = difflib.get_close_matches(value, choices, n=3)
-        guess = f", did you mean {' or '.join(close)}?" if close else ""
-        problems.append(f"{field}: unknown {field} {value!r}{guess} (known: {shown})")
-    return "; ".join(problems) or None
-
-
-def _configured_values(settings: Settings) -> dict[str, set[str]]:
-    """Per filter field, the values the settings name, found or not: the taxonomy's categories,
-    the vocabulary's themes, the configured sources and every quality outcome."""
-    try:
-        categories = set(load_taxonomy(settings.taxonomy_path).names)
-    except ConfigurationError:
-        categories = set()  # what is stored still counts; the taxonomy's own error shows elsewhere
-    try:
-        themes = {theme.signature for theme in load_vocabulary_for(settings).themes}
-    except ConfigurationError:
-        themes = set()
-    return {
-        "category": categories | set(queries.NON_CATEGORY_STATUSES),
-        "theme": themes | {queries.UNMATCHED},
-        "source": set(settings.sources) | {settings.source},
-        "quality": set(REASONS) | {"kept", "filtered"},
-    }
+        raise UnknownValueError(problem, hint="use a known value, or leave the filter out")
 
 
 @router.get("")

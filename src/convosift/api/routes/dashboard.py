@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse
 
 from convosift.api.context import AppContext, get_context
 from convosift.api.rendering import render
-from convosift.api.routes.conversations import conversation_filter, filter_problem
+from convosift.api.routes.conversations import conversation_filter
 from convosift.api.routes.themes import one_theme, theme_table
 from convosift.api.schemas import Offset
 from convosift.errors import NotFoundError
+from convosift.pipeline.known_values import filter_problem
 from convosift.pipeline.records import DISPLAYED_COUNTERS
 from convosift.store import queries
 from convosift.store.proposals import count_open
