@@ -41,6 +41,9 @@ def test_the_best_key_word_the_verb_phrase_lacks_follows_it() -> None:
     texts = [customer_request(text) for text in LOST_CARD]
     assert title(texts, ["replacement", "lost card"]) == "Replace lost card"
     assert title(texts, ["seven", "lost card"]) == "Replace lost card"  # never a number word
+    assert title(texts, ["replaced"]) == "Replace lost card"  # "replaced" is a form of "replace"
+    assert title(texts, ["using"]) == "Replace lost card"  # a word that says how is no key word
+    assert title(texts, ["cards"]) == "Replace lost card"
 
 
 def test_no_title_holds_a_digit_a_number_word_or_a_name() -> None:

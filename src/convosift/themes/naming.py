@@ -258,23 +258,25 @@ def _with_first_key_word(
     "declined") when that is what sets the cluster apart. A best key phrase of two words is left
     out: its missing word was as often a noun the title implies ("Check balance (account)")."""
     first = key_phrases[0].split() if key_phrases else []
-    if len(first) != 1 or _unfit(first[0], names):
+    weak = _stop_words() | _FILLER_WORDS | _WHEN_WORDS | _HOW_WORDS
+    if len(first) != 1 or _unfit(first[0], names) or first[0].lower() in weak:
         return title
-    key = _stem(first[0])
-    stems = [_stem(word) for word in _WORD.findall(title)]
-    if any(len(stem) >= 3 and (stem.startswith(key) or key.startswith(stem)) for stem in stems):
+    if any(_same_word(first[0], word) for word in _WORD.findall(title)):
         return title
     return f"{title} ({spelling.get(first[0], first[0])})"
 
 
-def _stem(word: str) -> str:
-    """``word`` in lower case without a plural or past ending: enough to see "withdrawal" in
-    "Withdraw cash" and "plans" in "Cancel plan"."""
-    lower = word.lower()
-    for ending in ("als", "al", "ing", "ed", "es", "s"):
-        if lower.endswith(ending) and len(lower) - len(ending) >= 3:
-            return lower[: -len(ending)]
-    return lower
+def _same_word(one: str, other: str) -> bool:
+    """Whether two words are forms of one ("applied" and "apply", "withdrawal" and "withdraw",
+    "cards" and "card"): the same, or sharing all but the last letter of the shorter one, and at
+    least three letters."""
+    one, other = one.lower(), other.lower()
+    if one == other:
+        return True
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other))
+    )
+    return shared >= max(3, min(len(one), len(other)) - 1)
 
 
 def _spellings(texts: Sequence[str], words: set[str]) -> dict[str, str]:
