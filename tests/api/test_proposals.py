@@ -158,8 +158,9 @@ def test_bad_requests_are_clear_4xx_and_change_nothing(
 
 def test_errors_of_a_decision_speak_the_api_s_words(curating: TestClient) -> None:
     taken = curating.post("/api/proposals/p0000dark/accept", json={"signature": "gift_card_support_request"})
-    assert "--" not in taken.json()["hint"]
-    assert "merge proposal p0000dark into theme gift_card_support_request" in taken.json()["hint"]
+    assert "--" not in taken.json()["hint"]  # no flag that only the command line has
+    assert "POST /api/proposals/p0000dark/merge" in taken.json()["hint"]
+    assert "convosift themes merge p0000dark gift_card_support_request" in taken.json()["hint"]
     broken = curating.post(
         "/api/proposals/p0000dark/accept",
         content=b'{"signature": ',

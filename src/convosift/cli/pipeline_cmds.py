@@ -230,12 +230,16 @@ def runs(
         "started",
         "error",
     )
-    # Nine columns cut to "sour…" and "202…" at 80 columns: a narrow terminal gets the five a
-    # person looks for first, each whole (every field is in --json).
-    # "unchanged" beside "stored": a sync that listed 500 and stored 0 lost nothing.
+    # Ten columns cut to "sour…" and "202…" at 80 columns: a narrow terminal gets the six a person
+    # looks for first, each whole (every field is in --json). "unchanged" stands beside "stored":
+    # a sync that listed 500 and stored 0 lost nothing.
     narrow = ("id", "status", "listed", "unchanged", "stored", "started")
     shown = columns if console.width >= WIDE_RUNS_TABLE else narrow
-    table = Table(*shown, caption=None if shown == columns else "more columns: a wider terminal or --json")
+    table = Table(
+        *shown,
+        caption=None if shown == columns else "more columns: a wider terminal or --json",
+        show_edge=shown == columns,  # the outer borders would push "started" onto two lines at 80
+    )
     # A run id is what `status` and `resume` take: shown whole however narrow the terminal.
     table.columns[0].no_wrap = True
     table.columns[0].min_width = max((len(r.id) for r in records), default=2)

@@ -99,7 +99,8 @@ class Curator:
             if vocabulary.find(new_signature) is not None:
                 raise ConfigurationError(
                     f"theme {new_signature!r} already exists",
-                    hint=f"choose another signature, or merge proposal {name} into theme {new_signature}",
+                    hint=f"choose another signature, or merge the proposal into it: convosift themes merge "
+                    f"{name} {new_signature} (POST /api/proposals/{name}/merge in the API)",
                 )
             # Customers often write the same words: an example repeated teaches the matcher nothing.
             quotes = distinct_quotes((item["quote"] for item in proposal.evidence), _MAX_EXAMPLES)
