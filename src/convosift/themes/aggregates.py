@@ -246,7 +246,12 @@ def overview(
         "categories": {name: weekly_counts(by_category[name], weeks) for name, _ in totals.most_common()},
         # Each category's size and how many of its labels are guesses flagged for review.
         "category_totals": [
-            {"category": name, "count": count, "share": count / len(rows), "needs_review": to_review[name]}
+            {
+                "category": name,
+                "count": count,
+                "share": round(count / len(rows), 4),
+                "needs_review": to_review[name],
+            }
             for name, count in totals.most_common()
         ],
     }
