@@ -44,6 +44,12 @@ def test_the_best_key_word_the_verb_phrase_lacks_follows_it() -> None:
     assert title(texts, ["replaced"]) == "Replace lost card"  # "replaced" is a form of "replace"
     assert title(texts, ["using"]) == "Replace lost card"  # a word that says how is no key word
     assert title(texts, ["cards"]) == "Replace lost card"
+    # A key word most requests negate would say the opposite on its own.
+    failing = [
+        f"My top up card {verb} work" for verb in ("didn't", "does not", "did not", "won't", "still doesn't")
+    ]
+    assert title(failing, ["worked", "card"]) == "Top up card"
+    assert title(failing, ["failed"]) == "Top up card (failed)"
 
 
 def test_no_title_holds_a_digit_a_number_word_or_a_name() -> None:

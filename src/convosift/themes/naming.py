@@ -234,7 +234,7 @@ def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
             key=lambda item: (item[1] * (2 if key_words & set(item[0][1:]) else 1), len(item[0]), item[0]),
         )[0]
         if objects[best] >= max(2, len(texts) // 10):
-            return _with_first_key_word(_sentence_case(best, spelling), key_phrases, names, spelling)
+            return _with_first_key_word(_sentence_case(best, spelling), texts, key_phrases, names, spelling)
     # A verb with its particle ("Log in", "Top up") says more than a word out of context ("Gone",
     # "Hour"), when a good share of the requests use it.
     bare = max(((count, phrase) for phrase, count in phrases.items() if phrase not in objects), default=None)
@@ -251,7 +251,7 @@ def title(texts: Sequence[str], key_phrases: Sequence[str] = ()) -> str:
 
 
 def _with_first_key_word(
-    title: str, key_phrases: Sequence[str], names: set[str], spelling: dict[str, str]
+    title: str, texts: Sequence[str], key_phrases: Sequence[str], names: set[str], spelling: dict[str, str]
 ) -> str:
     """``title``, with the cluster's best key word after it when that is a single word the title
     lacks: what many requests do ("Top up", "Use card") misses what is wrong with it ("failed",
@@ -263,7 +263,27 @@ def _with_first_key_word(
         return title
     if any(_same_word(first[0], word) for word in _WORD.findall(title)):
         return title
+    if _mostly_negated(first[0].lower(), texts):
+        return title  # "Top up card (worked)" for top-ups that did not work
     return f"{title} ({spelling.get(first[0], first[0])})"
+
+
+_NEGATIONS = frozenset(
+    ["not", "never", "no", "cannot", "can't", "won't", "don't", "doesn't", "didn't"]
+) | frozenset(["isn't", "hasn't", "haven't", "wasn't"])
+
+
+def _mostly_negated(word: str, texts: Sequence[str]) -> bool:
+    """Whether most uses of ``word`` in ``texts`` follow a negation within two words ("didn't
+    work", "has not worked"): alone in a title it would say the opposite."""
+    uses = negated = 0
+    for text in texts:
+        words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+        for index, found in enumerate(words):
+            if _same_word(word, found):
+                uses += 1
+                negated += bool(_NEGATIONS & set(words[max(0, index - 2) : index]))
+    return uses > 0 and negated * 2 >= uses
 
 
 def _same_word(one: str, other: str) -> bool:
