@@ -103,3 +103,17 @@ def test_lines_stay_lines_when_asked_so_a_line_s_first_word_is_no_name() -> None
     paid = customer_request("I paid 50. Refund please, the order never came", lines=True)
     assert paid == "I paid\nRefund please, the order never came"
     assert "refund" not in proper_words([paid])
+
+
+def test_a_name_with_a_capital_inside_it_is_a_name_everywhere() -> None:
+    """ "O'Neill" once left "Neill" behind, and 17 unrelated requests became a proposal "Neill"."""
+    texts = [
+        "Hi, this is James O'Neill. My card no longer works.\nThanks, James O'Neill",
+        "Hello, James O'Neill here. My card no longer works.",
+        "My card no longer works.\n-- James O'Neill",
+        "Hi, I'm Ronald McDonald. My card no longer works.",
+    ]
+    assert {customer_request(text) for text in texts} == {"My card no longer works."}
+    # Words in capitals are no names, and a shop's name inside the request stays.
+    assert customer_request("ATMs keep my card") == "ATMs keep my card"
+    assert customer_request("My card was declined at McDonald's") == "My card was declined at McDonald's"

@@ -78,7 +78,7 @@ _CALL_ME = re.compile(
 """A sentence that says what to call the customer ("You can call me Mr Bill"): framing, however
 much the name looks like a word of a request. The name must be written as one: "please call me
 back" and "call me ASAP" are requests."""
-_SIGNATURE_RULE = "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1"
+_SIGNATURE_RULE = "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1"
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _CALL_ME.pattern + _SIGNATURE_RULE).encode()
@@ -229,8 +229,12 @@ def issue_text(text: str) -> str:
     return "\n".join(lines) if lines else text
 
 
+_INNER_CAPITAL_NAME = re.compile(r"[A-Z][a-z]*(?:['’]?[A-Z][a-z]+)+")
+"""A name with a capital inside it: "O'Neill", "McDonald", "DeAngelo" (not "ATMs")."""
+
+
 def _capitalised(word: str) -> bool:
-    return word[:1].isupper() and word[1:] == word[1:].lower()
+    return word[:1].isupper() and (word[1:] == word[1:].lower() or bool(_INNER_CAPITAL_NAME.fullmatch(word)))
 
 
 def _is_name_alone(sentence: str) -> bool:

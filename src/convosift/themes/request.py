@@ -59,7 +59,9 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"[#+]?\d[\d,.:/\-]*")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
-_NAME = r"[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?"
+_NAME_WORD = r"(?:[A-Z][a-z]*(?:['’]?[A-Z][a-z]+)+|[A-Z][a-z'’-]+)"
+"""A capitalised word of a name, also with a capital inside it ("O'Neill", "McDonald", "DeAngelo")."""
+_NAME = _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
 _INTRODUCTION = re.compile(
     r"\b(?i:my name is|my name's|this is|i am|i'm|it's|it is|speaking with|talking to)\s+" + _NAME,
 )
