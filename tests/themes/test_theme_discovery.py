@@ -442,3 +442,23 @@ def test_a_quote_is_one_sentence_even_when_its_full_stop_went_with_a_number() ->
     quotes = [quote for cluster in clusters for quote in cluster.quotes if quote]
     assert len(quotes) == len(chats)
     assert not [quote for quote in quotes if re.search(r"gave me Where|shop Why", quote)], quotes
+
+
+def test_requests_in_another_language_are_left_out_of_discovery(store: Store) -> None:
+    """The models read English: requests in German grouped by their small words ("Ich habe"),
+    whatever they asked for."""
+    german = [
+        "Ich habe meine Karte verloren, bitte sperren.",
+        "Ich habe mein Passwort vergessen und der Link geht nicht.",
+        "Ich habe zweimal bezahlt, bitte erstatten Sie das Geld.",
+        "Ich habe keine Rechnung bekommen, wo ist sie?",
+        "Ich habe die App installiert, aber sie startet nicht.",
+        "Ich habe meine Adresse geändert, die Lieferung ging an die alte.",
+    ]
+    _seed_unmatched(store, DARK_MODE, "d")
+    _seed_unmatched(store, german, "g")
+    proposals = discover(store, min_cluster_size=4)
+    with store.read() as conn:
+        members = {cid for p in stored_proposals(conn) for _source, cid in p.members}
+    assert [p["size"] for p in proposals] == [len(DARK_MODE)]
+    assert not {m for m in members if m.startswith("g")}

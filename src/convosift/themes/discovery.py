@@ -1,6 +1,6 @@
 """Discovery: cluster unmatched conversations into proposed themes with key phrases and quotes.
 
-What is clustered is each conversation's request (``customer_request``: greetings, names,
+What is clustered is each English conversation's request (``customer_request``: greetings, names,
 e-mail addresses, numbers and courtesy lines removed; lines many conversations share as
 boilerplate, :mod:`convosift.themes.boilerplate`, too), embedded with the wordllama sentence vectors. Clustering needs no preset number of clusters, and which method runs depends on how many
 texts there are (``benchmarks/discovery.py`` chose both on real labelled text, docs/accuracy.md):
@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from convosift.ml.language import other_language
 from convosift.store import Connection, Store
 from convosift.store import proposals as stored
 from convosift.store.proposals import ClusterContent, Proposal
@@ -178,8 +179,7 @@ def cluster_texts(
                 title=offline_title([lined[i] for i in group], words),
             )
         )
-    # From the lines: "it only gave me 20." must not run into "Where is the rest?" once cleaned.
-    _attach_quotes(clusters, lined, embedder)
+    _attach_quotes(clusters, lined, embedder)  # per line: "gave me 20." stays apart from "Where...?"
     return clusters
 
 
@@ -292,12 +292,11 @@ Pooled = tuple[str, str, str, str | None]
 
 
 def unmatched_conversations(conn: Connection, limit: int | None = None) -> list[Pooled]:
-    """``(source, id, customer_text, contact_id)`` of kept, unmatched conversations, newest first;
-    spam only when its label is flagged for review."""
+    """``(source, id, customer_text, contact_id)`` of kept, unmatched conversations in English, newest first; spam only when flagged."""
     return [
         (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS], c.contact_id)
         for c in stored_unmatched(conn, limit=limit, excluded_categories=_EXCLUDED_CATEGORIES)
-        if c.customer_text.strip()
+        if c.customer_text.strip() and other_language(c.customer_text[:MAX_TEXT_CHARS]) is None
     ]
 
 
