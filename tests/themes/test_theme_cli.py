@@ -52,7 +52,7 @@ def test_themes_table_and_json(database: Store, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(console, "_width", 160)
     table = runner.invoke(app, ["themes"])
     assert table.exit_code == 0 and "Discount codes have no effect at checkout" in table.stdout
-    assert "recent: the 14 days up to the period's end; change: against the 14 days before" in table.stdout
+    assert "recent: the period's last 14 days (all of it if shorter); change: against as many" in table.stdout
     later = runner.invoke(app, ["themes", "--since", "2030-01-01"])
     assert "No themed conversations between 2030-01-01 and now." in later.stdout
     detail = _json(["themes", "show", "gift_card_support_request", "--json"])

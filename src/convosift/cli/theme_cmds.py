@@ -75,9 +75,9 @@ def themes(
         return
     table = Table(
         title="Themes",
-        caption=f"recent: the {RECENT_DAYS} days up to the period's end; change: against the {RECENT_DAYS} days "
-        f"before; rising: recent share significantly above the {BASELINE_DAYS} days before "
-        "(the trend looks before --since too)",
+        caption=f"recent: the period's last {RECENT_DAYS} days (all of it if shorter); change: against as many "
+        f"days before them, also before --since; rising: recent share significantly above the "
+        f"{BASELINE_DAYS} days before",
     )
     for column, justify in (
         ("theme", "left"),

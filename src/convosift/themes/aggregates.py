@@ -181,7 +181,8 @@ def theme_summary(
     last_seen, series (weekly counts), recent_count, previous_count, change, change_pct, rising,
     p_value, quotes. Pass the vocabulary in use (``load_vocabulary_for(settings)``) for titles.
     Counts, shares, series and quotes are the period's; the trend (recent and previous counts,
-    change, rising) compares windows that end with the period and may reach back before ``since``.
+    change, rising) compares the period's last ``recent_days`` (all of it when shorter) with as
+    many days before them, which may lie before ``since``.
     """
     period = Period.of(since, until)
     vocab = vocabulary if vocabulary is not None else EMPTY_VOCABULARY
@@ -191,7 +192,8 @@ def theme_summary(
         evidence = match_evidence(conn, period.since, period.until, source=source)
         if not rows:
             return []
-        windows = TrendWindows.ending_at(_period_end(period, rows), recent_days, baseline_days)
+        end = _period_end(period, rows)
+        windows = TrendWindows.ending_at(end, recent_days, baseline_days, starts=period.since)
         if period.since is not None and windows.baseline_start < period.since:
             # A period that starts inside the trend's windows still compares with what came
             # before it: cut off, the previous fortnight would read as empty and every theme grow.

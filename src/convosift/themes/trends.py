@@ -32,12 +32,17 @@ class TrendWindows:
     baseline_start: int
 
     @classmethod
-    def ending_at(cls, end: int, recent_days: int, baseline_days: int) -> TrendWindows:
-        recent_start = end - recent_days * DAY
+    def ending_at(
+        cls, end: int, recent_days: int, baseline_days: int, *, starts: int | None = None
+    ) -> TrendWindows:
+        """Windows ending at ``end``. A period that ``starts`` less than ``recent_days`` before its
+        end is its recent window whole, compared with as long a window before it."""
+        recent = recent_days * DAY if starts is None else max(DAY, min(recent_days * DAY, end - starts))
+        recent_start = end - recent
         return cls(
             end=end,
             recent_start=recent_start,
-            previous_start=recent_start - recent_days * DAY,
+            previous_start=recent_start - recent,
             baseline_start=recent_start - baseline_days * DAY,
         )
 
