@@ -66,7 +66,11 @@ def test_filters_by_category_theme_and_quality(client: TestClient, settings: Set
     assert ids(needs_review="true") == ["c2"]
     assert ids(needs_review="false") == ["c1", "c4"]
     assert ids(needs_review="") == ["c1", "c2", "c3", "c4"]
-    assert client.get("/api/conversations", params={"needs_review": "maybe"}).status_code == 422
+    maybe = client.get("/api/conversations", params={"needs_review": "maybe"})
+    assert (
+        maybe.status_code == 422
+        and maybe.json()["message"] == "needs_review: Input should be 'true', 'false' or ''"
+    )
     page = client.get("/conversations", params={"needs_review": "true"})
     assert page.status_code == 200 and "How do I export my invoices as CSV?" in page.text
     assert "I cannot log in" not in page.text and "· to review" in page.text
@@ -121,6 +125,10 @@ def test_a_mistyped_filter_is_refused_with_the_values_it_could_take(
     assert message == "source: unknown source 'intercon', did you mean intercom?"
     message = client.get("/api/conversations", params={"source": "zendesk"}).json()["message"]
     assert "intercom" in message and "old_files" in message
+    # A misspelt parameter is refused too: ignored, it read as "every conversation".
+    misspelt = client.get("/api/conversations", params={"categroy": "account_issue"})
+    assert misspelt.status_code == 422
+    assert misspelt.json()["message"] == "unknown parameter 'categroy', did you mean category?"
     # The dashboard's list says the same instead of showing an empty page.
     page = client.get("/conversations", params={"theme": "login_fail"})
     assert (

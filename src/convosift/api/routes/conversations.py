@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import difflib
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from convosift.api.context import AppContext, get_context
 from convosift.api.schemas import Offset, PageSize
@@ -16,15 +17,28 @@ from convosift.store import Store, queries
 router = APIRouter(prefix="/api/conversations", tags=["conversations"])
 
 
+_PARAMETERS = ("category", "theme", "quality", "source", "needs_review", "limit", "offset")
+
+
 def conversation_filter(
+    request: Request,
+    *,
     category: str | None = Query(None, max_length=64, description="Category, or failed / unclassified."),
     theme: str | None = Query(None, max_length=128, description="Theme signature, or unmatched."),
     quality: str | None = Query(None, max_length=64, description="kept, filtered, or a filter reason."),
     source: str | None = Query(None, max_length=64),
-    needs_review: str | None = Query(
-        None, pattern="^(true|false)?$", description="true: only categories flagged for review; false: none."
+    needs_review: Literal["true", "false", ""] | None = Query(
+        None, description="true: only categories flagged for review; false: none."
     ),
 ) -> queries.ConversationFilter:
+    # A misspelt parameter ("categroy") would filter nothing and read as "every conversation".
+    unknown = sorted(set(request.query_params) - set(_PARAMETERS))
+    if unknown:
+        problems = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, _PARAMETERS, n=1)
+            problems.append(f"unknown parameter {name!r}" + (f", did you mean {close[0]}?" if close else ""))
+        raise UnknownValueError("; ".join(problems), hint=f"the parameters are {', '.join(_PARAMETERS)}")
     return queries.ConversationFilter(
         category=category or None,
         theme=theme or None,
