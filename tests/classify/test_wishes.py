@@ -18,6 +18,7 @@ WISHES = [
     "Please add support for Google Pay",
     "You should open the library on Sunday afternoons",
     "Hi,\nwould love to order from two restaurants at once\nThanks, Ana",
+    "It would be helpful if you could add Apple Pay",
 ]
 NOT_WISHES = [
     # Politeness, chasers and questions about what exists: no wish.
@@ -32,6 +33,11 @@ NOT_WISHES = [
     "Do you have any plans for families?",
     "I would like a card please.",
     "Please let me know my balance",
+    # A plea for the help asked for, in a wish's words.
+    "It would be ideal if you assist me with this",
+    "It would be great if you could help me with my refund",
+    "It'd be nice if someone could get back to me",
+    "Would be great if you could let me know",
 ]
 
 

@@ -21,18 +21,25 @@ _ADD = (
     r"(?:add|offer|support|introduce|make|have|bring|start|launch|release|allow|let|open|show|cover|provide)"
 )
 
+# "...would be ideal if you assist me with this": a plea for the help asked for, not a wish.
+_PLEA = (
+    r"(?!\s+(?:if|when)\s+(?:you|someone|somebody|anyone)\s+(?:could\s+|can\s+|would\s+|will\s+)?(?:please\s+)?"
+    r"(?:assist|help|advise|look|check|tell|explain|get\s+back|let\s+(?:me|us)|reply|respond|answer|sort|fix"
+    r"|resolve|contact|call|email|e-mail)\b)"
+)
+
 _CUES = (
     # ...not of an answer: "any help would be great" is politeness.
     rf"(?<!help\s)(?<!reply\s)(?<!answer\s)(?<!response\s)(?<!update\s)\bwould\s+(?:be|it\s+be)\s+"
-    rf"(?:so\s+|really\s+|very\s+)?{_GOOD}",
-    rf"\bit['’]?d\s+be\s+(?:so\s+|really\s+)?{_GOOD}",
+    rf"(?:so\s+|really\s+|very\s+)?{_GOOD}{_PLEA}",
+    rf"\bit['’]?d\s+be\s+(?:so\s+|really\s+)?{_GOOD}{_PLEA}",
     r"\b(?:would|i['’]?d|we['’]?d)\s+(?:really\s+)?love\s+(?:it\s+if|if|to|an?\s|more\s|some\s|you\s+to)",
     rf"\bwould\s+like\s+(?:it\s+if|to\s+see|you\s+to\s+{_ADD})",
     r"\b(?:please|pls|could\s+you|can\s+you|would\s+you|will\s+you|why\s+not|consider)\s+"
     r"(?:add|adding|offer|offering|support|supporting|introduce|introducing|allow|allowing|bring|bringing"
     r"|build|make\s+it\s+possible|let\s+us|let\s+me\s+(?!know)|start|release|launch)\b",
     rf"\byou\s+(?:guys\s+)?(?:should|ought\s+to|could|need\s+to)\s+(?:really\s+|also\s+|definitely\s+)?"
-    rf"(?:{_ADD}|consider|put|sell|stock)\b",
+    rf"(?:{_ADD}|consider|put|sell|stock)\b(?!\s+(?:me|us)\s+know)",
     rf"\bany\s+chance\s+(?:of\s+(?:an?\s|more|some|getting)|you\s+(?:could|can|will|would)\s+{_ADD})",
     r"\b(?:add|offer|introduce|bring|build)\s+(?:an?\s+|the\s+)?(?:option|feature|setting|way|ability|mode|support)",
     r"\b(?:an?|the)\s+(?:option|ability|setting|feature)\s+to\b",
@@ -55,7 +62,7 @@ _CUES = (
     r"\bcould\s+(?:\w+\s+){1,4}be\s+(?:sent|exportable|added|made|available|offered|shown)\b",
 )
 _WISH = re.compile("|".join(f"(?:{cue})" for cue in _CUES), re.IGNORECASE)
-WISH_RULE = "wish2"
+WISH_RULE = "wish3"
 """Names the cues: part of the stored model name of a local classification."""
 
 
