@@ -59,6 +59,8 @@ def test_backfill_runs_status_and_export(inbox_env: Path, monkeypatch: pytest.Mo
     assert status["id"] == record["id"] and status["phase"] == "done"
     shown = _invoke("status", record["id"]).stdout
     assert "listed" in shown and "5 batches committed" in shown and "(phase done)" in shown
+    options = next(line for line in shown.splitlines() if line.strip().startswith("options"))
+    assert options.split() == ["options", "batch", "25"]  # no "max None, dry run False"
     # The table shows each run id whole, to copy into `status` or `resume`, even at 80 columns.
     # At 80 columns five columns, each whole; from 120 every column.
     monkeypatch.setattr(console, "_width", 80)

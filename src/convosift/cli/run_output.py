@@ -69,10 +69,15 @@ def print_run(record: Any) -> None:
     # Not "[phase]": rich would read it as markup and print nothing.
     table.add_row("status", f"{status_text} (phase {record.phase})")
     table.add_row("window", f"{day(record.window.since)} → {day(record.window.until)}")
+    options = record.options
     table.add_row(
         "options",
-        f"batch {record.options.batch_size}, max {record.options.max_conversations}, "
-        f"dry run {record.options.dry_run}" + (", reanalyze" if record.options.reanalyze else ""),
+        ", ".join(
+            [f"batch {options.batch_size}"]
+            + ([f"at most {options.max_conversations} conversations"] if options.max_conversations else [])
+            + (["dry run"] if options.dry_run else [])
+            + (["reanalyze"] if options.reanalyze else [])
+        ),
     )
     from convosift.pipeline.records import DISPLAYED_COUNTERS
 
