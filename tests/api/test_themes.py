@@ -71,6 +71,17 @@ def test_the_overview_gives_the_category_mix_and_how_much_of_it_is_a_guess(
     recent = client.get("/api/overview", params={"since": "2023-11-01"}).json()
     assert recent["kept"] == 8
     assert client.get("/api/overview", params={"source": "nowhere"}).status_code == 422
+    # A source is named as the conversation filters name it: a typo gets the name it resembles,
+    # and a source only the store knows (removed from the settings since) still filters.
+    for path in ("/api/overview", "/api/themes"):
+        typo = client.get(path, params={"source": "intercon"}).json()
+        assert typo["message"] == "source: unknown source 'intercon', did you mean intercom?"
+    seed(
+        settings,
+        [analysed(conversation("o1", "Where is my parcel?"), category="shipping")],
+        source="old_files",
+    )
+    assert client.get("/api/overview", params={"source": "old_files"}).json()["kept"] == 1
 
 
 def test_theme_period_filters_and_bad_bounds(client: TestClient, settings: Settings) -> None:

@@ -12,6 +12,8 @@ from fastapi import Request
 from convosift.analysis.base import Analyzer
 from convosift.api.launcher import RunLauncher
 from convosift.config import Settings
+from convosift.errors import UnknownValueError
+from convosift.pipeline.known_values import source_problem
 from convosift.pipeline.service import Service
 from convosift.pipeline.stages import source_name
 from convosift.source_selection import select_source
@@ -47,10 +49,18 @@ class AppContext:
         return Service(chosen, self.store())
 
     def source_filter(self, name: str | None) -> str | None:
-        """The stored source name a ``?source=`` filter means (checked), or None for every source."""
+        """The stored source name a ``?source=`` filter means (checked), or None for every source.
+
+        A configured source, or one whose conversations are stored (a source since removed from
+        the settings); anything else is refused with the names it resembles."""
         if name is None:
             return None
-        return source_name(select_source(self.settings, name))
+        if name in self.settings.sources or (not self.settings.sources and name == self.settings.source):
+            return source_name(select_source(self.settings, name))
+        problem = source_problem(self.store(), name, self.settings)
+        if problem:
+            raise UnknownValueError(problem, hint="use a known source, or leave the filter out")
+        return name
 
     @property
     def service(self) -> Service:

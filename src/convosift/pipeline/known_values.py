@@ -63,3 +63,9 @@ def configured_values(settings: Settings) -> dict[str, set[str]]:
         "source": set(settings.sources) or {settings.source},
         "quality": set(REASONS) | {"kept", "filtered"},
     }
+
+
+def source_problem(store: Store, name: str, settings: Settings) -> str | None:
+    """What is wrong with a ``source`` filter of ``name`` (as :func:`filter_problem` says it), or
+    None when the settings name that source or conversations of it are stored."""
+    return filter_problem(store, queries.ConversationFilter(source=name), settings)
