@@ -347,3 +347,19 @@ def test_no_bigram_crosses_the_end_of_a_sentence_a_line_or_a_clause() -> None:
     terms = _Terms(frozenset({"was", "said"}))("Card was declined. Shop said no\nBrowser: Safari, iPhone")
     assert "card declined" in terms and "shop no" in terms
     assert not {"declined shop", "no browser", "browser safari", "safari iphone"} & set(terms)
+
+
+def test_a_word_the_requests_write_in_capitals_keeps_them_in_the_title() -> None:
+    """ "Atm kept" and "Uk account" read as typos of what every request writes."""
+    atm = ["The ATM kept my card", "ATM swallowed my card", "the atm kept my card", "ATM kept card again"]
+    assert title(atm, ["atm", "card"]) == "ATM kept"
+    uk = ["I need a UK account", "how do I open a UK account", "open UK account please"]
+    assert title(uk, ["uk account"]) == "Open UK account"
+    # A word written in capitals now and then ("PLEASE") keeps its usual form.
+    loud = [
+        "Please replace my lost card",
+        "replace lost card PLEASE",
+        "Need to replace lost card",
+        "replace lost card",
+    ]
+    assert title(loud, ["lost card"]) == "Replace lost card"

@@ -293,22 +293,23 @@ def _same_word(one: str, other: str) -> bool:
     one, other = one.lower(), other.lower()
     if one == other:
         return True
-    shared = next(
-        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), min(len(one), len(other))
-    )
-    return shared >= max(3, min(len(one), len(other)) - 1)
+    shorter = min(len(one), len(other))
+    shared = next((i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), shorter)
+    return shared >= max(3, shorter - 1)
 
 
 def _spellings(texts: Sequence[str], words: set[str]) -> dict[str, str]:
-    """How the requests most often write each of ``words`` capitalised ("visa" -> "Visa")."""
-    if not words:
-        return {}
-    forms: Counter[str] = Counter(
-        word for text in texts for word in _WORD.findall(text) if word[0].isupper() and word.lower() in words
+    """How the requests most often write each of ``words`` capitalised ("visa" -> "Visa"), and any
+    word they mostly write in capitals ("atm" -> "ATM", "eu" -> "EU")."""
+    found = [word for text in texts for word in _WORD.findall(text)]
+    written = Counter(word.lower() for word in found)
+    forms = Counter(
+        w for w in found if w[0].isupper() and (w.lower() in words or (len(w) > 1 and w.isupper()))
     )
     spelling: dict[str, str] = {}
-    for form, _ in forms.most_common():
-        spelling.setdefault(form.lower(), form)
+    for form, count in forms.most_common():
+        if form.lower() in words or count * 2 > written[form.lower()]:
+            spelling.setdefault(form.lower(), form)
     return spelling
 
 
