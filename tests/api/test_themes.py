@@ -106,6 +106,9 @@ def test_unknown_theme_is_404_on_the_api_and_the_dashboard(client: TestClient) -
         response = client.get(path)
         assert response.status_code == 404
         assert response.json()["error"] == "not_found"
+    # A typo of a vocabulary theme gets the signature it resembles.
+    typo = client.get("/api/themes/gift_card_suport_request").json()
+    assert typo["hint"].startswith("did you mean gift_card_support_request")
 
 
 def test_a_secret_pasted_into_a_conversation_is_masked_everywhere(

@@ -7,6 +7,7 @@ else just after the newest stored conversation, so results do not depend on the 
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -276,7 +277,14 @@ def theme_detail(
     entry = next((s for s in summaries if s["signature"] == signature), None)
     if entry is None:
         if vocab.find(signature) is None:
-            raise NotFoundError(f"no theme {signature!r} in the vocabulary or the stored results")
+            known = [s["signature"] for s in summaries] + [theme.signature for theme in vocab.themes]
+            close = difflib.get_close_matches(signature, sorted(set(known)), n=3)
+            raise NotFoundError(
+                f"no theme {signature!r} in the vocabulary or the stored results",
+                hint=f"did you mean {' or '.join(close)}?"
+                if close
+                else "GET /api/themes or `convosift themes` lists them",
+            )
         entry = {
             **_describe_theme(signature, vocab),
             "count": 0,
