@@ -263,27 +263,27 @@ def _with_first_key_word(
         return title
     if any(_same_word(first[0], word) for word in _WORD.findall(title)):
         return title
-    if _mostly_negated(first[0].lower(), texts):
-        return title  # "Top up card (worked)" for top-ups that did not work
+    if _says_little(first[0].lower(), texts):
+        return title
     return f"{title} ({spelling.get(first[0], first[0])})"
 
 
 _NEGATIONS = frozenset(
-    ["not", "never", "no", "cannot", "can't", "won't", "don't", "doesn't", "didn't"]
-) | frozenset(["isn't", "hasn't", "haven't", "wasn't"])
+    ["not", "never", "no", "cannot", "can't", "won't", "don't", "doesn't", "didn't", "isn't"]
+)
 
 
-def _mostly_negated(word: str, texts: Sequence[str]) -> bool:
-    """Whether most uses of ``word`` in ``texts`` follow a negation within two words ("didn't
-    work", "has not worked"): alone in a title it would say the opposite."""
-    uses = negated = 0
+def _says_little(word: str, texts: Sequence[str]) -> bool:
+    """Whether ``word`` says too little of ``texts`` to follow their title: fewer than :data:`PAIR_SHARE`
+    use it ("(holiday)" for 4 of 13 ATM fees), or most uses are negated ("didn't work")."""
+    uses = negated = holders = 0
     for text in texts:
         words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
-        for index, found in enumerate(words):
-            if _same_word(word, found):
-                uses += 1
-                negated += bool(_NEGATIONS & set(words[max(0, index - 2) : index]))
-    return uses > 0 and negated * 2 >= uses
+        found = [index for index, other in enumerate(words) if _same_word(word, other)]
+        holders += bool(found)
+        uses += len(found)
+        negated += sum(bool(_NEGATIONS & set(words[max(0, i - 2) : i])) for i in found)
+    return holders < PAIR_SHARE * len(texts) or negated * 2 >= uses
 
 
 def _same_word(one: str, other: str) -> bool:
