@@ -220,7 +220,8 @@ def _name_words(name: str) -> set[str]:
     """The content words of a title or an intent's name (``card_arrival``, ``GetQuote``), lightly
     stemmed ("cards", "charged", "charge" -> "card", "charg"); verbs any request may start with
     ("get", "change", "check") name nothing on their own."""
-    words = re.findall(r"[A-Z]?[a-z]+", re.sub(r"[_\W]+", " ", name))
+    # Words in capitals ("ATM", "PIN") are words too, as well as the parts of "GetQuote".
+    words = re.findall(r"[A-Z]{2,}(?![a-z])|[A-Z]?[a-z]+", re.sub(r"[_\W]+", " ", name))
     stems = set()
     for word in (w.lower() for w in words):
         if len(word) < 3 or word in _NAME_STOP_WORDS:
