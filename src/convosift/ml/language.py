@@ -19,6 +19,7 @@ its letters are not Latin.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -126,11 +127,13 @@ def other_language(text: str) -> str | None:
     first line in another language leaves the text English too, since that line may be the
     request. Short texts and texts with no small words of any language are English: nothing says
     otherwise."""
+    if text.isascii() and _ALL_OTHER.isdisjoint(_WORD.findall(text.lower())):
+        return None  # most English texts: no small word of another language, no accent
     prose = _QUOTED.sub(" ", _NOT_PROSE.sub(" ", text))
     letters = [c for c in prose if c.isalpha()]
     if not letters:
         return None
-    if sum(1 for c in letters if "LATIN" in unicodedata.name(c, "")) < len(letters) / 2:
+    if sum(1 for c in letters if _latin(c)) < len(letters) / 2:
         return "a non-Latin script"
     lines = [_votes(line) for line in prose.splitlines()]
     if any(english >= MIN_ENGLISH_WORDS and english > len(foreign) for english, foreign, _ in lines):
@@ -143,6 +146,11 @@ def other_language(text: str) -> str | None:
     english = sum(votes[0] for votes in lines)
     foreign = [word for votes in lines for word in votes[1]]
     return _named(foreign) if len(foreign) >= MIN_FOREIGN_WORDS and len(foreign) > english else None
+
+
+@functools.cache
+def _latin(letter: str) -> bool:
+    return "LATIN" in unicodedata.name(letter, "")
 
 
 def _votes(line: str) -> tuple[int, list[str], int]:
