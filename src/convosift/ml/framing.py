@@ -229,8 +229,9 @@ def issue_text(text: str) -> str:
     return "\n".join(lines) if lines else text
 
 
-_INNER_CAPITAL_NAME = re.compile(r"[A-Z][a-z]*(?:['’]?[A-Z][a-z]+)+")
+INNER_CAPITAL_NAME = r"[A-Z][a-z]*(?:['’]?[A-Z][a-z]+)+"
 """A name with a capital inside it: "O'Neill", "McDonald", "DeAngelo" (not "ATMs")."""
+_INNER_CAPITAL_NAME = re.compile(INNER_CAPITAL_NAME)
 
 
 def _capitalised(word: str) -> bool:

@@ -292,7 +292,7 @@ Pooled = tuple[str, str, str, str | None]
 
 
 def unmatched_conversations(conn: Connection, limit: int | None = None) -> list[Pooled]:
-    """``(source, id, customer_text, contact_id)`` of kept, unmatched conversations in English, newest first; spam only when flagged."""
+    """``(source, id, text, contact_id)`` of kept, unmatched English conversations (spam if flagged)."""
     return [
         (c.source, c.id, c.customer_text[:MAX_TEXT_CHARS], c.contact_id)
         for c in stored_unmatched(conn, limit=limit, excluded_categories=_EXCLUDED_CATEGORIES)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from convosift.ml.framing import is_framing, issue_text
+from convosift.ml.framing import INNER_CAPITAL_NAME, is_framing, issue_text
 from convosift.replies import given_names
 
 NUMBER_WORDS = frozenset(
@@ -59,7 +59,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"[#+]?\d[\d,.:/\-]*")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
-_NAME_WORD = r"(?:[A-Z][a-z]*(?:['’]?[A-Z][a-z]+)+|[A-Z][a-z'’-]+)"
+_NAME_WORD = rf"(?:{INNER_CAPITAL_NAME}|[A-Z][a-z'’-]+)"
 """A capitalised word of a name, also with a capital inside it ("O'Neill", "McDonald", "DeAngelo")."""
 _NAME = _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
 _INTRODUCTION = re.compile(
