@@ -47,8 +47,8 @@ NEIGHBOUR_MARGIN_WEIGHT = 3.0
 nearest one of the chosen category (see :func:`_discounted`)."""
 SURE_CONFIDENCE = 0.8
 """From this confidence a category reads as sure: the model must have similar examples behind it."""
-SURE_SUPPORT = 0.8
-"""Share of the nearest seed texts (4 of 5) that must be of the chosen category for a confidence
+SURE_SUPPORT = 1.0
+"""Share of the nearest seed texts (all 5) that must be of the chosen category for a confidence
 of :data:`SURE_CONFIDENCE` or more; below it the confidence is held at :data:`UNSURE_CEILING`."""
 UNSURE_CEILING = 0.75
 
