@@ -6,7 +6,7 @@ import pytest
 
 from convosift.classify.categories import LocalCategoryClassifier
 from convosift.config import load_settings
-from convosift.ml.framing import is_framing, issue_text
+from convosift.ml.framing import is_field, is_framing, issue_text
 
 FRAMING = [
     "Hi, this is Maria Lopez.",
@@ -166,6 +166,44 @@ def test_a_long_run_of_framing_words_is_read_in_one_pass() -> None:
     assert not is_framing("Hi " * 60)  # longer than a framing sentence ever is
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Plan: Pro",
+        "- Browser: Chrome 124.0",
+        "* App version: 5.12.3 (build 4821)",
+        "Account type: Joint checking",
+        "Customer since: March 2017",
+        "Page URL: https://www.example.com/account/billing",
+        "Status: pending",
+    ],
+)
+def test_a_detail_a_form_adds_is_framing(line: str) -> None:
+    assert is_field(line)
+    assert issue_text(f"My transfer never arrived\n{line}") == "My transfer never arrived"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # Keys that announce the customer's own words, and values with a word of a request.
+        "Subject: Card declined",
+        "Problem: refund",
+        "Category: Billing",
+        "Re: card declined",
+        "Order: not received",
+        "Payment failed: card declined",
+        "FYI: the app crashed again",
+        "Quick question: how do I reset my PIN?",
+        # A long value.
+        "Note to self: the export on the reports page gives an empty file every single time since Monday",
+    ],
+)
+def test_a_line_that_says_something_is_no_detail(line: str) -> None:
+    assert not is_field(line)
+    assert line in issue_text(f"Hello\n{line}\nAccount type: Joint")
+
+
 @pytest.fixture(scope="module")
 def classifier(tmp_path_factory: pytest.TempPathFactory) -> LocalCategoryClassifier:
     return LocalCategoryClassifier(load_settings(cache_dir=tmp_path_factory.mktemp("models")))
@@ -191,6 +229,9 @@ REQUESTS_OF_EACH_KIND = [
         # A plea for help after the request once changed the category or the confidence of some.
         ("Hi,", "Can you please help?"),
         ("", "Could you assist me with this please"),
+        # A form's details under the request: "Plan: Pro" alone once made a failure a sure billing question.
+        ("", "- Plan: Pro\n- Browser: Safari"),
+        ("", "Account type: Joint checking\nCustomer since: March 2017\nCountry: Germany"),
     ],
 )
 def test_framing_does_not_change_the_category(

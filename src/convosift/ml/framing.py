@@ -14,7 +14,8 @@ token with a digit). A
 sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. A
 signature under the request is framing too: a name on its own ("Lena Novak", "- Omar"), opened by
 a common given name (:func:`convosift.replies.given_names`), and the lines of capitalised words
-right under it (a company: "Blue Fern Bakery"). When every sentence is framing, the text is
+right under it (a company: "Blue Fern Bakery"). So is a line of details that a form or a chat
+widget adds ("Plan: Premium", "- Browser: Chrome 124", :func:`is_field`). When every sentence is framing, the text is
 returned unchanged: a thank-you on its own is what the conversation is about. English only; text
 in other languages passes through unchanged.
 """
@@ -78,10 +79,37 @@ _CALL_ME = re.compile(
 """A sentence that says what to call the customer ("You can call me Mr Bill"): framing, however
 much the name looks like a word of a request. The name must be written as one: "please call me
 back" and "call me ASAP" are requests."""
-_SIGNATURE_RULE = "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1"
+_FIELD = re.compile(
+    r"\s*(?:[-*•]\s+)?(?P<key>[^\W\d_][\w'’()#/.&-]*(?:\s+[\w'’()#/.&-]+){0,3}?)\s*:\s+(?P<value>\S.*?)\s*"
+)
+"""A line a form or a chat widget adds under the request: a key of up to four words, a colon, a
+value ("Plan: Premium", "- App version: 5.2.1", "Customer since: 2019")."""
+MAX_FIELD_VALUE_WORDS = 6
+MAX_FIELD_VALUE_CHARS = 60
+_CONTENT = (
+    "subject re fw fwd issue issues problem problems question questions message description details "
+    "detail request reason summary error errors comment comments query feedback enquiry inquiry note "
+    "notes complaint concern body text help update edit ps"
+)
+_CONTENT_KEYS = frozenset(_CONTENT.split())
+"""Key words that announce the customer's words ("Subject: Card declined", "Problem: no refund"):
+such a line is kept."""
+_CHOSEN_KEYS = frozenset({"type", "category", "topic", "title"})
+"""Keys that announce the customer's words only on their own ("Category: Billing", a choice of the
+customer's), not as part of a detail's key ("Account type: Joint")."""
+_SIGNATURE_RULE = (
+    "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1"
+    f"/field-{MAX_FIELD_VALUE_WORDS}-{MAX_FIELD_VALUE_CHARS}"
+)
 """Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
-    (" ".join(sorted(FRAMING_WORDS)) + _INTRODUCTION.pattern + _CALL_ME.pattern + _SIGNATURE_RULE).encode()
+    (
+        " ".join(sorted(FRAMING_WORDS | _CONTENT_KEYS | _CHOSEN_KEYS))
+        + _INTRODUCTION.pattern
+        + _CALL_ME.pattern
+        + _FIELD.pattern
+        + _SIGNATURE_RULE
+    ).encode()
 ).hexdigest()[:8]
 """Changes with the word list: part of the stored model name of a local classification."""
 _NAME_CUES = frozenset({"here", "speaking", "from", "at"})
@@ -181,6 +209,24 @@ def is_framing(sentence: str) -> bool:
     return introduced or not unknown or lone_name
 
 
+def is_field(line: str) -> bool:
+    """Whether ``line`` is a detail a form or a chat widget added ("Plan: Premium", "- OS: Android
+    14", "Order number: #A-4482"): a short key that does not announce the customer's words
+    (:data:`_CONTENT_KEYS`), then a short value, and no word of a request in either
+    (:func:`convosift.replies.asks`: "Order: not received" and "Payment failed: declined" are kept)."""
+    match = _FIELD.fullmatch(line)
+    if match is None:
+        return False
+    key = [word.lower() for word in _TOKEN.findall(match["key"])]
+    announces = bool(set(key) & _CONTENT_KEYS) or (len(key) == 1 and key[0] in _CHOSEN_KEYS)
+    return (
+        not announces
+        and 0 < len(_TOKEN.findall(match["value"])) <= MAX_FIELD_VALUE_WORDS
+        and len(match["value"]) <= MAX_FIELD_VALUE_CHARS
+        and not asks(line)
+    )
+
+
 def _pronoun_at(words: list[str], position: int) -> bool:
     """Whether ``words[position]`` is a pronoun ("help with this"); False past the end."""
     return position < len(words) and words[position].lower() in _PRONOUNS
@@ -207,6 +253,8 @@ def issue_text(text: str) -> str:
     for line in text.splitlines():
         if under_name and _is_organisation(line):
             continue  # the company or role under a signature's name
+        if is_field(line):
+            continue  # a detail a form added: "Plan: Premium", "Browser: Chrome"
         parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
         if not parts:
             under_name = after_closing = False  # a blank line ends a signature
