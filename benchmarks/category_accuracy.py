@@ -27,10 +27,12 @@ import csv
 import functools
 import json
 import random
+import re
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -195,25 +197,63 @@ def with_form_fields(text: str, row: int) -> str:
     return "\n".join([text, *draw.sample(lines(DATA / "form_fields.txt"), draw.choice((1, 2, 3)))])
 
 
-def types_with_form_fields(
-    classifier: LocalCategoryClassifier, rows: list[tuple[str, str]]
+def with_short_opener(text: str, row: int) -> str:
+    """``text`` under a short first line, as a customer sends one before the request or a chat bot
+    records the button they pressed ("Billing", "Something else", "hello??"): drawn with a fixed
+    seed from benchmarks/data/short_openers.txt, 60 lines written for this benchmark after the rule
+    that reads them (:data:`convosift.classify.categories.LINE_MIN_WORDS`) and without looking at it."""
+    return "\n".join([random.Random(20_000 + row).choice(lines(DATA / "short_openers.txt")), text])
+
+
+def with_pointer(text: str, row: int) -> str:
+    """``text`` with a link, a file name, an attachment's placeholder or an address on the line
+    under it: drawn with a fixed seed from benchmarks/data/pointer_lines.txt, 50 lines written for
+    this benchmark after the rule that reads them (``_POINTER`` of :mod:`convosift.ml.framing`) and
+    without looking at it."""
+    return "\n".join([text, random.Random(30_000 + row).choice(lines(DATA / "pointer_lines.txt"))])
+
+
+ADDED_LINES: dict[str, tuple[Callable[[str, int], str], str, Any]] = {
+    "form_fields": (
+        with_form_fields,
+        "fields_read_as_request",
+        mock.patch.object(framing, "is_field", lambda line: False),
+    ),
+    "short_openers": (
+        with_short_opener,
+        "short_line_judged_alone",
+        mock.patch.object(categories, "LINE_MIN_WORDS", 1),
+    ),
+    "pointers": (
+        with_pointer,
+        "pointers_read_as_request",
+        mock.patch.object(framing, "_POINTER", re.compile(r"(?!)")),
+    ),
+}
+"""Lines real inboxes add around a request: how each set is built, the name of the figures
+without the rule that reads them, and the patch that takes the rule away."""
+
+
+def types_with_added_lines(
+    classifier: LocalCategoryClassifier, rows: list[tuple[str, str]], kind: str
 ) -> dict[str, Any]:
-    """Type figures on the labelled rows with form fields under them; "fields_read_as_request" is
-    the classifier reading the fields as part of the request, as it did before they were framing."""
-    filled = [(with_form_fields(text, row), gold) for row, (text, gold) in enumerate(rows)]
+    """Type figures on the labelled rows with the lines of :data:`ADDED_LINES` ``kind`` around
+    them, and the same without the rule that reads those lines (what a user got before it)."""
+    build, before, without_rule = ADDED_LINES[kind]
+    added = [(build(text, row), gold) for row, (text, gold) in enumerate(rows)]
     bare = classifier.classify([text for text, _ in rows])
 
     def measured() -> dict[str, Any]:
-        read = classifier.classify([text for text, _ in filled])
-        return type_accuracy(classifier, filled) | {
+        read = classifier.classify([text for text, _ in added])
+        return type_accuracy(classifier, added) | {
             "same_category_as_bare_text": round(
                 sum(a.category == b.category for a, b in zip(bare, read, strict=True)) / len(rows), 4
             )
         }
 
     figures = measured()
-    with mock.patch.object(framing, "is_field", lambda line: False):
-        figures["fields_read_as_request"] = measured()
+    with without_rule:
+        figures[before] = measured()
     return figures
 
 
@@ -347,10 +387,11 @@ def _peers(figures: dict[str, Any], banking: list[str], junk_held_out: list[str]
         rows["real_text_as_chats"] = [(as_chat(text, row), gold) for row, (text, gold) in enumerate(labelled)]
         review["real_text"] = figures["types_on_real_text"]["needs_review"]
         review["real_text_as_chats"] = figures["types_on_real_text_as_chats"]["needs_review"]
-        rows["real_text_with_form_fields"] = [
-            (with_form_fields(text, row), gold) for row, (text, gold) in enumerate(labelled)
-        ]
-        review["real_text_with_form_fields"] = figures["types_on_real_text_with_form_fields"]["needs_review"]
+        for kind, (build, _, _) in ADDED_LINES.items():
+            rows[f"real_text_with_{kind}"] = [
+                (build(text, row), gold) for row, (text, gold) in enumerate(labelled)
+            ]
+            review[f"real_text_with_{kind}"] = figures[f"types_on_real_text_with_{kind}"]["needs_review"]
         rows["second_set"] = type_rows("type_labels_second.tsv")
         review["second_set"] = figures["types_on_second_set"]["needs_review"]
     rows["demo_inbox"] = demo_rows()
@@ -392,7 +433,10 @@ def main() -> int:
             figures["types_on_real_text"] = type_accuracy(classifier, type_rows())
             figures["types_on_real_text_as_chats"] = types_as_chats(classifier, type_rows())
             figures["types_on_real_text_as_emails"] = types_as_emails(classifier, type_rows())
-            figures["types_on_real_text_with_form_fields"] = types_with_form_fields(classifier, type_rows())
+            for kind in ADDED_LINES:
+                figures[f"types_on_real_text_with_{kind}"] = types_with_added_lines(
+                    classifier, type_rows(), kind
+                )
             second = type_rows("type_labels_second.tsv")
             figures["types_on_second_set"] = type_accuracy(classifier, second)
             figures["types_on_all_labelled_rows"] = type_accuracy(classifier, type_rows() + second)
@@ -432,6 +476,8 @@ def main() -> int:
     first = figures.get("types_on_real_text", {})
     second = figures.get("types_on_second_set", {})
     fields = figures.get("types_on_real_text_with_form_fields", {})
+    openers = figures.get("types_on_real_text_with_short_openers", {})
+    pointers = figures.get("types_on_real_text_with_pointers", {})
     chats = figures.get("types_on_real_text_as_chats", {})
     before = chats.get("framing_read_as_request", {})
     mails = figures.get("types_on_real_text_as_emails", {})
@@ -472,6 +518,14 @@ def main() -> int:
         f"{fields.get('same_category_as_bare_text', 0.0):.2%} (fields read as the request: "
         f"{fields.get('fields_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
         f"{fields.get('fields_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
+        f"under a short first line: not flagged {openers.get('accuracy_not_flagged', 0.0):.2%}, "
+        f"same category as bare {openers.get('same_category_as_bare_text', 0.0):.2%} (the line judged alone: "
+        f"{openers.get('short_line_judged_alone', {}).get('accuracy_not_flagged', 0.0):.2%}, "
+        f"{openers.get('short_line_judged_alone', {}).get('same_category_as_bare_text', 0.0):.2%}); "
+        f"with a link or a file under it: not flagged {pointers.get('accuracy_not_flagged', 0.0):.2%}, "
+        f"same category as bare {pointers.get('same_category_as_bare_text', 0.0):.2%} (read as the request: "
+        f"{pointers.get('pointers_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
+        f"{pointers.get('pointers_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
         f"the first set framed as chats: not flagged {chats.get('accuracy_not_flagged', 0.0):.2%}, "
         f"review {chats.get('needs_review', 0.0):.2%}, at confidence >= 0.8 "
         f"{chats.get('accuracy_confidence_0.8', 0.0):.2%}, same category as bare "
@@ -500,7 +554,13 @@ def _peer_summary(figures: dict[str, Any]) -> str:
     """One line: convosift beside each peer on the figures a user reads."""
     found = figures.get("peers", {})
     parts = []
-    for name in ("real_text", "second_set", "real_text_as_chats", "real_text_with_form_fields", "demo_inbox"):
+    for name in (
+        "real_text",
+        "second_set",
+        "real_text_as_chats",
+        *(f"real_text_with_{kind}" for kind in ADDED_LINES),
+        "demo_inbox",
+    ):
         ours = figures.get("types_on_demo_inbox" if name == "demo_inbox" else f"types_on_{name}")
         if not ours:
             continue

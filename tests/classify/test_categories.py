@@ -8,6 +8,7 @@ import pytest
 
 from convosift.classify import categories
 from convosift.classify.categories import (
+    LINE_MIN_WORDS,
     NEIGHBOUR_MARGIN_WEIGHT,
     SURE_CONFIDENCE,
     SURE_SUPPORT,
@@ -46,7 +47,7 @@ def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> 
         assert result.status is ClassificationStatus.CLASSIFIED
         assert result.classifier == "local"
         assert result.model.endswith(
-            f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}-{LANGUAGE_RULE}"
+            f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-lw{LINE_MIN_WORDS}-{WISH_RULE}-{LANGUAGE_RULE}"
             f"/framing-{FRAMING_VERSION}"
             f"/taxonomy-{classifier.taxonomy.version}"
         )
@@ -150,6 +151,18 @@ def test_confidence_falls_when_the_nearest_seed_text_is_of_another_category(
     assert results[0].confidence < raw[0].confidence
     assert results[0].needs_review
     assert [r.confidence for r in results[1:]] == [b.confidence for b in raw[1:]]
+
+
+@pytest.mark.parametrize("opener", ["Other", "Something else", "billing"])
+def test_a_word_or_two_above_the_request_does_not_decide_it(
+    classifier: LocalCategoryClassifier, opener: str
+) -> None:
+    """A short first line (a button the customer pressed, a topic word) is too little to judge on
+    its own: "Other" alone is a sure how-to question to the model, and it once decided the type."""
+    requests = ["My transfer failed", "The app crashes when I open my statements", "I was charged twice"]
+    bare = classifier.classify(requests)
+    opened = classifier.classify([f"{opener}\n{text}" for text in requests])
+    assert [r.category for r in opened] == [r.category for r in bare]
 
 
 def test_a_sure_confidence_needs_all_of_the_nearest_seed_texts_behind_it(

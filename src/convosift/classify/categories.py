@@ -40,6 +40,9 @@ MAX_LINES = 20
 """Lines judged on their own per text (the opening lines carry the issue)."""
 LINE_CONFIDENCE = 0.5
 """Confidence a single line needs to override the whole text's catch-all judgement."""
+LINE_MIN_WORDS = 3
+"""Words a line needs to be judged on its own: a word or two ("Other", "Billing", a button the
+customer pressed before typing) is too little evidence to override the whole text."""
 CUE = "cue"
 LEARNED = "learned"
 NEIGHBOUR_MARGIN_WEIGHT = 3.0
@@ -80,7 +83,7 @@ class LocalCategoryClassifier:
             # name must fit the store's 128 characters (NAME_LENGTH): each rule has a short tag.
             self._model_name = (
                 f"{self.engine.engine_id}/junk-{self.junk.version}-reviewed"
-                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-{WISH_RULE}-{LANGUAGE_RULE}"
+                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-lw{LINE_MIN_WORDS}-{WISH_RULE}-{LANGUAGE_RULE}"
                 f"/framing-{FRAMING_VERSION}"
                 f"/taxonomy-{self.taxonomy.version}"
             )
@@ -195,9 +198,12 @@ class LocalCategoryClassifier:
 
 
 def _segments(text: str) -> list[str]:
-    """The whole text first, then each non-empty line when there is more than one."""
+    """The whole text first, then each line of :data:`LINE_MIN_WORDS` words or more when there is
+    more than one line."""
     lines = [line for line in text.splitlines() if line.strip()]
-    return [text, *lines[:MAX_LINES]] if len(lines) > 1 else [text]
+    if len(lines) < 2:
+        return [text]
+    return [text, *[line for line in lines[:MAX_LINES] if len(line.split()) >= LINE_MIN_WORDS]]
 
 
 def _discounted(best: Best) -> Best:

@@ -97,6 +97,14 @@ such a line is kept."""
 _CHOSEN_KEYS = frozenset({"type", "category", "topic", "title"})
 """Keys that announce the customer's words only on their own ("Category: Billing", a choice of the
 customer's), not as part of a detail's key ("Account type: Joint")."""
+_POINTER = re.compile(
+    r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b[\w-]+\.(?:png|jpe?g|gif|heic|webp|pdf|docx?|xlsx?|csv|txt|zip|mp4|mov)\b"
+    r"|\[(?:image|img|file|attachment|photo|picture|screenshot|video)\b[^\]]*\]",
+    re.IGNORECASE,
+)
+"""What points elsewhere and says nothing of the request's type: a link, an e-mail address, a file
+name, an attachment's placeholder ("[Image attached]"). A line of them alone is framing."""
 _SIGNATURE_RULE = (
     "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1"
     f"/field-{MAX_FIELD_VALUE_WORDS}-{MAX_FIELD_VALUE_CHARS}"
@@ -108,6 +116,7 @@ FRAMING_VERSION = hashlib.sha256(
         + _INTRODUCTION.pattern
         + _CALL_ME.pattern
         + _FIELD.pattern
+        + _POINTER.pattern
         + _SIGNATURE_RULE
     ).encode()
 ).hexdigest()[:8]
@@ -176,7 +185,7 @@ def is_framing(sentence: str) -> bool:
         return False
     if _CALL_ME.fullmatch(sentence):
         return True
-    words = _TOKEN.findall(_GET_BACK.sub(" ", sentence))
+    words = _TOKEN.findall(_GET_BACK.sub(" ", _POINTER.sub(" ", sentence)))
     if not words:
         return True  # emoji or punctuation alone: decoration
     framing = 0
