@@ -23,6 +23,7 @@ Out of domain: BANKING77 texts against the demo shop's vocabulary should match n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
 import json
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -43,7 +44,7 @@ from convosift.classify.taxonomy import load_taxonomy
 from convosift.config import load_settings
 from convosift.domain import Conversation
 from convosift.filtering import FilterRules, assess
-from convosift.ml import framing
+from convosift.ml import embeddings, framing
 from convosift.mock.inbox import generate_inbox
 from convosift.sources.intercom.normalize import normalize_conversation
 from convosift.themes.domain import background_texts
@@ -213,33 +214,47 @@ def with_pointer(text: str, row: int) -> str:
     return "\n".join([text, random.Random(30_000 + row).choice(lines(DATA / "pointer_lines.txt"))])
 
 
-ADDED_LINES: dict[str, tuple[Callable[[str, int], str], str, Any]] = {
-    "form_fields": (
+@contextlib.contextmanager
+def _read_as_written() -> Iterator[None]:
+    """Sentence vectors of texts as written, capitals and all (before
+    :func:`convosift.ml.embeddings.readable`); the vectors of the last call are forgotten on the
+    way in and out, since they were computed the other way."""
+    with mock.patch.object(embeddings, "readable", lambda text: text):
+        embeddings._last_call[0] = {}
+        yield
+    embeddings._last_call[0] = {}
+
+
+VARIANTS: dict[str, tuple[Callable[[str, int], str], str, Callable[[], Any]]] = {
+    "with_form_fields": (
         with_form_fields,
         "fields_read_as_request",
-        mock.patch.object(framing, "is_field", lambda line: False),
+        lambda: mock.patch.object(framing, "is_field", lambda line: False),
     ),
-    "short_openers": (
+    "with_short_openers": (
         with_short_opener,
         "short_line_judged_alone",
-        mock.patch.object(categories, "LINE_MIN_WORDS", 1),
+        lambda: mock.patch.object(categories, "LINE_MIN_WORDS", 1),
     ),
-    "pointers": (
+    "with_pointers": (
         with_pointer,
         "pointers_read_as_request",
-        mock.patch.object(framing, "_POINTER", re.compile(r"(?!)")),
+        lambda: mock.patch.object(framing, "_POINTER", re.compile(r"(?!)")),
     ),
+    "in_capitals": (lambda text, row: text.upper(), "read_as_written", _read_as_written),
+    "in_title_case": (lambda text, row: text.title(), "read_as_written", _read_as_written),
 }
-"""Lines real inboxes add around a request: how each set is built, the name of the figures
-without the rule that reads them, and the patch that takes the rule away."""
+"""What real inboxes do to a request: lines added around it, or the whole written in capitals
+("MY CARD WAS DECLINED") or title case (a subject line). Each: how the set is built from a row, the
+name of the figures without the rule that reads it, and the patch that takes the rule away."""
 
 
-def types_with_added_lines(
+def types_of_variant(
     classifier: LocalCategoryClassifier, rows: list[tuple[str, str]], kind: str
 ) -> dict[str, Any]:
-    """Type figures on the labelled rows with the lines of :data:`ADDED_LINES` ``kind`` around
-    them, and the same without the rule that reads those lines (what a user got before it)."""
-    build, before, without_rule = ADDED_LINES[kind]
+    """Type figures on the labelled rows changed as :data:`VARIANTS` ``kind`` says, and the same
+    without the rule that reads the change (what a user got before it)."""
+    build, before, without_rule = VARIANTS[kind]
     added = [(build(text, row), gold) for row, (text, gold) in enumerate(rows)]
     bare = classifier.classify([text for text, _ in rows])
 
@@ -252,7 +267,7 @@ def types_with_added_lines(
         }
 
     figures = measured()
-    with without_rule:
+    with without_rule():
         figures[before] = measured()
     return figures
 
@@ -387,11 +402,11 @@ def _peers(figures: dict[str, Any], banking: list[str], junk_held_out: list[str]
         rows["real_text_as_chats"] = [(as_chat(text, row), gold) for row, (text, gold) in enumerate(labelled)]
         review["real_text"] = figures["types_on_real_text"]["needs_review"]
         review["real_text_as_chats"] = figures["types_on_real_text_as_chats"]["needs_review"]
-        for kind, (build, _, _) in ADDED_LINES.items():
-            rows[f"real_text_with_{kind}"] = [
+        for kind, (build, _, _) in VARIANTS.items():
+            rows[f"real_text_{kind}"] = [
                 (build(text, row), gold) for row, (text, gold) in enumerate(labelled)
             ]
-            review[f"real_text_with_{kind}"] = figures[f"types_on_real_text_with_{kind}"]["needs_review"]
+            review[f"real_text_{kind}"] = figures[f"types_on_real_text_{kind}"]["needs_review"]
         rows["second_set"] = type_rows("type_labels_second.tsv")
         review["second_set"] = figures["types_on_second_set"]["needs_review"]
     rows["demo_inbox"] = demo_rows()
@@ -433,10 +448,8 @@ def main() -> int:
             figures["types_on_real_text"] = type_accuracy(classifier, type_rows())
             figures["types_on_real_text_as_chats"] = types_as_chats(classifier, type_rows())
             figures["types_on_real_text_as_emails"] = types_as_emails(classifier, type_rows())
-            for kind in ADDED_LINES:
-                figures[f"types_on_real_text_with_{kind}"] = types_with_added_lines(
-                    classifier, type_rows(), kind
-                )
+            for kind in VARIANTS:
+                figures[f"types_on_real_text_{kind}"] = types_of_variant(classifier, type_rows(), kind)
             second = type_rows("type_labels_second.tsv")
             figures["types_on_second_set"] = type_accuracy(classifier, second)
             figures["types_on_all_labelled_rows"] = type_accuracy(classifier, type_rows() + second)
@@ -478,6 +491,8 @@ def main() -> int:
     fields = figures.get("types_on_real_text_with_form_fields", {})
     openers = figures.get("types_on_real_text_with_short_openers", {})
     pointers = figures.get("types_on_real_text_with_pointers", {})
+    capitals = figures.get("types_on_real_text_in_capitals", {})
+    title_case = figures.get("types_on_real_text_in_title_case", {})
     chats = figures.get("types_on_real_text_as_chats", {})
     before = chats.get("framing_read_as_request", {})
     mails = figures.get("types_on_real_text_as_emails", {})
@@ -526,6 +541,14 @@ def main() -> int:
         f"same category as bare {pointers.get('same_category_as_bare_text', 0.0):.2%} (read as the request: "
         f"{pointers.get('pointers_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
         f"{pointers.get('pointers_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
+        f"in capitals: not flagged {capitals.get('accuracy_not_flagged', 0.0):.2%}, same category as bare "
+        f"{capitals.get('same_category_as_bare_text', 0.0):.2%} (read as written: "
+        f"{capitals.get('read_as_written', {}).get('accuracy_not_flagged', 0.0):.2%}, "
+        f"{capitals.get('read_as_written', {}).get('same_category_as_bare_text', 0.0):.2%}); "
+        f"in title case: not flagged {title_case.get('accuracy_not_flagged', 0.0):.2%}, same category as bare "
+        f"{title_case.get('same_category_as_bare_text', 0.0):.2%} (read as written: "
+        f"{title_case.get('read_as_written', {}).get('accuracy_not_flagged', 0.0):.2%}, "
+        f"{title_case.get('read_as_written', {}).get('same_category_as_bare_text', 0.0):.2%}); "
         f"the first set framed as chats: not flagged {chats.get('accuracy_not_flagged', 0.0):.2%}, "
         f"review {chats.get('needs_review', 0.0):.2%}, at confidence >= 0.8 "
         f"{chats.get('accuracy_confidence_0.8', 0.0):.2%}, same category as bare "
@@ -558,7 +581,7 @@ def _peer_summary(figures: dict[str, Any]) -> str:
         "real_text",
         "second_set",
         "real_text_as_chats",
-        *(f"real_text_with_{kind}" for kind in ADDED_LINES),
+        *(f"real_text_{kind}" for kind in VARIANTS),
         "demo_inbox",
     ):
         ours = figures.get("types_on_demo_inbox" if name == "demo_inbox" else f"types_on_{name}")

@@ -1,11 +1,13 @@
-"""Sentence vectors equal wordllama's own and do not depend on the texts embedded alongside."""
+"""Sentence vectors equal wordllama's own and do not depend on the texts embedded alongside; a text
+in capitals or title case is read in lower case."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from convosift.ml import embeddings
-from convosift.ml.embeddings import _model, embed
+from convosift.ml.embeddings import _model, embed, readable
 
 TEXTS = [
     "hi",
@@ -100,3 +102,27 @@ def test_a_call_too_big_to_remember_leaves_the_last_one_in_place() -> None:
     embed([f"text number {i}" for i in range(embeddings.REMEMBERED_TEXTS + 1)])
     assert embeddings._last_call[0] is remembered
     assert set(remembered) == set(small)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("MY CARD WAS DECLINED AGAIN!!!", "my card was declined again!!!"),
+        ("Card Not Working After The Update", "card not working after the update"),
+        ("WHY WAS I CHARGED twice", "why was i charged twice"),
+        # Names, acronyms and a short title stay as written.
+        ("My ATM card from Lloyds UK is blocked", "My ATM card from Lloyds UK is blocked"),
+        ("Refund Not Received", "Refund Not Received"),
+        ("1234 5678", "1234 5678"),
+    ],
+)
+def test_a_text_in_capitals_or_title_case_is_read_in_lower_case(text: str, read: str) -> None:
+    assert readable(text) == read
+
+
+def test_a_request_in_capitals_lands_where_it_does_written_normally() -> None:
+    normal, shouted, other = embed(
+        ["my card was declined at the shop", "MY CARD WAS DECLINED AT THE SHOP", "how do I reset my password"]
+    )
+    assert float(normal @ shouted) == pytest.approx(1.0, abs=1e-6)
+    assert float(normal @ other) < 0.9

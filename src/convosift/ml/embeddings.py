@@ -10,6 +10,10 @@ texts of mixed length most of its work went into padding, more so the more texts
 The token vectors are summed in token order, as ``WordLlama.embed`` sums them, so the vectors are
 the same within 1e-6 (a test compares them; the normalisation may round differently).
 
+A text written in capitals or in title case ("MY CARD WAS DECLINED AGAIN", "Card Not Working
+After Update") is read in lower case: the tokenizer cuts capitals into other, rarer tokens, and
+such a text landed far from the same words written normally (see docs/accuracy.md).
+
 Each text's vector depends on that text alone (no step mixes rows), so the vectors of the last
 call are remembered for the next: the category model and the junk detector embed the same texts
 one after the other.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,11 +42,35 @@ TOKENIZER_CACHE_ENTRIES = 256
 cache is keyed by whole texts; left at its default size it kept about 2 KiB of native memory per
 conversation a run classified (a backfill's peak grew with its history). The cache only fills, it
 never evicts: a small one keeps the stock phrases seen first and costs nothing measurable."""
+SHOUTED_SHARE = 0.6
+"""Share of a text's letters in capitals from which it is read in lower case."""
+TITLE_CASE_SHARE = 0.8
+TITLE_CASE_WORDS = 4
+"""A text of at least this many words, this share of them capitalised, is read in lower case."""
 REMEMBERED_TEXTS = 4096
 """A call of at most this many texts is remembered for the next call: its texts and their vectors
 (1 KiB a text), until the next call of at most this many texts replaces them."""
 _last_call: list[dict[str, Any]] = [{}]
 """The texts and vectors of the last call remembered (one slot, replaced whole)."""
+
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def readable(text: str) -> str:
+    """``text`` in lower case when it is written in capitals (:data:`SHOUTED_SHARE` of its letters)
+    or in title case (:data:`TITLE_CASE_SHARE` of :data:`TITLE_CASE_WORDS` words or more); as it
+    is otherwise, names and acronyms kept."""
+    letters = [char for char in text if char.isalpha()]
+    if not letters:
+        return text
+    if sum(char.isupper() for char in letters) >= SHOUTED_SHARE * len(letters):
+        return text.lower()
+    words = _WORD.findall(text)
+    capitalised = sum(word[0].isupper() for word in words)
+    if len(words) >= TITLE_CASE_WORDS and capitalised >= TITLE_CASE_SHARE * len(words):
+        return text.lower()
+    return text
 
 
 @functools.cache
@@ -111,7 +140,7 @@ def embed(texts: Sequence[str]) -> npt.NDArray[np.float32]:
         elif text and text.strip():
             missing.append(i)
     if missing:
-        raw = _mean_token_vectors([texts[i] for i in missing])
+        raw = _mean_token_vectors([readable(texts[i]) for i in missing])
         norms = np.linalg.norm(raw, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         vectors[missing] = raw / norms

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 """Bump when features or model change in a way that invalidates cached models."""
 _CHUNK = 1024
 SUPPORT_NEIGHBOURS = 5
