@@ -214,6 +214,16 @@ def with_pointer(text: str, row: int) -> str:
     return "\n".join([text, random.Random(30_000 + row).choice(lines(DATA / "pointer_lines.txt"))])
 
 
+def with_meta_line(text: str, row: int) -> str:
+    """``text`` with a later message about the conversation itself under it (the bot's answer did
+    not help, a wish for a human, the last digits of a card): drawn with a fixed seed from the even lines
+    of benchmarks/data/chat_meta_lines.txt, 100 lines written blind for this benchmark. Their odd
+    lines were used to write :data:`convosift.ml.framing.CONVERSATION_WORDS`; the even lines were
+    not looked at."""
+    meta = lines(DATA / "chat_meta_lines.txt")[1::2]
+    return "\n".join([text, random.Random(40_000 + row).choice(meta)])
+
+
 @contextlib.contextmanager
 def _read_as_written() -> Iterator[None]:
     """Sentence vectors of texts as written, capitals and all (before
@@ -240,6 +250,13 @@ VARIANTS: dict[str, tuple[Callable[[str, int], str], str, Callable[[], Any]]] = 
         with_pointer,
         "pointers_read_as_request",
         lambda: mock.patch.object(framing, "_POINTER", re.compile(r"(?!)")),
+    ),
+    "with_meta_lines": (
+        with_meta_line,
+        "meta_lines_read_as_request",
+        lambda: mock.patch.object(
+            framing, "FRAMING_WORDS", framing.FRAMING_WORDS - framing.CONVERSATION_WORDS
+        ),
     ),
     "in_capitals": (lambda text, row: text.upper(), "read_as_written", _read_as_written),
     "in_title_case": (lambda text, row: text.title(), "read_as_written", _read_as_written),
@@ -492,6 +509,7 @@ def main() -> int:
     openers = figures.get("types_on_real_text_with_short_openers", {})
     pointers = figures.get("types_on_real_text_with_pointers", {})
     capitals = figures.get("types_on_real_text_in_capitals", {})
+    meta = figures.get("types_on_real_text_with_meta_lines", {})
     title_case = figures.get("types_on_real_text_in_title_case", {})
     chats = figures.get("types_on_real_text_as_chats", {})
     before = chats.get("framing_read_as_request", {})
@@ -541,6 +559,10 @@ def main() -> int:
         f"same category as bare {pointers.get('same_category_as_bare_text', 0.0):.2%} (read as the request: "
         f"{pointers.get('pointers_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
         f"{pointers.get('pointers_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
+        f"with a message about the conversation under it: not flagged {meta.get('accuracy_not_flagged', 0.0):.2%}, "
+        f"same category as bare {meta.get('same_category_as_bare_text', 0.0):.2%} (read as the request: "
+        f"{meta.get('meta_lines_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
+        f"{meta.get('meta_lines_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
         f"in capitals: not flagged {capitals.get('accuracy_not_flagged', 0.0):.2%}, same category as bare "
         f"{capitals.get('same_category_as_bare_text', 0.0):.2%} (read as written: "
         f"{capitals.get('read_as_written', {}).get('accuracy_not_flagged', 0.0):.2%}, "

@@ -89,6 +89,17 @@ def test_a_sentence_with_anything_more_is_not_framing(sentence: str) -> None:
     assert not is_framing(sentence)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    ["But it has not.", "I didn't!", "It isn't here.", "What is the policy?", "I already have an account."],
+)
+def test_a_short_sentence_that_states_the_problem_is_no_conversation_framing(sentence: str) -> None:
+    """Words about the conversation ("not", "tried", "person") never take a statement of the problem
+    with them: "I checked for the refund. But it has not." still says it has not arrived."""
+    text = f"I checked my statement for the refund.\n{sentence}"
+    assert issue_text(text) == text
+
+
 def test_issue_text_keeps_the_request_and_its_lines() -> None:
     chat = "Hi team, Priya Nair here (member ID MB-55102).\nMy invoice shows the old address. Can you fix it?\nThanks!"
     assert issue_text(chat) == "My invoice shows the old address. Can you fix it?"
@@ -229,6 +240,9 @@ REQUESTS_OF_EACH_KIND = [
         # A plea for help after the request once changed the category or the confidence of some.
         ("Hi,", "Can you please help?"),
         ("", "Could you assist me with this please"),
+        # A later message about the conversation itself, not about the request.
+        ("", "that's not it, can I talk to a human?"),
+        ("", "I tried those steps twice, no luck. Please escalate"),
         # A form's details under the request: "Plan: Pro" alone once made a failure a sure billing question.
         ("", "- Plan: Pro\n- Browser: Safari"),
         ("", "Account type: Joint checking\nCustomer since: March 2017\nCountry: Germany"),

@@ -8,7 +8,8 @@ they grow more wrong. Discovery, too, would group conversations by their shared 
 than by their problems.
 
 :func:`issue_text` drops the sentences made only of framing: every word is a word of greeting,
-introduction, thanks, acknowledgement, nudging or asking for help (:data:`FRAMING_WORDS`), a
+introduction, thanks, acknowledgement, nudging, asking for help or about the conversation itself
+("can I talk to a human", "that's not it": :data:`FRAMING_WORDS`), a
 name (a capitalised word inside the sentence, or a full name opening it), or a reference (a
 token with a digit). A
 sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. A
@@ -52,7 +53,19 @@ _WORDS = (
     "again it to oh need help helping assist assistance touch one progress has had week weeks "
     "while hear heard below earlier previous #"
 )
-FRAMING_WORDS = frozenset(_WORDS.split())
+_CONVERSATION = (
+    "agent agents human humans person people representative rep operator manager supervisor "
+    "somebody bot bots chatbot robot automated escalate escalated escalating escalation speak talk "
+    "talking not nah nope helped helpful unhelpful useful useless point missed asked asking said say "
+    "saying mean meant sense makes understand message read luck nothing tried trying try done did "
+    "steps twice third frustrated frustrating ridiculous unacceptable patience losing honestly "
+    "seriously ugh confirm confirmed correct right dob birth born ends ending last digits complain "
+    "complaint rating star stars want like i'd i've i'll even those"
+)
+CONVERSATION_WORDS = frozenset(_CONVERSATION.split()) - frozenset(_WORDS.split())
+"""Words about the conversation itself rather than the request: asking for a person, feedback on
+an answer ("that's not it"), steps already tried, frustration, confirming who one is."""
+FRAMING_WORDS = frozenset(_WORDS.split()) | CONVERSATION_WORDS
 """Words that on their own say nothing about what the customer needs."""
 _HELP_WORDS = frozenset({"help", "helping", "assist", "assistance"})
 _TOPIC_WORDS = frozenset({"with", "for", "on", "about", "regarding"})
