@@ -47,7 +47,7 @@ def test_clear_texts_get_their_category(classifier: LocalCategoryClassifier) -> 
         assert result.status is ClassificationStatus.CLASSIFIED
         assert result.classifier == "local"
         assert result.model.endswith(
-            f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-lw{LINE_MIN_WORDS}-{WISH_RULE}-{LANGUAGE_RULE}"
+            f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-lw{LINE_MIN_WORDS}a-{WISH_RULE}-{LANGUAGE_RULE}"
             f"/framing-{FRAMING_VERSION}"
             f"/taxonomy-{classifier.taxonomy.version}"
         )
@@ -163,6 +163,16 @@ def test_a_word_or_two_above_the_request_does_not_decide_it(
     bare = classifier.classify(requests)
     opened = classifier.classify([f"{opener}\n{text}" for text in requests])
     assert [r.category for r in opened] == [r.category for r in bare]
+
+
+def test_a_short_line_with_a_word_of_a_request_is_still_judged_alone(
+    classifier: LocalCategoryClassifier,
+) -> None:
+    """ "Card declined" under a line of praise is the request: two words, one of them a request's."""
+    result = classifier.classify(
+        ["Loved the new update, the design looks really nice these days.\nCard declined"]
+    )[0]
+    assert (result.category, result.needs_review) == ("product_issue", False)
 
 
 def test_a_sure_confidence_needs_all_of_the_nearest_seed_texts_behind_it(

@@ -114,6 +114,9 @@ def test_a_call_too_big_to_remember_leaves_the_last_one_in_place() -> None:
         ("My ATM card from Lloyds UK is blocked", "My ATM card from Lloyds UK is blocked"),
         ("Refund Not Received", "Refund Not Received"),
         ("1234 5678", "1234 5678"),
+        ("Invoice INV-2024-001 for ACME GmbH", "Invoice INV-2024-001 for ACME GmbH"),
+        ("NHS GP DNA SMS", "NHS GP DNA SMS"),
+        ("PIN?", "PIN?"),
     ],
 )
 def test_a_text_in_capitals_or_title_case_is_read_in_lower_case(text: str, read: str) -> None:

@@ -186,7 +186,7 @@ def test_a_long_run_of_framing_words_is_read_in_one_pass() -> None:
         "Account type: Joint checking",
         "Customer since: March 2017",
         "Page URL: https://www.example.com/account/billing",
-        "Status: pending",
+        "Status: active",
     ],
 )
 def test_a_detail_a_form_adds_is_framing(line: str) -> None:
@@ -206,13 +206,52 @@ def test_a_detail_a_form_adds_is_framing(line: str) -> None:
         "Payment failed: card declined",
         "FYI: the app crashed again",
         "Quick question: how do I reset my PIN?",
+        # A word of a state or a wish.
+        "Account: locked",
+        "URGENT: card stolen",
+        "Password reset: link expired",
+        "Status: pending",
+        "Suggestion: dark mode",
         # A long value.
-        "Note to self: the export on the reports page gives an empty file every single time since Monday",
+        "Browser: the export on the reports page gives an empty file every single time since Monday",
     ],
 )
 def test_a_line_that_says_something_is_no_detail(line: str) -> None:
     assert not is_field(line)
     assert line in issue_text(f"Hello\n{line}\nAccount type: Joint")
+
+
+def test_a_detail_is_dropped_only_under_the_request_and_in_english() -> None:
+    # Above any request, a line in a detail's form may be the request itself.
+    assert issue_text("Hello\nAccount type: Joint\nCan you look into it?") == (
+        "Account type: Joint\nCan you look into it?"
+    )
+    german = "Ich habe ein Problem mit der Karte\nPlan: Premium"
+    assert issue_text(german) == german
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "https://www.example.com/account/settings?tab=2",
+        "jo.marlow@example.com",
+        "screenshot.png",
+        "IMG_2231.HEIC",
+        "[Image attached]",
+        "[image: scan.pdf]",
+        "📎 receipt.pdf, invoice.PDF",
+    ],
+)
+def test_a_link_a_file_or_an_address_alone_is_framing(line: str) -> None:
+    assert issue_text(f"My transfer never arrived\n{line}") == "My transfer never arrived"
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["[Screenshot: error 500 on checkout]", "See https://example.com/status for the error", "My card.Txt"],
+)
+def test_a_line_with_words_beside_a_link_or_a_file_is_kept(line: str) -> None:
+    assert line in issue_text(f"My transfer never arrived\n{line}")
 
 
 @pytest.fixture(scope="module")

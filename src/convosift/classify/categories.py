@@ -22,6 +22,7 @@ guessed category.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from convosift.classify.evidence import quotes_junk, spam_evidence
@@ -34,15 +35,18 @@ from convosift.ml.engine import Best, TextClassifier
 from convosift.ml.framing import FRAMING_VERSION, issue_text
 from convosift.ml.language import LANGUAGE_RULE, other_language
 from convosift.ml.model_cache import load_or_train
+from convosift.replies import asks
 
 CLASSIFIER_NAME = "local"
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 MAX_LINES = 20
 """Lines judged on their own per text (the opening lines carry the issue)."""
 LINE_CONFIDENCE = 0.5
 """Confidence a single line needs to override the whole text's catch-all judgement."""
 LINE_MIN_WORDS = 3
-"""Words a line needs to be judged on its own: a word or two ("Other", "Billing", a button the
-customer pressed before typing) is too little evidence to override the whole text."""
+"""Words a line needs to be judged on its own, unless it has a word of a request ("Card declined",
+:func:`convosift.replies.asks`): a word or two ("Other", "Billing", a button the customer pressed
+before typing) is too little evidence to override the whole text."""
 CUE = "cue"
 LEARNED = "learned"
 NEIGHBOUR_MARGIN_WEIGHT = 3.0
@@ -82,8 +86,8 @@ class LocalCategoryClassifier:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result. The
             # name must fit the store's 128 characters (NAME_LENGTH): each rule has a short tag.
             self._model_name = (
-                f"{self.engine.engine_id}/junk-{self.junk.version}-reviewed"
-                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-lw{LINE_MIN_WORDS}-{WISH_RULE}-{LANGUAGE_RULE}"
+                f"{self.engine.engine_id}/junk-{self.junk.version}-rv"
+                f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-lw{LINE_MIN_WORDS}a-{WISH_RULE}-{LANGUAGE_RULE}"
                 f"/framing-{FRAMING_VERSION}"
                 f"/taxonomy-{self.taxonomy.version}"
             )
@@ -198,12 +202,13 @@ class LocalCategoryClassifier:
 
 
 def _segments(text: str) -> list[str]:
-    """The whole text first, then each line of :data:`LINE_MIN_WORDS` words or more when there is
-    more than one line."""
+    """The whole text first, then, when there is more than one line, each line of
+    :data:`LINE_MIN_WORDS` words or more or with a word of a request."""
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) < 2:
         return [text]
-    return [text, *[line for line in lines[:MAX_LINES] if len(line.split()) >= LINE_MIN_WORDS]]
+    judged = [line for line in lines[:MAX_LINES] if len(_WORD.findall(line)) >= LINE_MIN_WORDS or asks(line)]
+    return [text, *judged]
 
 
 def _discounted(best: Best) -> Best:

@@ -43,10 +43,16 @@ cache is keyed by whole texts; left at its default size it kept about 2 KiB of n
 conversation a run classified (a backfill's peak grew with its history). The cache only fills, it
 never evicts: a small one keeps the stock phrases seen first and costs nothing measurable."""
 SHOUTED_SHARE = 0.6
-"""Share of a text's letters in capitals from which it is read in lower case."""
+"""Share of a text's letters in capitals from which it is read in lower case..."""
+SHOUTED_WORDS = 3
+"""...when it has at least this many words and one of them, in capitals, is longer than an
+acronym (:data:`ACRONYM_LETTERS`): "NHS GP DNA SMS" and "PIN?" stay as written."""
+ACRONYM_LETTERS = 4
 TITLE_CASE_SHARE = 0.8
 TITLE_CASE_WORDS = 4
-"""A text of at least this many words, this share of them capitalised, is read in lower case."""
+"""A text of at least this many words, this share of them capitalised (a capital, then lower-case
+letters), is read in lower case; words in capitals or with digits ("ACME", "INV-2024") count
+against it."""
 REMEMBERED_TEXTS = 4096
 """A call of at most this many texts is remembered for the next call: its texts and their vectors
 (1 KiB a text), until the next call of at most this many texts replaces them."""
@@ -58,16 +64,18 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 def readable(text: str) -> str:
-    """``text`` in lower case when it is written in capitals (:data:`SHOUTED_SHARE` of its letters)
-    or in title case (:data:`TITLE_CASE_SHARE` of :data:`TITLE_CASE_WORDS` words or more); as it
-    is otherwise, names and acronyms kept."""
+    """``text`` in lower case when it is written in capitals (:data:`SHOUTED_SHARE` of its letters,
+    :data:`SHOUTED_WORDS` words or more, one of them a word rather than an acronym) or in title case
+    (:data:`TITLE_CASE_SHARE` of :data:`TITLE_CASE_WORDS` words or more); as it is otherwise, names
+    and acronyms kept."""
     letters = [char for char in text if char.isalpha()]
     if not letters:
         return text
-    if sum(char.isupper() for char in letters) >= SHOUTED_SHARE * len(letters):
-        return text.lower()
     words = _WORD.findall(text)
-    capitalised = sum(word[0].isupper() for word in words)
+    if sum(char.isupper() for char in letters) >= SHOUTED_SHARE * len(letters):
+        shouted = any(word.isupper() and len(word) > ACRONYM_LETTERS for word in words)
+        return text.lower() if len(words) >= SHOUTED_WORDS and shouted else text
+    capitalised = sum(word[0].isupper() and word[1:].islower() for word in words)
     if len(words) >= TITLE_CASE_WORDS and capitalised >= TITLE_CASE_SHARE * len(words):
         return text.lower()
     return text

@@ -16,9 +16,11 @@ sentence with one word more ("Hi, my card was declined", "Refund please.") stays
 signature under the request is framing too: a name on its own ("Lena Novak", "- Omar"), opened by
 a common given name (:func:`convosift.replies.given_names`), and the lines of capitalised words
 right under it (a company: "Blue Fern Bakery"). So is a line of details that a form or a chat
-widget adds ("Plan: Premium", "- Browser: Chrome 124", :func:`is_field`). When every sentence is framing, the text is
-returned unchanged: a thank-you on its own is what the conversation is about. English only; text
-in other languages passes through unchanged.
+widget adds under the request ("Plan: Premium", "- Browser: Chrome 124", :func:`is_field`), and a
+link, an e-mail address, a file name or an attachment's placeholder with nothing but framing
+beside it (:data:`_POINTER`). When every sentence is framing, the text is returned unchanged: a
+thank-you on its own is what the conversation is about. The word lists are English: in other
+languages most framing stays, and detail lines are kept.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import hashlib
 import re
 from functools import cache
 
+from convosift.ml.language import other_language
 from convosift.replies import asks, given_names
 
 _WORDS = (
@@ -93,12 +96,21 @@ _CALL_ME = re.compile(
 much the name looks like a word of a request. The name must be written as one: "please call me
 back" and "call me ASAP" are requests."""
 _FIELD = re.compile(
-    r"\s*(?:[-*•]\s+)?(?P<key>[^\W\d_][\w'’()#/.&-]*(?:\s+[\w'’()#/.&-]+){0,3}?)\s*:\s+(?P<value>\S.*?)\s*"
+    r"\s*(?:[-*•]\s+)?(?P<key>[^\W\d_][\w'’()#/.&-]*(?:\s+[\w'’()#/.&-]+){0,3}?)\s*:\s+(?P<value>\S(?:.*\S)?)\s*"
 )
 """A line a form or a chat widget adds under the request: a key of up to four words, a colon, a
 value ("Plan: Premium", "- App version: 5.2.1", "Customer since: 2019")."""
 MAX_FIELD_VALUE_WORDS = 6
 MAX_FIELD_VALUE_CHARS = 60
+MAX_FIELD_CHARS = 120
+"""Longer lines are never taken for a form's detail (nor matched against :data:`_FIELD`)."""
+_STATE = (
+    "stolen locked lost hacked damaged cancelled canceled expired delayed late stuck pending frozen "
+    "fraud fraudulent dispute disputed unknown impossible urgent idea suggestion feature wish"
+)
+_STATE_WORDS = frozenset(_STATE.split())
+"""Words that say what is wrong or wished for ("Account: locked", "Suggestion: dark mode"), besides
+those of :func:`convosift.replies.asks`: a line with one of them is the customer's."""
 _CONTENT = (
     "subject re fw fwd issue issues problem problems question questions message description details "
     "detail request reason summary error errors comment comments query feedback enquiry inquiry note "
@@ -110,22 +122,27 @@ such a line is kept."""
 _CHOSEN_KEYS = frozenset({"type", "category", "topic", "title"})
 """Keys that announce the customer's words only on their own ("Category: Billing", a choice of the
 customer's), not as part of a detail's key ("Account type: Joint")."""
+_EXTENSIONS = "png|jpe?g|gif|heic|webp|pdf|docx?|xlsx?|csv|txt|zip|mp4|mov"
 _POINTER = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|\b[\w-]+\.(?:png|jpe?g|gif|heic|webp|pdf|docx?|xlsx?|csv|txt|zip|mp4|mov)\b"
-    r"|\[(?:image|img|file|attachment|photo|picture|screenshot|video)\b[^\]]*\]",
-    re.IGNORECASE,
+    rf"|\b[\w-]+\.(?:{_EXTENSIONS}|{_EXTENSIONS.upper()})\b"
+    rf"|\[(?i:image|img|file|attachment|photo|picture|screenshot|video)(?i:\s+attached)?"
+    rf"(?::\s*[\w.-]+\.(?i:{_EXTENSIONS}))?\]"
 )
 """What points elsewhere and says nothing of the request's type: a link, an e-mail address, a file
-name, an attachment's placeholder ("[Image attached]"). A line of them alone is framing."""
+name (its extension in lower case or in capitals: "IMG_2231.HEIC", not "card.Txt"), an
+attachment's placeholder ("[Image attached]", "[image: scan.pdf]"; not "[Screenshot: error 500
+on checkout]"). A sentence of them and framing words alone is framing. Matched only in sentences
+of :data:`MAX_FRAMING_CHARS` at most (the pattern is slow on very long words)."""
 _SIGNATURE_RULE = (
     "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1"
-    f"/field-{MAX_FIELD_VALUE_WORDS}-{MAX_FIELD_VALUE_CHARS}"
+    f"/field-{MAX_FIELD_VALUE_WORDS}-{MAX_FIELD_VALUE_CHARS}-{MAX_FIELD_CHARS}-under-english"
 )
-"""Names the rule of :func:`_is_name_alone` and the lines under it, for :data:`FRAMING_VERSION`."""
+"""Names the rules of :func:`_is_name_alone` and the lines under it, and of :func:`is_field`, for
+:data:`FRAMING_VERSION`."""
 FRAMING_VERSION = hashlib.sha256(
     (
-        " ".join(sorted(FRAMING_WORDS | _CONTENT_KEYS | _CHOSEN_KEYS))
+        " ".join(sorted(FRAMING_WORDS | _CONTENT_KEYS | _CHOSEN_KEYS | _STATE_WORDS))
         + _INTRODUCTION.pattern
         + _CALL_ME.pattern
         + _FIELD.pattern
@@ -234,9 +251,10 @@ def is_framing(sentence: str) -> bool:
 def is_field(line: str) -> bool:
     """Whether ``line`` is a detail a form or a chat widget added ("Plan: Premium", "- OS: Android
     14", "Order number: #A-4482"): a short key that does not announce the customer's words
-    (:data:`_CONTENT_KEYS`), then a short value, and no word of a request in either
-    (:func:`convosift.replies.asks`: "Order: not received" and "Payment failed: declined" are kept)."""
-    match = _FIELD.fullmatch(line)
+    (:data:`_CONTENT_KEYS`, :data:`_CHOSEN_KEYS`), then a short value, and no word of a request or
+    of a state in either (:func:`convosift.replies.asks`, :data:`_STATE_WORDS`: "Order: not
+    received", "Payment failed: declined" and "Account: locked" are kept)."""
+    match = _FIELD.fullmatch(line) if len(line) <= MAX_FIELD_CHARS else None
     if match is None:
         return False
     key = [word.lower() for word in _TOKEN.findall(match["key"])]
@@ -246,6 +264,7 @@ def is_field(line: str) -> bool:
         and 0 < len(_TOKEN.findall(match["value"])) <= MAX_FIELD_VALUE_WORDS
         and len(match["value"]) <= MAX_FIELD_VALUE_CHARS
         and not asks(line)
+        and not any(word.lower() in _STATE_WORDS for word in _TOKEN.findall(line))
     )
 
 
@@ -272,11 +291,16 @@ def issue_text(text: str) -> str:
     """``text`` without its framing sentences, line breaks kept; unchanged when nothing else is left."""
     lines: list[str] = []
     under_name = after_closing = False
+    english: bool | None = None
     for line in text.splitlines():
         if under_name and _is_organisation(line):
             continue  # the company or role under a signature's name
-        if is_field(line):
-            continue  # a detail a form added: "Plan: Premium", "Browser: Chrome"
+        if lines and is_field(line):
+            # A detail a form added under the request ("Plan: Premium", "Browser: Chrome"); the
+            # keys are English words, so a text in another language keeps its lines.
+            english = other_language(text) is None if english is None else english
+            if english:
+                continue
         parts = [part for part in _SENTENCE_END.split(line) if part.strip()]
         if not parts:
             under_name = after_closing = False  # a blank line ends a signature
