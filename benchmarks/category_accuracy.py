@@ -511,12 +511,6 @@ def main() -> int:
     types = figures.get("types_on_all_labelled_rows", {})
     first = figures.get("types_on_real_text", {})
     second = figures.get("types_on_second_set", {})
-    fields = figures.get("types_on_real_text_with_form_fields", {})
-    openers = figures.get("types_on_real_text_with_short_openers", {})
-    pointers = figures.get("types_on_real_text_with_pointers", {})
-    capitals = figures.get("types_on_real_text_in_capitals", {})
-    meta = figures.get("types_on_real_text_with_meta_lines", {})
-    title_case = figures.get("types_on_real_text_in_title_case", {})
     chats = figures.get("types_on_real_text_as_chats", {})
     before = chats.get("framing_read_as_request", {})
     mails = figures.get("types_on_real_text_as_emails", {})
@@ -552,31 +546,7 @@ def main() -> int:
         f"first set {first.get('accuracy_not_flagged', 0.0):.2%} / {first.get('needs_review', 0.0):.2%} / "
         f"{first.get('accuracy_confidence_0.8', 0.0):.2%}, second set {second.get('accuracy_not_flagged', 0.0):.2%} / "
         f"{second.get('needs_review', 0.0):.2%} / {second.get('accuracy_confidence_0.8', 0.0):.2%}); "
-        f"the first set with form fields under each row: not flagged {fields.get('accuracy_not_flagged', 0.0):.2%}, "
-        f"at confidence >= 0.8 {fields.get('accuracy_confidence_0.8', 0.0):.2%}, same category as bare "
-        f"{fields.get('same_category_as_bare_text', 0.0):.2%} (fields read as the request: "
-        f"{fields.get('fields_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
-        f"{fields.get('fields_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
-        f"under a short first line: not flagged {openers.get('accuracy_not_flagged', 0.0):.2%}, "
-        f"same category as bare {openers.get('same_category_as_bare_text', 0.0):.2%} (the line judged alone: "
-        f"{openers.get('short_line_judged_alone', {}).get('accuracy_not_flagged', 0.0):.2%}, "
-        f"{openers.get('short_line_judged_alone', {}).get('same_category_as_bare_text', 0.0):.2%}); "
-        f"with a link or a file under it: not flagged {pointers.get('accuracy_not_flagged', 0.0):.2%}, "
-        f"same category as bare {pointers.get('same_category_as_bare_text', 0.0):.2%} (read as the request: "
-        f"{pointers.get('pointers_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
-        f"{pointers.get('pointers_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
-        f"with a message about the conversation under it: not flagged {meta.get('accuracy_not_flagged', 0.0):.2%}, "
-        f"same category as bare {meta.get('same_category_as_bare_text', 0.0):.2%} (read as the request: "
-        f"{meta.get('meta_lines_read_as_request', {}).get('accuracy_not_flagged', 0.0):.2%}, "
-        f"{meta.get('meta_lines_read_as_request', {}).get('same_category_as_bare_text', 0.0):.2%}); "
-        f"in capitals: not flagged {capitals.get('accuracy_not_flagged', 0.0):.2%}, same category as bare "
-        f"{capitals.get('same_category_as_bare_text', 0.0):.2%} (read as written: "
-        f"{capitals.get('read_as_written', {}).get('accuracy_not_flagged', 0.0):.2%}, "
-        f"{capitals.get('read_as_written', {}).get('same_category_as_bare_text', 0.0):.2%}); "
-        f"in title case: not flagged {title_case.get('accuracy_not_flagged', 0.0):.2%}, same category as bare "
-        f"{title_case.get('same_category_as_bare_text', 0.0):.2%} (read as written: "
-        f"{title_case.get('read_as_written', {}).get('accuracy_not_flagged', 0.0):.2%}, "
-        f"{title_case.get('read_as_written', {}).get('same_category_as_bare_text', 0.0):.2%}); "
+        f"{'; '.join(_variant_summary(figures, kind) for kind in VARIANTS)}; "
         f"the first set framed as chats: not flagged {chats.get('accuracy_not_flagged', 0.0):.2%}, "
         f"review {chats.get('needs_review', 0.0):.2%}, at confidence >= 0.8 "
         f"{chats.get('accuracy_confidence_0.8', 0.0):.2%}, same category as bare "
@@ -599,6 +569,18 @@ def main() -> int:
     )
     print(_peer_summary(figures))
     return 0
+
+
+def _variant_summary(figures: dict[str, Any], kind: str) -> str:
+    """The first set changed as :data:`VARIANTS` ``kind`` says: convosift, then without the rule."""
+    ours = figures.get(f"types_on_real_text_{kind}", {})
+    before = ours.get(VARIANTS[kind][1], {})
+    return (
+        f"the first set {kind.replace('_', ' ')}: not flagged {ours.get('accuracy_not_flagged', 0.0):.2%}, "
+        f"at confidence >= 0.8 {ours.get('accuracy_confidence_0.8', 0.0):.2%}, same category as bare "
+        f"{ours.get('same_category_as_bare_text', 0.0):.2%} ({VARIANTS[kind][1].replace('_', ' ')}: "
+        f"{before.get('accuracy_not_flagged', 0.0):.2%}, {before.get('same_category_as_bare_text', 0.0):.2%})"
+    )
 
 
 def _peer_summary(figures: dict[str, Any]) -> str:

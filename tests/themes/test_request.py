@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from convosift.themes.request import NUMBER_WORDS, customer_request, scrubbed
+from convosift.themes.request import NUMBER_SHOWN, NUMBER_WORDS, customer_request, scrubbed, shown_lines
 
 
 def test_a_chat_keeps_only_the_request() -> None:
@@ -117,3 +117,15 @@ def test_a_name_with_a_capital_inside_it_is_a_name_everywhere() -> None:
     # Words in capitals are no names, and a shop's name inside the request stays.
     assert customer_request("ATMs keep my card") == "ATMs keep my card"
     assert customer_request("My card was declined at McDonald's") == "My card was declined at McDonald's"
+
+
+def test_shown_lines_are_the_request_lines_with_placeholders_for_numbers() -> None:
+    text = "Hello, my name is Tom.\nI tried two ATMs and both gave me only 20 of the 100 I asked for.\nMy card number is four four one two, thanks"
+    lines = customer_request(text, lines=True).splitlines()
+    pairs = shown_lines(text)
+    assert [line for line, _ in pairs] == lines
+    assert (
+        pairs[0][1]
+        == f"I tried two ATMs and both gave me only {NUMBER_SHOWN} of the {NUMBER_SHOWN} I asked for."
+    )
+    assert all("four" not in shown and "Tom" not in shown for _, shown in pairs)

@@ -160,6 +160,26 @@ def test_accepting_a_proposal_adds_the_theme_and_adopts_its_members(
     assert accepted.value.hint == "it became theme 'dark_mode_request'"
 
 
+def test_an_accepted_theme_learns_its_quotes_without_their_placeholders(
+    store: Store, vocabulary_file: Path
+) -> None:
+    """A quote shows "[number]" where the customer wrote an amount; the examples a matcher learns
+    from carry no such word, and the members keep the quote as shown."""
+    _seeded(store)
+    _proposal(
+        store,
+        {"u1": "I was charged $[number] twice for one coffee.", "u2": "Charged [number] times for one order"},
+    )
+    _curator(store, vocabulary_file).accept("p1234abcd", signature="double_charge")
+    theme = load_vocabulary(vocabulary_file).get("double_charge")
+    assert theme.examples == ("I was charged $ twice for one coffee.", "Charged times for one order")
+    with store.read() as conn:
+        evidence = dict(
+            conn.execute(sa.select(theme_matches.c.conversation_id, theme_matches.c.evidence)).all()
+        )
+    assert evidence["u1"] == "I was charged $[number] twice for one coffee."
+
+
 def test_a_proposal_a_later_discovery_lost_says_where_to_look(store: Store, vocabulary_file: Path) -> None:
     _seeded(store)
     _proposal(store)

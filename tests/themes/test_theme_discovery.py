@@ -444,6 +444,20 @@ def test_a_quote_is_one_sentence_even_when_its_full_stop_went_with_a_number() ->
     assert not [quote for quote in quotes if re.search(r"gave me Where|shop Why", quote)], quotes
 
 
+def test_a_quote_shows_a_placeholder_where_the_customer_wrote_a_number() -> None:
+    """A quote without its amounts read "I was charged $ for a transaction"; it shows where the
+    value was, never the value, and never the e-mail address or the name around it."""
+    chats = [
+        f"Hi, this is Maria. I was charged ${20 + i} twice for the same coffee, reach me at m{i}@example.com"
+        for i in range(6)
+    ] + [f"My card payment of {5 + i} pounds was declined at the shop, what is wrong?" for i in range(6)]
+    clusters = cluster_texts(chats, min_cluster_size=3)
+    quotes = [quote for cluster in clusters for quote in cluster.quotes if quote]
+    assert len(quotes) == len(chats)
+    assert all("[number]" in quote for quote in quotes), quotes
+    assert not [quote for quote in quotes if re.search(r"\d|@|Maria|\$ ", quote)], quotes
+
+
 def test_requests_in_another_language_are_left_out_of_discovery(store: Store) -> None:
     """The models read English: requests in German grouped by their small words ("Ich habe"),
     whatever they asked for."""

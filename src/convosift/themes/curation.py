@@ -29,6 +29,7 @@ from convosift.store.proposals import (
     rename_proposal,
 )
 from convosift.store.queries import UNMATCHED
+from convosift.themes.request import unshown
 from convosift.themes.text import distinct_quotes
 from convosift.themes.vocabulary import (
     Decision,
@@ -103,7 +104,7 @@ class Curator:
                     f"{name} {new_signature} (POST /api/proposals/{name}/merge in the API)",
                 )
             # Customers often write the same words: an example repeated teaches the matcher nothing.
-            quotes = distinct_quotes((item["quote"] for item in proposal.evidence), _MAX_EXAMPLES)
+            quotes = distinct_quotes((unshown(item["quote"]) for item in proposal.evidence), _MAX_EXAMPLES)
             theme = Theme(
                 signature=new_signature,
                 title=title or proposal.title,
@@ -450,7 +451,7 @@ def _closeness(quotes: dict[tuple[str, str], str], examples: Sequence[str]) -> d
     keys = [key for key, quote in quotes.items() if quote]
     if not keys or not examples:
         return {}
-    vectors = embed([quotes[key] for key in keys])
+    vectors = embed([unshown(quotes[key]) for key in keys])
     centre = embed(list(examples)).mean(axis=0)
     centre /= max(float(np.linalg.norm(centre)), 1e-9)
     similarities = np.clip(vectors @ centre, 0.0, 1.0)

@@ -43,8 +43,9 @@ from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import title as offline_title
 from convosift.themes.proposals import list_proposals
+from convosift.themes.request import shown_lines
 from convosift.themes.signatures import signature_from_title, suggested_signature
-from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences
+from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences, sentences
 
 if TYPE_CHECKING:
     import numpy as np
@@ -143,7 +144,7 @@ def cluster_texts(
     tell(f"reading and embedding {len(texts):,} requests")
     # Lines kept for the words (a line's first word opens a sentence), joined for the vectors.
     lined = requests_of(texts, embedder)
-    texts = [text.replace("\n", " ") for text in lined]
+    originals, texts = texts, [text.replace("\n", " ") for text in lined]
     vectors = np.asarray(embedder(texts), dtype=np.float32)
     tell(f"clustering {len(texts):,} requests")
     if len(texts) >= MANIFOLD_MIN_TEXTS:
@@ -179,7 +180,7 @@ def cluster_texts(
                 title=offline_title([lined[i] for i in group], words),
             )
         )
-    _attach_quotes(clusters, lined, embedder)  # per line: "gave me 20." stays apart from "Where...?"
+    _attach_quotes(clusters, lined, originals, embedder)  # per line: "gave me 20." apart from "Where...?"
     return clusters
 
 
@@ -270,7 +271,11 @@ def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
     return labels
 
 
-def _attach_quotes(clusters: list[Cluster], texts: Sequence[str], embed: Embedder) -> None:
+def _attach_quotes(
+    clusters: list[Cluster], texts: Sequence[str], originals: Sequence[str], embed: Embedder
+) -> None:
+    """Each member's sentence of its request (``texts``) closest to its cluster's centroid, shown
+    with its numbers as placeholders (:func:`_shown`, from the member's text in ``originals``)."""
     import numpy as np
 
     if not clusters:
@@ -280,8 +285,26 @@ def _attach_quotes(clusters: list[Cluster], texts: Sequence[str], embed: Embedde
     picked = best_sentences([texts[i] for i in members], targets, embed)
     start = 0
     for cluster in clusters:
-        cluster.quotes = [quote for quote, _ in picked[start : start + len(cluster.members)]]
+        cluster.quotes = [
+            _shown(quote, originals[i])
+            for i, (quote, _) in zip(
+                cluster.members, picked[start : start + len(cluster.members)], strict=True
+            )
+        ]
         start += len(cluster.members)
+
+
+def _shown(quote: str | None, original: str) -> str | None:
+    """``quote`` as :func:`~convosift.themes.request.shown_lines` shows its sentence: the same words,
+    a placeholder where the customer wrote a number; ``quote`` itself when its sentence is not found
+    (a text read whole because its request was empty)."""
+    if quote is None:
+        return None
+    for line, shown in shown_lines(original):
+        quoted, placed = sentences(line), sentences(shown)
+        if quote in quoted and len(quoted) == len(placed):
+            return placed[quoted.index(quote)]
+    return quote
 
 
 # --- the stored workflow ---------------------------------------------------------------------

@@ -97,6 +97,7 @@ def inbox_background(store: Store, vocabulary: Vocabulary) -> tuple[str, ...] | 
     close to a text of the vocabulary (a proposal that repeats a theme). None when no such quote
     exists: the shipped background alone."""
     from convosift.store.proposals import DISMISSED, PROPOSED, proposal_quotes
+    from convosift.themes.request import unshown
 
     own = [text for theme in vocabulary.active for text in theme.training_texts()]
     if not own:
@@ -107,7 +108,7 @@ def inbox_background(store: Store, vocabulary: Vocabulary) -> tuple[str, ...] | 
         )
     if not quotes:
         return None
-    kept = _away_from(tuple(quotes), tuple(own))
+    kept = _away_from(tuple(unshown(quote) for quote in quotes), tuple(own))
     return (*background_texts(), *kept) if kept else None
 
 

@@ -59,6 +59,10 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"[#+]?\d[\d,.:/\-]*")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
+_NUMBER_RUN = re.compile(
+    r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")(?:[\s,-]+(?:" + "|".join(sorted(NUMBER_WORDS)) + r"))+\b",
+    re.IGNORECASE,
+)
 _NAME_WORD = rf"(?:{INNER_CAPITAL_NAME}|[A-Z][a-z'’-]+)"
 """A capitalised word of a name, also with a capital inside it ("O'Neill", "McDonald", "DeAngelo")."""
 _NAME = _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
@@ -140,7 +144,36 @@ def customer_request(text: str, *, lines: bool = False) -> str:
     return ("\n" if lines else " ").join(kept)
 
 
-def _clean_sentence(sentence: str) -> str:
+NUMBER_SHOWN = "[number]"
+"""What a quote shows where the customer wrote a number (an amount, a date, a card's digits)."""
+_SHOWN_RUNS = re.compile(re.escape(NUMBER_SHOWN) + r"(?:[\s,./:-]*" + re.escape(NUMBER_SHOWN) + r")+")
+
+
+def unshown(quote: str) -> str:
+    """``quote`` without its :data:`NUMBER_SHOWN` placeholders: the text a model learns from (an
+    accepted proposal's examples, the domain gate's background), where "[number]" would be a word
+    no customer writes."""
+    return _SPACES.sub(" ", quote.replace(NUMBER_SHOWN, " ")).strip()
+
+
+def shown_lines(text: str) -> list[tuple[str, str]]:
+    """``(line, shown)`` for each line of :func:`customer_request` (``lines=True``): ``shown`` is the
+    same sentence with each number the cleaning took out written :data:`NUMBER_SHOWN` ("I was
+    charged $[number] for a transaction", where the line reads "I was charged $ for a
+    transaction"). Quotes are shown this way: what the customer wrote, without the value."""
+    pairs: list[tuple[str, str]] = []
+    for raw in _SENTENCE.split(issue_text(text)):
+        if is_framing(raw or ""):
+            continue
+        sentence = _clean_sentence(raw or "")
+        if sentence:
+            pairs.append((sentence, _SHOWN_RUNS.sub(NUMBER_SHOWN, _clean_sentence(raw or "", NUMBER_SHOWN))))
+    return pairs
+
+
+def _clean_sentence(sentence: str, number: str = " ") -> str:
+    """``sentence`` without greetings, names, contact details and the like; each number replaced by
+    ``number`` (a space: taken out)."""
     original = sentence
     if _SIGNATURE.fullmatch(sentence):
         return ""
@@ -156,13 +189,15 @@ def _clean_sentence(sentence: str) -> str:
     if introduction and _introduces(introduction):
         return ""  # "Hello, this is zara.": the sentence says who writes, not what they ask
     sentence = _SIGN_OFF.sub("", sentence)
-    sentence = _DIGITS.sub(" ", sentence)
-    sentence = _NUMBER_WORD.sub(" ", sentence)
+    sentence = _DIGITS.sub(number, sentence)
+    # Shown, a number word on its own stays ("one of those cards", "double check"); a run of them
+    # is a number read out ("seven zero four").
+    sentence = _NUMBER_WORD.sub(number, sentence) if number == " " else _NUMBER_RUN.sub(number, sentence)
     identification = _IDENTIFICATION.search(original)
     if sentence != original and identification and _valued(original):
         # "I don't have a PIN, my e-mail is ..." keeps what comes before the detail.
         before = _TRAILING_FILLER.sub("", original[: identification.start()]).strip(" ,;:-")
-        return _clean_sentence(before) if len(before.split()) >= _MIN_REQUEST_WORDS else ""
+        return _clean_sentence(before, number) if len(before.split()) >= _MIN_REQUEST_WORDS else ""
     sentence = _PUNCT_RUNS.sub(r"\1", _SPACES.sub(" ", sentence))
     sentence = _DANGLING.sub("", sentence.strip(" ,;:-"))
     sentence = _SPACES.sub(" ", sentence).strip(" ,;:-")
