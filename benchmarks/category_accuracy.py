@@ -219,7 +219,7 @@ def with_meta_line(text: str, row: int) -> str:
     not help, a wish for a human, the last digits of a card): drawn with a fixed seed from the even lines
     of benchmarks/data/chat_meta_lines.txt, 100 lines written blind for this benchmark. Their odd
     lines were used to write :data:`convosift.ml.framing.CONVERSATION_WORDS`; the even lines were
-    not looked at."""
+    not looked at (nor when a review split off the words that need an anchor)."""
     meta = lines(DATA / "chat_meta_lines.txt")[1::2]
     return "\n".join([text, random.Random(40_000 + row).choice(meta)])
 
@@ -260,8 +260,11 @@ VARIANTS: dict[str, tuple[Callable[[str, int], str], str, Callable[[], Any]]] = 
     "with_meta_lines": (
         with_meta_line,
         "meta_lines_read_as_request",
-        lambda: mock.patch.object(
-            framing, "FRAMING_WORDS", framing.FRAMING_WORDS - framing.CONVERSATION_WORDS
+        lambda: mock.patch.multiple(
+            framing,
+            CONVERSATION_WORDS=frozenset(),
+            CONVERSATION_ANCHORS=frozenset(),
+            CONVERSATION_GLUE=frozenset(),
         ),
     ),
     "in_capitals": (lambda text, row: text.upper(), "read_as_written", _read_as_written),

@@ -111,6 +111,12 @@ def test_each_reason(case: Conversation, reason: str) -> None:
         # A reference word is the topic when more than framing surrounds it.
         "help with my order",
         "issue with booking",
+        # Words that are framing in a message about the conversation say what is wrong here.
+        "Not my order",
+        "Order not confirmed",
+        "Invoice not correct",
+        "Still nothing",
+        "Escalate my complaint",
     ],
 )
 def test_a_short_text_that_names_a_need_is_kept(text: str) -> None:

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from convosift.domain import CUSTOMER_AUTHOR_TYPES, CUSTOMER_PART_TYPES, Conversation, QualityOutcome
-from convosift.ml.framing import FRAMING_WORDS, is_framing
+from convosift.ml.framing import BASE_FRAMING_WORDS, is_framing
 from convosift.replies import customer_part
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ _TOPIC_NOUNS = frozenset(
 """Framing words when they only introduce a reference ("account ref AC-2049", framing alone), but
 the topic of a short request that is more than framing ("problem with my account", "help with my
 order")."""
-_CONTENT_FREE = (FRAMING_WORDS - _TOPIC_NOUNS) | frozenset(_ATTENTION_WORDS.split())
+_CONTENT_FREE = (BASE_FRAMING_WORDS - _TOPIC_NOUNS) | frozenset(_ATTENTION_WORDS.split())
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _EMOJI_CATEGORIES = frozenset({"So", "Sk", "Cf", "Mn", "Me"})
 
@@ -158,7 +158,8 @@ def names_a_need(text: str) -> bool:
     """Whether a short text carries a word of substance (three letters or more, not a greeting,
     thanks, nudge or call for attention) and is not framing alone ("Hi, this is Maria"): what a
     terse but genuine request has."""
-    return not is_framing(text) and any(
+    # Words about the conversation ("not", "tried") can be a terse request's: "Not my order".
+    return not is_framing(text, conversation=False) and any(
         len(word) >= 3 and word not in _CONTENT_FREE
         for word in (match.lower().replace("’", "'") for match in _WORD.findall(text))
     )

@@ -116,6 +116,8 @@ def test_a_call_too_big_to_remember_leaves_the_last_one_in_place() -> None:
         ("1234 5678", "1234 5678"),
         ("Invoice INV-2024-001 for ACME GmbH", "Invoice INV-2024-001 for ACME GmbH"),
         ("NHS GP DNA SMS", "NHS GP DNA SMS"),
+        ("MY CARD IS LOST", "my card is lost"),
+        ("I Lost My Card", "i lost my card"),
         ("PIN?", "PIN?"),
     ],
 )

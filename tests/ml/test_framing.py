@@ -91,9 +91,24 @@ def test_a_sentence_with_anything_more_is_not_framing(sentence: str) -> None:
 
 @pytest.mark.parametrize(
     "sentence",
-    ["But it has not.", "I didn't!", "It isn't here.", "What is the policy?", "I already have an account."],
+    [
+        "But it has not.",
+        "It has not.",
+        "I didn't!",
+        "I did not order this.",
+        "It isn't here.",
+        "It is not here.",
+        "Not my order.",
+        "Order not confirmed.",
+        "Still nothing.",
+        "Tried twice.",
+        "What is the policy?",
+        "I already have an account.",
+        "I'd like to cancel.",
+    ],
 )
 def test_a_short_sentence_that_states_the_problem_is_no_conversation_framing(sentence: str) -> None:
+    # Without a word of asking for a person, judging the help or the like, such words stay a request's.
     """Words about the conversation ("not", "tried", "person") never take a statement of the problem
     with them: "I checked for the refund. But it has not." still says it has not arrived."""
     text = f"I checked my statement for the refund.\n{sentence}"
@@ -221,6 +236,12 @@ def test_a_line_that_says_something_is_no_detail(line: str) -> None:
     assert line in issue_text(f"Hello\n{line}\nAccount type: Joint")
 
 
+def test_a_role_under_a_signature_stays_a_signature_s() -> None:
+    """ "Manager" is a word of asking for a person, and still a role under a name."""
+    text = "The parcel never came\nThanks,\nLena Novak\nOffice Manager\nBlue Fern Bakery"
+    assert issue_text(text) == "The parcel never came"
+
+
 def test_a_detail_is_dropped_only_under_the_request_and_in_english() -> None:
     # Above any request, a line in a detail's form may be the request itself.
     assert issue_text("Hello\nAccount type: Joint\nCan you look into it?") == (
@@ -239,6 +260,9 @@ def test_a_detail_is_dropped_only_under_the_request_and_in_english() -> None:
         "IMG_2231.HEIC",
         "[Image attached]",
         "[image: scan.pdf]",
+        "[image: Inline image 1]",
+        "[Image #1]",
+        "[File: Invoice March.pdf]",
         "📎 receipt.pdf, invoice.PDF",
     ],
 )
@@ -280,8 +304,8 @@ REQUESTS_OF_EACH_KIND = [
         ("Hi,", "Can you please help?"),
         ("", "Could you assist me with this please"),
         # A later message about the conversation itself, not about the request.
-        ("", "that's not it, can I talk to a human?"),
-        ("", "I tried those steps twice, no luck. Please escalate"),
+        ("", "ok. can I talk to a human?"),
+        ("", "I tried those steps, no luck. Please escalate"),
         # A form's details under the request: "Plan: Pro" alone once made a failure a sure billing question.
         ("", "- Plan: Pro\n- Browser: Safari"),
         ("", "Account type: Joint checking\nCustomer since: March 2017\nCountry: Germany"),

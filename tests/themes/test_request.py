@@ -126,6 +126,23 @@ def test_shown_lines_are_the_request_lines_with_placeholders_for_numbers() -> No
     assert [line for line, _ in pairs] == lines
     assert (
         pairs[0][1]
-        == f"I tried two ATMs and both gave me only {NUMBER_SHOWN} of the {NUMBER_SHOWN} I asked for."
+        == f"I tried {NUMBER_SHOWN} ATMs and both gave me only {NUMBER_SHOWN} of the {NUMBER_SHOWN} I asked for."
     )
     assert all("four" not in shown and "Tom" not in shown for _, shown in pairs)
+
+
+def test_a_shown_line_has_no_value_a_clean_line_would_not_have() -> None:
+    """The address after "my address is" goes as it does from the request; spelled-out values are
+    placeholders; "one" and "double" on their own stay words."""
+    assert shown_lines("The parcel never came, my address is Flat one, Rose Court.") == [
+        ("The parcel never came", "The parcel never came")
+    ]
+    shown = [
+        line
+        for _, line in shown_lines("My card ending seven and two was declined. I was charged twenty pounds")
+    ]
+    assert shown == [f"My card ending {NUMBER_SHOWN} was declined.", f"I was charged {NUMBER_SHOWN} pounds"]
+    assert (
+        shown_lines("I need to double check one of those cards")[0][1]
+        == "I need to double check one of those cards"
+    )

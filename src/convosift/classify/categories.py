@@ -42,7 +42,8 @@ _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 MAX_LINES = 20
 """Lines judged on their own per text (the opening lines carry the issue)."""
 LINE_CONFIDENCE = 0.5
-"""Confidence a single line needs to override the whole text's catch-all judgement."""
+"""Confidence a single line needs to compete with the whole text's judgement (the most confident
+judgement naming a specific category wins, :meth:`LocalCategoryClassifier._choose`)."""
 LINE_MIN_WORDS = 3
 """Words a line needs to be judged on its own, unless it has a word of a request ("Card declined",
 :func:`convosift.replies.asks`): a word or two ("Other", "Billing", a button the customer pressed

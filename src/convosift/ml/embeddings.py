@@ -45,9 +45,9 @@ never evicts: a small one keeps the stock phrases seen first and costs nothing m
 SHOUTED_SHARE = 0.6
 """Share of a text's letters in capitals from which it is read in lower case..."""
 SHOUTED_WORDS = 3
-"""...when it has at least this many words and one of them, in capitals, is longer than an
-acronym (:data:`ACRONYM_LETTERS`): "NHS GP DNA SMS" and "PIN?" stay as written."""
-ACRONYM_LETTERS = 4
+"""...when it has at least this many words and one of them, in capitals, is a word customers write
+in lower case (:func:`convosift.ml.framing.lower_case_words`): "MY CARD IS LOST" is read in lower
+case, "NHS GP DNA" and "PIN?" stay as written."""
 TITLE_CASE_SHARE = 0.8
 TITLE_CASE_WORDS = 4
 """A text of at least this many words, this share of them capitalised (a capital, then lower-case
@@ -65,17 +65,19 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 def readable(text: str) -> str:
     """``text`` in lower case when it is written in capitals (:data:`SHOUTED_SHARE` of its letters,
-    :data:`SHOUTED_WORDS` words or more, one of them a word rather than an acronym) or in title case
-    (:data:`TITLE_CASE_SHARE` of :data:`TITLE_CASE_WORDS` words or more); as it is otherwise, names
-    and acronyms kept."""
+    :data:`SHOUTED_WORDS` words or more, one of them a word customers write in lower case) or in
+    title case (:data:`TITLE_CASE_SHARE` of :data:`TITLE_CASE_WORDS` words or more); as it is
+    otherwise, names and acronyms kept."""
+    from convosift.ml.framing import lower_case_words
+
     letters = [char for char in text if char.isalpha()]
     if not letters:
         return text
     words = _WORD.findall(text)
     if sum(char.isupper() for char in letters) >= SHOUTED_SHARE * len(letters):
-        shouted = any(word.isupper() and len(word) > ACRONYM_LETTERS for word in words)
+        shouted = any(word.isupper() and word.lower() in lower_case_words() for word in words)
         return text.lower() if len(words) >= SHOUTED_WORDS and shouted else text
-    capitalised = sum(word[0].isupper() and word[1:].islower() for word in words)
+    capitalised = sum(word[0].isupper() and (len(word) == 1 or word[1:].islower()) for word in words)
     if len(words) >= TITLE_CASE_WORDS and capitalised >= TITLE_CASE_SHARE * len(words):
         return text.lower()
     return text

@@ -9,7 +9,7 @@ than by their problems.
 
 :func:`issue_text` drops the sentences made only of framing: every word is a word of greeting,
 introduction, thanks, acknowledgement, nudging, asking for help or about the conversation itself
-("can I talk to a human", "that's not it": :data:`FRAMING_WORDS`), a
+("can I talk to a human", "no luck": :data:`FRAMING_WORDS`), a
 name (a capitalised word inside the sentence, or a full name opening it), or a reference (a
 token with a digit). A
 sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. A
@@ -56,19 +56,27 @@ _WORDS = (
     "again it to oh need help helping assist assistance touch one progress has had week weeks "
     "while hear heard below earlier previous #"
 )
-_CONVERSATION = (
-    "agent agents human humans person people representative rep operator manager supervisor "
-    "somebody bot bots chatbot robot automated escalate escalated escalating escalation speak talk "
-    "talking not nah nope helped helpful unhelpful useful useless point missed asked asking said say "
-    "saying mean meant sense makes understand message read luck nothing tried trying try done did "
-    "steps twice third frustrated frustrating ridiculous unacceptable patience losing honestly "
-    "seriously ugh confirm confirmed correct right dob birth born ends ending last digits complain "
-    "complaint rating star stars want like i'd i've i'll even those"
+_CONVERSATION_ANCHORS = (
+    "agent agents human humans person people representative rep operator manager supervisor bot "
+    "bots chatbot robot automated escalate escalated escalating escalation helpful unhelpful useful "
+    "useless point missed luck steps digits dob frustrated frustrating ridiculous unacceptable "
+    "patience honestly seriously ugh complain complaint rating star stars"
 )
-CONVERSATION_WORDS = frozenset(_CONVERSATION.split()) - frozenset(_WORDS.split())
-"""Words about the conversation itself rather than the request: asking for a person, feedback on
-an answer ("that's not it"), steps already tried, frustration, confirming who one is."""
-FRAMING_WORDS = frozenset(_WORDS.split()) | CONVERSATION_WORDS
+_CONVERSATION_GLUE = (
+    "speak talk talking nah nope helped asked asking said say saying mean meant sense makes "
+    "understand tried trying try want like i'd i've i'll even those ends ending birth born losing"
+)
+BASE_FRAMING_WORDS = frozenset(_WORDS.split())
+"""Words of greeting, introduction, thanks, acknowledgement, nudging and asking for help."""
+CONVERSATION_ANCHORS = frozenset(_CONVERSATION_ANCHORS.split()) - BASE_FRAMING_WORDS
+"""Words that make a sentence one about the conversation itself: asking for a person or a manager,
+escalating, judging the help ("not helpful", "no luck", "missed the point"), steps already tried,
+frustration, the last digits or the date of birth one confirms."""
+CONVERSATION_GLUE = frozenset(_CONVERSATION_GLUE.split()) - BASE_FRAMING_WORDS - CONVERSATION_ANCHORS
+"""Words that are framing only in a sentence with a word of :data:`CONVERSATION_ANCHORS` ("I want to
+speak to a manager", "tried those steps"; "I'd like to cancel" is a request)."""
+CONVERSATION_WORDS = CONVERSATION_ANCHORS | CONVERSATION_GLUE
+FRAMING_WORDS = BASE_FRAMING_WORDS | CONVERSATION_WORDS
 """Words that on their own say nothing about what the customer needs."""
 _HELP_WORDS = frozenset({"help", "helping", "assist", "assistance"})
 _TOPIC_WORDS = frozenset({"with", "for", "on", "about", "regarding"})
@@ -127,12 +135,12 @@ _POINTER = re.compile(
     r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     rf"|\b[\w-]+\.(?:{_EXTENSIONS}|{_EXTENSIONS.upper()})\b"
     rf"|\[(?i:image|img|file|attachment|photo|picture|screenshot|video)(?i:\s+attached)?"
-    rf"(?::\s*[\w.-]+\.(?i:{_EXTENSIONS}))?\]"
+    rf"(?:\s*#?\d+|:\s*(?:(?i:inline\s+image)\s*\d+|[^\]\n]{{1,80}}?\.(?i:{_EXTENSIONS})))?\]"
 )
 """What points elsewhere and says nothing of the request's type: a link, an e-mail address, a file
 name (its extension in lower case or in capitals: "IMG_2231.HEIC", not "card.Txt"), an
-attachment's placeholder ("[Image attached]", "[image: scan.pdf]"; not "[Screenshot: error 500
-on checkout]"). A sentence of them and framing words alone is framing. Matched only in sentences
+attachment's placeholder ("[Image attached]", "[image: scan.pdf]", "[image: Inline image 1]",
+"[Image #1]"; not "[Screenshot: error 500 on checkout]"). A sentence of them and framing words alone is framing. Matched only in sentences
 of :data:`MAX_FRAMING_CHARS` at most (the pattern is slow on very long words)."""
 _SIGNATURE_RULE = (
     "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1"
@@ -208,9 +216,10 @@ _CLOSING_WORDS = frozenset(
 )
 
 
-def is_framing(sentence: str) -> bool:
-    """Whether ``sentence`` is only framing: greetings, names, references, thanks, nudges, or a
-    plea for help that does not say what the help is for."""
+def is_framing(sentence: str, *, conversation: bool = True) -> bool:
+    """Whether ``sentence`` is only framing: greetings, names, references, thanks, nudges, a plea
+    for help that does not say what the help is for, or (with ``conversation``) words about the
+    conversation itself around one of :data:`CONVERSATION_ANCHORS`."""
     if len(sentence) > MAX_FRAMING_CHARS:
         return False
     if _CALL_ME.fullmatch(sentence):
@@ -223,6 +232,7 @@ def is_framing(sentence: str) -> bool:
     introduced = False
     greeting_only = True
     asked_for_help = False
+    anchored = glued = False
     for position, word in enumerate(words):
         lowered = _REPEATS.sub(r"\1", word.lower().replace("’", "'"))
         if asked_for_help and lowered in _TOPIC_WORDS and not _pronoun_at(words, position + 1):
@@ -230,16 +240,18 @@ def is_framing(sentence: str) -> bool:
         asked_for_help = asked_for_help or lowered in _HELP_WORDS
         introduced = introduced or lowered in _INTRODUCING or lowered in given_names()
         introduced = introduced or lowered in _ORGANISATION_WORDS
-        if lowered in FRAMING_WORDS:
+        if lowered in BASE_FRAMING_WORDS or (conversation and lowered in CONVERSATION_WORDS):
             framing += 1
             greeting_only = greeting_only and lowered in _GREETING_WORDS
+            anchored = anchored or lowered in CONVERSATION_ANCHORS
+            glued = glued or lowered in CONVERSATION_GLUE
         elif any(char.isdigit() for char in word):
             continue  # a reference, an order number
         elif not _is_name(words, position):
             return False
         elif lowered not in _INTRODUCING:
             unknown.append(lowered)
-    if framing == 0:
+    if framing == 0 or (glued and not anchored):
         return False
     # Capitalised words that nothing introduces as a name (a given name, "this is", "regards", a
     # team's word: "Home Claims Team") are a request in title case ("Order Not Received", "Hello,
@@ -283,7 +295,7 @@ def _is_name(words: list[str], position: int) -> bool:
         return True
     following = words[1] if len(words) > 1 else ""
     return following.lower() in _NAME_CUES or (
-        following[:1].isupper() and following.lower() not in FRAMING_WORDS
+        following[:1].isupper() and following.lower() not in BASE_FRAMING_WORDS
     )
 
 
@@ -376,7 +388,7 @@ def _is_organisation(line: str) -> bool:
     return (
         0 < len(words) <= MAX_ORGANISATION_WORDS
         and bool(names)
-        and all(_capitalised(word) and word.lower() not in FRAMING_WORDS for word in names)
+        and all(_capitalised(word) and word.lower() not in BASE_FRAMING_WORDS for word in names)
         and not asks(line)
     )
 

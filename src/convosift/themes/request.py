@@ -59,10 +59,15 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"[#+]?\d[\d,.:/\-]*")
 _NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
+_NUMBER_ALTERNATIVES = "|".join(sorted(NUMBER_WORDS))
 _NUMBER_RUN = re.compile(
-    r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")(?:[\s,-]+(?:" + "|".join(sorted(NUMBER_WORDS)) + r"))+\b",
-    re.IGNORECASE,
+    rf"\b(?:{_NUMBER_ALTERNATIVES})(?:[\s,-]+(?:(?:and|o)\s+)?(?:{_NUMBER_ALTERNATIVES}))+\b", re.IGNORECASE
 )
+"""Number words read out one after the other ("seven o four", "four, four, one and two")."""
+WORDS_SHOWN = frozenset({"one", "oh", "double", "triple"})
+"""Number words a quote shows when they stand alone: more often a word than a value ("one of those
+cards", "oh, and", "double check")."""
+_LONE_NUMBER = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS - WORDS_SHOWN)) + r")\b", re.IGNORECASE)
 _NAME_WORD = rf"(?:{INNER_CAPITAL_NAME}|[A-Z][a-z'’-]+)"
 """A capitalised word of a name, also with a capital inside it ("O'Neill", "McDonald", "DeAngelo")."""
 _NAME = _NAME_WORD + r"(?:\s+" + _NAME_WORD + r")?"
@@ -190,11 +195,15 @@ def _clean_sentence(sentence: str, number: str = " ") -> str:
         return ""  # "Hello, this is zara.": the sentence says who writes, not what they ask
     sentence = _SIGN_OFF.sub("", sentence)
     sentence = _DIGITS.sub(number, sentence)
-    # Shown, a number word on its own stays ("one of those cards", "double check"); a run of them
-    # is a number read out ("seven zero four").
-    sentence = _NUMBER_WORD.sub(number, sentence) if number == " " else _NUMBER_RUN.sub(number, sentence)
+    if number == " ":
+        sentence = _NUMBER_WORD.sub(number, sentence)
+    else:
+        # Shown, "one", "oh" and "double" on their own stay words; any other number word, or a run
+        # of them, is a value ("twenty pounds", "seven o four").
+        sentence = _LONE_NUMBER.sub(number, _NUMBER_RUN.sub(number, sentence))
     identification = _IDENTIFICATION.search(original)
-    if sentence != original and identification and _valued(original):
+    # Decided on the customer's words, the same way whether numbers are taken out or shown.
+    if identification and _valued(original):
         # "I don't have a PIN, my e-mail is ..." keeps what comes before the detail.
         before = _TRAILING_FILLER.sub("", original[: identification.start()]).strip(" ,;:-")
         return _clean_sentence(before, number) if len(before.split()) >= _MIN_REQUEST_WORDS else ""
