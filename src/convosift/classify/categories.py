@@ -22,7 +22,6 @@ guessed category.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from convosift.classify.evidence import quotes_junk, spam_evidence
@@ -32,13 +31,12 @@ from convosift.classify.wishes import WISH_RULE, wish_evidence
 from convosift.config import Settings
 from convosift.domain import Classification, ClassificationStatus
 from convosift.ml.engine import Best, TextClassifier
-from convosift.ml.framing import FRAMING_VERSION, issue_text
+from convosift.ml.framing import FRAMING_VERSION, issue_text, words
 from convosift.ml.language import LANGUAGE_RULE, other_language
 from convosift.ml.model_cache import load_or_train
 from convosift.replies import asks
 
 CLASSIFIER_NAME = "local"
-_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 MAX_LINES = 20
 """Lines judged on their own per text (the opening lines carry the issue)."""
 LINE_CONFIDENCE = 0.5
@@ -208,7 +206,11 @@ def _segments(text: str) -> list[str]:
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) < 2:
         return [text]
-    judged = [line for line in lines[:MAX_LINES] if len(_WORD.findall(line)) >= LINE_MIN_WORDS or asks(line)]
+    judged = [
+        line
+        for line in lines[:MAX_LINES]
+        if sum(w != "#" for w in words(line)) >= LINE_MIN_WORDS or asks(line)
+    ]
     return [text, *judged]
 
 

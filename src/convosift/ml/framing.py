@@ -216,6 +216,11 @@ _CLOSING_WORDS = frozenset(
 )
 
 
+def words(text: str) -> list[str]:
+    """The words of ``text`` as framing reads them ("don't", "top-up" and "#" are one each)."""
+    return _TOKEN.findall(text)
+
+
 def is_framing(sentence: str, *, conversation: bool = True) -> bool:
     """Whether ``sentence`` is only framing: greetings, names, references, thanks, nudges, a plea
     for help that does not say what the help is for, or (with ``conversation``) words about the

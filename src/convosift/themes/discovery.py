@@ -43,9 +43,9 @@ from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import title as offline_title
 from convosift.themes.proposals import list_proposals
-from convosift.themes.request import shown_lines
+from convosift.themes.quotes import member_quotes
 from convosift.themes.signatures import signature_from_title, suggested_signature
-from convosift.themes.text import MAX_TEXT_CHARS, Embedder, best_sentences, sentences
+from convosift.themes.text import MAX_TEXT_CHARS, Embedder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -180,7 +180,12 @@ def cluster_texts(
                 title=offline_title([lined[i] for i in group], words),
             )
         )
-    _attach_quotes(clusters, lined, originals, embedder)  # per line: "gave me 20." apart from "Where...?"
+    # Per line: "gave me 20." stays apart from "Where...?".
+    quotes = member_quotes(
+        [c.members for c in clusters], np.asarray([c.centroid for c in clusters]), lined, originals, embedder
+    )
+    for cluster, shown in zip(clusters, quotes, strict=True):
+        cluster.quotes = shown
     return clusters
 
 
@@ -269,42 +274,6 @@ def _manifold_labels(vectors: NDArray[np.float32]) -> NDArray[np.int64]:
     agreement = np.bincount(rows, weights=same, minlength=len(labels)) / np.maximum(total, 1e-12)
     labels[agreement < NEIGHBOUR_AGREEMENT] = -1
     return labels
-
-
-def _attach_quotes(
-    clusters: list[Cluster], texts: Sequence[str], originals: Sequence[str], embed: Embedder
-) -> None:
-    """Each member's sentence of its request (``texts``) closest to its cluster's centroid, shown
-    with its numbers as placeholders (:func:`_shown`, from the member's text in ``originals``)."""
-    import numpy as np
-
-    if not clusters:
-        return
-    members = [i for c in clusters for i in c.members]
-    targets = np.asarray([c.centroid for c in clusters for _ in c.members], dtype=np.float32)
-    picked = best_sentences([texts[i] for i in members], targets, embed)
-    start = 0
-    for cluster in clusters:
-        cluster.quotes = [
-            _shown(quote, originals[i])
-            for i, (quote, _) in zip(
-                cluster.members, picked[start : start + len(cluster.members)], strict=True
-            )
-        ]
-        start += len(cluster.members)
-
-
-def _shown(quote: str | None, original: str) -> str | None:
-    """``quote`` as :func:`~convosift.themes.request.shown_lines` shows its sentence: the same words,
-    a placeholder where the customer wrote a number; ``quote`` itself when its sentence is not found
-    (a text read whole because its request was empty)."""
-    if quote is None:
-        return None
-    for line, shown in shown_lines(original):
-        quoted, placed = sentences(line), sentences(shown)
-        if quote in quoted and len(quoted) == len(placed):
-            return placed[quoted.index(quote)]
-    return quote
 
 
 # --- the stored workflow ---------------------------------------------------------------------

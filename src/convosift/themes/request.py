@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 from convosift.ml.framing import INNER_CAPITAL_NAME, is_framing, issue_text
 from convosift.replies import given_names
@@ -58,8 +59,8 @@ NUMBER_WORDS = frozenset(
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _DIGITS = re.compile(r"[#+]?\d[\d,.:/\-]*")
-_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(sorted(NUMBER_WORDS)) + r")\b", re.IGNORECASE)
 _NUMBER_ALTERNATIVES = "|".join(sorted(NUMBER_WORDS))
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_ALTERNATIVES})\b", re.IGNORECASE)
 _NUMBER_RUN = re.compile(
     rf"\b(?:{_NUMBER_ALTERNATIVES})(?:[\s,-]+(?:(?:and|o)\s+)?(?:{_NUMBER_ALTERNATIVES}))+\b", re.IGNORECASE
 )
@@ -139,14 +140,19 @@ def customer_request(text: str, *, lines: bool = False) -> str:
     as a sentence's first word even when the customer wrote no full stop before it, or the cleaning
     took it away (what :func:`convosift.themes.naming.proper_words` needs to tell a name from a
     capitalised first word). Otherwise the sentences are joined by spaces."""
-    kept: list[str] = []
+    kept = [sentence for _, sentence in _cleaned_sentences(text)]
+    return ("\n" if lines else " ").join(kept)
+
+
+def _cleaned_sentences(text: str) -> Iterator[tuple[str, str]]:
+    """``(sentence, cleaned)`` for each sentence of ``text`` that is no framing and keeps words
+    once cleaned (:func:`_clean_sentence`)."""
     for raw in _SENTENCE.split(issue_text(text)):
         if is_framing(raw or ""):
             continue  # "Ok, thank you for the quick reply.", "Hi, this is Maria (account AC-2041)."
         sentence = _clean_sentence(raw or "")
         if sentence:
-            kept.append(sentence)
-    return ("\n" if lines else " ").join(kept)
+            yield raw or "", sentence
 
 
 NUMBER_SHOWN = "[number]"
@@ -166,14 +172,10 @@ def shown_lines(text: str) -> list[tuple[str, str]]:
     same sentence with each number the cleaning took out written :data:`NUMBER_SHOWN` ("I was
     charged $[number] for a transaction", where the line reads "I was charged $ for a
     transaction"). Quotes are shown this way: what the customer wrote, without the value."""
-    pairs: list[tuple[str, str]] = []
-    for raw in _SENTENCE.split(issue_text(text)):
-        if is_framing(raw or ""):
-            continue
-        sentence = _clean_sentence(raw or "")
-        if sentence:
-            pairs.append((sentence, _SHOWN_RUNS.sub(NUMBER_SHOWN, _clean_sentence(raw or "", NUMBER_SHOWN))))
-    return pairs
+    return [
+        (sentence, _SHOWN_RUNS.sub(NUMBER_SHOWN, _clean_sentence(raw, NUMBER_SHOWN)))
+        for raw, sentence in _cleaned_sentences(text)
+    ]
 
 
 def _clean_sentence(sentence: str, number: str = " ") -> str:
