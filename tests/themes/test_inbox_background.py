@@ -11,9 +11,13 @@ from pathlib import Path
 import pytest
 
 from convosift.config import load_settings
+from convosift.ml.embeddings import EMBEDDING_MODEL
+from convosift.ml.engine import ENGINE_VERSION
 from convosift.ml.framing import FRAMING_VERSION
 from convosift.store import Store
 from convosift.store.proposals import DISMISSED, ClusterContent, close_proposal, insert_proposal, mark_gone
+from convosift.store.schema import NAME_LENGTH
+from convosift.themes import matching
 from convosift.themes.domain import background_texts, gate_version, inbox_background
 from convosift.themes.matching import LocalThemeMatcher
 from convosift.themes.vocabulary import Theme, Vocabulary
@@ -87,11 +91,21 @@ def test_the_matcher_names_the_background_it_was_contrasted_with(store: Store, t
     plain = LocalThemeMatcher(VOCABULARY, settings)
     _propose(store, "p_open", ["How do I change the address on my account?"])
     contrasted = LocalThemeMatcher(VOCABULARY, settings, background=inbox_background(store, VOCABULARY))
-    assert (
-        plain.name
-        == f"local-themes:{VOCABULARY.content_hash}/framing-{FRAMING_VERSION}/gate-{gate_version()}"
+    assert plain.name == (
+        f"local-themes:{VOCABULARY.content_hash}/local-v{ENGINE_VERSION}+{EMBEDDING_MODEL}"
+        f"/framing-{FRAMING_VERSION}/gate-{gate_version()}"
     )
     assert contrasted.name.startswith(plain.name + "/background-") and contrasted.name != plain.name
+    assert len(contrasted.name) <= NAME_LENGTH
+
+
+def test_matches_of_another_engine_carry_another_matcher_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(cache_dir=tmp_path)
+    current = LocalThemeMatcher(VOCABULARY, settings).name
+    monkeypatch.setattr(matching, "ENGINE_VERSION", "0")
+    assert LocalThemeMatcher(VOCABULARY, settings).name != current
 
 
 @pytest.mark.skipif(not BANKING77.exists(), reason="BANKING77 is not beside the repository")

@@ -146,3 +146,12 @@ def test_a_shown_line_has_no_value_a_clean_line_would_not_have() -> None:
         shown_lines("I need to double check one of those cards")[0][1]
         == "I need to double check one of those cards"
     )
+
+
+def test_two_words_that_stand_alone_as_words_are_not_a_value() -> None:
+    assert shown_lines("Oh, one more thing: my card was charged twice.")[0][1] == (
+        "Oh, one more thing: my card was charged twice."
+    )
+    assert shown_lines("The code they sent was one one two three and it failed")[0][1] == (
+        f"The code they sent was {NUMBER_SHOWN} and it failed"
+    )

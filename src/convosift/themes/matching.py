@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from convosift.config import Settings
 from convosift.domain import Conversation, ThemeMatch
+from convosift.ml.embeddings import EMBEDDING_MODEL
+from convosift.ml.engine import ENGINE_VERSION
 from convosift.ml.framing import FRAMING_VERSION, issue_text
 from convosift.themes.domain import DOMAIN_PROBABILITY, ELSEWHERE, DomainGate, background_texts, gate_version
 from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
@@ -99,9 +101,12 @@ class LocalThemeMatcher:
         self.themes: list[Theme] = vocabulary.active
         self.settings = settings
         self._threshold = threshold if threshold is not None else vocabulary.match_threshold
-        # The name records what the matches were judged by: the vocabulary, how a text is read and
-        # the domain gate.
-        self.name = f"local-themes:{vocabulary.content_hash}/framing-{FRAMING_VERSION}/gate-{gate_version()}"
+        # The name records what the matches were judged by: the vocabulary, the engine and sentence
+        # vectors, how a text is read and the domain gate.
+        self.name = (
+            f"local-themes:{vocabulary.content_hash}/local-v{ENGINE_VERSION}+{EMBEDDING_MODEL}"
+            f"/framing-{FRAMING_VERSION}/gate-{gate_version()}"
+        )
         if background is not None:
             # Matches depend on what the gate contrasts the themes with: the name says which.
             digest = hashlib.sha256("\n".join(background).encode("utf-8")).hexdigest()[:12]

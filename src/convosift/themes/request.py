@@ -178,6 +178,15 @@ def shown_lines(text: str) -> list[tuple[str, str]]:
     ]
 
 
+def _run_shown(run: re.Match[str], number: str) -> str:
+    """``number`` for a run of number words, unless it is two words that stand alone as words ("Oh,
+    one more thing", "one, oh wait"): a value has a word of another kind or three words."""
+    found = _NUMBER_WORD.findall(run.group(0))
+    if len(found) == 2 and all(word.lower() in WORDS_SHOWN for word in found):
+        return run.group(0)
+    return number
+
+
 def _clean_sentence(sentence: str, number: str = " ") -> str:
     """``sentence`` without greetings, names, contact details and the like; each number replaced by
     ``number`` (a space: taken out)."""
@@ -202,7 +211,7 @@ def _clean_sentence(sentence: str, number: str = " ") -> str:
     else:
         # Shown, "one", "oh" and "double" on their own stay words; any other number word, or a run
         # of them, is a value ("twenty pounds", "seven o four").
-        sentence = _LONE_NUMBER.sub(number, _NUMBER_RUN.sub(number, sentence))
+        sentence = _LONE_NUMBER.sub(number, _NUMBER_RUN.sub(lambda run: _run_shown(run, number), sentence))
     identification = _IDENTIFICATION.search(original)
     # Decided on the customer's words, the same way whether numbers are taken out or shown.
     if identification and _valued(original):
