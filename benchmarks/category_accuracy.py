@@ -2,11 +2,16 @@
 
 Real customer text nobody here wrote (BANKING77 train queries, insurance call utterances, both in
 ../shared) holds no spam, so every text labelled spam there is a false positive. Spam recall is
-measured on junk written blind for this benchmark (benchmarks/data/spam_messages.txt, 146 lines),
-and false positives again on hard genuine messages written blind (benchmarks/data/not_spam_hard.txt).
-The evidence cues were written looking at the odd lines of the junk file ("dev"); the even lines
-("held-out") were not looked at, so the held-out recall is the figure to trust. Junk that the
-quality filter drops before classification (too short, empty) is counted apart.
+measured on junk written blind for this benchmark, and false positives again on hard genuine
+messages written blind (genuine requests about what junk talks about). Two rounds of each:
+benchmarks/data/spam_messages.txt (146 lines) and not_spam_hard.txt (70) were written first; the
+evidence cues were written from the odd lines of the junk file ("dev"), and later from its even
+lines too, so that file is development data now. spam_messages_second.txt (147 lines) and
+not_spam_hard_second.txt (78) were written afterwards, by writers who saw neither the detector nor
+the cues, from the same instructions as junk and genuine messages the detector learns from; nothing
+was chosen on them (a text within a word-set Jaccard of 0.7 of a training text was left out of
+them). They give the figures to trust. Junk that the quality filter drops before classification
+(too short, empty) is counted apart.
 
 Each figure is printed next to what a user gets without the evidence gate: the same embedded model
 taking its best category as the answer (the behaviour before the gate), in the same run. The
@@ -442,7 +447,7 @@ def _peers(figures: dict[str, Any], banking: list[str], junk_held_out: list[str]
     if banking:
         held_out = [text for text in junk_held_out if _kept(text)]
         result["junk_tfidf_logreg"] = peers.junk_peer(
-            banking, held_out, lines(DATA / "not_spam_hard.txt"), figures["banking77"]["spam"]
+            banking, held_out, lines(DATA / "not_spam_hard_second.txt"), figures["banking77"]["spam"]
         )
     return result
 
@@ -469,7 +474,14 @@ def main() -> int:
             figures[f"blind_spam_{part}"] = spam_share(classifier, kept) | {
                 "dropped_by_filter": len(texts) - len(kept)
             }
+        second = [text for text in lines(DATA / "spam_messages_second.txt") if _kept(text)]
+        figures["blind_spam_second"] = spam_share(classifier, second) | {
+            "dropped_by_filter": len(lines(DATA / "spam_messages_second.txt")) - len(second)
+        }
         figures["blind_hard_genuine"] = spam_share(classifier, lines(DATA / "not_spam_hard.txt"))
+        figures["blind_hard_genuine_second"] = spam_share(
+            classifier, lines(DATA / "not_spam_hard_second.txt")
+        )
         if banking and INSURANCE.exists() and (DATA / "type_labels.tsv").exists():
             figures["types_on_real_text"] = type_accuracy(classifier, type_rows())
             figures["types_on_real_text_as_chats"] = types_as_chats(classifier, type_rows())
@@ -498,7 +510,7 @@ def main() -> int:
             other_business=banking,
             leak=figures.get("out_of_domain_banking77_vs_demo_vocabulary", {}).get("matched", 0.0),
         )
-        figures["peers"] = _peers(figures, banking, junk[1::2])
+        figures["peers"] = _peers(figures, banking, lines(DATA / "spam_messages_second.txt"))
     figures["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(figures, indent=2))
@@ -506,7 +518,7 @@ def main() -> int:
         for name, values in figures.items():
             print(f"{name}: {values}")
     banking_fp = figures.get("banking77", {}).get("spam", 0.0)
-    recall = figures["blind_spam_held_out"]["spam"]
+    recall = figures["blind_spam_second"]["spam"]
     ood = figures.get("out_of_domain_banking77_vs_demo_vocabulary", {}).get("matched", 0.0)
     ood_unseen = figures.get("out_of_domain_banking77_background_without_banking_insurance", {}).get(
         "matched", 0.0
@@ -535,9 +547,10 @@ def main() -> int:
         f"SUMMARY category_accuracy: spam on BANKING77 {banking_fp:.2%} "
         f"(model alone {figures.get('banking77', {}).get('spam_model_alone', 0.0):.2%}, goal <= 0.5%; "
         f"as e-mails {figures.get('banking77_as_emails', {}).get('spam', 0.0):.2%}), "
-        f"held-out blind spam recall {recall:.2%} (model alone {figures['blind_spam_held_out']['spam_model_alone']:.2%}, "
-        f"dev {figures['blind_spam_dev']['spam']:.2%}, goal >= 90%), "
-        f"hard genuine labelled spam {figures['blind_hard_genuine']['spam']:.2%}, "
+        f"held-out blind spam recall {recall:.2%} (second set; model alone {figures['blind_spam_second']['spam_model_alone']:.2%}, "
+        f"first set, development data now: {figures['blind_spam_dev']['spam']:.2%} and {figures['blind_spam_held_out']['spam']:.2%}; goal >= 90%), "
+        f"hard genuine labelled spam {figures['blind_hard_genuine_second']['spam']:.2%} "
+        f"(second set; first set {figures['blind_hard_genuine']['spam']:.2%}), "
         f"BANKING77 matched to the demo vocabulary {ood:.2%} "
         f"(without the gate {figures.get('out_of_domain_banking77_vs_demo_vocabulary', {}).get('matched_without_gate', 0.0):.2%}; "
         f"gate background without banking and insurance {ood_unseen:.2%}; goal <= 1%) "
@@ -612,7 +625,7 @@ def _peer_summary(figures: dict[str, Any]) -> str:
     if junk:
         same = junk["same_false_positives"]
         parts.append(
-            f"held-out junk recall at convosift's BANKING77 spam share: convosift {figures['blind_spam_held_out']['spam']:.1%}, "
+            f"held-out junk recall at convosift's BANKING77 spam share: convosift {figures['blind_spam_second']['spam']:.1%}, "
             f"junk_tfidf_logreg {same['held_out_recall']:.1%} (at its own 0.5: recall {junk['threshold_0.5']['held_out_recall']:.1%} "
             f"for {junk['threshold_0.5']['genuine_labelled_spam']:.2%} of BANKING77)"
         )

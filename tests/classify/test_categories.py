@@ -234,3 +234,17 @@ def test_spam_on_the_junk_detector_alone_against_the_model_is_flagged_for_review
     assert classifier.junk.judge([sure])[0].is_junk
     result = classifier.classify([sure])[0]
     assert (result.category, result.needs_review) == ("spam", True)
+
+
+def test_a_customer_asking_about_junk_or_marketing_they_received_is_not_spam(
+    classifier: LocalCategoryClassifier,
+) -> None:
+    """Requests that talk about what junk talks about: quoting it, asking whether it is genuine,
+    asking to stop the company's own marketing, in English or another language."""
+    texts = [
+        "Did you really send a survey offering a $100 gift card for 2 minutes of feedback? Looks dodgy but the logo is yours.",
+        'Your email "Last chance: 70% off everything!!" - the items I clicked were not 70% off at all.',
+        "Bonjour, je souhaite me désabonner de votre newsletter. J'ai cliqué sur le lien mais je reçois toujours vos e-mails.",
+        "I'm a freelance developer and got an email inviting me to join your affiliate program. Is this an official programme?",
+    ]
+    assert [r.category for r in classifier.classify(texts)].count("spam") == 0

@@ -24,6 +24,10 @@ from shared_data import BANKING77, INSURANCE
         ("This is an automated message, please do not reply to this email.", "bulk"),
         ("I am out of the office until Monday with limited access to email.", "bulk"),
         ("sdfkjh qwrtzp xcvbnm lkjhgf", "gibberish"),
+        ("A document has been shared with you for electronic signature. Review Document.", "lure"),
+        ("We found a virus on your computer. Call our technician now on 555-0100.", "lure"),
+        ("Voicemail received (0:31) from +1 555 0188. Play the message: vm-portal.example/play", "lure"),
+        ("Nightly report: 0 errors, 3 warnings, 12 jobs run.", "bulk"),
     ],
 )
 def test_junk_carries_evidence(text: str, kind: str) -> None:
@@ -40,6 +44,14 @@ def test_junk_carries_evidence(text: str, kind: str) -> None:
         "hi make an appt today for investment consulting",
         "Please unlock my card, I typed the wrong PIN three times",
         "Where do I click to download my statement?",
+        # Customers quoting or asking about junk they received, or about the company's own offer.
+        'The free trial said "no card required", then asked for my card. Cancel and refund.',
+        "Is the email from no-reply@accounts.example about unusual sign-in activity legit?",
+        "Got an email saying my account is suspended and I must verify it at secure-login.example. Is that really you?",
+        "I got an out of office reply from your agent saying she's on leave until the 14th. Who else can help?",
+        "hi my order says delivery failed, address not found. but it's the same address as always",
+        "Your 20% off code WELCOME20 doesn't work at checkout, says invalid.",
+        "Friends got emails from my address with a link to 'claim your reward'. My account was hacked.",
     ],
 )
 def test_genuine_requests_carry_none(text: str) -> None:
@@ -73,6 +85,9 @@ def test_keyboard_runs_and_one_word_said_over_and_over_are_gibberish() -> None:
     # A word said twice, or a plea with other words in it, is a customer.
     assert not is_gibberish("help help")
     assert not is_gibberish("please please please help me, my card is blocked")
+    # Each word is read once: a mashed word said twice does not hide two others.
+    assert is_gibberish("dfgdfgdfg sdfsdf wer wer")
+    assert not is_gibberish("card card card blocked")
     assert not is_gibberish("your tower power answer is pretty proper")
 
 

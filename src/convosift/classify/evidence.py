@@ -58,7 +58,9 @@ _PITCH = (
     r"\b(?:can|will|could) (?:build|design|develop|redesign|rebuild|fix) your (?:website|site|web ?site|app|mobile app|online store|store)\b",
     r"\b(?:forex|crypto) signals?\b|\b\d+% accuracy\b",
     r"\bsuchmaschinenoptimierung\b|\bposicionamiento (?:web|seo)\b|\bréférencement\b",
-    r"\b\d+% off\b.{0,60}\b(?:code|shop now)\b",
+    r"(?<!your )\b\d+% off\b.{0,60}\b(?:code|shop now)\b",
+    r"\b(?:look at|review|consider|thoughts on) (?:my|our) (?:proposal|offer)\b",
+    r"\binto (?:paying|loyal|repeat) customers\b",
 )
 _LURE = (
     r"\bcongratulations?\b.{0,80}\b(?:won|winner|selected|chosen|prize|reward|gift)\b",
@@ -82,6 +84,12 @@ _LURE = (
     r"\bgift cards?\b.{0,80}\b(?:send me the codes|keep (?:this|it) confidential|for a client)\b|\bkeep this confidential\b",
     r"\b(?:pending|unread) messages in your (?:secure )?inbox\b",
     r"\bsu cuenta\b.{0,40}\bbloquead|\bingrese al siguiente enlace\b|\bihr konto\b.{0,40}\bgesperrt|\bbestätigen sie ihre daten\b",
+    r"\b(?:documents?|files?) (?:has|have) been shared with you\b|\breview (?:and sign )?(?:the )?document\b",
+    r"\b(?:virus|malware|trojans?|spyware)\b.{0,60}\bcall\b.{0,40}\b(?:support|technician|helpline|now)\b",
+    r"\bare you (?:available|around|at your desk)\b.{0,60}\bfavou?r\b",
+    r"\bvoice ?mail\b.{0,80}\b(?:listen|play) (?:to )?(?:the |your )?(?:message|voice ?mail|recording)\b",
+    r"\b(?:customs|import) (?:fees?|duty|duties|charges?)\b.{0,80}\b(?:click|link|pay here)\b"
+    r"|\bfrais de douane\b.{0,80}\b(?:cliquant|cliquez|lien)\b|\bgastos de aduana\b.{0,80}\b(?:clic|enlace)\b",
 )
 _BULK = (
     r"\bto unsubscribe\b|\bunsubscribe (?:here|at any time|below|from (?:these|this|our|future) (?:emails|messages|list|newsletter))\b",
@@ -108,14 +116,35 @@ _BULK = (
     r"\btake our (?:\d+-minute )?survey\b",
     r"\bconfirm your subscription\b",
     r"\bhas shipped\b.{0,40}\btrack your (?:package|order|parcel)\b",
+    r"\b\d+ errors?, \d+ warnings?\b|\b(?:daily|weekly|nightly) (?:report|digest|summary): ",
 )
 # A customer quoting junk they received, to ask about it, is not junk.
 _QUOTING = re.compile(
-    r"\b(?:i|we) (?:got|received|get|keep getting|have been getting)\b.{0,40}\b(?:e-?mail|sms|text|message|call|letter|notification)s?\b"
-    r"|\bis (?:this|it|that) (?:really )?(?:real|legit(?:imate)?|genuine|a scam|from you)\b"
-    r"|\b(?:was|is) (?:this|it) (?:really )?(?:you|sent by you)\b",
+    r"(?:^|[.!?]\s+|\b(?:i|we|and|also|just|i've|we've) )(?:got|received|get|keep getting|have been getting)\b.{0,40}"
+    r"\b(?:e-?mail|sms|text|message|call|letter|notification|reply|replies|voicemail|alert|pop-?up|warning)s?\b"
+    # A question whether it is genuine ("Is the email from no-reply@… legit?", "Is that really you?").
+    r"|\b(?:real|legit(?:imate)?|genuine|a scam|a phishing \w+|phishing|fake|official(?: \w+)?|from you|really you|sent by you)\s*\?"
+    r"|\bis (?:this|it|that) (?:really )?(?:real|legit(?:imate)?|genuine|a scam|from you|(?:an )?official)\b"
+    r"|\b(?:was|is) (?:this|it|that) (?:really )?(?:you|sent by you)\b"
+    r"|\bdid you (?:really |actually |guys )?(?:send|text|e-?mail|call)\b"
+    r"|\blooks? (?:dodgy|fishy|suspicious|fake|like (?:a )?(?:scam|phishing))\b"
+    # What the customer did with it or what their own order or app shows ("the items I clicked",
+    # "my order says delivery failed"), also in a few other languages.
+    r"|\b(?:i|we) (?:clicked|tapped|opened|followed)\b|\b(?:my|the) (?:order|tracking|app|account|screen|page) says\b"
+    r"|\bj'ai cliqué\b|\bje (?:reçois|continue à recevoir)\b|\b(?:recibo|sigo recibiendo)\b|\bich (?:bekomme|erhalte)\b",
     re.IGNORECASE,
 )
+
+
+_QUOTED = re.compile(r'"[^"\n]{3,300}"' r"|“[^”\n]{3,300}”|«[^»\n]{3,300}»" r"|(?<!\w)'[^'\n]{3,200}'(?!\w)")
+"""Words in quotation marks: what the customer quotes, not what they write ("The free trial said
+\"no card required\"", "a link to 'claim your reward'")."""
+
+
+def own_words(text: str) -> str:
+    """``text`` without what it quotes in quotation marks; the whole text when that is all it holds."""
+    left = _QUOTED.sub(" … ", text)
+    return left if _WORD.search(left) else text
 
 
 def _required_literals(pattern: re.Pattern[str]) -> frozenset[str]:
@@ -186,12 +215,13 @@ def spam_evidence(text: str) -> str | None:
     """The first sign that ``text`` is spam (``"marketing: …"``, ``"gibberish"``…), or None.
 
     A customer who quotes a message they received to ask about it ("I got an email saying … is
-    this real?") gives no evidence: the junk is not theirs.
+    this real?") gives no evidence: the junk is not theirs. Nor do words in quotation marks.
     """
     if _QUOTING.search(text):
         return None
-    for kind, pattern in _cues_to_run(text):
-        found = pattern.search(text)
+    own = own_words(text)
+    for kind, pattern in _cues_to_run(own):
+        found = pattern.search(own)
         if found is not None:
             return f"{kind}: {found.group(0)[:60]}"
     if is_gibberish(text):
@@ -223,10 +253,11 @@ def is_gibberish(text: str) -> bool:
 
     Latin-script words that are long and nearly vowel-free, that repeat one letter, or that run
     along neighbouring keys ("asdf", "lkjh") are counted; a text is gibberish when at least three
-    words are read and most of them are such, or when it is one word said four times or more ("ok
+    distinct words are read and most of them are such, or when it is one word said four times or more ("ok
     ok ok ok"). Scripts without Latin vowels are left alone (never judged gibberish).
     """
-    words = [w.lower() for w in _WORD.findall(text) if len(w) >= 3 and w.isascii()]
+    # Each word once: "dfgdfg sdfsdf wer wer" is two odd words of three, not two of four.
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text) if len(w) >= 3 and w.isascii()))
     said = [w.lower() for w in _WORD.findall(text)]
     if len(said) >= 4 and len(set(said)) == 1:
         return True
