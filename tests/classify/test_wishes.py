@@ -19,6 +19,9 @@ WISHES = [
     "You should open the library on Sunday afternoons",
     "Hi,\nwould love to order from two restaurants at once\nThanks, Ana",
     "It would be helpful if you could add Apple Pay",
+    "I wish you had a family plan",
+    "Would love to see a dark mode",
+    "Please add a way to pay by bank transfer",
 ]
 NOT_WISHES = [
     # Politeness, chasers and questions about what exists: no wish.
@@ -38,6 +41,14 @@ NOT_WISHES = [
     "It would be great if you could help me with my refund",
     "It'd be nice if someone could get back to me",
     "Would be great if you could let me know",
+    # A service on the customer's own account, or a formal "I want to", in a wish's words.
+    "please add my newborn son to my health plan",
+    "Hi, please add a dependent to my plan",
+    "Can you add money to my card?",
+    "Add a second driver to my car insurance policy please",
+    "I wish to file a life insurance claim please.",
+    "I'd love to get a quote for my condo",
+    "I no longer need the current plan and would love to switch it to another",
 ]
 
 

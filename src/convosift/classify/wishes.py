@@ -28,22 +28,38 @@ _PLEA = (
     r"|resolve|contact|call|email|e-mail)\b)"
 )
 
+# "Please add my son to my plan", "can you add money to my card": a service asked of the company,
+# on the customer's own account, not something new for the product.
+_OWN = (
+    r"(?!\s+(?:me|us|him|her|them)\b)"
+    r"(?!(?:\s+[\w'’-]+){0,5}\s+(?:to|on|onto|in|into)\s+(?:my|our|his|her|their|the|this)\s+(?:[\w'’-]+\s+){0,2}"
+    r"(?:plan|policy|policies|account|order|cart|basket|subscription|booking|reservation|card|wallet|profile"
+    r"|membership|coverage|cover|contract|claim|file|record|ticket|bill|invoice|household)s?\b)"
+)
+# "I'd love to get a quote": a request worded warmly.
+_REQUEST_VERBS = (
+    r"(?!\s+(?:get|file|know|receive|talk|speak|switch|cancel|renew|apply|sign\s+up|enrol|enroll|register|schedule"
+    r"|make\s+(?:a|an)\s+(?:appointment|payment|claim)"
+    r"|add\s+(?:a|my|another)\s+(?:dependent|driver|child|son|daughter|spouse|partner|wife|husband))\b)"
+)
+
 _CUES = (
     # ...not of an answer: "any help would be great" is politeness.
     rf"(?<!help\s)(?<!reply\s)(?<!answer\s)(?<!response\s)(?<!update\s)\bwould\s+(?:be|it\s+be)\s+"
     rf"(?:so\s+|really\s+|very\s+)?{_GOOD}{_PLEA}",
     rf"\bit['’]?d\s+be\s+(?:so\s+|really\s+)?{_GOOD}{_PLEA}",
-    r"\b(?:would|i['’]?d|we['’]?d)\s+(?:really\s+)?love\s+(?:it\s+if|if|to|an?\s|more\s|some\s|you\s+to)",
+    rf"\b(?:would|i['’]?d|we['’]?d)\s+(?:really\s+)?love\s+(?:it\s+if|if|to{_REQUEST_VERBS}|an?\s|more\s|some\s|you\s+to)",
     rf"\bwould\s+like\s+(?:it\s+if|to\s+see|you\s+to\s+{_ADD})",
     r"\b(?:please|pls|could\s+you|can\s+you|would\s+you|will\s+you|why\s+not|consider)\s+"
     r"(?:add|adding|offer|offering|support|supporting|introduce|introducing|allow|allowing|bring|bringing"
-    r"|build|make\s+it\s+possible|let\s+us|let\s+me\s+(?!know)|start|release|launch)\b",
+    rf"|build|make\s+it\s+possible|let\s+us|let\s+me\s+(?!know)|start|release|launch)\b{_OWN}",
     rf"\byou\s+(?:guys\s+)?(?:should|ought\s+to|could|need\s+to)\s+(?:really\s+|also\s+|definitely\s+)?"
     rf"(?:{_ADD}|consider|put|sell|stock)\b(?!\s+(?:me|us)\s+know)",
     rf"\bany\s+chance\s+(?:of\s+(?:an?\s|more|some|getting)|you\s+(?:could|can|will|would)\s+{_ADD})",
     r"\b(?:add|offer|introduce|bring|build)\s+(?:an?\s+|the\s+)?(?:option|feature|setting|way|ability|mode|support)",
     r"\b(?:an?|the)\s+(?:option|ability|setting|feature)\s+to\b",
-    r"\bfeature\s+(?:request|idea)|\bsuggestion|\bsuggest|\bjust\s+an\s+idea|\b(?:i|we)\s+wish\b|\bwish\s+(?:you|there|it)\b",
+    # "I wish to file a claim" is a formal "I want to".
+    r"\bfeature\s+(?:request|idea)|\bsuggestion|\bsuggest|\bjust\s+an\s+idea|\b(?:i|we)\s+wish\b(?!\s+to\b)|\bwish\s+(?:you|there|it)\b",
     r"\b(?:any|are\s+there)\s+plans?\s+to\b|\bany\s+plans\?|\b(?:do|does)\s+(?:you|your\s+team)\s+plan\s+to\b",
     r"\bare\s+you\s+planning\s+to\b|\broadmap|\bsomeday|\b(?:coming|planned)\s+soon\b",
     rf"\bwhen\s+will\s+(?:there\s+be|you\s+{_ADD})\b|\bis\s+(?:an?|the)\s+(?:\w+\s+){{0,3}}coming\b",
@@ -58,11 +74,11 @@ _CUES = (
     r"\b(?:app|version|integration|option|mode|feature|setting)s?\s*(?:please|pls)\b",
     # An order at a sentence's start ("Offer paper bags", "add a widget pls"; "Add money failed" is none).
     r"(?:^|[.!?]\s+|(?<!\s)\n)\s*(?:please\s+)?(?:offer|introduce|bring\s+back|let\s+(?:us|me)\s+(?!know)"
-    r"|(?:add|put)\s+(?:an?|more|some|the\s+option|support)\b)",
+    rf"|(?:add|put)\s+(?:an?|more|some|the\s+option|support)\b{_OWN})",
     r"\bcould\s+(?:\w+\s+){1,4}be\s+(?:sent|exportable|added|made|available|offered|shown)\b",
 )
 _WISH = re.compile("|".join(f"(?:{cue})" for cue in _CUES), re.IGNORECASE)
-WISH_RULE = "wish3"
+WISH_RULE = "wish4"
 """Names the cues: part of the stored model name of a local classification."""
 
 
