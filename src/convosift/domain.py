@@ -72,7 +72,10 @@ class Conversation(Record):
         return "\n".join(self.customer_messages)
 
 
-CUSTOMER_AUTHOR_TYPES = frozenset({"user", "lead", "contact"})
+CUSTOMER_AUTHOR_TYPES = frozenset(
+    {"user", "lead", "contact", "customer", "end-user", "end_user", "requester"}
+)
+"""Intercom's authors of customer messages, and the names other help desks' exports give them."""
 CUSTOMER_PART_TYPES = frozenset({"comment", "conversation", "open"})
 
 

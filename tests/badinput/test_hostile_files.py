@@ -376,6 +376,17 @@ def test_a_compressed_file_fails_with_a_clear_error(
     assert rows(sqlite_url) == ({}, {})
 
 
+def test_a_csv_export_fails_with_a_clear_error(tmp_path: Path, sqlite_url: str) -> None:
+    """Every line was skipped as malformed and the run completed, to skip them again next time."""
+    path = tmp_path / "export.csv"
+    path.write_text("id,created_at,text\nc-1,2026-05-01,My card was declined\n", encoding="utf-8")
+    record = backfill(path, sqlite_url)
+    assert record.status is RunStatus.FAILED
+    assert record.error is not None and "does not look like JSON or JSONL" in record.error
+    assert "docs/backfill.md" in record.error
+    assert rows(sqlite_url) == ({}, {})
+
+
 def test_carriage_returns_alone_as_line_breaks_lose_nothing(tmp_path: Path, sqlite_url: str) -> None:
     """JSON Lines saved with old Mac line breaks read as one line by lines: one broken record, the
     rest lost. They are read as a stream of JSON values instead, as is one pretty-printed object."""

@@ -14,7 +14,7 @@ import pytest
 
 from convosift.config import load_settings
 from convosift.domain import Conversation, Page, Skipped, Window
-from convosift.errors import ConfigurationError, InvalidCursorError
+from convosift.errors import ConfigurationError, InvalidCursorError, SourceFatalError
 from convosift.mock.inbox import generate_inbox, write_inbox
 from convosift.sources.base import Source
 from convosift.sources.files import FileSource
@@ -229,14 +229,42 @@ async def test_a_bad_cursor_is_a_clear_error_and_a_broken_document_says_where_it
     assert "the rest of the file cannot be read" in result.detail
 
 
-async def test_a_file_of_text_lines_is_skipped_line_by_line(tmp_path: Path) -> None:
+async def test_a_file_with_no_json_is_refused_and_broken_lines_among_records_are_skipped(
+    tmp_path: Path,
+) -> None:
+    """A CSV given by mistake was read line by line, every line skipped, run after run."""
     notes = tmp_path / "notes.csv"
     notes.write_text("id,text\n1,hello\n")
-    results = await read_all(FileSource(notes))
-    assert [(r.id, r.reason) for r in results if isinstance(r, Skipped)] == [
-        ("line:1", "malformed"),
-        ("line:2", "malformed"),
-    ]
+    with pytest.raises(
+        SourceFatalError, match="does not look like JSON or JSONL: its first line starts 'id,text'"
+    ):
+        await read_all(FileSource(notes))
+    mixed = tmp_path / "mixed.jsonl"
+    record = {"id": "m-1", "created_at": 1_777_000_000, "updated_at": 1_777_000_000, "opener": "Hi"}
+    mixed.write_text("exported by tool x\n" + json.dumps(record) + "\n")
+    results = await read_all(FileSource(mixed))
+    assert [(r.id, type(r).__name__) for r in results] == [("line:1", "Skipped"), ("m-1", "Conversation")]
+
+
+async def test_html_bodies_of_a_normalised_record_are_read_as_text(tmp_path: Path) -> None:
+    """Help desks other than Intercom export HTML bodies; plain text stays as written."""
+    record = {
+        "id": "h-1",
+        "created_at": 1_777_000_000,
+        "updated_at": 1_777_000_000,
+        "opener": "<p>Hello,</p><p>I need a copy of my <b>proof of insurance</b> &amp; my card&#39;s number</p>",
+        "messages": [
+            {"author_type": "customer", "body": "Any news? 2 < 3 and a<b"},
+            {"author_type": "admin", "body": "<div>Sent!</div>"},
+        ],
+    }
+    [read] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record])))
+    assert isinstance(read, Conversation)
+    assert read.opener == "Hello,\nI need a copy of my proof of insurance & my card's number"
+    assert [m.body for m in read.messages] == ["Any news? 2 < 3 and a<b", "Sent!"]
+    # "customer" is what other help desks call the customer: their messages are the customer's words.
+    assert read.customer_text.endswith("Any news? 2 < 3 and a<b")
+    assert read.raw == {}
 
 
 async def test_a_document_cut_short_gives_every_record_before_the_cut_and_says_so(

@@ -16,6 +16,7 @@ appears twice, :meth:`FileSource.details` gives the newest version it has read.
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -32,7 +33,7 @@ from convosift.domain import Conversation, ListedItem, Message, Page, Skipped, W
 from convosift.errors import ConfigurationError, InvalidCursorError, SkippableRecordError
 from convosift.logs import get_logger
 from convosift.sources.base import DetailResult
-from convosift.sources.intercom.html import strip_invalid
+from convosift.sources.intercom.html import html_to_text, strip_invalid
 from convosift.sources.intercom.normalize import (
     MAX_ID_LENGTH,
     MAX_KIND_LENGTH,
@@ -60,6 +61,12 @@ _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_e
 _INTERCOM_KEYS = ("source", "conversation_parts", "statistics", "contacts", "conversation_message")
 _CONVERSATION_FIELDS = frozenset(Conversation.model_fields)
 _MESSAGE_FIELDS = frozenset(Message.model_fields)
+_HTML = re.compile(
+    r"</?(?:p|br|div|span|b|i|u|strong|em|a|ul|ol|li|table|tbody|tr|td|th|h[1-6]|blockquote|img|font|html|body"
+    r"|pre|code|hr|section|article)\b[^<>]{0,500}>|&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,8});",
+    re.IGNORECASE,
+)
+"""A tag or a character reference: the text is HTML (help desks other than Intercom export HTML bodies)."""
 
 
 @dataclass(frozen=True)
@@ -368,12 +375,20 @@ def _malformed(record: str, detail: str, item: Any = None, *, reason: str = "mal
 
 
 def _cleaned(conversation: Conversation) -> Conversation:
-    """A normalised record with the characters a database would reject removed from its text.
+    """A normalised record with the characters a database would reject removed from its text, and
+    its opener and message bodies read as text when they are HTML (``<p>Hello,</p>``, ``&#39;``).
 
     Intercom-shaped records get the same treatment in the normaliser; ``raw`` stays as it was read.
     """
     values = conversation.model_dump(exclude={"raw"})
+    values["opener"] = _as_text(values["opener"])
+    for message in values["messages"]:
+        message["body"] = _as_text(message["body"])
     return Conversation.model_validate({**_strip_strings(values), "raw": conversation.raw})
+
+
+def _as_text(body: str) -> str:
+    return html_to_text(body) if _HTML.search(body) else body
 
 
 def _strip_strings(value: Any) -> Any:

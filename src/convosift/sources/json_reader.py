@@ -131,6 +131,8 @@ def _looks_like_jsonl(path: Path) -> bool:
     with path.open("rb") as handle:
         _check_encoding(handle.read(8), path)
         handle.seek(0)
+        _check_json(handle.read(_CHUNK), path)
+        handle.seek(0)
         first = _next_line(handle)
         if first is None:
             return True  # empty or blank: nothing to read either way
@@ -209,6 +211,25 @@ def _check_encoding(head: bytes, path: Path) -> None:
         raise SourceFatalError(
             f"{path.name} is UTF-16 encoded; conversation files are read as UTF-8",
             hint=f"convert it first, e.g. iconv -f UTF-16 -t UTF-8 {path.name} > converted.jsonl",
+        )
+
+
+_FIRST_LINES = 20
+"""Lines looked at for a sign of JSON before a file is refused as another format."""
+
+
+def _check_json(head: bytes, path: Path) -> None:
+    """Refuse a file none of whose first lines starts a JSON value (a CSV, a text or HTML export):
+    every record of it would be skipped as malformed, run after run. A JSONL file with some broken
+    lines among its records is still read, line by line."""
+    lines = [line.strip() for line in head.removeprefix(UTF8_BOM).splitlines() if line.strip()]
+    looked_at = lines[:_FIRST_LINES] if len(head) < _CHUNK else lines[: min(_FIRST_LINES, len(lines) - 1)]
+    if looked_at and not any(line.startswith((b"{", b"[")) for line in looked_at):
+        first = looked_at[0][:40].decode("utf-8", errors="replace")
+        raise SourceFatalError(
+            f"{path.name} does not look like JSON or JSONL: its first line starts {first!r}",
+            hint="the files source reads JSONL (one conversation per line) or one JSON document; "
+            "see docs/backfill.md for the shape of a record",
         )
 
 
