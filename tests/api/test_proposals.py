@@ -88,6 +88,7 @@ def test_accept_themes_the_members_and_closes_the_proposal(
         "signature": "dark_mode_request",
         "target": None,
         "matches_changed": 3,
+        "note": "proposal p0000dark",
     }
     assert set(_themes_of(curating).values()) == {"dark_mode_request"}
     assert load_vocabulary(vocabulary_file).get("dark_mode_request").title == "Dark mode for the dashboard"

@@ -166,6 +166,30 @@ async def test_bad_lines_are_skipped_with_their_line_number(
     assert isinstance(not_object, Skipped) and not_object.id == "line:4"
 
 
+async def test_a_string_cut_by_a_line_break_or_a_tab_is_named_as_such(tmp_path: Path) -> None:
+    head = '{"id": "a", "created_at": 1777000000, "updated_at": 1777000000, "opener": "My card was '
+    path = tmp_path / "cut.jsonl"
+    path.write_text(head + "decl\n" + head + 'de\tclined"}\n', encoding="utf-8")
+    cut, tab = await read_all(FileSource(path))
+    assert (
+        isinstance(cut, Skipped)
+        and "a line break inside a string" in cut.detail
+        and " at at " not in cut.detail
+    )
+    assert isinstance(tab, Skipped) and "a tab inside a string" in tab.detail
+
+
+async def test_a_comma_after_the_last_conversation_of_a_list_adds_no_record(tmp_path: Path) -> None:
+    records = [
+        {"id": name, "created_at": 1_777_000_000, "updated_at": 1_777_000_000, "opener": "Card declined"}
+        for name in "ab"
+    ]
+    path = tmp_path / "export.json"
+    path.write_text("[" + ",\n".join(json.dumps(r) for r in records) + ",\n]\n", encoding="utf-8")
+    results = await read_all(FileSource(path))
+    assert [(type(r).__name__, r.id) for r in results] == [("Conversation", "a"), ("Conversation", "b")]
+
+
 async def test_windows_and_stable_cursors(tmp_path: Path, payloads: list[dict[str, Any]]) -> None:
     path = write_jsonl(tmp_path / "inbox.jsonl", payloads)
     updated = sorted(p["updated_at"] for p in payloads)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -47,6 +49,14 @@ def test_a_constraint_violation_rolls_the_transaction_back(fresh_store: Store) -
 def test_a_bad_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError):
         Store("nosuchdialect://x")
+
+
+def test_a_sqlite_file_in_a_missing_folder_names_the_folder(tmp_path: Path) -> None:
+    """SQLite says only "unable to open database file", which read as a server being down."""
+    with pytest.raises(ConfigurationError, match=f"the folder {tmp_path / 'nope' / 'dir'} does not exist"):
+        Store(f"sqlite:///{tmp_path / 'nope' / 'dir' / 'x.db'}")
+    Store(f"sqlite:///{tmp_path / 'x.db'}").dispose()
+    assert (tmp_path / "x.db").exists()
 
 
 def test_translated_passes_other_errors_through() -> None:

@@ -70,6 +70,7 @@ def test_curation_commands_change_stored_results(database: Store, vocabulary_fil
         "signature": "gift_card_support_request",
         "target": "discount_code_not_applied",
         "matches_changed": 3,
+        "note": None,
     }
     assert _json(["themes", "--json"])[0]["count"] == 33  # type: ignore[index]
     assert (
@@ -107,6 +108,7 @@ def test_dismiss_closes_a_proposal_and_refuses_an_unknown_one(database: Store) -
         "signature": "p0000dark",
         "target": None,
         "matches_changed": 0,
+        "note": None,
     }
     again = runner.invoke(app, ["themes", "dismiss", "p0000dark"])
     assert again.exit_code == 5 and "already dismissed" in again.stderr
@@ -144,6 +146,17 @@ def test_an_empty_themes_table_names_the_next_step(store: Store, monkeypatch: py
 
 def test_discover_with_nothing_unmatched(database: Store) -> None:
     assert _json(["themes", "discover", "--json"]) == []
+    result = runner.invoke(app, ["themes", "discover"])
+    assert result.exit_code == 0 and "big enough to propose" in result.output
+
+
+def test_discover_before_any_backfill_says_to_backfill_first(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVOSIFT_DATABASE_URL", store.url)
+    result = runner.invoke(app, ["themes", "discover"])
+    assert result.exit_code == 0, result.output
+    assert "No conversation is stored yet: run `convosift backfill` first" in result.output
 
 
 @pytest.mark.parametrize("fmt", ["html", "md", "csv"])
@@ -260,8 +273,12 @@ def test_rename_with_a_title_alone_keeps_the_signature(database: Store) -> None:
         "signature": "gift_card_support_request",
         "target": "gift_card_support_request",
         "matches_changed": 0,
+        "note": "title 'Gift cards wanted'",
     }
+    # The table says what changed: the title, not the signature.
+    said = runner.invoke(app, ["themes", "rename", "gift_card_support_request", "--title", "Gift cards"])
+    assert said.exit_code == 0 and "title 'Gift cards'" in said.output
     detail = _json(["themes", "show", "gift_card_support_request", "--json"])
-    assert detail["title"] == "Gift cards wanted" and detail["count"] == 3  # type: ignore[index]
+    assert detail["title"] == "Gift cards" and detail["count"] == 3  # type: ignore[index]
     nothing = runner.invoke(app, ["themes", "rename", "gift_card_support_request"])
     assert nothing.exit_code == 2 and "nothing to rename" in nothing.stderr

@@ -231,6 +231,7 @@ def test_renaming_and_dismissing_a_proposal_leave_the_vocabulary_alone(
         "signature": "p1234abcd",
         "target": "dark_mode_request",
         "matches_changed": 0,
+        "note": "title 'Dark mode'",
     }
     with store.read() as conn:
         row = conn.execute(sa.select(theme_proposals)).mappings().one()

@@ -233,7 +233,14 @@ def discover_cmd(
             namer=namer_for(config, llm_titles),
             progress=step,
         )
-    _print_proposals(proposals, as_json, "No cluster of unmatched conversations is big enough to propose.")
+        empty = "No cluster of unmatched conversations is big enough to propose."
+        if not proposals:
+            from convosift.store.conversations import count_rows
+
+            with store.read() as conn:
+                if count_rows(conn)["conversations"] == 0:
+                    empty = "No conversation is stored yet: run `convosift backfill` first, then discover."
+    _print_proposals(proposals, as_json, empty)
 
 
 @themes_app.command("proposals")
@@ -275,8 +282,9 @@ def _print_outcome(outcome: Any, as_json: bool) -> None:
         emit_json(outcome.to_dict())
         return
     target = f" → {outcome.target}" if outcome.target else ""
+    note = f"; {outcome.note}" if outcome.note else ""
     console.print(
-        f"{outcome.action}: {outcome.signature}{target} ({outcome.matches_changed} stored matches updated)",
+        f"{outcome.action}: {outcome.signature}{target} ({outcome.matches_changed} stored matches updated{note})",
         highlight=False,
     )
 

@@ -62,12 +62,27 @@ def decode_record(text: bytes | str, cap: int) -> Any:
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
     except json.JSONDecodeError as exc:
         # Its own line and column would mislead beside the record's place in the file.
-        return Unreadable("malformed", f"invalid JSON: {exc.msg} at character {exc.pos + 1} of the record")
+        return Unreadable(
+            "malformed", f"invalid JSON: {_problem(exc, text)} at character {exc.pos + 1} of the record"
+        )
     except ValueError as exc:  # UnicodeDecodeError, an integer of too many digits, NaN, 1e400
         return Unreadable("malformed", f"invalid JSON ({exc})")
     if nesting_exceeds(value, MAX_DEPTH):
         return Unreadable("too_deep", f"nested deeper than {MAX_DEPTH} levels")
     return value
+
+
+def _problem(exc: json.JSONDecodeError, text: bytes | str) -> str:
+    """The parser's message in words a user can act on ("Invalid control character at" names no
+    problem a person sees: mostly a line break or a tab inside a string)."""
+    message = exc.msg.removesuffix(" at")
+    if message == "Invalid control character":
+        found = text[exc.pos : exc.pos + 1]
+        if found in (b"\n", b"\r", "\n", "\r"):
+            return "a line break inside a string (a record cut short, or split over lines)"
+        if found in (b"\t", "\t"):
+            return "a tab inside a string (write it as \\t)"
+    return message
 
 
 def nesting_exceeds(value: Any, limit: int) -> bool:
@@ -421,6 +436,9 @@ class JsonStream:
                 yield self._broken(f"expected ',' or ']', found {ahead!r}"), 0
                 return
             self._pos += 1
+            if self.peek() == "]":
+                self._pos += 1  # a comma after the last element, as hand-edited files have: no record
+                return
 
     def cut_short(self) -> Unreadable:
         return Unreadable("malformed", f"the file ends inside a record, after character {self.position}")

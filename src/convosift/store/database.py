@@ -18,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from convosift.errors import StoreError
+from convosift.errors import ConfigurationError, StoreError
 from convosift.store.errors import translated
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
@@ -34,6 +34,13 @@ class Store:
         self.url = url
         with translated():
             self.engine = _create_engine(url)
+        folder = _missing_sqlite_folder(self.engine)
+        if folder is not None:
+            self.engine.dispose()
+            raise ConfigurationError(
+                f"cannot open the database: the folder {folder} does not exist",
+                hint="create it, or check CONVOSIFT_DATABASE_URL",
+            )
         if migrate:
             try:
                 self.migrate()
@@ -77,6 +84,21 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _missing_sqlite_folder(engine: Engine) -> Path | None:
+    """The folder a SQLite database file would be in, when it does not exist (SQLite says only
+    "unable to open database file"); None for another database, memory or a folder that exists."""
+    database = engine.url.database
+    if (
+        engine.dialect.name != "sqlite"
+        or not database
+        or database == ":memory:"
+        or database.startswith("file:")
+    ):
+        return None
+    folder = Path(database).expanduser().absolute().parent
+    return None if folder.is_dir() else folder
 
 
 def _create_engine(url: str) -> Engine:

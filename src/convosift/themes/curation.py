@@ -51,6 +51,8 @@ class Outcome:
     signature: str
     target: str | None
     matches_changed: int
+    note: str | None = None
+    """What else changed ("title 'Card declined'")."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -58,6 +60,7 @@ class Outcome:
             "signature": self.signature,
             "target": self.target,
             "matches_changed": self.matches_changed,
+            "note": self.note,
         }
 
 
@@ -272,7 +275,7 @@ class Curator:
             rename_proposal(conn, proposal_id, title=title, signature=new_signature, now=now)
             target = new_signature or proposal.signature
             self._record(conn, "rename", proposal_id, target, note=f"proposal {proposal_id}", at=now)
-            return Outcome("rename", proposal_id, target, 0)
+            return Outcome("rename", proposal_id, target, 0, None if title is None else f"title {title!r}")
 
     def dismiss(self, proposal_id: str) -> Outcome:
         """Close an open proposal without making it a theme; its conversations stay unmatched."""
@@ -327,7 +330,7 @@ class Curator:
             detail={"note": note, "vocabulary_hash": updated.content_hash},
         )
         save_vocabulary(updated, self.vocabulary_file)
-        return Outcome(action, signature, target, changed)
+        return Outcome(action, signature, target, changed, note)
 
 
 def decision_history(store: Store, limit: int = 100) -> list[dict[str, Any]]:
