@@ -99,6 +99,28 @@ def test_curation_needs_a_writable_vocabulary(database: Store, monkeypatch: pyte
     assert not Path("x.yaml").exists()
 
 
+def test_a_new_vocabulary_file_beside_stored_themes_is_warned_about(
+    database: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vocabulary_file: Path
+) -> None:
+    """A new shell in another folder: the relative vocabulary path names a new file, and the first
+    accept started a vocabulary without the themes the database holds."""
+    with database.write() as conn:
+        content = ClusterContent(["dark mode"], [["intercom", "c0"]], [], [0.0])
+        insert_proposal(conn, "p0000dark", content, signature="dark_mode", title="Dark mode", now=0.0)
+    monkeypatch.setenv("CONVOSIFT_VOCABULARY", str(tmp_path / "elsewhere" / "vocabulary.yaml"))
+    accepted = runner.invoke(app, ["themes", "accept", "p0000dark"])
+    assert accepted.exit_code == 0, accepted.output
+    said = " ".join(accepted.stderr.split())
+    assert "33 stored conversations carry themes that" in said
+    assert "(discount_code_not_applied, gift_card_support_request)" in said
+    report = runner.invoke(app, ["report", "--format", "md", "--out", str(tmp_path / "r.md")])
+    assert report.exit_code == 0 and "does not hold" in report.stderr
+    # With the file the themes are in, nothing is said.
+    monkeypatch.setenv("CONVOSIFT_VOCABULARY", str(vocabulary_file))
+    quiet = runner.invoke(app, ["report", "--format", "md", "--out", str(tmp_path / "r2.md")])
+    assert quiet.exit_code == 0 and "does not hold" not in quiet.stderr
+
+
 def test_dismiss_closes_a_proposal_and_refuses_an_unknown_one(database: Store) -> None:
     with database.write() as conn:
         content = ClusterContent(["dark mode"], [["intercom", "c0"]], [], [0.0])
@@ -225,6 +247,13 @@ def test_a_run_warns_when_themed_conversations_are_stored_and_the_vocabulary_is_
     # Without --json the warning comes after the run's table, where it is read.
     table = runner.invoke(app, args[:-1])
     assert table.exit_code == 0 and table.output.rindex("warning:") > table.output.rindex("duration")
+    # Set, but to another file than the one holding the stored themes.
+    other = tmp_path / "new-vocabulary.yaml"
+    other.write_text("version: 1\nthemes: []\n", encoding="utf-8")
+    monkeypatch.setenv("CONVOSIFT_VOCABULARY", str(other))
+    elsewhere = runner.invoke(app, args)
+    assert elsewhere.exit_code == 0, elsewhere.output
+    assert "33 stored conversations carry themes that" in " ".join(elsewhere.stderr.split())
 
 
 def test_discover_shows_its_steps_on_a_terminal_and_keeps_json_clean(

@@ -300,10 +300,17 @@ def accept(
     as_json: bool = _JSON,
 ) -> None:
     """Make a proposal an active theme; its conversations are matched to it without re-classifying."""
+    from convosift.cli.run_output import warn
+    from convosift.themes.curation import themes_outside
+    from convosift.themes.vocabulary import load_vocabulary_to_curate
+
     config = settings()
     with _store(config) as store:
         outcome = _curator(config, store).accept(name, signature=signature, title=title)
+        path = config.vocabulary_path
+        warning = themes_outside(store, load_vocabulary_to_curate(path), path) if path is not None else None
     _print_outcome(outcome, as_json)
+    warn(warning)
     if not as_json:
         console.print("Earlier conversations outside the proposal: [bold]convosift themes rematch[/].")
 
@@ -440,12 +447,16 @@ def report(
 
     if fmt not in FORMATS:
         raise ConfigurationError(f"unknown report format {fmt!r}", hint="use --format md, html or csv")
+    from convosift.cli.run_output import warn
+    from convosift.themes.curation import themes_outside
+
     config = settings()
     name = source_filter(config, source)
     with _store(config) as store:
-        data = report_data(
-            store, load_vocabulary_for(config), since, until, proposals=list_proposals(store), source=name
-        )
+        vocabulary = load_vocabulary_for(config)
+        data = report_data(store, vocabulary, since, until, proposals=list_proposals(store), source=name)
+        path = config.vocabulary_path
+        warn(themes_outside(store, vocabulary, path) if path is not None else None)
     if is_stdout(out):
         typer.echo(render(data, fmt), nl=False)
         return

@@ -250,10 +250,17 @@ class Service:
         lifecycle.complete(self.store, claim, clock=clock, bookmark=_next_bookmark(self.settings, row))
 
     def vocabulary_warning(self) -> str | None:
-        """Why a run would match no theme although this database holds themed conversations: the
-        vocabulary setting was forgotten (a new shell, a cron job)."""
-        if self.settings.vocabulary_path is not None or self.settings.classifier == "none":
+        """Why a run would match no theme, or not all of them, although this database holds themed
+        conversations: the vocabulary setting was forgotten (a new shell, a cron job), or names
+        another file than the one the earlier accepts wrote."""
+        if self.settings.classifier == "none":
             return None
+        if self.settings.vocabulary_path is not None:
+            from convosift.themes.curation import themes_outside
+            from convosift.themes.vocabulary import load_vocabulary_to_curate
+
+            path = self.settings.vocabulary_path
+            return themes_outside(self.store, load_vocabulary_to_curate(path), path)
         from convosift.store.themes import themed_count
 
         with self.store.read() as conn:

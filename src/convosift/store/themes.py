@@ -203,6 +203,16 @@ def unmatched_conversations(
     return [UnmatchedConversation(r.source, r.id, r.customer_text, r.contact_id) for r in conn.execute(query)]
 
 
+def themed_signatures(conn: Connection) -> dict[str, int]:
+    """How many stored conversations carry each theme."""
+    query = (
+        sa.select(theme_matches.c.signature, sa.func.count())
+        .where(theme_matches.c.signature.is_not(None))
+        .group_by(theme_matches.c.signature)
+    )
+    return {str(signature): int(count) for signature, count in conn.execute(query)}
+
+
 def themed_count(conn: Connection) -> int:
     """How many stored conversations carry a theme."""
     query = (

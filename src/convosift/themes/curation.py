@@ -64,6 +64,24 @@ class Outcome:
         }
 
 
+def themes_outside(store: Store, vocabulary: Vocabulary, path: Path) -> str | None:
+    """A warning when stored conversations carry themes the vocabulary file does not hold (another
+    file's accepts: CONVOSIFT_VOCABULARY points at a new file in a new shell or folder); None when
+    every stored theme is in it. Runs with this file match none of those themes."""
+    from convosift.store.themes import themed_signatures
+
+    with store.read() as conn:
+        outside = {s: n for s, n in themed_signatures(conn).items() if vocabulary.find(s) is None}
+    if not outside:
+        return None
+    names = sorted(outside, key=lambda s: (-outside[s], s))
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (
+        f"{sum(outside.values())} stored conversations carry themes that {path} does not hold ({shown}): "
+        "runs with this file match none of them. Is CONVOSIFT_VOCABULARY the file your earlier accepts wrote?"
+    )
+
+
 def curator_for(settings: Settings, store: Store) -> Curator:
     """The curator of the configured vocabulary file (which the first accept creates)."""
     if settings.vocabulary_path is None:
