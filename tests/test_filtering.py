@@ -144,9 +144,15 @@ def test_a_short_text_that_only_asks_for_attention_is_too_short(text: str) -> No
     assert assess(conversation(text), RULES).reason == "too_short"
 
 
-def test_a_terse_follow_up_does_not_recover_a_conversation() -> None:
-    # The opener alone may be terse; what the customer writes after "hi" must meet the thresholds.
-    assert assess(conversation("hi", parts=(("user", "Thanks, that worked!"),)), RULES).reason == "too_short"
+def test_a_terse_follow_up_recovers_a_conversation_only_when_it_names_a_need() -> None:
+    # "hi", then the request in two or three words, as chat widgets get them; thanks or a problem
+    # gone recover nothing.
+    assert assess(conversation("hi", parts=(("user", "password reset services"),)), RULES).kept
+    assert assess(conversation("Hello", parts=(("user", "billing issue"),)), RULES).kept
+    for follow_up in ("Thanks, that worked!", "great, it works now", "ok great", "hello?"):
+        assert assess(conversation("hi", parts=(("user", follow_up),)), RULES).reason == "too_short", (
+            follow_up
+        )
     assert assess(conversation("My card was stolen"), FilterRules(terse_requests=False)).reason == "too_short"
     assert FilterRules.from_settings(load_settings(filter_terse_requests=False)).terse_requests is False
 

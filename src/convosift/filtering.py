@@ -30,7 +30,7 @@ EMPTY = "empty"
 
 REASONS: dict[str, str] = {
     KEPT: "Kept: a customer wrote an opener with enough text.",
-    RECOVERED_FOLLOWUP: "Kept: a short or canned opener, but the customer's follow-ups carry enough text.",
+    RECOVERED_FOLLOWUP: "Kept: a short or canned opener, but the customer's follow-ups carry enough text or name a need.",
     ADMIN_INITIATED: "Dropped: a teammate started it (outbound message, admin-created ticket, group e-mail).",
     AUTOMATED: "Dropped: sent by automation (series, campaigns, custom bots), not by a customer.",
     BOT_ONLY: "Dropped: only a bot spoke; the customer never wrote anything.",
@@ -88,8 +88,9 @@ class FilterRules:
     too when it names a need: at least two words, one of them neither a greeting, thanks or nudge
     nor a call for attention, and not a greeting with a name alone ("My card was stolen", "Report
     stolen card", "refund please"; not "hello there", "help!!", "quick question", "Hi, this is
-    Maria"). Follow-ups must meet the thresholds: "Thanks, that worked!" after "hi" does not make
-    a conversation. The word lists are English: a short greeting in another language is kept, and
+    Maria"). Follow-ups must meet the thresholds, or name a need without thanks or news that the
+    problem is gone: "password reset services" after "hi" makes a conversation, "Thanks, that
+    worked!" does not. The word lists are English: a short greeting in another language is kept, and
     "My Card Was Stolen" reads as a greeting with a name and is not.
     """
 
@@ -149,7 +150,9 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
     # A canned or short opener: only what the customer wrote afterwards can make it worth keeping,
     # and acknowledgements or further button clicks ("ok", "👍", "Talk to a person") do not.
     written = " ".join(text for text in follow_ups.split("\n") if not rules.is_template(text)).strip()
-    if written and rules.long_enough(written):
+    if written and (
+        rules.long_enough(written) or (rules.terse_request(written) and not _acknowledges(written))
+    ):
         return QualityOutcome(kept=True, reason=RECOVERED_FOLLOWUP)
     return _dropped(TEMPLATE_CLICK if template else TOO_SHORT)
 
@@ -163,6 +166,30 @@ def names_a_need(text: str) -> bool:
         len(word) >= 3 and word not in _CONTENT_FREE
         for word in (match.lower().replace("’", "'") for match in _WORD.findall(text))
     )
+
+
+_ACKNOWLEDGEMENT = frozenset(
+    {
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "worked",
+        "works",
+        "fixed",
+        "solved",
+        "resolved",
+        "sorted",
+        "perfect",
+        "great",
+    }
+)
+"""Words of a follow-up that thanks or says the problem is gone ("Thanks, that worked!"): a terse
+follow-up with one of them recovers nothing, where "password reset services" after "hi" does."""
+
+
+def _acknowledges(text: str) -> bool:
+    return any(word.lower() in _ACKNOWLEDGEMENT for word in _WORD.findall(text))
 
 
 def is_emoji_only(text: str) -> bool:

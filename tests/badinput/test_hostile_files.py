@@ -486,6 +486,11 @@ def hostile_export(draw: st.DrawFn) -> tuple[str, list[tuple[str, str | None, di
         # A first line that opens a list makes the file a JSON document: a file of one line "[]"
         # is an empty export, not a malformed record.
         records.insert(0, (json.dumps(good("first")), None, good("first")))
+    elif fmt == "jsonl" and not any(text.strip().startswith(("{", "[")) for text, _, _ in records[:20]):
+        # A file none of whose first lines starts an object or a list is refused whole (below, a
+        # CSV): the mix is of records of a JSONL file.
+        records.append((json.dumps(good("last")), None, good("last")))
+        records.insert(0, records.pop())
     return fmt, records
 
 
