@@ -42,6 +42,7 @@ from convosift.store.themes import unmatched_conversations as stored_unmatched
 from convosift.themes.boilerplate import requests_of
 from convosift.themes.keyphrases import key_phrases
 from convosift.themes.naming import title as offline_title
+from convosift.themes.opposites import split_opposites
 from convosift.themes.proposals import list_proposals
 from convosift.themes.quotes import member_quotes
 from convosift.themes.signatures import signature_from_title, suggested_signature
@@ -155,6 +156,7 @@ def cluster_texts(
             n_clusters=None, distance_threshold=distance_threshold, metric="cosine", linkage="average"
         ).fit_predict(features)
         labels = _split_mixed(features, labels, distance_threshold - SPLIT_TIGHTER, min_cluster_size)
+    labels = split_opposites(texts, labels, vectors, min_cluster_size)
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)

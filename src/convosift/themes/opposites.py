@@ -1,0 +1,101 @@
+"""Requests for opposite actions do not share a proposal.
+
+Sentence vectors of short requests barely tell "add my son to my plan" from "remove my son from my
+plan": the words around the verb are the same, and static word vectors put antonyms side by side.
+A cluster then mixes the two requests, the proposal is titled after one of them, and accepting it
+themes the other as the first. A cluster whose requests fall into two big groups of opposite
+action words (add / remove, activate / deactivate, lock / unlock, increase / decrease, enrol /
+cancel) is split into those groups; a request with neither word joins the group whose centre is
+closest to it, so no request leaves the cluster's proposals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(first.split()), frozenset(second.split()))
+    for first, second in (
+        (
+            "add adding added include including",
+            "remove removing removed delete deleting deleted drop dropping",
+        ),
+        (
+            "activate activating activation enable enabling",
+            "deactivate deactivating deactivation disable disabling",
+        ),
+        (
+            "lock locking freeze freezing block blocking",
+            "unlock unlocking unfreeze unfreezing unblock unblocking",
+        ),
+        ("increase increasing raise raising", "decrease decreasing lower lowering reduce reducing"),
+        (
+            "enrol enroll enrolling enrollment enrolment subscribe subscribing signup",
+            "cancel cancelling canceling cancellation unsubscribe unsubscribing terminate",
+        ),
+    )
+)
+"""Pairs of sets of action words; a request holding words of one set and none of the other is on
+that side."""
+MIN_SHARE = 0.2
+"""Each side must hold this share of the cluster's requests (and at least the smallest cluster
+size) for the cluster to be split: a stray "remove" in a cluster about adding splits nothing."""
+_WORD = re.compile(r"[a-z]+")
+
+
+def split_opposites(
+    texts: Sequence[str], labels: NDArray[np.int64], vectors: NDArray[np.float32], min_cluster_size: int
+) -> NDArray[np.int64]:
+    """``labels`` with each cluster of two big groups of opposite requests split in two; the
+    bigger group keeps the label. Texts labelled -1 (left out) stay so."""
+    import numpy as np
+
+    result = np.asarray(labels, dtype=np.int64).copy()
+    if not len(result):
+        return result
+    words = [set(_WORD.findall(text.lower())) | _phrases(text) for text in texts]
+    next_label = int(result.max()) + 1
+    for label in np.unique(labels):
+        if label < 0:
+            continue
+        members = np.flatnonzero(labels == label)
+        least = max(min_cluster_size, int(np.ceil(MIN_SHARE * len(members))))
+        if len(members) < 2 * least:
+            continue
+        for first, second in OPPOSITES:
+            side = np.array(
+                [_side(words[i], first, second) for i in members], dtype=np.int64
+            )  # 1, 2 or 0 (neither or both)
+            if (side == 1).sum() < least or (side == 2).sum() < least:
+                continue
+            centres = np.stack([vectors[members[side == s]].mean(axis=0) for s in (1, 2)])
+            centres /= np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-9)
+            nearest = 1 + np.argmax(vectors[members] @ centres.T, axis=1)
+            chosen = np.where(side > 0, side, nearest)
+            bigger = 1 if (chosen == 1).sum() >= (chosen == 2).sum() else 2
+            result[members[chosen != bigger]] = next_label
+            next_label += 1
+            break
+    return result
+
+
+def _side(words: set[str], first: frozenset[str], second: frozenset[str]) -> int:
+    on_first, on_second = bool(words & first), bool(words & second)
+    return 1 if on_first and not on_second else 2 if on_second and not on_first else 0
+
+
+def _phrases(text: str) -> set[str]:
+    """Two-word actions read as their one-word forms ("sign up" as "signup", "take off" as "remove")."""
+    lowered = f" {' '.join(_WORD.findall(text.lower()))} "
+    found = set()
+    if " sign up " in lowered or " signing up " in lowered:
+        found.add("signup")
+    if " take off " in lowered or " taking off " in lowered or " take them off " in lowered:
+        found.add("remove")
+    return found

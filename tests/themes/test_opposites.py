@@ -1,0 +1,56 @@
+"""Requests for opposite actions do not share a proposal (themes/opposites.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from convosift.themes.opposites import split_opposites
+
+ADD = [
+    f"Please add my {who} to my plan" for who in ("son", "daughter", "wife", "husband", "partner", "mother")
+]
+REMOVE = [
+    f"I want to remove my {who} from the policy" for who in ("son", "daughter", "wife", "husband", "partner")
+]
+
+
+def _vectors(sides: list[int]) -> np.ndarray:
+    """Nearly the same vector for every text, leaning a little to its side (0: none)."""
+    base = np.ones((len(sides), 4), dtype=np.float32)
+    for row, side in enumerate(sides):
+        if side:
+            base[row, side] += 0.2
+    return base / np.linalg.norm(base, axis=1, keepdims=True)
+
+
+def test_a_cluster_of_adds_and_removes_is_split_and_a_request_of_neither_joins_the_closer_side() -> None:
+    texts = [*ADD, *REMOVE, "my son needs to come off it", "Other topic entirely"]
+    labels = np.array([0] * 12 + [-1])
+    vectors = _vectors([1] * 6 + [2] * 5 + [2, 0])
+    split = split_opposites(texts, labels, vectors, min_cluster_size=3)
+    assert set(split[:6]) == {0}  # the bigger side keeps the label
+    assert len(set(split[6:11])) == 1 and split[6] not in (0, -1)
+    assert split[11] == split[6]  # no action word: closer to the removes
+    assert split[12] == -1  # left out stays left out
+
+
+def test_a_stray_opposite_or_a_small_cluster_splits_nothing() -> None:
+    texts = [*ADD, "remove the old one and add the new one", REMOVE[0]]
+    labels = np.zeros(len(texts), dtype=np.int64)
+    split = split_opposites(texts, labels, _vectors([1] * 6 + [0, 2]), min_cluster_size=3)
+    assert set(split) == {0}
+    small = split_opposites(
+        [*ADD[:3], *REMOVE[:3]], np.zeros(6, dtype=np.int64), _vectors([1] * 3 + [2] * 3), 5
+    )
+    assert set(small) == {0}
+
+
+def test_two_word_actions_count() -> None:
+    texts = [
+        *(f"sign up my {who} for the gym" for who in ("son", "wife", "friend")),
+        *(f"cancel the membership of my {who}" for who in ("son", "wife", "friend")),
+    ]
+    split = split_opposites(
+        texts, np.zeros(6, dtype=np.int64), _vectors([1] * 3 + [2] * 3), min_cluster_size=3
+    )
+    assert len(set(split[:3])) == 1 and len(set(split[3:])) == 1 and split[0] != split[3]
