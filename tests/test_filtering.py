@@ -65,6 +65,8 @@ LONG = "The CSV export of my orders fails with a timeout every time"
             "admin_initiated",
         ),
         (conversation(LONG, author="admin", delivered_as="customer_initiated"), "admin_initiated"),
+        # Other help desks' exports call the team "agent".
+        (conversation(LONG, author="agent", parts=(("customer", LONG),)), "admin_initiated"),
         (conversation("Our weekly digest is ready", author="admin", delivered_as="automated"), "automated"),
         (conversation("New feature!", author="admin", delivered_as="campaigns_initiated"), "automated"),
         (
@@ -149,6 +151,9 @@ def test_a_terse_follow_up_recovers_a_conversation_only_when_it_names_a_need() -
     # gone recover nothing.
     assert assess(conversation("hi", parts=(("user", "password reset services"),)), RULES).kept
     assert assess(conversation("Hello", parts=(("user", "billing issue"),)), RULES).kept
+    # Each follow-up is read on its own: a thank-you after the request does not take it back.
+    assert assess(conversation("hi", parts=(("user", "card blocked"), ("user", "thanks"))), RULES).kept
+    assert assess(conversation("hi", parts=(("user", "still not fixed"),)), RULES).kept
     for follow_up in ("Thanks, that worked!", "great, it works now", "ok great", "hello?"):
         assert assess(conversation("hi", parts=(("user", follow_up),)), RULES).reason == "too_short", (
             follow_up

@@ -187,7 +187,8 @@ class Settings(BaseSettings):
     filter_terse_requests: bool = Field(
         True,
         validation_alias=_env("CONVOSIFT_FILTER_TERSE_REQUESTS", "filter_terse_requests"),
-        description="Keep a short opener that names a need ('Card stolen', not 'hello there').",
+        description="Keep a short opener, or a short follow-up after 'hi', that names a need "
+        "('Card stolen', not 'hello there' or 'thanks, that worked').",
     )
     filter_template_phrases: list[str] | None = Field(
         None,

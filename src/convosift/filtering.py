@@ -59,7 +59,7 @@ DEFAULT_TEMPLATE_PHRASES: tuple[str, ...] = (
 
 AUTOMATED_DELIVERY = frozenset({"automated", "campaigns_initiated", "operator_initiated"})
 BOT_AUTHOR_TYPES = frozenset({"bot", "operator"})
-ADMIN_AUTHOR_TYPES = frozenset({"admin", "team"})
+ADMIN_AUTHOR_TYPES = frozenset({"admin", "team", "agent"})
 _PUNCTUATION_AND_SPACE = re.compile(r"[\W_]+", re.UNICODE)
 _ATTENTION_WORDS = (
     # Words that ask for attention without saying for what ("help!", "quick question", "is there
@@ -149,9 +149,12 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
         return QualityOutcome(kept=True, reason=KEPT)
     # A canned or short opener: only what the customer wrote afterwards can make it worth keeping,
     # and acknowledgements or further button clicks ("ok", "👍", "Talk to a person") do not.
-    written = " ".join(text for text in follow_ups.split("\n") if not rules.is_template(text)).strip()
+    lines = [text for text in follow_ups.split("\n") if text.strip() and not rules.is_template(text)]
+    written = " ".join(lines).strip()
+    # Each follow-up on its own: a thank-you after a terse request does not take the request back.
     if written and (
-        rules.long_enough(written) or (rules.terse_request(written) and not _acknowledges(written))
+        rules.long_enough(written)
+        or any(rules.terse_request(line) and not _acknowledges(line) for line in lines)
     ):
         return QualityOutcome(kept=True, reason=RECOVERED_FOLLOWUP)
     return _dropped(TEMPLATE_CLICK if template else TOO_SHORT)
@@ -188,8 +191,14 @@ _ACKNOWLEDGEMENT = frozenset(
 follow-up with one of them recovers nothing, where "password reset services" after "hi" does."""
 
 
+_NEGATION = re.compile(r"\b(?:not|never|still|no longer)\b|n['’]t\b", re.IGNORECASE)
+
+
 def _acknowledges(text: str) -> bool:
-    return any(word.lower() in _ACKNOWLEDGEMENT for word in _WORD.findall(text))
+    """Thanks or a problem gone; "still not fixed" is no such news."""
+    return not _NEGATION.search(text) and any(
+        word.lower() in _ACKNOWLEDGEMENT for word in _WORD.findall(text)
+    )
 
 
 def is_emoji_only(text: str) -> bool:

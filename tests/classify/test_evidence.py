@@ -8,8 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from convosift.classify.evidence import _CUES, _cues_to_run, _required_literals, is_gibberish, spam_evidence
+from convosift.classify.evidence import (
+    _CUES,
+    _cues_to_run,
+    _required_literals,
+    is_gibberish,
+    quotes_junk,
+    spam_evidence,
+)
+from convosift.classify.junk import JUNK_DIR
 from shared_data import BANKING77, INSURANCE
 
 
@@ -28,6 +37,10 @@ from shared_data import BANKING77, INSURANCE
         ("We found a virus on your computer. Call our technician now on 555-0100.", "lure"),
         ("Voicemail received (0:31) from +1 555 0188. Play the message: vm-portal.example/play", "lure"),
         ("Nightly report: 0 errors, 3 warnings, 12 jobs run.", "bulk"),
+        # Not a customer quoting junk: an order, a lure's question, an agency's "we".
+        ("Get 10,000 real followers today! Message us on WhatsApp", "marketing"),
+        ("Did you send $500 to John Smith? If not, click here to verify your account", "lure"),
+        ("Hi, we followed your company for a while. Our SEO services can boost your traffic", "marketing"),
     ],
 )
 def test_junk_carries_evidence(text: str, kind: str) -> None:
@@ -52,6 +65,15 @@ def test_junk_carries_evidence(text: str, kind: str) -> None:
         "hi my order says delivery failed, address not found. but it's the same address as always",
         "Your 20% off code WELCOME20 doesn't work at checkout, says invalid.",
         "Friends got emails from my address with a link to 'claim your reward'. My account was hacked.",
+        # Words of a lure, in a customer's own request.
+        "Could you review the document I uploaded yesterday?",
+        "I've shared the logs; the files have been shared with you via Google Drive",
+        "Windows flagged your installer as malware. I tried to call support",
+        "I left a voicemail yesterday, please listen to the message",
+        "Why was I charged customs fees on delivery? The link on your FAQ is broken",
+        "my build shows 3 errors, 0 warnings",
+        "Hi, are you available today? I need a favour: can you extend my trial",
+        "Bonjour, j'ai reçu un SMS me demandant de payer 1,99 € de frais de douane via un lien. Est-ce vraiment de votre part ?",
     ],
 )
 def test_genuine_requests_carry_none(text: str) -> None:
@@ -88,6 +110,7 @@ def test_keyboard_runs_and_one_word_said_over_and_over_are_gibberish() -> None:
     # Each word is read once: a mashed word said twice does not hide two others.
     assert is_gibberish("dfgdfgdfg sdfsdf wer wer")
     assert not is_gibberish("card card card blocked")
+    assert is_gibberish("asdf asdf asdf test") and is_gibberish("lkjh lkjh lkjh lkjh lkjh hi")
     assert not is_gibberish("your tower power answer is pretty proper")
 
 
@@ -146,3 +169,13 @@ def test_most_texts_run_few_cues() -> None:
 )
 def test_required_literals(pattern: str, required: set[str]) -> None:
     assert _required_literals(re.compile(pattern, re.IGNORECASE)) == required
+
+
+def test_the_shipped_training_texts_keep_their_side() -> None:
+    """No junk text the detector learns reads as a customer quoting junk (which would silence the
+    detector on it), and few genuine ones carry a cue (a cue is spam whatever the model says)."""
+    junk = yaml.safe_load((JUNK_DIR / "junk.yaml").read_text(encoding="utf-8"))["examples"]
+    genuine = yaml.safe_load((JUNK_DIR / "genuine.yaml").read_text(encoding="utf-8"))["examples"]
+    assert [text for text in junk if quotes_junk(text)] == []
+    cued = [text for text in genuine if spam_evidence(text) is not None]
+    assert len(cued) <= 11, cued  # 27 before the quoting rules of 2026-12-07

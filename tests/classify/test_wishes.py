@@ -22,6 +22,13 @@ WISHES = [
     "I wish you had a family plan",
     "Would love to see a dark mode",
     "Please add a way to pay by bank transfer",
+    # Something new for the product, on the customer's own account or page: still a wish.
+    "Please add a dark mode option to my account settings",
+    "Could you add a search filter to the ticket list?",
+    "Please allow us to export reports as PDF",
+    "Could you allow me to change my username?",
+    "I'd love to get a dark mode in the app",
+    "I wish to see a dark mode",
 ]
 NOT_WISHES = [
     # Politeness, chasers and questions about what exists: no wish.
@@ -49,6 +56,8 @@ NOT_WISHES = [
     "I wish to file a life insurance claim please.",
     "I'd love to get a quote for my condo",
     "I no longer need the current plan and would love to switch it to another",
+    "I would love to change my plan",
+    "please add me to the family plan",
 ]
 
 

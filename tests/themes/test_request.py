@@ -148,10 +148,13 @@ def test_a_shown_line_has_no_value_a_clean_line_would_not_have() -> None:
     )
 
 
-def test_two_words_that_stand_alone_as_words_are_not_a_value() -> None:
+def test_oh_one_more_thing_is_words_and_other_pairs_are_values() -> None:
     assert shown_lines("Oh, one more thing: my card was charged twice.")[0][1] == (
         "Oh, one more thing: my card was charged twice."
     )
     assert shown_lines("The code they sent was one one two three and it failed")[0][1] == (
         f"The code they sent was {NUMBER_SHOWN} and it failed"
     )
+    for value in ("double one", "one one", "oh one"):
+        shown = shown_lines(f"My PIN ends in {value} and it fails")[0][1]
+        assert shown == f"My PIN ends in {NUMBER_SHOWN} and it fails", value

@@ -22,10 +22,11 @@ guessed category.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
-from convosift.classify.evidence import quotes_junk, spam_evidence
-from convosift.classify.junk import JunkDetector
+from convosift.classify.evidence import EVIDENCE_RULE, quotes_junk, spam_evidence
+from convosift.classify.junk import JUNK_PROBABILITY, JunkDetector
 from convosift.classify.taxonomy import Taxonomy, load_taxonomy
 from convosift.classify.wishes import WISH_RULE, wish_evidence
 from convosift.config import Settings
@@ -85,7 +86,7 @@ class LocalCategoryClassifier:
             # Hashing the taxonomy costs a JSON dump: once per classifier, not once per result. The
             # name must fit the store's 128 characters (NAME_LENGTH): each rule has a short tag.
             self._model_name = (
-                f"{self.engine.engine_id}/junk-{self.junk.version}-rv"
+                f"{self.engine.engine_id}/junk-{self.junk.version}-{junk_rule()}"
                 f"/nb-{NEIGHBOUR_MARGIN_WEIGHT:g}-sure-{SURE_SUPPORT:g}-lw{LINE_MIN_WORDS}a-{WISH_RULE}-{LANGUAGE_RULE}"
                 f"/framing-{FRAMING_VERSION}"
                 f"/taxonomy-{self.taxonomy.version}"
@@ -237,3 +238,10 @@ def _held(best: Best) -> Best:
     if best.confidence < SURE_CONFIDENCE or best.support is None or best.support >= SURE_SUPPORT:
         return best
     return Best(best.best_label, UNSURE_CEILING, best.margin, best.support)
+
+
+def junk_rule() -> str:
+    """The rules spam rests on beside the detector's training data (4 hex digits): the cues, the
+    quoting rules, the detector's bar and the review of a verdict the model does not share."""
+    content = f"{EVIDENCE_RULE}/{JUNK_PROBABILITY}/review-learned"
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()[:4]

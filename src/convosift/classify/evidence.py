@@ -10,6 +10,7 @@ gibberish. The cues are phrases, not nouns of one business, so they hold in any 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib
 import re
 from collections.abc import Iterable
@@ -59,7 +60,6 @@ _PITCH = (
     r"\b(?:forex|crypto) signals?\b|\b\d+% accuracy\b",
     r"\bsuchmaschinenoptimierung\b|\bposicionamiento (?:web|seo)\b|\bréférencement\b",
     r"(?<!your )\b\d+% off\b.{0,60}\b(?:code|shop now)\b",
-    r"\b(?:look at|review|consider|thoughts on) (?:my|our) (?:proposal|offer)\b",
     r"\binto (?:paying|loyal|repeat) customers\b",
 )
 _LURE = (
@@ -84,12 +84,13 @@ _LURE = (
     r"\bgift cards?\b.{0,80}\b(?:send me the codes|keep (?:this|it) confidential|for a client)\b|\bkeep this confidential\b",
     r"\b(?:pending|unread) messages in your (?:secure )?inbox\b",
     r"\bsu cuenta\b.{0,40}\bbloquead|\bingrese al siguiente enlace\b|\bihr konto\b.{0,40}\bgesperrt|\bbestätigen sie ihre daten\b",
-    r"\b(?:documents?|files?) (?:has|have) been shared with you\b|\breview (?:and sign )?(?:the )?document\b",
-    r"\b(?:virus|malware|trojans?|spyware)\b.{0,60}\bcall\b.{0,40}\b(?:support|technician|helpline|now)\b",
-    r"\bare you (?:available|around|at your desk)\b.{0,60}\bfavou?r\b",
-    r"\bvoice ?mail\b.{0,80}\b(?:listen|play) (?:to )?(?:the |your )?(?:message|voice ?mail|recording)\b",
-    r"\b(?:customs|import) (?:fees?|duty|duties|charges?)\b.{0,80}\b(?:click|link|pay here)\b"
-    r"|\bfrais de douane\b.{0,80}\b(?:cliquant|cliquez|lien)\b|\bgastos de aduana\b.{0,80}\b(?:clic|enlace)\b",
+    # Lures that carry what the customer is to do: a link to sign, a number to call, a link to play.
+    r"\b(?:documents?|files?) (?:has|have) been shared with you\b.{0,80}\b(?:sign|signature)\b|\breview and sign\b.{0,80}(?:https?://|www\.)",
+    r"(?:\b(?:detected|found)\b.{0,30}\b(?:virus|malware|trojans?|spyware)\b"
+    r"|\b(?:virus|malware|trojans?|spyware)\b.{0,30}\b(?:detected|found|infected)\b).{0,80}\bcall\b.{0,40}\d{3}",
+    r"\bvoice ?mail\b.{0,80}\b(?:listen|play)\b.{0,60}(?:https?://|www\.|\b[\w-]+\.(?:com|net|org|io|co|info|biz|example|test)/)",
+    r"\b(?:customs|import) (?:fees?|duty|duties|charges?)\b.{0,80}\b(?:click|pay)\b.{0,60}(?:https?://|www\.|\b[\w-]+\.\w{2,}/)"
+    r"|\bfrais de douane\b.{0,80}\b(?:cliquant|cliquez)\b|\bgastos de aduana\b.{0,80}\bhaga clic\b",
 )
 _BULK = (
     r"\bto unsubscribe\b|\bunsubscribe (?:here|at any time|below|from (?:these|this|our|future) (?:emails|messages|list|newsletter))\b",
@@ -116,22 +117,28 @@ _BULK = (
     r"\btake our (?:\d+-minute )?survey\b",
     r"\bconfirm your subscription\b",
     r"\bhas shipped\b.{0,40}\btrack your (?:package|order|parcel)\b",
-    r"\b\d+ errors?, \d+ warnings?\b|\b(?:daily|weekly|nightly) (?:report|digest|summary): ",
+    r"^\s*(?:daily|weekly|nightly) (?:report|digest|summary): .{0,80}\b\d+ (?:errors?|warnings?|failures?)\b",
 )
 # A customer quoting junk they received, to ask about it, is not junk.
 _QUOTING = re.compile(
-    r"(?:^|[.!?]\s+|\b(?:i|we|and|also|just|i've|we've) )(?:got|received|get|keep getting|have been getting)\b.{0,40}"
+    r"(?:(?:^|[.!?]\s+)(?:just\s+)?(?:got|received)|\b(?:i|we)(?:'ve| have)?\s+(?:just\s+|also\s+)?"
+    r"(?:got|received|get|keep getting|have been getting))\b(?!\s+your\b).{0,40}"
     r"\b(?:e-?mail|sms|text|message|call|letter|notification|reply|replies|voicemail|alert|pop-?up|warning)s?\b"
     # A question whether it is genuine ("Is the email from no-reply@… legit?", "Is that really you?").
-    r"|\b(?:real|legit(?:imate)?|genuine|a scam|a phishing \w+|phishing|fake|official(?: \w+)?|from you|really you|sent by you)\s*\?"
+    r"|\b(?:is|are|was|were)\b[^?!\n]{0,100}\b(?:real|legit(?:imate)?|genuine|a scam|phishing|fake|official(?: \w+)?|from you|really you|sent by you)\s*\?"
     r"|\bis (?:this|it|that) (?:really )?(?:real|legit(?:imate)?|genuine|a scam|from you|(?:an )?official)\b"
-    r"|\b(?:was|is) (?:this|it|that) (?:really )?(?:you|sent by you)\b"
-    r"|\bdid you (?:really |actually |guys )?(?:send|text|e-?mail|call)\b"
+    r"|\b(?:was (?:this|it|that)|is (?:this|it) (?:really )?|is that really) (?:you|sent by you)\b"
+    # Reported words of a message ("Your email said 50% off…") and a forwarded one.
+    r"|\b(?:your|the|an?|this|that) (?:e-?mail|sms|text|message|letter|notification|ad|advert|newsletter|app|site|website)s? "
+    r"(?:said|says|saying|told me|claims?|claimed|promised)\b|\bforwarded message\b"
+    r"|\bdid you (?:really|actually) (?:send|text|e-?mail|call)\b"
     r"|\blooks? (?:dodgy|fishy|suspicious|fake|like (?:a )?(?:scam|phishing))\b"
     # What the customer did with it or what their own order or app shows ("the items I clicked",
     # "my order says delivery failed"), also in a few other languages.
-    r"|\b(?:i|we) (?:clicked|tapped|opened|followed)\b|\b(?:my|the) (?:order|tracking|app|account|screen|page) says\b"
-    r"|\bj'ai cliqué\b|\bje (?:reçois|continue à recevoir)\b|\b(?:recibo|sigo recibiendo)\b|\bich (?:bekomme|erhalte)\b",
+    r"|\b(?:i|we) (?:clicked|tapped)\b|\b(?:my|the) (?:order|tracking|app|account|screen|page) says\b"
+    r"|\bj'ai (?:cliqué|reçu)\b|\bje (?:reçois|continue à recevoir)\b|\best-ce (?:vraiment |bien )?(?:de votre part|légitime|une arnaque|vous)\b"
+    r"|\b(?:recibo|sigo recibiendo|he recibido|recibí)\b|\bes (?:esto )?(?:real|legítimo|de ustedes)\b"
+    r"|\bich (?:bekomme|erhalte|habe)\b.{0,60}\b(?:erhalten|bekommen)\b|\bich (?:bekomme|erhalte)\b|\bist (?:das|dies) (?:echt|von ihnen)\b",
     re.IGNORECASE,
 )
 
@@ -201,6 +208,11 @@ _CUES = tuple(
 )
 _REQUIRED = [_required_literals(pattern) for _, pattern in _CUES]
 _ALWAYS_RUN = frozenset(i for i, literals in enumerate(_REQUIRED) if not literals)
+EVIDENCE_RULE = hashlib.sha256(
+    "\n".join([*(pattern.pattern for _, pattern in _CUES), _QUOTING.pattern, _QUOTED.pattern]).encode("utf-8")
+).hexdigest()[:4]
+"""Names the cues and the quoting rules (4 hex digits): part of the stored model name of a local
+classification, so results judged by other cues can be told apart."""
 _GATES = tuple(
     (literal, frozenset(i for i, literals in enumerate(_REQUIRED) if literal in literals))
     for literal in sorted(set().union(*_REQUIRED))
@@ -253,18 +265,20 @@ def is_gibberish(text: str) -> bool:
 
     Latin-script words that are long and nearly vowel-free, that repeat one letter, or that run
     along neighbouring keys ("asdf", "lkjh") are counted; a text is gibberish when at least three
-    distinct words are read and most of them are such, or when it is one word said four times or more ("ok
+    words are read and most of them are such, counting each word every time it is said or once, or when it is one word said four times or more ("ok
     ok ok ok"). Scripts without Latin vowels are left alone (never judged gibberish).
     """
-    # Each word once: "dfgdfg sdfsdf wer wer" is two odd words of three, not two of four.
-    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text) if len(w) >= 3 and w.isascii()))
+    every = [w.lower() for w in _WORD.findall(text) if len(w) >= 3 and w.isascii()]
+    # Each word once too: "dfgdfg sdfsdf wer wer" is two odd words of three, not two of four.
+    distinct = list(dict.fromkeys(every))
     said = [w.lower() for w in _WORD.findall(text)]
     if len(said) >= 4 and len(set(said)) == 1:
         return True
-    if len(words) < 3:
-        return False
-    odd = sum(1 for word in words if _unpronounceable(word) or odd_word(word))
-    return odd / len(words) >= 0.6
+    return any(
+        len(words) >= 3
+        and sum(1 for word in words if _unpronounceable(word) or odd_word(word)) / len(words) >= 0.6
+        for words in (every, distinct)
+    )
 
 
 @functools.lru_cache(maxsize=65_536)

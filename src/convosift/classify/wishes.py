@@ -28,17 +28,22 @@ _PLEA = (
     r"|resolve|contact|call|email|e-mail)\b)"
 )
 
-# "Please add my son to my plan", "can you add money to my card": a service asked of the company,
-# on the customer's own account, not something new for the product.
+# "Please add my son to my plan", "can you add money to my card": a person or money put onto the
+# customer's own plan, account or card is a service asked of the company, not something new for
+# the product ("please add a dark mode to my account settings" stays a wish).
+_PERSON_OR_MONEY = (
+    r"(?:son|daughter|child|children|kid|kids|baby|newborn|wife|husband|spouse|partner|mother|father|mom|mum"
+    r"|dad|parent|parents|dependent|dependents|driver|drivers|beneficiary|member|person|people|someone"
+    r"|money|funds|cash|credit|balance)"
+)
 _OWN = (
     r"(?!\s+(?:me|us|him|her|them)\b)"
-    r"(?!(?:\s+[\w'’-]+){0,5}\s+(?:to|on|onto|in|into)\s+(?:my|our|his|her|their|the|this)\s+(?:[\w'’-]+\s+){0,2}"
-    r"(?:plan|policy|policies|account|order|cart|basket|subscription|booking|reservation|card|wallet|profile"
-    r"|membership|coverage|cover|contract|claim|file|record|ticket|bill|invoice|household)s?\b)"
+    rf"(?!\s+(?:(?:a|an|my|our|his|her|their|another|some|more|the)\s+)?(?:[\w'’-]+\s+){{0,2}}{_PERSON_OR_MONEY}\b)"
 )
 # "I'd love to get a quote": a request worded warmly.
 _REQUEST_VERBS = (
-    r"(?!\s+(?:get|file|know|receive|talk|speak|switch|cancel|renew|apply|sign\s+up|enrol|enroll|register|schedule"
+    r"(?!\s+(?:get\s+(?:a\s+|my\s+)?(?:quote|refund|copy|replacement|new\s+card|my)|file|know|receive|talk|speak|switch"
+    r"|cancel|renew|apply|sign\s+up|enrol|enroll|register|schedule|change\s+my"
     r"|make\s+(?:a|an)\s+(?:appointment|payment|claim)"
     r"|add\s+(?:a|my|another)\s+(?:dependent|driver|child|son|daughter|spouse|partner|wife|husband))\b)"
 )
@@ -51,15 +56,15 @@ _CUES = (
     rf"\b(?:would|i['’]?d|we['’]?d)\s+(?:really\s+)?love\s+(?:it\s+if|if|to{_REQUEST_VERBS}|an?\s|more\s|some\s|you\s+to)",
     rf"\bwould\s+like\s+(?:it\s+if|to\s+see|you\s+to\s+{_ADD})",
     r"\b(?:please|pls|could\s+you|can\s+you|would\s+you|will\s+you|why\s+not|consider)\s+"
-    r"(?:add|adding|offer|offering|support|supporting|introduce|introducing|allow|allowing|bring|bringing"
-    rf"|build|make\s+it\s+possible|let\s+us|let\s+me\s+(?!know)|start|release|launch)\b{_OWN}",
+    rf"(?:(?:add|adding)\b{_OWN}|(?:offer|offering|support|supporting|introduce|introducing|allow|allowing|bring"
+    r"|bringing|build|make\s+it\s+possible|let\s+us|let\s+me\s+(?!know)|start|release|launch)\b)",
     rf"\byou\s+(?:guys\s+)?(?:should|ought\s+to|could|need\s+to)\s+(?:really\s+|also\s+|definitely\s+)?"
     rf"(?:{_ADD}|consider|put|sell|stock)\b(?!\s+(?:me|us)\s+know)",
     rf"\bany\s+chance\s+(?:of\s+(?:an?\s|more|some|getting)|you\s+(?:could|can|will|would)\s+{_ADD})",
     r"\b(?:add|offer|introduce|bring|build)\s+(?:an?\s+|the\s+)?(?:option|feature|setting|way|ability|mode|support)",
     r"\b(?:an?|the)\s+(?:option|ability|setting|feature)\s+to\b",
     # "I wish to file a claim" is a formal "I want to".
-    r"\bfeature\s+(?:request|idea)|\bsuggestion|\bsuggest|\bjust\s+an\s+idea|\b(?:i|we)\s+wish\b(?!\s+to\b)|\bwish\s+(?:you|there|it)\b",
+    r"\bfeature\s+(?:request|idea)|\bsuggestion|\bsuggest|\bjust\s+an\s+idea|\b(?:i|we)\s+wish\b(?!\s+to\s+(?!see\b|have\b))|\bwish\s+(?:you|there|it)\b",
     r"\b(?:any|are\s+there)\s+plans?\s+to\b|\bany\s+plans\?|\b(?:do|does)\s+(?:you|your\s+team)\s+plan\s+to\b",
     r"\bare\s+you\s+planning\s+to\b|\broadmap|\bsomeday|\b(?:coming|planned)\s+soon\b",
     rf"\bwhen\s+will\s+(?:there\s+be|you\s+{_ADD})\b|\bis\s+(?:an?|the)\s+(?:\w+\s+){{0,3}}coming\b",

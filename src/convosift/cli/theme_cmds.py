@@ -235,10 +235,10 @@ def discover_cmd(
         )
         empty = "No cluster of unmatched conversations is big enough to propose."
         if not proposals:
-            from convosift.store.conversations import count_rows
+            from convosift.store.conversations import any_stored
 
             with store.read() as conn:
-                if count_rows(conn)["conversations"] == 0:
+                if not any_stored(conn):
                     empty = "No conversation is stored yet: run `convosift backfill` first, then discover."
     _print_proposals(proposals, as_json, empty)
 

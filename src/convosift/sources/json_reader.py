@@ -63,7 +63,7 @@ def decode_record(text: bytes | str, cap: int) -> Any:
     except json.JSONDecodeError as exc:
         # Its own line and column would mislead beside the record's place in the file.
         return Unreadable(
-            "malformed", f"invalid JSON: {_problem(exc, text)} at character {exc.pos + 1} of the record"
+            "malformed", f"invalid JSON: {_problem(exc)} at character {exc.pos + 1} of the record"
         )
     except ValueError as exc:  # UnicodeDecodeError, an integer of too many digits, NaN, 1e400
         return Unreadable("malformed", f"invalid JSON ({exc})")
@@ -72,15 +72,16 @@ def decode_record(text: bytes | str, cap: int) -> Any:
     return value
 
 
-def _problem(exc: json.JSONDecodeError, text: bytes | str) -> str:
+def _problem(exc: json.JSONDecodeError) -> str:
     """The parser's message in words a user can act on ("Invalid control character at" names no
     problem a person sees: mostly a line break or a tab inside a string)."""
     message = exc.msg.removesuffix(" at")
     if message == "Invalid control character":
-        found = text[exc.pos : exc.pos + 1]
-        if found in (b"\n", b"\r", "\n", "\r"):
+        # The position counts characters of the decoded document, not bytes of the line.
+        found = exc.doc[exc.pos : exc.pos + 1]
+        if found in ("\n", "\r"):
             return "a line break inside a string (a record cut short, or split over lines)"
-        if found in (b"\t", "\t"):
+        if found == "\t":
             return "a tab inside a string (write it as \\t)"
     return message
 
@@ -240,9 +241,19 @@ def _check_json(head: bytes, path: Path) -> None:
     lines = [line.strip() for line in head.removeprefix(UTF8_BOM).splitlines() if line.strip()]
     looked_at = lines[:_FIRST_LINES] if len(head) < _CHUNK else lines[: min(_FIRST_LINES, len(lines) - 1)]
     if looked_at and not any(line.startswith((b"{", b"[")) for line in looked_at):
-        first = looked_at[0][:40].decode("utf-8", errors="replace")
+        # The shape, not the content: the first line may be a customer's name and address.
+        first = looked_at[0]
+        shape = (
+            "HTML"
+            if first.startswith(b"<")
+            else "comma-separated"
+            if b"," in first
+            else "tab-separated"
+            if b"\t" in first
+            else "text"
+        )
         raise SourceFatalError(
-            f"{path.name} does not look like JSON or JSONL: its first line starts {first!r}",
+            f"{path.name} does not look like JSON or JSONL: its first lines are {shape}",
             hint="the files source reads JSONL (one conversation per line) or one JSON document; "
             "see docs/backfill.md for the shape of a record",
         )

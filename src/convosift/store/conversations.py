@@ -363,6 +363,11 @@ def export_rows(conn: Connection, *, source: str | None = None, batch: int = 500
         yield values
 
 
+def any_stored(conn: Connection) -> bool:
+    """Whether any conversation is stored (without counting them)."""
+    return bool(conn.execute(sa.select(sa.exists().select_from(conversations))).scalar())
+
+
 def count_rows(conn: Connection, source: str | None = None) -> dict[str, int]:
     """Row counts per table (for summaries and tests)."""
     counts = {}

@@ -97,7 +97,7 @@ def _missing_sqlite_folder(engine: Engine) -> Path | None:
         or database.startswith("file:")
     ):
         return None
-    folder = Path(database).expanduser().absolute().parent
+    folder = Path(database).absolute().parent
     return None if folder.is_dir() else folder
 
 

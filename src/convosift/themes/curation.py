@@ -78,7 +78,9 @@ def themes_outside(store: Store, vocabulary: Vocabulary, path: Path) -> str | No
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     return (
         f"{sum(outside.values())} stored conversations carry themes that {path} does not hold ({shown}): "
-        "runs with this file match none of them. Is CONVOSIFT_VOCABULARY the file your earlier accepts wrote?"
+        "runs with this file match none of them. Is CONVOSIFT_VOCABULARY the file your earlier accepts wrote? "
+        "(A theme taken out of the file by hand keeps its stored conversations until it is put back and "
+        "retired with `convosift themes retire`.)"
     )
 
 

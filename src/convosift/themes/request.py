@@ -179,10 +179,10 @@ def shown_lines(text: str) -> list[tuple[str, str]]:
 
 
 def _run_shown(run: re.Match[str], number: str) -> str:
-    """``number`` for a run of number words, unless it is two words that stand alone as words ("Oh,
-    one more thing", "one, oh wait"): a value has a word of another kind or three words."""
-    found = _NUMBER_WORD.findall(run.group(0))
-    if len(found) == 2 and all(word.lower() in WORDS_SHOWN for word in found):
+    """``number`` for a run of number words, unless it is "Oh, one…" ("Oh, one more thing"): "oh"
+    then "one" with a comma between them. "double one", "one one" and "oh one" are values."""
+    words = [word.lower() for word in _NUMBER_WORD.findall(run.group(0))]
+    if words == ["oh", "one"] and "," in run.group(0):
         return run.group(0)
     return number
 
