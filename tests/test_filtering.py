@@ -154,7 +154,15 @@ def test_a_terse_follow_up_recovers_a_conversation_only_when_it_names_a_need() -
     # Each follow-up is read on its own: a thank-you after the request does not take it back.
     assert assess(conversation("hi", parts=(("user", "card blocked"), ("user", "thanks"))), RULES).kept
     assert assess(conversation("hi", parts=(("user", "still not fixed"),)), RULES).kept
-    for follow_up in ("Thanks, that worked!", "great, it works now", "ok great", "hello?"):
+    for follow_up in (
+        "Thanks, that worked!",
+        "great, it works now",
+        "ok great",
+        "hello?",
+        "great, never mind",
+        "no longer needed",
+        "ok, sorted",
+    ):
         assert assess(conversation("hi", parts=(("user", follow_up),)), RULES).reason == "too_short", (
             follow_up
         )

@@ -191,12 +191,19 @@ _ACKNOWLEDGEMENT = frozenset(
 follow-up with one of them recovers nothing, where "password reset services" after "hi" does."""
 
 
-_NEGATION = re.compile(r"\b(?:not|never|still|no longer)\b|n['’]t\b", re.IGNORECASE)
+_NOT_GONE = re.compile(
+    r"\b(?:not|never|still not|no longer)\s+(?:\w+\s+)?(?:fixed|work\w*|solved|resolved|sorted)\b"
+    r"|n['’]t\s+(?:\w+\s+)?(?:fixed|work\w*|solved|resolved|sorted)\b",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(r"\bnever ?mind\b|\bno longer needed\b|\bdon['’]t worry\b", re.IGNORECASE)
 
 
 def _acknowledges(text: str) -> bool:
-    """Thanks or a problem gone; "still not fixed" is no such news."""
-    return not _NEGATION.search(text) and any(
+    """Thanks, a problem gone or a request withdrawn; "still not fixed" is no such news."""
+    if _CLOSING.search(text):
+        return True
+    return not _NOT_GONE.search(text) and any(
         word.lower() in _ACKNOWLEDGEMENT for word in _WORD.findall(text)
     )
 

@@ -41,6 +41,11 @@ from shared_data import BANKING77, INSURANCE
         ("Get 10,000 real followers today! Message us on WhatsApp", "marketing"),
         ("Did you send $500 to John Smith? If not, click here to verify your account", "lure"),
         ("Hi, we followed your company for a while. Our SEO services can boost your traffic", "marketing"),
+        (
+            "Your computer has been infected with 5 viruses! Call Microsoft support now at 1-888-555-0199",
+            "lure",
+        ),
+        ("We have received a notice that your parcel was not delivered. Pay the redelivery fee here", "lure"),
     ],
 )
 def test_junk_carries_evidence(text: str, kind: str) -> None:
@@ -65,6 +70,8 @@ def test_junk_carries_evidence(text: str, kind: str) -> None:
         "hi my order says delivery failed, address not found. but it's the same address as always",
         "Your 20% off code WELCOME20 doesn't work at checkout, says invalid.",
         "Friends got emails from my address with a link to 'claim your reward'. My account was hacked.",
+        "I received your message about unusual login activity, can you check my account?",
+        "Fwd: Account Verification Required - your account will be suspended, click here. Is this you?",
         # Words of a lure, in a customer's own request.
         "Could you review the document I uploaded yesterday?",
         "I've shared the logs; the files have been shared with you via Google Drive",

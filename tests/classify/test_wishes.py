@@ -29,6 +29,9 @@ WISHES = [
     "Could you allow me to change my username?",
     "I'd love to get a dark mode in the app",
     "I wish to see a dark mode",
+    "Please add a kids mode",
+    "Please add credit card payments at checkout",
+    "Please add a member directory to the community page",
 ]
 NOT_WISHES = [
     # Politeness, chasers and questions about what exists: no wish.
@@ -58,6 +61,10 @@ NOT_WISHES = [
     "I no longer need the current plan and would love to switch it to another",
     "I would love to change my plan",
     "please add me to the family plan",
+    "Please add my new address to my account",
+    "Please add a note to my file",
+    "Can you add $50 to my gift card balance?",
+    "Hi, please offer me a quote for my auto insurance",
 ]
 
 

@@ -259,12 +259,16 @@ async def test_a_file_with_no_json_is_refused_and_broken_lines_among_records_are
 ) -> None:
     """A CSV given by mistake was read line by line, every line skipped, run after run."""
     notes = tmp_path / "notes.csv"
-    notes.write_text("id,text\n1,hello\n")
+    notes.write_text("id,name,text\n1,Ana Diaz,hello\n")
     with pytest.raises(
         SourceFatalError, match="does not look like JSON or JSONL: its first lines are comma-separated"
     ) as refused:
         await read_all(FileSource(notes))
-    assert "id,text" not in str(refused.value)  # the shape, never the file's content
+    assert "id,name" not in str(refused.value)  # the shape, never the file's content
+    page = tmp_path / "page.html"
+    page.write_text("<html><body>Export</body></html>\n")
+    with pytest.raises(SourceFatalError, match="its first lines are markup"):
+        await read_all(FileSource(page))
     mixed = tmp_path / "mixed.jsonl"
     record = {"id": "m-1", "created_at": 1_777_000_000, "updated_at": 1_777_000_000, "opener": "Hi"}
     mixed.write_text("exported by tool x\n" + json.dumps(record) + "\n")

@@ -155,6 +155,9 @@ def test_oh_one_more_thing_is_words_and_other_pairs_are_values() -> None:
     assert shown_lines("The code they sent was one one two three and it failed")[0][1] == (
         f"The code they sent was {NUMBER_SHOWN} and it failed"
     )
+    assert (
+        shown_lines("There is one double charge on my card")[0][1] == "There is one double charge on my card"
+    )
     for value in ("double one", "one one", "oh one"):
         shown = shown_lines(f"My PIN ends in {value} and it fails")[0][1]
         assert shown == f"My PIN ends in {NUMBER_SHOWN} and it fails", value

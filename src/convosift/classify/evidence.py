@@ -2,9 +2,11 @@
 
 ``spam`` is a high-precision label. A model trained on a few examples learns that unfamiliar
 words look like spam, so on another business's inbox it calls genuine requests spam. Here a text
-is spam only when the model says so *and* the text carries a sign no customer with a need writes:
-a marketing or SEO pitch, a phishing or prize lure, the footer of bulk or automated mail, or
-gibberish. The cues are phrases, not nouns of one business, so they hold in any industry.
+is spam only when it carries a sign no customer with a need writes: a marketing or SEO pitch, a
+phishing or prize lure, the footer of bulk or automated mail, or gibberish (these cues are
+evidence enough, whatever the category model says), or when the learned junk detector
+(:mod:`convosift.classify.junk`) is sure of it. The cues are phrases, not nouns of one business,
+so they hold in any industry. A customer quoting junk they received, to ask about it, gives none.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from convosift.ml.shape import odd_word
+
+_LINK = r"(?:https?://|www\.|\b(?:bit\.ly|tinyurl\.com|t\.co|goo\.gl|is\.gd|ow\.ly)/|\b[\w-]+\.[a-z]{2,}/)"
+"""A link in a message, as lures carry it ("vm-portal.example/play", "bit.ly/3xYz")."""
 
 _PITCH = (
     r"\bseo (?:services?|agency|company|team|experts?|package)\b",
@@ -85,11 +90,13 @@ _LURE = (
     r"\b(?:pending|unread) messages in your (?:secure )?inbox\b",
     r"\bsu cuenta\b.{0,40}\bbloquead|\bingrese al siguiente enlace\b|\bihr konto\b.{0,40}\bgesperrt|\bbestätigen sie ihre daten\b",
     # Lures that carry what the customer is to do: a link to sign, a number to call, a link to play.
-    r"\b(?:documents?|files?) (?:has|have) been shared with you\b.{0,80}\b(?:sign|signature)\b|\breview and sign\b.{0,80}(?:https?://|www\.)",
-    r"(?:\b(?:detected|found)\b.{0,30}\b(?:virus|malware|trojans?|spyware)\b"
-    r"|\b(?:virus|malware|trojans?|spyware)\b.{0,30}\b(?:detected|found|infected)\b).{0,80}\bcall\b.{0,40}\d{3}",
-    r"\bvoice ?mail\b.{0,80}\b(?:listen|play)\b.{0,60}(?:https?://|www\.|\b[\w-]+\.(?:com|net|org|io|co|info|biz|example|test)/)",
-    r"\b(?:customs|import) (?:fees?|duty|duties|charges?)\b.{0,80}\b(?:click|pay)\b.{0,60}(?:https?://|www\.|\b[\w-]+\.\w{2,}/)"
+    r"\b(?:documents?|files?) (?:has|have) been shared with you\b.{0,80}\b(?:e-?signature|electronic signature|digital signature|review and sign|awaiting your signature)\b"
+    rf"|\breview and sign\b.{{0,80}}{_LINK}",
+    r"(?:\b(?:detected|found|infected with)\b.{0,30}\b(?:virus(?:es)?|malware|trojans?|spyware)\b"
+    r"|\b(?:virus(?:es)?|malware|trojans?|spyware)\b.{0,30}\b(?:detected|found|infected)\b)"
+    r".{0,80}(?<!to )(?<!i )\bcall\b(?!\s+me\b).{0,40}\d{3}",
+    rf"\bvoice ?mail (?:received|message from)\b.{{0,80}}\b(?:listen|play)\b.{{0,60}}{_LINK}",
+    rf"\b(?:customs|import) (?:fees?|duty|duties|charges?)\b.{{0,80}}\b(?:click|pay)\b.{{0,60}}{_LINK}"
     r"|\bfrais de douane\b.{0,80}\b(?:cliquant|cliquez)\b|\bgastos de aduana\b.{0,80}\bhaga clic\b",
 )
 _BULK = (
@@ -121,24 +128,30 @@ _BULK = (
 )
 # A customer quoting junk they received, to ask about it, is not junk.
 _QUOTING = re.compile(
-    r"(?:(?:^|[.!?]\s+)(?:just\s+)?(?:got|received)|\b(?:i|we)(?:'ve| have)?\s+(?:just\s+|also\s+)?"
-    r"(?:got|received|get|keep getting|have been getting))\b(?!\s+your\b).{0,40}"
+    # A message the customer got: "I received your message about…", "Got an email saying…" (a
+    # company's "we have received your…" is an auto-reply).
+    r"(?:(?:^|[.!?,]\s+|\n)(?:just\s+)?(?:got|received)|\bi(?:'ve| have)?\s+(?:just\s+|also\s+)?"
+    r"(?:got|received|get|keep getting|have been getting)|\bwe\s+(?:just\s+|also\s+)?(?:got|received|keep getting)\b"
+    r"(?!\s+your\b))\b.{0,40}"
     r"\b(?:e-?mail|sms|text|message|call|letter|notification|reply|replies|voicemail|alert|pop-?up|warning)s?\b"
     # A question whether it is genuine ("Is the email from no-reply@… legit?", "Is that really you?").
     r"|\b(?:is|are|was|were)\b[^?!\n]{0,100}\b(?:real|legit(?:imate)?|genuine|a scam|phishing|fake|official(?: \w+)?|from you|really you|sent by you)\s*\?"
     r"|\bis (?:this|it|that) (?:really )?(?:real|legit(?:imate)?|genuine|a scam|from you|(?:an )?official)\b"
-    r"|\b(?:was (?:this|it|that)|is (?:this|it) (?:really )?|is that really) (?:you|sent by you)\b"
-    # Reported words of a message ("Your email said 50% off…") and a forwarded one.
-    r"|\b(?:your|the|an?|this|that) (?:e-?mail|sms|text|message|letter|notification|ad|advert|newsletter|app|site|website)s? "
-    r"(?:said|says|saying|told me|claims?|claimed|promised)\b|\bforwarded message\b"
+    r"|\b(?:was (?:this|it|that) |is (?:this|it) (?:really )?|is that really )(?:you|sent by you)\b"
+    # Reported words of a message ("Your email said 50% off…") and a forwarded one asked about.
+    r"|\b(?:your|the|this|that) (?:e-?mail|sms|text|message|letter|notification|newsletter)s? "
+    r"(?:said|says|saying|told me|claims?|claimed|promised)\b|\bforwarded message\b(?=[\s\S]*\?)"
     r"|\bdid you (?:really|actually) (?:send|text|e-?mail|call)\b"
     r"|\blooks? (?:dodgy|fishy|suspicious|fake|like (?:a )?(?:scam|phishing))\b"
     # What the customer did with it or what their own order or app shows ("the items I clicked",
     # "my order says delivery failed"), also in a few other languages.
     r"|\b(?:i|we) (?:clicked|tapped)\b|\b(?:my|the) (?:order|tracking|app|account|screen|page) says\b"
-    r"|\bj'ai (?:cliqué|reçu)\b|\bje (?:reçois|continue à recevoir)\b|\best-ce (?:vraiment |bien )?(?:de votre part|légitime|une arnaque|vous)\b"
-    r"|\b(?:recibo|sigo recibiendo|he recibido|recibí)\b|\bes (?:esto )?(?:real|legítimo|de ustedes)\b"
-    r"|\bich (?:bekomme|erhalte|habe)\b.{0,60}\b(?:erhalten|bekommen)\b|\bich (?:bekomme|erhalte)\b|\bist (?:das|dies) (?:echt|von ihnen)\b",
+    r"|\bj['’]ai (?:cliqu[ée]|re[çc]u) (?:un|une|des|ce|cet|cette)\b|\bje (?:reçois|continue à recevoir)\b"
+    r"|\best-ce (?:vraiment |bien )?(?:de votre part|légitime|une arnaque|vous)\b"
+    r"|\b(?:recibo|sigo recibiendo|he recibido|recibí) (?:un|una|mensajes|correos|sms|llamadas)\b"
+    r"|¿\s*(?:es|esto es) (?:esto )?(?:real|legítimo|de ustedes)\b[^?]{0,40}\?"
+    r"|\bich habe (?:eine?n?|diese) (?:e-?mail|sms|nachricht|anruf|brief)\b|\bich (?:bekomme|erhalte) (?:st[äa]ndig |immer )?(?:e-?mails|sms|nachrichten|anrufe|briefe)\b"
+    r"|\bist (?:das|dies) (?:echt|von ihnen)\b",
     re.IGNORECASE,
 )
 
@@ -209,7 +222,9 @@ _CUES = tuple(
 _REQUIRED = [_required_literals(pattern) for _, pattern in _CUES]
 _ALWAYS_RUN = frozenset(i for i, literals in enumerate(_REQUIRED) if not literals)
 EVIDENCE_RULE = hashlib.sha256(
-    "\n".join([*(pattern.pattern for _, pattern in _CUES), _QUOTING.pattern, _QUOTED.pattern]).encode("utf-8")
+    "\n".join(
+        [*(pattern.pattern for _, pattern in _CUES), _QUOTING.pattern, _QUOTED.pattern, "gibberish-2"]
+    ).encode("utf-8")
 ).hexdigest()[:4]
 """Names the cues and the quoting rules (4 hex digits): part of the stored model name of a local
 classification, so results judged by other cues can be told apart."""

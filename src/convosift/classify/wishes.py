@@ -28,18 +28,29 @@ _PLEA = (
     r"|resolve|contact|call|email|e-mail)\b)"
 )
 
-# "Please add my son to my plan", "can you add money to my card": a person or money put onto the
-# customer's own plan, account or card is a service asked of the company, not something new for
-# the product ("please add a dark mode to my account settings" stays a wish).
+# "Please add my son to my plan", "can you add $50 to my card", "add my new address to my
+# account": a person, money or a detail of theirs put onto the customer's own account is a service
+# asked of the company, not something new for the product. "Please add a dark mode to my account
+# settings" and "please add a kids mode" stay wishes: the person word must end the object.
 _PERSON_OR_MONEY = (
     r"(?:son|daughter|child|children|kid|kids|baby|newborn|wife|husband|spouse|partner|mother|father|mom|mum"
     r"|dad|parent|parents|dependent|dependents|driver|drivers|beneficiary|member|person|people|someone"
     r"|money|funds|cash|credit|balance)"
 )
+_OBJECT_END = r"(?=\s+(?:to|on|onto|into|as|from|back)\b|\s*[,.;:?!]|\s*$)"
+_ACCOUNT = (
+    r"(?:account|plan|policy|booking|order|invoice|file|loan|card|balance|profile|reservation|subscription"
+    r"|membership|cover|coverage|record)s?"
+)
 _OWN = (
     r"(?!\s+(?:me|us|him|her|them)\b)"
-    rf"(?!\s+(?:(?:a|an|my|our|his|her|their|another|some|more|the)\s+)?(?:[\w'’-]+\s+){{0,2}}{_PERSON_OR_MONEY}\b)"
+    rf"(?!\s+(?:(?:a|an|my|our|his|her|their|another|some|more|the)\s+)?(?:[\w'’-]+\s+){{0,2}}{_PERSON_OR_MONEY}s?{_OBJECT_END})"
+    r"(?!\s+(?:[$€£]\s?\d|\d[\d,.]*\s*(?:dollars|euros|pounds|usd|eur|gbp)\b))"
+    rf"(?!\s+(?:(?:my|the|a|an|some|more)\s+)?(?:[\w'’-]+\s+){{0,3}}(?:to|on|onto)\s+my\s+(?:[\w'’-]+\s+){{0,2}}"
+    rf"{_ACCOUNT}{_OBJECT_END})"
 )
+_NOT_FOR_ME = r"(?!\s+(?:me|us|him|her|them)\b)"
+""""Please offer me a quote", "please support me": the customer asks for themselves."""
 # "I'd love to get a quote": a request worded warmly.
 _REQUEST_VERBS = (
     r"(?!\s+(?:get\s+(?:a\s+|my\s+)?(?:quote|refund|copy|replacement|new\s+card|my)|file|know|receive|talk|speak|switch"
@@ -56,15 +67,16 @@ _CUES = (
     rf"\b(?:would|i['’]?d|we['’]?d)\s+(?:really\s+)?love\s+(?:it\s+if|if|to{_REQUEST_VERBS}|an?\s|more\s|some\s|you\s+to)",
     rf"\bwould\s+like\s+(?:it\s+if|to\s+see|you\s+to\s+{_ADD})",
     r"\b(?:please|pls|could\s+you|can\s+you|would\s+you|will\s+you|why\s+not|consider)\s+"
-    rf"(?:(?:add|adding)\b{_OWN}|(?:offer|offering|support|supporting|introduce|introducing|allow|allowing|bring"
-    r"|bringing|build|make\s+it\s+possible|let\s+us|let\s+me\s+(?!know)|start|release|launch)\b)",
+    rf"(?:(?:add|adding)\b{_OWN}|(?:offer|offering|support|supporting|bring|bringing)\b{_NOT_FOR_ME}"
+    r"|(?:introduce|introducing|allow|allowing|build|make\s+it\s+possible|let\s+us|let\s+me\s+(?!know)|start"
+    r"|release|launch)\b)",
     rf"\byou\s+(?:guys\s+)?(?:should|ought\s+to|could|need\s+to)\s+(?:really\s+|also\s+|definitely\s+)?"
     rf"(?:{_ADD}|consider|put|sell|stock)\b(?!\s+(?:me|us)\s+know)",
     rf"\bany\s+chance\s+(?:of\s+(?:an?\s|more|some|getting)|you\s+(?:could|can|will|would)\s+{_ADD})",
     r"\b(?:add|offer|introduce|bring|build)\s+(?:an?\s+|the\s+)?(?:option|feature|setting|way|ability|mode|support)",
     r"\b(?:an?|the)\s+(?:option|ability|setting|feature)\s+to\b",
     # "I wish to file a claim" is a formal "I want to".
-    r"\bfeature\s+(?:request|idea)|\bsuggestion|\bsuggest|\bjust\s+an\s+idea|\b(?:i|we)\s+wish\b(?!\s+to\s+(?!see\b|have\b))|\bwish\s+(?:you|there|it)\b",
+    r"\bfeature\s+(?:request|idea)|\bsuggestion|\bsuggest|\bjust\s+an\s+idea|\b(?:i|we)\s+wish\b(?!\s+to\s+(?!(?:see|have)\s+(?:a|an|more|some)\b))|\bwish\s+(?:you|there|it)\b",
     r"\b(?:any|are\s+there)\s+plans?\s+to\b|\bany\s+plans\?|\b(?:do|does)\s+(?:you|your\s+team)\s+plan\s+to\b",
     r"\bare\s+you\s+planning\s+to\b|\broadmap|\bsomeday|\b(?:coming|planned)\s+soon\b",
     rf"\bwhen\s+will\s+(?:there\s+be|you\s+{_ADD})\b|\bis\s+(?:an?|the)\s+(?:\w+\s+){{0,3}}coming\b",
@@ -83,7 +95,7 @@ _CUES = (
     r"\bcould\s+(?:\w+\s+){1,4}be\s+(?:sent|exportable|added|made|available|offered|shown)\b",
 )
 _WISH = re.compile("|".join(f"(?:{cue})" for cue in _CUES), re.IGNORECASE)
-WISH_RULE = "wish4"
+WISH_RULE = "wish5"
 """Names the cues: part of the stored model name of a local classification."""
 
 

@@ -243,11 +243,18 @@ def _check_json(head: bytes, path: Path) -> None:
     if looked_at and not any(line.startswith((b"{", b"[")) for line in looked_at):
         # The shape, not the content: the first line may be a customer's name and address.
         first = looked_at[0]
+        try:
+            head.decode("utf-8")
+            binary = b"\x00" in head
+        except UnicodeDecodeError:
+            binary = len(head) < _CHUNK  # a chunk may end inside a character
         shape = (
-            "HTML"
+            "binary"
+            if binary
+            else "markup (HTML or XML)"
             if first.startswith(b"<")
             else "comma-separated"
-            if b"," in first
+            if first.count(b",") >= 2
             else "tab-separated"
             if b"\t" in first
             else "text"

@@ -178,12 +178,22 @@ def shown_lines(text: str) -> list[tuple[str, str]]:
     ]
 
 
+_DIGIT_WORDS = frozenset(
+    {"zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"}
+)
+
+
 def _run_shown(run: re.Match[str], number: str) -> str:
-    """``number`` for a run of number words, unless it is "Oh, one…" ("Oh, one more thing"): "oh"
-    then "one" with a comma between them. "double one", "one one" and "oh one" are values."""
+    """``number`` for a run of number words that is a value; a pair of words that stand alone as
+    words stays: "Oh, one more thing", "One, oh wait", "one double charge". Two digits said one
+    after the other ("one one", "oh one") or doubled ("double one") are a value, as is any longer run."""
     words = [word.lower() for word in _NUMBER_WORD.findall(run.group(0))]
-    if words == ["oh", "one"] and "," in run.group(0):
-        return run.group(0)
+    if len(words) == 2:
+        if "," in run.group(0) and set(words) <= {"oh", "one"}:
+            return run.group(0)
+        doubled = words[0] in ("double", "triple") and words[1] in _DIGIT_WORDS
+        if not doubled and not set(words) <= _DIGIT_WORDS:
+            return run.group(0)
     return number
 
 
