@@ -42,13 +42,13 @@ from convosift.sources.intercom.normalize import (
     record_id,
     timestamp,
 )
+from convosift.sources.json_format import looks_like_jsonl
 from convosift.sources.json_reader import (
     DEFAULT_MAX_RECORD_BYTES,
     Unreadable,
     decode_record,
     document_records,
     jsonl_lines,
-    looks_like_jsonl,
 )
 
 log = get_logger(__name__)
