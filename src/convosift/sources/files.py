@@ -303,9 +303,16 @@ def to_result(item: Any, where: str, *, fallback_id: str) -> DetailResult:
         return _malformed(found_id or fallback_id, f"{where}: {exc.message}", item, reason=exc.reason)
     except ValidationError as exc:
         errors = exc.errors()
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors[:3])
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {_said(e)}" for e in errors[:3])
         reason = "out_of_range" if all(e["type"] in _RANGE_ERRORS for e in errors) else "malformed"
         return _malformed(found_id or fallback_id, f"{where}: {problems}", item, reason=reason)
+
+
+def _said(error: Any) -> str:
+    """A validation error in the words of the export: a time that is not one names both forms."""
+    if error["loc"] and error["loc"][-1] in ("created_at", "updated_at") and error["type"].startswith("int_"):
+        return f"{str(error.get('input'))[:30]!r} is neither UNIX seconds nor an ISO 8601 time (2026-05-01T09:30:00Z)"
+    return str(error["msg"])
 
 
 def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, Any]:
