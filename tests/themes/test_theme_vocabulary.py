@@ -62,7 +62,10 @@ def test_settings_choose_the_file(tmp_path: Path) -> None:
         ),
         (VALID.replace("  title: Old login theme\n", ""), "line 8: themes.1.title: Field required"),
         (VALID.replace("merged_into: login_loop", "merged_into: nowhere"), "merged into unknown theme"),
-        (VALID + "- signature: login_loop\n  title: Again\n", "appears twice"),
+        (
+            VALID + "- signature: login_loop\n  title: Again\n",
+            "line 12: themes.2.signature: signature 'login_loop' appears twice (first at line 3)",
+        ),
         (VALID.replace("  merged_into: login_loop\n", ""), "a merged theme needs merged_into"),
         (VALID.replace("[login]", "[login"), "line 6: invalid YAML"),
         ("- just a list", "line 1: expected a mapping"),

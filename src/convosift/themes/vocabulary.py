@@ -239,12 +239,33 @@ def parse_vocabulary(text: str, name: str = "<vocabulary>") -> Vocabulary:
     if not isinstance(data, dict):
         raise ConfigurationError(f"{name}: line 1: expected a mapping with a 'themes' list")
     lines = _line_index(root)
+    _check_unique_signatures(data, lines, name)
     try:
         return Vocabulary.model_validate(data)
     except ValidationError as exc:
         raise ConfigurationError(
             f"{name}: " + "; ".join(_describe(error, lines) for error in exc.errors())
         ) from None
+
+
+def _check_unique_signatures(data: Mapping[str, Any], lines: dict[tuple[Any, ...], int], name: str) -> None:
+    """A signature given twice, named at the line of its second use and of its first."""
+    themes = data.get("themes")
+    if not isinstance(themes, list):
+        return
+    first: dict[str, int] = {}
+    for position, theme in enumerate(themes):
+        signature = theme.get("signature") if isinstance(theme, Mapping) else None
+        if not isinstance(signature, str):
+            continue
+        if signature in first:
+            here = lines.get(("themes", position, "signature"), 1)
+            there = lines.get(("themes", first[signature], "signature"), 1)
+            raise ConfigurationError(
+                f"{name}: line {here}: themes.{position}.signature: signature {signature!r} appears twice "
+                f"(first at line {there})"
+            )
+        first[signature] = position
 
 
 def _line_index(node: yaml.Node | None, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], int]:
