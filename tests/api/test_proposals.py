@@ -1,4 +1,4 @@
-"""Proposals over the API: the list a person decides from, and accept, rename, merge and dismiss."""
+"""Proposals over the API: the list a person decides from, and accept, rename, merge, dismiss and reopen."""
 
 from __future__ import annotations
 
@@ -123,6 +123,11 @@ def test_dismiss_closes_the_proposal_and_leaves_the_members_unmatched(curating: 
     assert response.json()["action"] == "dismiss"
     assert curating.get("/api/proposals").json()["proposals"] == []
     assert set(_themes_of(curating).values()) == {None}
+    # Undone: open again, as it was proposed.
+    reopened = curating.post("/api/proposals/p0000dark/reopen")
+    assert reopened.status_code == 200 and reopened.json()["action"] == "reopen", reopened.text
+    assert [p["id"] for p in curating.get("/api/proposals").json()["proposals"]] == ["p0000dark"]
+    assert curating.post("/api/proposals/p0000dark/reopen").status_code == 409
 
 
 @pytest.mark.parametrize(

@@ -134,8 +134,18 @@ def test_dismiss_closes_a_proposal_and_refuses_an_unknown_one(database: Store) -
     }
     again = runner.invoke(app, ["themes", "dismiss", "p0000dark"])
     assert again.exit_code == 5 and "already dismissed" in again.stderr
+    assert "convosift themes reopen p0000dark" in " ".join(again.stderr.split())
     unknown = runner.invoke(app, ["themes", "dismiss", "p-unknown"])
     assert unknown.exit_code == 6 and "no proposal with id p-unknown" in unknown.stderr
+    # A dismissal made by mistake is undone: the proposal is open again, and can be accepted.
+    assert _json(["themes", "reopen", "p0000dark", "--json"])["action"] == "reopen"  # type: ignore[index]
+    assert [p["id"] for p in _json(["themes", "proposals", "--json"])] == ["p0000dark"]  # type: ignore[index,union-attr]
+    twice = runner.invoke(app, ["themes", "reopen", "p0000dark"])
+    assert twice.exit_code == 5 and "open already" in twice.stderr
+    assert runner.invoke(app, ["themes", "reopen", "p-unknown"]).exit_code == 6
+    assert _json(["themes", "accept", "p0000dark", "--json"])["action"] == "accept"  # type: ignore[index]
+    accepted = runner.invoke(app, ["themes", "reopen", "p0000dark"])
+    assert accepted.exit_code == 5 and "is accepted" in accepted.stderr
 
 
 def test_proposals_lists_the_stored_proposals_without_clustering_again(

@@ -371,6 +371,18 @@ def dismiss(
     _print_outcome(outcome, as_json)
 
 
+@themes_app.command("reopen")
+@handle_errors
+def reopen(
+    proposal_id: str = typer.Argument(..., help="Dismissed proposal id."), as_json: bool = _JSON
+) -> None:
+    """Open a dismissed proposal again, as it was proposed (a dismissal made by mistake)."""
+    config = settings()
+    with _store(config) as store:
+        outcome = _curator(config, store).reopen(proposal_id)
+    _print_outcome(outcome, as_json)
+
+
 @themes_app.command("rematch")
 @handle_errors
 def rematch(as_json: bool = _JSON) -> None:

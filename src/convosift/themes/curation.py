@@ -78,9 +78,8 @@ def themes_outside(store: Store, vocabulary: Vocabulary, path: Path) -> str | No
     shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
     return (
         f"{sum(outside.values())} stored conversations carry themes that {path} does not hold ({shown}): "
-        "runs with this file match none of them. Is CONVOSIFT_VOCABULARY the file your earlier accepts wrote? "
-        "(A theme taken out of the file by hand keeps its stored conversations until it is put back and "
-        "retired with `convosift themes retire`.)"
+        "runs with this file match none of them. Is CONVOSIFT_VOCABULARY the file your earlier accepts wrote? (A "
+        "theme taken out of the file by hand keeps its stored conversations until put back and retired.)"
     )
 
 
@@ -306,6 +305,24 @@ class Curator:
             self._record(conn, "dismiss", proposal_id, None, note=f"proposal {proposal_id}", at=now)
             return Outcome("dismiss", proposal_id, None, 0)
 
+    def reopen(self, proposal_id: str) -> Outcome:
+        """Open a dismissed proposal again (a dismissal made by mistake); it is proposed as before."""
+        with self.store.write() as conn:
+            proposal = get_proposal(conn, proposal_id)
+            if proposal is None or proposal.status == PROPOSED:
+                _open_proposal(conn, proposal_id)  # not found: says so
+                raise ConflictError(
+                    f"proposal {proposal_id} is open already", hint="convosift themes proposals"
+                )
+            if proposal.status != DISMISSED:
+                raise ConflictError(
+                    f"proposal {proposal_id} is {proposal.status}", hint=_closed_hint(proposal)
+                )
+            now = self.clock()
+            close_proposal(conn, proposal_id, PROPOSED, None, now)
+            self._record(conn, "reopen", proposal_id, None, note=f"proposal {proposal_id}", at=now)
+            return Outcome("reopen", proposal_id, None, 0)
+
     # --- bookkeeping -------------------------------------------------------------------------
 
     def _record(
@@ -438,6 +455,8 @@ def _closed_hint(proposal: Proposal) -> str:
             "a later discovery no longer found this cluster, or every conversation of it has a theme "
             "now; the open proposals: convosift themes proposals"
         )
+    if proposal.status == DISMISSED:
+        return f"open it again with: convosift themes reopen {proposal.id}"
     return (
         f"it became theme {proposal.decided_signature!r}"
         if proposal.decided_signature

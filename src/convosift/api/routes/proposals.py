@@ -56,3 +56,9 @@ def dismiss(proposal_id: str, context: AppContext = Depends(get_context)) -> dic
     """Close the proposal without a theme; its conversations stay unmatched, and its quotes keep
     teaching the theme matcher what the vocabulary's themes are not."""
     return curation.curator_for(context.settings, context.store()).dismiss(proposal_id).to_dict()
+
+
+@router.post("/{proposal_id}/reopen", name="reopen_proposal", dependencies=[Depends(require_token)])
+def reopen(proposal_id: str, context: AppContext = Depends(get_context)) -> dict[str, Any]:
+    """Open a dismissed proposal again, as it was proposed."""
+    return curation.curator_for(context.settings, context.store()).reopen(proposal_id).to_dict()
