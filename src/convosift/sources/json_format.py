@@ -28,15 +28,14 @@ def looks_like_jsonl(path: Path) -> bool:
     if b"\r" in head.strip() and b"\n" not in head:
         _check_encoding(head, path)
         return False
-    return _looks_like_jsonl(path)
+    return _looks_like_jsonl(path, head)
 
 
-def _looks_like_jsonl(path: Path) -> bool:
+def _looks_like_jsonl(path: Path, head: bytes) -> bool:
+    """``head``: the file's first :data:`_CHUNK` bytes, already read."""
+    _check_encoding(head, path)
+    _check_json(head, path)
     with path.open("rb") as handle:
-        _check_encoding(handle.read(8), path)
-        handle.seek(0)
-        _check_json(handle.read(_CHUNK), path)
-        handle.seek(0)
         first = _next_line(handle)
         if first is None:
             return True  # empty or blank: nothing to read either way
