@@ -20,6 +20,7 @@ from convosift.store.schema import NAME_LENGTH
 from convosift.themes import matching
 from convosift.themes.domain import background_texts, gate_version, inbox_background
 from convosift.themes.matching import LocalThemeMatcher
+from convosift.themes.opposites import OPPOSITES_VERSION
 from convosift.themes.vocabulary import Theme, Vocabulary
 from shared_data import BANKING77
 
@@ -93,7 +94,7 @@ def test_the_matcher_names_the_background_it_was_contrasted_with(store: Store, t
     contrasted = LocalThemeMatcher(VOCABULARY, settings, background=inbox_background(store, VOCABULARY))
     assert plain.name == (
         f"local-themes:{VOCABULARY.content_hash}/local-v{ENGINE_VERSION}+{EMBEDDING_MODEL}"
-        f"/framing-{FRAMING_VERSION}/gate-{gate_version()}"
+        f"/framing-{FRAMING_VERSION}/gate-{gate_version()}/opposites-{OPPOSITES_VERSION}"
     )
     assert contrasted.name.startswith(plain.name + "/background-") and contrasted.name != plain.name
     assert len(contrasted.name) <= NAME_LENGTH

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from convosift.themes.opposites import split_opposites
+from convosift.themes.opposites import leaning, opposed, sides, split_opposites
 
 ADD = [
     f"Please add my {who} to my plan" for who in ("son", "daughter", "wife", "husband", "partner", "mother")
@@ -54,3 +54,25 @@ def test_two_word_actions_count() -> None:
         texts, np.zeros(6, dtype=np.int64), _vectors([1] * 3 + [2] * 3), min_cluster_size=3
     )
     assert len(set(split[:3])) == 1 and len(set(split[3:])) == 1 and split[0] != split[3]
+
+
+def test_a_theme_leans_to_the_side_its_texts_ask_for_and_a_request_for_the_other_is_opposed() -> None:
+    cancel = [
+        "Cancel my plan",
+        "please cancel the policy",
+        "I want to cancel",
+        "cancel it",
+        "How do I sign up?",
+    ]
+    lean = leaning(cancel)
+    assert lean[-1] == 2  # four of five texts cancel: the theme leans to cancelling
+    assert leaning(cancel[2:])[-1] == 0  # two of three do not make a leaning
+    assert opposed(sides("I want to enrol in a plan"), lean)
+    assert opposed(sides("sign up my son"), lean)
+    assert not opposed(sides("cancel it now"), lean)
+    assert not opposed(sides("What does the plan cover?"), lean)  # no action word: no opinion
+    assert not opposed(sides("cancel the old plan and enrol me in the new one"), lean)  # both sides
+    # Two sides almost even, or a single text, make no leaning.
+    assert leaning(["add my son", "remove my son"]) == (0, 0, 0, 0, 0)
+    assert leaning(["add my son"]) == (0, 0, 0, 0, 0)
+    assert leaning(["Add a user", "add a card", "add my wife", "remove a user"])[0] == 0

@@ -10,6 +10,7 @@ import pytest
 from convosift.config import load_settings
 from convosift.domain import Conversation, Message
 from convosift.ml.framing import issue_text
+from convosift.themes import matching
 from convosift.themes.matching import (
     DEFAULT_FEW_SHOT_THRESHOLD,
     KEYWORD_BOOST,
@@ -181,3 +182,44 @@ def test_a_vocabulary_of_one_theme_matches_its_own_conversations(tmp_path: Path)
     )
     assert [m.signature for m in matches] == ["export_fails", None, None]
     assert matches[0].evidence == "Hi, my export fails with an error every time"
+
+
+def test_a_theme_that_asks_for_one_action_does_not_take_a_request_for_its_opposite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sentence vectors put "enrol" next to "cancel": the matcher reads the action words too."""
+    cancel = Theme(
+        signature="cancel_plan",
+        title="Cancel an insurance plan",
+        examples=(
+            "I want to cancel my insurance plan",
+            "Please cancel my policy from next month",
+            "How do I cancel my plan?",
+            "I need to cancel the coverage on my car",
+            "Can you cancel my health plan today",
+        ),
+    )
+    address = Theme(
+        signature="change_address",
+        title="Change of address",
+        examples=(
+            "I moved and need to update my address",
+            "Please change the address on my policy",
+            "How do I change my mailing address?",
+            "My address is wrong on the account",
+            "Update my home address please",
+        ),
+    )
+    vocabulary = Vocabulary(themes=(cancel, address))
+    settings = load_settings(cache_dir=tmp_path)
+    texts = ["Please cancel my insurance plan", "I would like to enroll in your insurance plan"]
+    with monkeypatch.context() as patched:
+        # Without reading the action words, the request to enrol is taken for a cancellation.
+        patched.setattr(matching, "opposed", lambda *_: False)
+        assert [m.signature for m in LocalThemeMatcher(vocabulary, settings).match_texts(texts)] == [
+            "cancel_plan",
+            "cancel_plan",
+        ]
+    matcher = LocalThemeMatcher(vocabulary, settings)
+    assert [m.signature for m in matcher.match_texts(texts)] == ["cancel_plan", None]
+    assert "opposites-" in matcher.name

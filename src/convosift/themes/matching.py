@@ -28,6 +28,7 @@ from convosift.ml.embeddings import EMBEDDING_MODEL
 from convosift.ml.engine import ENGINE_VERSION
 from convosift.ml.framing import FRAMING_VERSION, issue_text
 from convosift.themes.domain import DOMAIN_PROBABILITY, ELSEWHERE, DomainGate, background_texts, gate_version
+from convosift.themes.opposites import OPPOSITES_VERSION, leaning, opposed, sides
 from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
 from convosift.themes.vocabulary import Theme, Vocabulary
 
@@ -105,13 +106,14 @@ class LocalThemeMatcher:
         # vectors, how a text is read and the domain gate.
         self.name = (
             f"local-themes:{vocabulary.content_hash}/local-v{ENGINE_VERSION}+{EMBEDDING_MODEL}"
-            f"/framing-{FRAMING_VERSION}/gate-{gate_version()}"
+            f"/framing-{FRAMING_VERSION}/gate-{gate_version()}/opposites-{OPPOSITES_VERSION}"
         )
         if background is not None:
             # Matches depend on what the gate contrasts the themes with: the name says which.
             digest = hashlib.sha256("\n".join(background).encode("utf-8")).hexdigest()[:12]
             self.name += f"/background-{digest}"
         self._keywords = [[_Keyword.of(k) for k in theme.keywords] for theme in self.themes]
+        self._leaning = [leaning(theme.training_texts()) for theme in self.themes]
         self._lock = threading.Lock()
         self._trained: _Trained | None = None
         self._background = background
@@ -238,6 +240,12 @@ class LocalThemeMatcher:
             and not (categories is not None and categories[i] in UNMATCHED_CATEGORIES)
             for i, (score, text) in enumerate(zip(scores, texts, strict=True))
         ]
+        # A theme that asks for one action never takes a request for its opposite ("enrol me"
+        # against "cancel my plan"): sentence vectors barely tell the two apart.
+        leaning_at = dict(zip(model.columns, self._leaning, strict=True))
+        for i, text in enumerate(texts):
+            if matched[i] and opposed(sides(text), leaning_at[int(best[i])]):
+                matched[i] = False
         quotes = best_sentences(texts, model.centroids[best], embed)
         # Out of domain: a theme stands only when the sentence that carries it is of this
         # vocabulary's business (greetings and thanks around it say nothing either way), or when

@@ -7,6 +7,10 @@ themes the other as the first. A cluster whose requests fall into two big groups
 action words (add / remove, activate / deactivate, lock / unlock, increase / decrease, enrol /
 cancel) is split into those groups; a request with neither word joins the group whose centre is
 closest to it, so no request leaves the cluster's proposals.
+
+Matching uses the same pairs the other way (:func:`leaning`, :func:`opposed`): a theme whose texts
+all ask for one side of a pair ("cancel my plan") does not take a request for the other side
+("I want to enrol in a plan"), however close their vectors are.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
 )
 """Pairs of sets of action words; a request holding words of one set and none of the other is on
 that side."""
+OPPOSITES_VERSION = 1
+"""Recorded in the theme matcher's name: the pairs decide which matches stand."""
 MIN_SHARE = 0.2
 """Each side must hold this share of the cluster's requests (and at least the smallest cluster
 size) for the cluster to be split: a stray "remove" in a cluster about adding splits nothing."""
@@ -99,3 +105,39 @@ def _phrases(text: str) -> set[str]:
     if " take off " in lowered or " taking off " in lowered or " take them off " in lowered:
         found.add("remove")
     return found
+
+
+LEANING_MIN_TEXTS = 2
+"""A theme leans to one side of a pair when at least this many of its texts are on that side..."""
+LEANING_SHARE = 0.8
+"""...and this share of its texts with a side are on it."""
+
+
+def sides(text: str) -> tuple[int, ...]:
+    """The side of ``text`` on each pair of :data:`OPPOSITES`: 1, 2, or 0 (neither or both)."""
+    words = set(_WORD.findall(text.lower())) | _phrases(text)
+    return tuple(_side(words, first, second) for first, second in OPPOSITES)
+
+
+def leaning(texts: Sequence[str]) -> tuple[int, ...]:
+    """The side a theme's ``texts`` take on each pair: 1 or 2 when they clearly ask for one side
+    (see :data:`LEANING_MIN_TEXTS`, :data:`LEANING_SHARE`), else 0."""
+    counts = [[0, 0, 0] for _ in OPPOSITES]
+    for text in texts:
+        for pair, side in enumerate(sides(text)):
+            counts[pair][side] += 1
+    result = []
+    for _, first, second in counts:
+        on_side = 1 if first >= second else 2
+        most = max(first, second)
+        result.append(
+            on_side if most >= LEANING_MIN_TEXTS and most >= LEANING_SHARE * (first + second) else 0
+        )
+    return tuple(result)
+
+
+def opposed(text_sides: Sequence[int], theme_leaning: Sequence[int]) -> bool:
+    """Whether a text asks for the opposite of what a theme leans to, on some pair."""
+    return any(
+        text and theme and text != theme for text, theme in zip(text_sides, theme_leaning, strict=True)
+    )
