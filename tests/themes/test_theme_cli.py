@@ -182,6 +182,14 @@ def test_discover_with_nothing_unmatched(database: Store) -> None:
     assert result.exit_code == 0 and "big enough to propose" in result.output
 
 
+def test_discover_refuses_both_title_flags(database: Store) -> None:
+    result = runner.invoke(app, ["themes", "discover", "--llm-titles", "--no-llm-titles"])
+    assert result.exit_code == 2
+    assert "--llm-titles or --no-llm-titles, not both" in result.output
+    # One of them alone is taken: without an LLM configured, --no-llm-titles is the default anyway.
+    assert _json(["themes", "discover", "--no-llm-titles", "--json"]) == []
+
+
 def test_discover_before_any_backfill_says_to_backfill_first(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -209,11 +209,16 @@ def discover_cmd(
         "conversations (lower: purer, more proposals; larger inboxes are clustered in a reduced space "
         "with its own setting).",
     ),
-    llm_titles: bool | None = typer.Option(
-        None,
-        "--llm-titles/--no-llm-titles",
-        help="Ask the configured LLM to title new clusters (default: when CONVOSIFT_LLM_BASE_URL "
-        "or CONVOSIFT_LLM_API_KEY is set).",
+    llm_titles: bool = typer.Option(
+        False,
+        "--llm-titles",
+        help="Ask the configured LLM to title new clusters (the default when an LLM base URL or "
+        "API key is set in the settings).",
+    ),
+    no_llm_titles: bool = typer.Option(
+        False,
+        "--no-llm-titles",
+        help="Title new clusters from their own words, even when an LLM is configured.",
     ),
     as_json: bool = _JSON,
 ) -> None:
@@ -222,6 +227,8 @@ def discover_cmd(
     from convosift.themes.titles import namer_for
     from convosift.themes.vocabulary import load_vocabulary_for
 
+    if llm_titles and no_llm_titles:
+        raise typer.BadParameter("give --llm-titles or --no-llm-titles, not both")
     config = settings()
     vocabulary = load_vocabulary_for(config)
     with _store(config) as store, _steps() as step:
@@ -230,7 +237,7 @@ def discover_cmd(
             min_cluster_size=min_cluster_size,
             distance_threshold=distance_threshold,
             taken_signatures=set(vocabulary.signatures),
-            namer=namer_for(config, llm_titles),
+            namer=namer_for(config, True if llm_titles else False if no_llm_titles else None),
             progress=step,
         )
         empty = "No cluster of unmatched conversations is big enough to propose."
