@@ -32,6 +32,9 @@ WISHES = [
     "Please add a kids mode",
     "Please add credit card payments at checkout",
     "Please add a member directory to the community page",
+    # Money is a mass noun: balances in several currencies are something new.
+    "Please add multi-currency balances to the app",
+    "Please add multi-currency balances",
 ]
 NOT_WISHES = [
     # Politeness, chasers and questions about what exists: no wish.
@@ -65,6 +68,8 @@ NOT_WISHES = [
     "Please add a note to my file",
     "Can you add $50 to my gift card balance?",
     "Hi, please offer me a quote for my auto insurance",
+    "please add some funds to my wallet",
+    "Please add my kids to the policy",
 ]
 
 
