@@ -6,6 +6,9 @@ Data sets, read from ``../shared/data`` (never copied into the repository):
 - ``banking77-chat``: the same queries inside multi-turn chats built here, deterministically, from
   this file's phrase lists: 2-3 customer turns with greetings, names, e-mail addresses, account
   numbers in digits or spelled out, and follow-ups around the request;
+- ``banking77-followup``: the chats of ``banking77-chat``, every third one ending with a second
+  request many customers add word for word whatever their first ("Could I get a confirmation
+  email?", "Can you call me back on this number?");
 - ``banking77-email``: the same queries as customers' e-mails (``benchmarks/_emails.py``: a
   greeting, a signature, a phone's "Sent from" line, legal notices, the agent's earlier answer
   quoted under a mail client's header);
@@ -72,7 +75,7 @@ REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 BANKING77 = DATA / "banking77" / "train.csv"
 INSURANCE = DATA / "dstc11-insurance-dev" / "utterances.jsonl"
-DATASETS = ("banking77", "banking77-chat", "banking77-email", "insurance")
+DATASETS = ("banking77", "banking77-chat", "banking77-email", "banking77-followup", "insurance")
 
 # --- the multi-turn variant: phrase lists of this benchmark ------------------------------------
 FIRST_NAMES = (
@@ -110,6 +113,16 @@ FOLLOW_UPS = (
     "Please help, thanks.",
     "Cheers, {first}",
 )
+FOLLOW_UP_REQUESTS = (
+    "Could I get a confirmation email?",
+    "Can you call me back on this number?",
+    "Is there a reference number for this?",
+    "How long will this take?",
+    "Can you send me a receipt?",
+    "Can I speak to a manager?",
+)
+"""Second requests that many customers add word for word, whatever their first one was (quick
+replies, habits): ``banking77-followup`` ends every third chat with one."""
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -139,6 +152,14 @@ def chat(request: str, index: int) -> str:
     return "\n".join(turns)
 
 
+def chat_with_follow_up(request: str, index: int) -> str:
+    """:func:`chat`, every third one ending with a second request of :data:`FOLLOW_UP_REQUESTS`."""
+    text = chat(request, index)
+    if index % 3:
+        return text
+    return f"{text}\n{random.Random(-index).choice(FOLLOW_UP_REQUESTS)}"
+
+
 def load(name: str, limit: int | None) -> tuple[list[str], list[str]]:
     if name == "insurance":
         rows = [
@@ -152,6 +173,8 @@ def load(name: str, limit: int | None) -> tuple[list[str], list[str]]:
             texts = [chat(text, index) for index, text in enumerate(texts)]
         elif name == "banking77-email":
             texts = [as_email(text, index) for index, text in enumerate(texts)]
+        elif name == "banking77-followup":
+            texts = [chat_with_follow_up(text, index) for index, text in enumerate(texts)]
     if limit and limit < len(texts):
         step = len(texts) / limit  # every k-th row keeps the intents' shares
         chosen = [int(i * step) for i in range(limit)]

@@ -65,7 +65,6 @@ def candidate_lines(texts: Sequence[str]) -> dict[str, list[int]]:
     indexes of the texts that hold them; the lines of a text are separated by newlines."""
     held: dict[str, list[int]] = {}
     opening: Counter[str] = Counter()
-    questions: set[str] = set()
     for index, text in enumerate(texts):
         lines = [line for line in text.split("\n") if _key(line)]
         if not lines:
@@ -74,12 +73,11 @@ def candidate_lines(texts: Sequence[str]) -> dict[str, list[int]]:
         for key in dict.fromkeys(keys):
             held.setdefault(key, []).append(index)
         opening[keys[0]] += 1  # a text of one line opens with it too
-        questions.update(key for key, line in zip(keys, lines, strict=True) if line.rstrip().endswith("?"))
     needed = max(MIN_TEXTS, MIN_SHARE * len(texts))
     return {
         key: holders
         for key, holders in held.items()
-        if len(holders) >= needed and opening[key] < OPENS_AT_MOST * len(holders) and key not in questions
+        if len(holders) >= needed and opening[key] < OPENS_AT_MOST * len(holders)
     }
 
 
