@@ -121,6 +121,62 @@ def test_reanalyze_fetches_and_analyses_conversations_stored_unchanged(settings:
     assert options[again.id]["reanalyze"] and "reanalyze" not in options[plain.id]
 
 
+def test_a_theme_a_person_gave_survives_an_analysis_that_finds_none(settings: Settings) -> None:
+    """Accepting a proposal themes its members by a person's decision: analysed again, a member
+    the matcher leaves unmatched keeps it; a theme the matcher finds, or a sure junk label, wins."""
+    from convosift.domain import Classification, ClassificationStatus, ThemeMatch
+    from convosift.store.curation import CURATION_MATCHER, assign_unmatched
+    from convosift.store.schema import theme_matches
+
+    source, analyzer = _source(), CountingAnalyzer()
+    first = service.start_run(settings, window=WINDOW, batch_size=25, source=source, analyzer=analyzer)
+    store = service.open_store(settings)
+    # Even ids are unmatched by the analyzer; odd ones get its theme. A person accepts a proposal
+    # holding two of each kind.
+    members = [("memory", "c00002"), ("memory", "c00004"), ("memory", "c00003"), ("memory", "c00006")]
+    with store.write() as conn:
+        conn.execute(
+            sa.update(theme_matches)
+            .where(theme_matches.c.conversation_id == "c00003")
+            .values(signature=None, score=0.2)
+        )
+        assert assign_unmatched(conn, members, "accepted_theme", matcher=CURATION_MATCHER, evidence={}) == 4
+
+    class JunkForSix(CountingAnalyzer):
+        async def analyze(self, conversations: Any) -> Any:
+            results = await super().analyze(conversations)
+            junk = Classification(
+                status=ClassificationStatus.CLASSIFIED, category="spam", confidence=0.95, classifier="x"
+            )
+            return [
+                r.model_copy(update={"classification": junk, "theme": ThemeMatch(signature=None, score=0.0)})
+                if c.id == "c00006"
+                else r
+                for c, r in zip(conversations, results, strict=True)
+            ]
+
+    again = service.start_run(
+        settings, window=WINDOW, batch_size=25, source=source, analyzer=JunkForSix(), reanalyze=True
+    )
+    with store.read() as conn:
+        themes = dict(
+            conn.execute(
+                sa.select(theme_matches.c.conversation_id, theme_matches.c.signature).where(
+                    theme_matches.c.conversation_id.in_([cid for _, cid in members])
+                )
+            ).all()
+        )
+    assert themes == {
+        "c00002": "accepted_theme",  # the analysis finds no theme: the person's stays
+        "c00004": "accepted_theme",
+        "c00003": "invoice_wrong_amount",  # the analysis finds a theme: it wins
+        "c00006": None,  # sure junk
+    }
+    # The counters say what is stored: two more themed than the analyzer alone gives.
+    assert again.counts.themed == first.counts.themed + 2
+    assert again.counts.themed + again.counts.unmatched == KEPT
+
+
 def _stopped_after_three_batches(
     settings: Settings, source: MemorySource, analyzer: CountingAnalyzer, **options: Any
 ) -> RunRecord:

@@ -397,7 +397,7 @@ def rematch(as_json: bool = _JSON) -> None:
 
     Accepting a proposal themes its members only; earlier conversations of the same kind outside
     it stay unmatched, and the theme would look as if it grew. This runs the local theme matcher
-    over them; conversations already matched, and spam, are left as they are.
+    over them; conversations already matched, and spam not flagged for review, are left as they are.
     """
     from convosift.errors import ConfigurationError
     from convosift.themes.rematch import rematch as rematch_stored

@@ -37,7 +37,7 @@ from convosift.pipeline import checkpoint as checkpoints
 from convosift.pipeline.batches import ListedBatch, listed_batches
 from convosift.pipeline.lifecycle import Claim, Clock
 from convosift.pipeline.records import RunOptions
-from convosift.pipeline.results import outcome_counts, preview_entry
+from convosift.pipeline.results import keep_curated, outcome_counts, preview_entry
 from convosift.pipeline.tasks import cancel, pending_tasks
 from convosift.sources.base import DetailResult, Source
 from convosift.store import Store
@@ -103,8 +103,7 @@ def analysis_slots(analyzer: Analyzer, batch_size: int) -> int:
 
 
 NETWORK_CHUNK = 10
-"""Conversations an analyzer that waits on the network gets as soon as their details arrive,
-instead of waiting for the whole batch: its first calls start a few requests into a run."""
+"""Conversations a network-bound analyzer gets as their details arrive, not after the whole batch."""
 
 
 @dataclass
@@ -378,6 +377,7 @@ class BatchLoop:
                 by_id.update((c.id, a) for c, a in zip(kept, analyses, strict=True))
         finally:
             await cancel([*fetching, *(call for _, call in calls)])
+        by_id = await asyncio.to_thread(keep_curated, self.store, self.source_name, plan.stored_before, by_id)
         listed_at = {item.id: item.updated_at for item in plan.fetch}
         skipped = [
             d if d.updated_at is not None else d.model_copy(update={"updated_at": listed_at.get(d.id)})

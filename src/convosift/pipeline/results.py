@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from convosift.domain import ClassificationStatus, RunCounts
+from convosift.domain import Analysis, ClassificationStatus, RunCounts
+from convosift.store import Store
 from convosift.store.conversations import ConversationResult, StoredOutcome
+from convosift.store.curation import curated_themes
+from convosift.themes.matching import UNMATCHED_CATEGORIES
 
 
 def outcome_counts(outcome: StoredOutcome) -> RunCounts:
@@ -25,6 +29,33 @@ def outcome_counts(outcome: StoredOutcome) -> RunCounts:
             needs_review=int(outcome.needs_review),
         )
     )
+
+
+def keep_curated(
+    store: Store, source: str, stored: Collection[str], analyses: dict[str, Analysis]
+) -> dict[str, Analysis]:
+    """``analyses`` with the theme a person gave kept where the new analysis finds none.
+
+    Accepting a proposal themes its members by a person's decision. Analysed again (a newer
+    version, or ``--reanalyze``), a member may fall under the matcher's bar: that is no evidence
+    against the decision, and the theme stays. A theme the matcher finds replaces it, and so does
+    a sure junk label."""
+    ids = [
+        cid
+        for cid, analysis in analyses.items()
+        if cid in stored
+        and analysis.theme.signature is None
+        and not (
+            analysis.classification.category in UNMATCHED_CATEGORIES
+            and not analysis.classification.needs_review
+        )
+    ]
+    if not ids:
+        return analyses
+    with store.read() as conn:
+        curated = curated_themes(conn, source, ids)
+    kept = {cid: analyses[cid].model_copy(update={"theme": theme}) for cid, theme in curated.items()}
+    return analyses | kept
 
 
 def preview_entry(result: ConversationResult) -> dict[str, Any]:

@@ -13,9 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from convosift.domain import ThemeMatch
 from convosift.store.conversations import fit_name
 from convosift.store.schema import theme_matches
 from convosift.store.themes_schema import theme_decisions
+
+CURATION_MATCHER = "curation"
+"""The matcher named on a theme a person's decision gave (accepting a proposal)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,27 @@ def repoint_matches(conn: Connection, old: str, new: str | None, *, matcher: str
         values["matcher"] = fit_name(matcher)
     result = conn.execute(sa.update(theme_matches).where(theme_matches.c.signature == old).values(**values))
     return int(result.rowcount)
+
+
+def curated_themes(conn: Connection, source: str, ids: Sequence[str]) -> dict[str, ThemeMatch]:
+    """The themes a curation decision gave to those of ``ids`` that have one."""
+    t = theme_matches.c
+    found: dict[str, ThemeMatch] = {}
+    for start in range(0, len(ids), 500):
+        query = sa.select(t.conversation_id, t.signature, t.score, t.evidence).where(
+            t.source == source,
+            t.conversation_id.in_(ids[start : start + 500]),
+            t.matcher == CURATION_MATCHER,
+            t.signature.is_not(None),
+        )
+        for row in conn.execute(query):
+            found[row.conversation_id] = ThemeMatch(
+                signature=row.signature,
+                score=row.score or 0.0,
+                evidence=row.evidence,
+                matcher=CURATION_MATCHER,
+            )
+    return found
 
 
 def adopt_proposed_signature(conn: Connection, proposed: str, signature: str) -> int:

@@ -40,7 +40,7 @@ from convosift.themes.vocabulary import (
     save_vocabulary,
 )
 
-CURATION_MATCHER = "curation"
+CURATION_MATCHER = stored.CURATION_MATCHER
 _MAX_EXAMPLES = 8
 MAX_TITLE_CHARS = 120
 
