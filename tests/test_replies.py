@@ -43,6 +43,10 @@ def test_a_quoted_reply_is_not_the_customer_s(history: str) -> None:
         "Cheers,\nOmar\nSent between meetings, please excuse typos",
         "With thanks,\nLena Novak\nParish Council Clerk\nOut of office Fridays",
         "Many thanks and have a lovely weekend,\nAisha\nWorking days: Mon-Wed",
+        # Names written with their accents are the names of the list too.
+        "Thanks,\nJosé",
+        "Best regards,\nZoë Müller",
+        "Kind regards,\nJürgen",
     ],
 )
 def test_a_signature_and_its_closing_go(signature: str) -> None:

@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
 
-GIVEN_NAMES = Path(__file__).resolve().parent / "data" / "given_names.txt"
+from convosift.names import is_given_name
 
 # --- quoted history ------------------------------------------------------------------------------
 
@@ -470,8 +469,7 @@ def _name_line(line: str) -> bool:
 
 
 def _starts_with_given_name(line: str) -> bool:
-    first = line.split(maxsplit=1)[0].strip(",.").lower()
-    return first in given_names()
+    return is_given_name(line.split(maxsplit=1)[0].strip(",."))
 
 
 def _signature_line(line: str) -> bool:
@@ -491,10 +489,3 @@ def _signature_line(line: str) -> bool:
         and not all(word.isupper() for word in words if len(word) > 1)
         and all(word[0].isupper() or word.lower() in _CONNECTIVES for word in words)
     )
-
-
-@functools.cache
-def given_names() -> frozenset[str]:
-    """Common given names of many languages (``data/given_names.txt``), lower-cased."""
-    lines = GIVEN_NAMES.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip().lower() for line in lines if line.strip() and not line.startswith("#"))

@@ -27,6 +27,7 @@ FOUNDATION = frozenset(
     {
         "domain",
         "replies",
+        "names",
         "errors",
         "secrets",
         "config",
@@ -41,8 +42,9 @@ FOUNDATION = frozenset(
 _ENGINES = FOUNDATION | {"ml", "llm"}
 
 ALLOWED: Mapping[str, frozenset[str]] = {
-    "domain": frozenset({"replies"}),
-    "replies": frozenset(),
+    "domain": frozenset({"replies", "names"}),
+    "replies": frozenset({"names"}),
+    "names": frozenset(),
     "secrets": frozenset(),
     "errors": frozenset({"secrets"}),
     "named_sources": frozenset(),

@@ -14,7 +14,7 @@ name (a capitalised word inside the sentence, or a full name opening it), or a r
 token with a digit). A
 sentence with one word more ("Hi, my card was declined", "Refund please.") stays whole. A
 signature under the request is framing too: a name on its own ("Lena Novak", "- Omar"), opened by
-a common given name (:func:`convosift.replies.given_names`), and the lines of capitalised words
+a common given name (:func:`convosift.names.given_names`), and the lines of capitalised words
 right under it (a company: "Blue Fern Bakery"). So is a line of details that a form or a chat
 widget adds under the request ("Plan: Premium", "- Browser: Chrome 124", :func:`is_field`), and a
 link, an e-mail address, a file name or an attachment's placeholder with nothing but framing
@@ -30,7 +30,8 @@ import re
 from functools import cache
 
 from convosift.ml.language import other_language
-from convosift.replies import asks, given_names
+from convosift.names import is_given_name
+from convosift.replies import asks
 
 _WORDS = (
     # greetings and openings
@@ -143,7 +144,7 @@ attachment's placeholder ("[Image attached]", "[image: scan.pdf]", "[image: Inli
 "[Image #1]"; not "[Screenshot: error 500 on checkout]"). A sentence of them and framing words alone is framing. Matched only in sentences
 of :data:`MAX_FRAMING_CHARS` at most (the pattern is slow on very long words)."""
 _SIGNATURE_RULE = (
-    "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1"
+    "name-line-3/title-case-3/help-topic-2/closing-name-1/get-back-1/inner-capital-1/names-unaccented"
     f"/field-{MAX_FIELD_VALUE_WORDS}-{MAX_FIELD_VALUE_CHARS}-{MAX_FIELD_CHARS}-under-english"
 )
 """Names the rules of :func:`_is_name_alone` and the lines under it, and of :func:`is_field`, for
@@ -243,7 +244,7 @@ def is_framing(sentence: str, *, conversation: bool = True) -> bool:
         if asked_for_help and lowered in _TOPIC_WORDS and not _pronoun_at(words, position + 1):
             return False  # "help with my order": the order is what it is about
         asked_for_help = asked_for_help or lowered in _HELP_WORDS
-        introduced = introduced or lowered in _INTRODUCING or lowered in given_names()
+        introduced = introduced or lowered in _INTRODUCING or is_given_name(lowered)
         introduced = introduced or lowered in _ORGANISATION_WORDS
         if lowered in BASE_FRAMING_WORDS or (conversation and lowered in CONVERSATION_WORDS):
             framing += 1
@@ -356,7 +357,7 @@ def _is_name_alone(sentence: str) -> bool:
     return (
         0 < len(words) <= MAX_NAME_WORDS
         and all(_capitalised(word) for word in words)
-        and words[0].lower() in given_names()
+        and is_given_name(words[0])
         and not any(word.lower() in request_words() for word in words[1:])
     )
 

@@ -5,7 +5,7 @@ Each cluster is one document of a class-based TF-IDF. A word written capitalised
 unless it is a cluster's own word (:func:`own_words`): used by a good share of the cluster's
 requests and far more often there than anywhere else, as the names of products, brands and places
 are ("Apple Pay", "Visa", "QuickBooks", "China"). A common given name
-(:func:`convosift.replies.given_names`) is never a cluster's own word and never a key
+(:func:`convosift.names.given_names`) is never a cluster's own word and never a key
 phrase, however it is written, and the requests of one customer count once: a customer who writes
 several times about one thing, a payee or an agent who handles one kind of request would otherwise
 concentrate a name in one cluster.
@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from convosift.replies import given_names
+from convosift.names import given_names, is_given_name
 from convosift.themes.naming import phrase_stop_words, proper_words
 
 KEY_PHRASES = 5
@@ -107,7 +107,7 @@ def own_words(
     Requests of one author (``authors``, parallel to ``cluster_texts``; None is an author of its
     own) count once: a customer who writes five times about a payment to the same person does not
     make that person's name the cluster's word."""
-    candidates = names - given_names()
+    candidates = {name for name in names if not is_given_name(name)}
     total = sum(len(texts) for texts in cluster_texts) + len(background)
     if not candidates:
         return [set() for _ in cluster_texts]
@@ -153,7 +153,11 @@ class _Terms:
     def __call__(self, document: str) -> list[str]:
         terms: list[str] = []
         for segment in _SEGMENT.split(document.lower()):
-            words = [word for word in _WORD.findall(segment) if word not in self.stop]
+            words = [
+                word
+                for word in _WORD.findall(segment)
+                if word not in self.stop and (word.isascii() or not is_given_name(word))
+            ]
             terms += words
             terms += [f"{one} {two}" for one, two in itertools.pairwise(words)]
         return terms

@@ -9,7 +9,7 @@ requests share: a support verb from :data:`VERBS` followed by its object (determ
 phrases. A cluster without such a phrase is titled by its best key phrase, or, when that is one
 word, by the two adjacent words around it that most requests use ("Direct debit"), else by a verb
 and its particle that a fifth of them use ("Top up", "Log in"). No title holds a
-digit, a number word or a common given name (:func:`convosift.replies.given_names`, however it is written). A word
+digit, a number word or a common given name (:func:`convosift.names.given_names`, however it is written). A word
 written capitalised inside sentences is a person's name, most often, and stays out too, unless
 the cluster's key phrases hold it: they hold such a word only when it is the cluster's own
 (:func:`convosift.themes.keyphrases.own_words`: "Visa", "Apple", "QuickBooks"), and the title
@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from convosift.replies import given_names
+from convosift.names import is_given_name
 from convosift.themes.request import NUMBER_WORDS
 
 # Inflected form -> the form a title uses. Past participles that name a state ("lost", "stolen",
@@ -424,7 +424,7 @@ def _unfit(word: str, names: set[str]) -> bool:
     lower = word.lower().replace("’", "'")
     parts = lower.split("-")  # "twenty-one", "anna-lena": a hyphenated word is unfit when a part is
     return (
-        any(part in NUMBER_WORDS or part in given_names() for part in parts)
+        any(part in NUMBER_WORDS or is_given_name(part) for part in parts)
         or lower in names
         or lower.split("'")[0] in _AUXILIARIES  # "didn't" as well as the "didn" left of it
         or any(c.isdigit() for c in word)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 
 from convosift.ml.framing import INNER_CAPITAL_NAME, is_framing, issue_text
-from convosift.replies import given_names
+from convosift.names import is_given_name
 
 NUMBER_WORDS = frozenset(
     [
@@ -252,10 +252,7 @@ def _introduces(introduction: re.Match[str]) -> bool:
     word = introduction.group("word")
     lower = word.lower()
     return bool(
-        lower in given_names()
-        or word[0].isupper()
-        or introduction.group("here")
-        or lower not in _seed_words()
+        is_given_name(lower) or word[0].isupper() or introduction.group("here") or lower not in _seed_words()
     )
 
 
@@ -271,7 +268,7 @@ def _seed_words() -> frozenset[str]:
 def _unnamed(introduction: re.Match[str]) -> str:
     """An introduction gone when the word after it is a given name ("im priya"), kept otherwise
     ("im stuck")."""
-    return " " if introduction.group("word").lower() in given_names() else introduction.group(0)
+    return " " if is_given_name(introduction.group("word")) else introduction.group(0)
 
 
 def _valued(sentence: str) -> bool:
