@@ -114,3 +114,42 @@ def test_a_gate_with_nothing_to_contrast_lets_every_text_through(tmp_path: Path)
     assert matcher.match_texts(["The Shopify link breaks during the permission step"])[0].signature == (
         "shopify_store_connection_fails"
     )
+
+
+def test_a_vocabulary_of_a_few_accepted_proposals_keeps_its_own_requests(tmp_path: Path) -> None:
+    """A first theme of eight examples against 2,000 background texts: the gate's prior for it was
+    a hundredth, and paraphrases of its own requests were judged "elsewhere" (0.02 to 0.2)."""
+    from convosift.themes.vocabulary import Theme, Vocabulary
+
+    theme = Theme(
+        signature="exchange_rate",
+        title="Exchange rate",
+        examples=(
+            "What is an exchange rate?",
+            "What exchange rate is it?",
+            "What will my exchange rate be?",
+            "How do you determine exchange rates?",
+            "what are your exchange rates at?",
+            "I want to know your exchange rates.",
+            "How do you find the exchange rate?",
+            "How will I know what the exchange rate is?",
+        ),
+    )
+    paraphrases = [
+        "Is the exchange rate the same on weekends as the weekdays?",
+        "How do you do currency exchanges?",
+        "On my last trip, I received the incorrect exchange rate.",
+        "Does this app have the same exchange rate as third parties?",
+    ]
+    other_topics = ["My card was declined.", "How do I reset my password?", "I want to cancel my plan"]
+    settings = load_settings(cache_dir=tmp_path)
+    matcher = LocalThemeMatcher(Vocabulary(themes=(theme,)), settings)
+    matches = matcher.match_texts(paraphrases + other_topics)
+    assert [m.signature for m in matches] == ["exchange_rate"] * 4 + [None] * 3
+    # Without the prior set to the reference share, most of them were turned away.
+    gate = matcher._model().gate
+    raw = domain.DomainGate(gate.vocabulary_texts, gate.themes, tmp_path)
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(domain, "REFERENCE_SHARE", 0.0)
+        turned_away = sum(p < domain.DOMAIN_PROBABILITY for p in raw.probabilities(paraphrases))
+    assert turned_away >= 3

@@ -54,6 +54,13 @@ DOMAIN_PROBABILITY = 0.2
 The highest multiple of 0.05 at which the demo vocabulary keeps recall 0.90 on the demo inbox
 (benchmarks/category_accuracy.py): 0.25 gives 0.894, 0.2 gives 0.906 for 3.5 % of the BANKING77
 queries let through, 0.15 gives 0.927 for 4.8 %."""
+REFERENCE_SHARE = 0.1
+"""Share of the gate's training texts that are the vocabulary's at which :data:`DOMAIN_PROBABILITY`
+was chosen (the demo vocabulary: 245 texts against about 2,000 of the background). The gate's
+probabilities carry that share as a prior: a vocabulary of a few accepted proposals (24 texts
+against 4,000) had nearly every text of its own themes judged "elsewhere". A smaller share has
+its odds raised to this share's (the prior shift of Saerens et al., 2002); a larger one is left
+as it is."""
 NEAR_VOCABULARY = 0.7
 """Background texts whose cosine similarity to a vocabulary text reaches this are left out."""
 MIN_TEXTS_PER_THEME = 3
@@ -86,7 +93,10 @@ def gate_version() -> str:
     """Names what the gate judges by (the shipped background and its bars, 8 hex digits): part of
     the theme matcher's name, so matches made by another gate can be told apart."""
     content = "\n".join(
-        (*background_texts(), f"{DOMAIN_PROBABILITY}/{NEAR_VOCABULARY}/{MIN_TEXTS_PER_THEME}")
+        (
+            *background_texts(),
+            f"{DOMAIN_PROBABILITY}/{NEAR_VOCABULARY}/{MIN_TEXTS_PER_THEME}/{REFERENCE_SHARE}",
+        )
     )
     return hashlib.sha256(content.encode("utf-8")).hexdigest()[:8]
 
@@ -140,6 +150,8 @@ class DomainGate:
         self.cache_dir = cache_dir
         self.background = list(background) if background is not None else list(background_texts())
         self._engine: TextClassifier | None = None
+        self._share = REFERENCE_SHARE
+        """Share of the vocabulary's texts among the trained gate's texts."""
         self._trained = False
         self._lock = threading.Lock()
 
@@ -172,6 +184,7 @@ class DomainGate:
             copies = max(1, math.ceil(MIN_TEXTS_PER_THEME / sizes[theme]))
             texts.extend([text] * copies)
             labels.extend([theme] * copies)
+        self._share = len(texts) / (len(texts) + len(kept))
         texts += kept
         labels += [ELSEWHERE] * len(kept)
         # Only the probability of "elsewhere" is read: no pair models, no novelty detector.
@@ -191,7 +204,25 @@ class DomainGate:
         if engine is None:
             return np.ones(len(texts), dtype=np.float64)
         column = engine.classes.index(ELSEWHERE)
-        return 1.0 - engine.predict_proba(list(texts))[:, column]
+        inside = 1.0 - engine.predict_proba(list(texts))[:, column]
+        return at_reference_share(inside, self._share)
+
+
+def at_reference_share(probabilities: NDArray[np.float64], share: float) -> NDArray[np.float64]:
+    """``probabilities`` of a label that held ``share`` of the training texts, as if it had held
+    :data:`REFERENCE_SHARE` (its odds raised by the ratio of the two shares' odds); unchanged when
+    ``share`` is at least that."""
+    import numpy as np
+
+    if share >= REFERENCE_SHARE:
+        return probabilities
+    shift = _odds(REFERENCE_SHARE) / _odds(share)
+    odds = shift * probabilities / np.maximum(1.0 - probabilities, 1e-12)
+    return np.asarray(odds / (1.0 + odds), dtype=np.float64)
+
+
+def _odds(share: float) -> float:
+    return share / (1.0 - share)
 
 
 def _max_similarity(vectors: NDArray[np.float32], others: NDArray[np.float32]) -> NDArray[np.float32]:

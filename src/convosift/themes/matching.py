@@ -27,7 +27,14 @@ from convosift.domain import Conversation, ThemeMatch
 from convosift.ml.embeddings import EMBEDDING_MODEL
 from convosift.ml.engine import ENGINE_VERSION
 from convosift.ml.framing import FRAMING_VERSION, issue_text
-from convosift.themes.domain import DOMAIN_PROBABILITY, ELSEWHERE, DomainGate, background_texts, gate_version
+from convosift.themes.domain import (
+    DOMAIN_PROBABILITY,
+    ELSEWHERE,
+    DomainGate,
+    at_reference_share,
+    background_texts,
+    gate_version,
+)
 from convosift.themes.opposites import OPPOSITES_VERSION, leaning, opposed, sides
 from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
 from convosift.themes.vocabulary import Theme, Vocabulary
@@ -68,6 +75,9 @@ class _Trained:
     """Classifier column of each active theme, in vocabulary order."""
     gate: DomainGate
     """Whether a text is of this vocabulary's business at all."""
+    share: float
+    """Share of the classifier's training texts that are the vocabulary's (below 1 only for a
+    vocabulary of one theme, learnt against other businesses' messages)."""
 
 
 @dataclass(frozen=True)
@@ -167,7 +177,8 @@ class LocalThemeMatcher:
             centre = vectors[owners == column].mean(axis=0)
             centroids[column] = centre / max(float(np.linalg.norm(centre)), 1e-9)
         gate = DomainGate(texts, labels, self.settings.cache_dir, self._background)
-        return _Trained(classifier, vectors, owners, centroids, columns, gate)
+        share = len(texts) / (len(texts) + len(others))
+        return _Trained(classifier, vectors, owners, centroids, columns, gate, share)
 
     def _boosts(
         self, conversations: Sequence[Conversation], texts: Sequence[str], columns: list[int], width: int
@@ -232,7 +243,10 @@ class LocalThemeMatcher:
         if base is None:
             similarity = _neighbour_similarity(ranking.vectors, model.example_vectors, model.owners, best)
             disagreement = classifier.agreement_weight * (1.0 - ranking.agreement)
-            base = (ranking.probabilities[rows, best] + similarity) / 2.0 - disagreement
+            # One theme against other businesses' messages: its probability carries its small
+            # share of the training texts as a prior, as the domain gate's does.
+            probability = at_reference_share(ranking.probabilities[rows, best], model.share)
+            base = (probability + similarity) / 2.0 - disagreement
         scores = np.clip(base + boosts[rows, best], 0.0, 1.0)
         matched = [
             float(score) >= self.threshold
