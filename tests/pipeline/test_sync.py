@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from pydantic import SecretStr
 
 import services as service
@@ -137,3 +138,32 @@ def _record(conversation_id: str, updated_at: int) -> dict[str, Any]:
         "updated_at": updated_at,
         "opener": "The export button does nothing when I click it",
     }
+
+
+def test_an_older_copy_of_a_conversation_in_an_export_is_not_analysed_again(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """An export that holds one conversation twice (an older version first, the newer in a later
+    page) keeps the newer; a later backfill of the same file finds both copies unchanged instead of
+    fetching and analysing the conversation again each time."""
+    path = tmp_path / "export.jsonl"
+    records = [
+        _record("d900", T0 - 5_000),
+        *(_record(f"c{i}", T0 - 4_000 + i) for i in range(12)),
+        {**_record("d900", T0 - 1_000), "opener": "The export button works now, but the file is empty"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    files = settings.model_copy(update={"source": "files", "source_path": path})
+    first = service.start_run(
+        files, window=WINDOW, batch_size=10, analyzer=CountingAnalyzer(), clock=lambda: T0
+    )
+    assert first.status is RunStatus.COMPLETED and first.counts.stored == 13
+    analyzer = CountingAnalyzer()
+    again = service.start_run(files, window=WINDOW, batch_size=10, analyzer=analyzer, clock=lambda: T0 + 60)
+    assert (again.counts.listed, again.counts.unchanged, again.counts.fetched) == (13, 13, 0)
+    assert analyzer.calls == 0
+    with service.open_store(files).read() as conn:
+        stored = conn.execute(
+            sa.text("SELECT updated_at, customer_text FROM conversations WHERE id = 'd900'")
+        ).one()
+    assert tuple(stored) == (T0 - 1_000, "The export button works now, but the file is empty")

@@ -318,21 +318,21 @@ class BatchLoop:
             mine = version is not None and self.run_id in (version.run_id, version.seen_run_id)
             if mine and version is not None and version.updated_at is not None:
                 handled = version.updated_at if handled is None else max(handled, version.updated_at)
-            if handled is not None and handled >= item.updated_at:
+            current = (  # stored as listed, or newer: an export may hold an older copy too
+                version is not None
+                and not (version.skipped or version.failed or self.options.reanalyze)
+                and (version.updated_at or 0) >= item.updated_at
+            )
+            if handled is not None and (handled >= item.updated_at or current):
                 # Already handled by this run (a window listed again, or an id listed twice): the
                 # greatest updated_at wins, and a row is not counted twice.
                 revisits += 1
             elif handled is not None:
-                # A newer version of an id this run has seen: it replaces the row, and if this run
-                # wrote that row, the counters take back what they counted for it (when this batch
-                # commits, after every batch before it).
+                # A newer version of an id this run has seen replaces the row; the counters take back
+                # what this run counted for that row when this batch commits (after every one before).
                 replacing.add(item.id)
                 fetch.append(item)
-            elif (
-                version is not None
-                and not (version.skipped or version.failed or self.options.reanalyze)
-                and version.updated_at == item.updated_at
-            ):
+            elif current:
                 unchanged_ids.append(item.id)
             else:
                 fetch.append(item)
