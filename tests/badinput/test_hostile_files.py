@@ -632,3 +632,35 @@ def test_nan_and_infinity_are_not_json_and_are_skipped(
     stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
     assert set(stored) == {"a", "b"}
     assert list(skipped.values()) == ["malformed"]
+
+
+def test_an_optional_field_written_another_way_costs_no_conversation(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A new user's first export: one tag as text, nulls, a message with no author, fractional seconds."""
+    records = [
+        good("tag") | {"tags": "delivery"},
+        good("null") | {"opener": None, "subject": None, "url": None, "messages": None},
+        good("author")
+        | {"messages": [{"body": "Sorry, checking now."}, {"author_type": "user", "body": "Any news?"}]},
+        good("fraction") | {"created_at": T0 + 0.5, "updated_at": T0 + 100.75},
+        good("long") | {"id": "x" * 200},
+    ]
+    path = write_jsonl(tmp_path / "export.jsonl", records)
+    stored, skipped = assert_counters_equal_rows(backfill(path, database_url), database_url)
+    assert stored == {"tag": T0 + 100, "null": T0 + 100, "author": T0 + 100, "fraction": T0 + 100}
+    assert skipped == {"line:5": "malformed"}
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(sa.text("SELECT id, tags, customer_text FROM conversations")).all()
+            [detail] = conn.execute(sa.text("SELECT detail FROM skipped")).scalars()
+    finally:
+        engine.dispose()
+    read = {
+        row.id: (json.loads(row.tags) if isinstance(row.tags, str) else row.tags, row.customer_text)
+        for row in found
+    }
+    assert read["tag"][0] == ["delivery"]
+    assert read["author"][1] == "The export button does nothing\nAny news?"
+    assert detail.endswith("it is 200 characters long, at most 128 are allowed")

@@ -353,3 +353,138 @@ async def test_memory_stays_bounded_on_a_large_export(
     assert count == 1_500
     # Holding the export would take more than its size; a few pages take a fraction of it.
     assert peak < size / 2, (peak, size)
+
+
+async def test_a_wrong_typed_or_null_optional_field_keeps_the_conversation(tmp_path: Path) -> None:
+    """One optional field written another way no longer costs the whole conversation."""
+    base = {"created_at": 1_777_000_000, "updated_at": 1_777_000_000, "opener": "My parcel never arrived."}
+    nulls = dict.fromkeys(
+        ("subject", "url", "state", "contact_id", "delivered_as", "author_type", "tags", "messages"), None
+    )
+    records = [
+        {**base, "id": "one-tag", "tags": "delivery"},
+        {**base, "id": "tag-list", "tags": ["delivery", 3, {"name": "refund"}, None, "delivery"]},
+        {**base, "id": "number-tags", "tags": 5},
+        {**base, "id": "object-tags", "tags": {"priority": "high"}},
+        {**base, "id": "null-opener", "opener": None, "subject": "Parcel"},
+        {**base, "id": "nulls", **nulls, "parts_count": None, "parts_truncated": None},
+    ]
+    path = write_jsonl(tmp_path / "export.jsonl", records)
+    read = {result.id: result for result in await read_all(FileSource(path))}
+    assert all(isinstance(result, Conversation) for result in read.values()), read
+    conversations = {key: result for key, result in read.items() if isinstance(result, Conversation)}
+    assert {key: c.tags for key, c in conversations.items()} == {
+        "one-tag": ("delivery",),
+        "tag-list": ("delivery", "refund"),
+        "number-tags": (),
+        "object-tags": (),
+        "null-opener": (),
+        "nulls": (),
+    }
+    assert (conversations["null-opener"].opener, conversations["null-opener"].subject) == ("", "Parcel")
+    nulled = conversations["nulls"]
+    assert (nulled.subject, nulled.url, nulled.state, nulled.contact_id, nulled.delivered_as) == (None,) * 5
+    assert (nulled.author_type, nulled.messages, nulled.parts_count) == ("user", (), 0)
+    assert nulled.customer_text == "My parcel never arrived."
+
+
+async def test_a_message_by_no_known_author_is_kept_but_not_read_as_the_customers(tmp_path: Path) -> None:
+    """Who wrote it cannot be guessed: an agent's reply taken for the customer's would be analysed."""
+    record = {
+        "id": "m-1",
+        "created_at": 1_777_000_000,
+        "updated_at": 1_777_000_000,
+        "opener": "My parcel never arrived.",
+        "messages": [
+            {"body": "Sorry, checking now."},
+            {"author_type": None, "body": "It left our warehouse."},
+            {"author_type": "user", "body": "Any news?", "id": None, "part_type": None},
+        ],
+    }
+    [read] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record])))
+    assert isinstance(read, Conversation)
+    assert [(m.id, m.part_type, m.author_type) for m in read.messages] == [
+        ("m-1:1", "comment", "unknown"),
+        ("m-1:2", "comment", "unknown"),
+        ("m-1:3", "comment", "user"),
+    ]
+    assert read.customer_text == "My parcel never arrived.\nAny news?"
+
+
+@pytest.mark.parametrize("shape", ["normalised", "intercom"])
+async def test_fractional_unix_seconds_are_rounded_down(tmp_path: Path, shape: str) -> None:
+    if shape == "normalised":
+        record: dict[str, Any] = {
+            "id": "f-1",
+            "created_at": 1_796_608_218.5,
+            "updated_at": 1_796_608_300.999,
+            "opener": "Refund please",
+            "messages": [{"author_type": "user", "body": "Any news?", "created_at": 1_796_608_250.25}],
+        }
+    else:
+        record = {
+            "type": "conversation",
+            "id": "f-1",
+            "created_at": 1_796_608_218.5,
+            "updated_at": 1_796_608_300.999,
+            "source": {"body": "Refund please", "author": {"type": "user"}},
+            "conversation_parts": {
+                "conversation_parts": [
+                    {"body": "Any news?", "author": {"type": "user"}, "created_at": 1_796_608_250.25}
+                ]
+            },
+        }
+    [read] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record])))
+    assert isinstance(read, Conversation), read
+    assert (read.created_at, read.updated_at) == (1_796_608_218, 1_796_608_300)
+    assert [m.created_at for m in read.messages] == [1_796_608_250]
+
+
+async def test_what_cannot_be_read_is_said_in_the_words_of_json(tmp_path: Path) -> None:
+    """Values shown as written (a number unquoted), types named as JSON names them: never a tuple."""
+    base = {"created_at": 1_777_000_000, "updated_at": 1_777_000_000, "opener": "Hi"}
+    records = [
+        {**base, "id": "subject", "subject": 5},
+        {**base, "id": "messages", "messages": "Any news?"},
+        {**base, "id": "count", "parts_count": 2.5},
+        {**base, "id": "body", "messages": [{"author_type": "user", "body": None}]},
+        {**base, "id": "message", "messages": ["Any news?"]},
+        {**base, "id": "date", "created_at": {"$date": 1_796_608_218}},
+        {**base, "id": "early", "created_at": 12.5},
+    ]
+    path = write_jsonl(tmp_path / "export.jsonl", records)
+    read = {result.id: result for result in await read_all(FileSource(path))}
+    details = {key: result.detail for key, result in read.items() if isinstance(result, Skipped)}
+    assert details == {
+        "subject": "line 1: subject: should be a string, got 5",
+        "messages": "line 2: messages: should be a list, got 'Any news?'",
+        "count": "line 3: parts_count: should be a whole number, got 2.5",
+        "body": "line 4: messages.0.body: should be a string, got null",
+        "message": "line 5: messages.0: should be an object, got 'Any news?'",
+        "date": 'line 6: created_at: {"$date": 1796608218} is neither UNIX seconds nor an ISO 8601 time'
+        " (2026-05-01T09:30:00Z)",
+        "early": "line 7: 'created_at' 12.5 is outside 1990-2100 (UNIX seconds)",
+    }
+
+
+@pytest.mark.parametrize("shape", ["normalised", "intercom"])
+@pytest.mark.parametrize(
+    ("conversation_id", "said"),
+    [
+        ("c" * 200, "it is 200 characters long, at most 128 are allowed"),
+        (10**150, "it is 151 characters long, at most 128 are allowed"),
+        ("  ", "it is empty"),
+        ([1042], "a string or an integer is required, got a list"),
+    ],
+    ids=["long-text", "long-number", "blank", "list"],
+)
+async def test_an_unusable_id_says_what_is_wrong_with_it(
+    tmp_path: Path, shape: str, conversation_id: Any, said: str
+) -> None:
+    record: dict[str, Any] = {"id": conversation_id, "created_at": 1_777_000_000, "updated_at": 1_777_000_000}
+    record |= (
+        {"opener": "Hi"} if shape == "normalised" else {"type": "conversation", "source": {"body": "Hi"}}
+    )
+    [read] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record])))
+    assert isinstance(read, Skipped) and (read.id, read.reason) == ("line:1", "malformed")
+    assert read.detail.startswith("line 1: ") and read.detail.endswith(f"no usable 'id': {said}")

@@ -110,7 +110,7 @@ def test_integer_ids_and_string_timestamps_are_accepted() -> None:
         ({"id": True}, "id"),
         ({"created_at": None}, "created_at"),
         ({"updated_at": "yesterday"}, "updated_at"),
-        ({"updated_at": 1.5}, "updated_at"),
+        ({"updated_at": [1_700_000_000]}, "updated_at"),
     ],
 )
 def test_missing_required_fields_are_skippable(change: dict[str, Any], mentions: str) -> None:

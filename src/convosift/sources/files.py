@@ -16,6 +16,8 @@ appears twice, :meth:`FileSource.details` gives the newest version it has read.
 from __future__ import annotations
 
 import asyncio
+import json
+import math
 import re
 import threading
 import time
@@ -38,8 +40,10 @@ from convosift.sources.intercom.normalize import (
     MAX_ID_LENGTH,
     MAX_KIND_LENGTH,
     UNKNOWN_AUTHOR,
+    id_problem,
     normalize_conversation,
     record_id,
+    tag_names,
     timestamp,
 )
 from convosift.sources.json_format import looks_like_jsonl
@@ -60,7 +64,23 @@ _RECENT_BYTES = 64 << 20
 _RANGE_ERRORS = {"greater_than", "greater_than_equal", "less_than", "less_than_equal"}
 _INTERCOM_KEYS = ("source", "conversation_parts", "statistics", "contacts", "conversation_message")
 _CONVERSATION_FIELDS = frozenset(Conversation.model_fields)
+_OPTIONAL_FIELDS = frozenset(
+    name for name, field in Conversation.model_fields.items() if not field.is_required()
+)
 _MESSAGE_FIELDS = frozenset(Message.model_fields)
+_EXPECTED = {
+    "string_type": "a string",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "dict_type": "an object",
+    "model_type": "an object",
+}
+"""What a field holds, by pydantic's error type, in JSON's words (a tuple is a list)."""
 _HTML = re.compile(
     r"</?(?:p|br|div|span|b|i|u|strong|em|a|ul|ol|li|table|tbody|tr|td|th|h[1-6]|blockquote|img|font|html|body"
     r"|pre|code|hr|section|article)\b[^<>]{0,500}>|&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,8});",
@@ -288,13 +308,14 @@ def to_result(item: Any, where: str, *, fallback_id: str) -> DetailResult:
     try:
         if isinstance(item, Mapping) and _is_normalised(item):
             if found_id is None:
-                raise SkippableRecordError("the conversation has no usable id", reason="malformed")
+                problem = id_problem(item.get("id"))
+                raise SkippableRecordError(f"conversation has no usable 'id': {problem}", reason="malformed")
             conversation = Conversation.model_validate(_known_fields(item, found_id))
             for field in ("created_at", "updated_at"):
                 seconds = getattr(conversation, field)
                 if not is_sane_timestamp(seconds):
                     raise SkippableRecordError(
-                        f"'{field}' {str(seconds)[:30]} is outside 1990-2100 (UNIX seconds)",
+                        f"'{field}' {_as_written(item[field])} is outside 1990-2100 (UNIX seconds)",
                         reason="out_of_range",
                     )
             return _cleaned(conversation)
@@ -309,10 +330,20 @@ def to_result(item: Any, where: str, *, fallback_id: str) -> DetailResult:
 
 
 def _said(error: Any) -> str:
-    """A validation error in the words of the export: a time that is not one names both forms."""
+    """A validation error in the words of the export: a time that is not one names both forms, and
+    a value of the wrong type is shown as written, with the JSON type the field takes."""
+    written = _as_written(error.get("input"))
     if error["loc"] and error["loc"][-1] in ("created_at", "updated_at") and error["type"].startswith("int_"):
-        return f"{str(error.get('input'))[:30]!r} is neither UNIX seconds nor an ISO 8601 time (2026-05-01T09:30:00Z)"
-    return str(error["msg"])
+        return f"{written} is neither UNIX seconds nor an ISO 8601 time (2026-05-01T09:30:00Z)"
+    expected = _EXPECTED.get(error["type"])
+    return f"should be {expected}, got {written}" if expected else str(error["msg"])
+
+
+def _as_written(value: Any) -> str:
+    """A value as the export wrote it: text quoted, anything else as JSON (12.5, null, [1, 2])."""
+    if isinstance(value, str):
+        return repr(value[:30])
+    return json.dumps(value, ensure_ascii=False, default=str)[:30]
 
 
 def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, Any]:
@@ -320,17 +351,25 @@ def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, An
 
     An export written by hand or by another tool carries fields of its own (a customer's e-mail,
     a priority): they are kept in ``raw``, not read. An integer id is read as its digits. Times
-    may be ISO 8601 text (UTC when it names no offset), a message without an id or a type is given
-    its place and ``comment``, and a value longer than the store's column (a state, an author type,
-    a contact id) is left out, as for an Intercom-shaped record.
+    may be ISO 8601 text (UTC when it names no offset) or fractional seconds, a message without an
+    id or a type is given its place and ``comment``, and one without an author type is by an
+    ``unknown`` author. An optional field set to null is absent, tags may be one name, and a value
+    longer than the store's column (a state, an author type, a contact id) is left out, as for an
+    Intercom-shaped record.
     """
-    known = {key: value for key, value in item.items() if key in _CONVERSATION_FIELDS}
+    known = {
+        key: value
+        for key, value in item.items()
+        if key in _CONVERSATION_FIELDS and not (value is None and key in _OPTIONAL_FIELDS)
+    }
     extra = {key: value for key, value in item.items() if key not in _CONVERSATION_FIELDS}
     if not isinstance(known.get("id"), str):
         known["id"] = conversation_id  # a string id is kept as written: rows stored before match it
     for field in ("created_at", "updated_at"):
         if field in known:
-            known[field] = _iso_seconds(known[field])
+            known[field] = _seconds(known[field])
+    if "tags" in known:
+        known["tags"] = tag_names(known["tags"])
     for field, longest in (("state", MAX_KIND_LENGTH), ("contact_id", MAX_ID_LENGTH)):
         if isinstance(known.get(field), str) and len(known[field]) > longest:
             known[field] = None
@@ -351,16 +390,25 @@ def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, An
 def _known_message(message: Any, default_id: str) -> Any:
     if not isinstance(message, Mapping):
         return message  # reported as malformed by the model
-    known = {key: value for key, value in message.items() if key in _MESSAGE_FIELDS}
+    # Null is absent, but for the body: a message is its text, and a null one is reported.
+    known = {
+        key: value
+        for key, value in message.items()
+        if key in _MESSAGE_FIELDS and (value is not None or key == "body")
+    }
     known.setdefault("id", default_id)
     known.setdefault("part_type", "comment")
+    known.setdefault("author_type", UNKNOWN_AUTHOR)
     if "created_at" in known:
-        known["created_at"] = _iso_seconds(known["created_at"])
+        known["created_at"] = _seconds(known["created_at"])
     return known
 
 
-def _iso_seconds(value: Any) -> Any:
-    """UNIX seconds of an ISO 8601 time ("2026-05-01T09:30:00Z"); any other value as it is."""
+def _seconds(value: Any) -> Any:
+    """UNIX seconds of an ISO 8601 time ("2026-05-01T09:30:00Z") or of fractional seconds (rounded
+    down, as for an Intercom-shaped record); any other value as it is."""
+    if isinstance(value, float) and math.isfinite(value):
+        return math.floor(value)
     if not isinstance(value, str) or len(value) < 10 or value.strip().lstrip("-").isdigit():
         return value
     try:

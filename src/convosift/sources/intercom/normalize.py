@@ -8,6 +8,7 @@ and then :class:`~convosift.errors.SkippableRecordError` says which one and why.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,7 +29,7 @@ def normalize_conversation(payload: Any) -> Conversation:
         raise SkippableRecordError(f"a conversation must be a JSON object, got {_kind(payload)}")
     conversation_id = record_id(payload)
     if conversation_id is None:
-        raise SkippableRecordError("conversation has no usable 'id' (a string or an integer is required)")
+        raise SkippableRecordError(f"conversation has no usable 'id': {id_problem(payload.get('id'))}")
     created_at = timestamp(payload.get("created_at"))
     updated_at = timestamp(payload.get("updated_at"))
     for field, value in (("created_at", created_at), ("updated_at", updated_at)):
@@ -66,7 +67,7 @@ def normalize_conversation(payload: Any) -> Conversation:
         subject=html_to_text(_text(source.get("subject"))) or _text(payload.get("title")) or None,
         url=_text(source.get("url")) or None,
         contact_id=_first_contact_id(payload.get("contacts")),
-        tags=_tag_names(payload.get("tags")),
+        tags=tag_names(payload.get("tags")),
         opener=html_to_text(_text(source.get("body"))),
         messages=_messages(conversation_id, parts),
         parts_count=parts_count,
@@ -92,20 +93,37 @@ def record_id(payload: Mapping[str, Any]) -> str | None:
     return None
 
 
+def id_problem(value: Any) -> str:
+    """Why ``value`` is not an id :func:`record_id` reads, in words for the person who wrote it."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | str):
+        return f"a string or an integer is required, got {_kind(value)}"
+    written = str(value).strip()
+    if not written:
+        return "it is empty"
+    if len(written) > MAX_ID_LENGTH:
+        return f"it is {len(written)} characters long, at most {MAX_ID_LENGTH} are allowed"
+    return "it holds characters a database cannot store (NUL, a lone surrogate)"
+
+
 def timestamp(value: Any) -> int | None:
-    """UNIX seconds in ``[1990, 2100)`` from an integer, a whole float or a digit string; None otherwise."""
+    """UNIX seconds in ``[1990, 2100)`` from an integer, a float (its fraction dropped) or a digit
+    string; None otherwise."""
     seconds = _seconds(value)
     return seconds if seconds is not None and is_sane_timestamp(seconds) else None
 
 
 def _seconds(value: Any) -> int | None:
-    """A whole number of seconds, of any size or sign; None for anything else."""
+    """A whole number of seconds, of any size or sign; None for anything else.
+
+    Fractional seconds (``1796608218.5``, as Python's ``time.time()`` gives) are rounded down: a
+    conversation's time is kept to the second.
+    """
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return math.floor(value)
     text = value.strip() if isinstance(value, str) else ""
     if text.isascii() and text.removeprefix("-").isdigit() and len(text) <= 30:
         return int(text)
@@ -141,8 +159,14 @@ def _first_contact_id(contacts: Any) -> str | None:
     return None
 
 
-def _tag_names(tags: Any) -> tuple[str, ...]:
+def tag_names(tags: Any) -> tuple[str, ...]:
+    """Tag names from Intercom's tag list, a list of names or of tag objects, or one name alone.
+
+    Anything else (a number, another object) is no tags: a tag is not worth losing the conversation.
+    """
     listed = _mapping(tags).get("tags") if isinstance(tags, Mapping) else tags
+    if isinstance(listed, str):
+        listed = [listed]
     names = []
     for tag in listed if isinstance(listed, list) else []:
         name = _text(tag.get("name")) if isinstance(tag, Mapping) else _text(tag)
@@ -174,4 +198,11 @@ def _count(value: Any) -> int | None:
 
 
 def _kind(value: Any) -> str:
-    return "nothing" if value is None else type(value).__name__
+    """What a JSON value is, in JSON's words (a missing key and null are both nothing)."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"the number {value}"[:40]
+    return "text" if isinstance(value, str) else "a list" if isinstance(value, list) else "an object"
