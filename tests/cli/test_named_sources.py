@@ -113,6 +113,8 @@ def test_a_missing_token_variable_is_named_before_anything_runs(
     result = runner.invoke(app, ["backfill", "--source", "beta", "--days", "1"])
     assert result.exit_code != 0 and "TOKEN_BETA" in result.stderr
     assert json.loads(_invoke("runs", "--json").stdout) == []
+    said = " ".join(_invoke("runs", "--source", "beta").stdout.split())
+    assert said == "No runs of source beta yet: start one with `convosift backfill --source beta`."
 
 
 def test_without_named_sources_the_environment_is_the_one_unnamed_source(tmp_path: Path) -> None:

@@ -173,6 +173,17 @@ def test_runs_refuses_a_limit_out_of_range(inbox_env: Path, limit: str) -> None:
     _refused(_invoke("runs", "--limit", limit), f"--limit must be between 1 and 1000, got {limit}")
 
 
+@pytest.mark.parametrize("width", [80, 160])
+def test_runs_with_none_stored_says_how_to_start_one(
+    inbox_env: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    assert _invoke("runs", "--json").stdout == "[]\n"  # machine output stays an empty list
+    monkeypatch.setattr(console, "_width", width)
+    result = _invoke("runs")
+    assert result.exit_code == 0
+    assert " ".join(result.stdout.split()) == "No runs yet: start one with `convosift backfill`."
+
+
 @pytest.mark.parametrize("command", [["export", "conversations"], ["report", "--format", "csv"]])
 def test_export_and_report_refuse_an_output_that_is_a_folder(
     inbox_env: Path, tmp_path: Path, command: list[str]

@@ -218,6 +218,10 @@ def runs(
     if as_json:
         emit_json([r.to_dict() for r in records])
         return
+    if not records:
+        which, option = (f" of source {name}", f" --source {name}") if name else ("", "")
+        console.print(f"No runs{which} yet: start one with `convosift backfill{option}`.", highlight=False)
+        return
     columns = (
         "id",
         "source",
