@@ -1,4 +1,5 @@
-"""``convosift serve``: a real server process on a free loopback port; a warning for exposed binds."""
+"""``convosift serve``: a real server process on a free loopback port; a warning for exposed binds,
+a reminder when writes are open, and a port in use refused before anything is announced."""
 
 from __future__ import annotations
 
@@ -26,19 +27,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@contextmanager
-def _serving(
-    tmp_path: Path, *args: str, env: dict[str, str] | None = None
-) -> Iterator[subprocess.Popen[str]]:
-    environment = {
+CONVOSIFT = str(Path(sys.executable).parent / "convosift")
+OPEN_WRITES = "POST endpoints are open to anyone who can reach"
+
+
+def _environment(tmp_path: Path, env: dict[str, str] | None = None) -> dict[str, str]:
+    return {
         **os.environ,
         "CONVOSIFT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
         "INTERCOM_ACCESS_TOKEN": INTERCOM_TOKEN,
         **(env or {}),
     }
+
+
+@contextmanager
+def _serving(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "convosift"), "serve", *args],
-        env=environment,
+        [CONVOSIFT, "serve", *args],
+        env=_environment(tmp_path, env),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -52,6 +60,20 @@ def _serving(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _refused(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``convosift serve`` expected to exit at once, without serving."""
+    return subprocess.run(
+        [CONVOSIFT, "serve", *args],
+        env=_environment(tmp_path, env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[str]) -> httpx.Response:
@@ -88,7 +110,8 @@ def test_serve_binds_loopback_by_default_and_serves_the_app(tmp_path: Path) -> N
         if listening:
             bound = [line for line in listening.splitlines() if f":{port} " in line]
             assert bound and all("127.0.0.1:" in line for line in bound), bound
-    assert "warning" not in (process.stderr.read() if process.stderr else "")
+    stderr = process.stderr.read() if process.stderr else ""
+    assert "warning" not in stderr and OPEN_WRITES not in stderr
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0"])
@@ -98,4 +121,39 @@ def test_serve_warns_when_exposed_without_a_token(tmp_path: Path, host: str) -> 
         _wait_healthy(f"http://127.0.0.1:{port}", process)
     stderr = process.stderr.read() if process.stderr else ""
     assert "without an API token" in stderr
+    assert OPEN_WRITES not in stderr  # the warning says it already
     assert_no_secret(stderr)
+
+
+def test_serve_without_a_token_reminds_that_writes_are_open(tmp_path: Path) -> None:
+    port = _free_port()
+    with _serving(tmp_path, "--port", str(port)) as process:
+        _wait_healthy(f"http://127.0.0.1:{port}", process)
+    stderr = " ".join((process.stderr.read() if process.stderr else "").split())
+    assert f"{OPEN_WRITES} 127.0.0.1:{port}" in stderr and "set CONVOSIFT_API_TOKEN" in stderr
+    assert "warning" not in stderr
+
+
+def test_serve_on_a_port_in_use_says_so_before_announcing_anything(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = _refused(tmp_path, "--port", str(port))
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 2, said
+    assert said.startswith(f"error: port {port} on 127.0.0.1 is already in use"), said
+    assert "--port" in said
+    assert "dashboard on" not in said and "Traceback" not in said and OPEN_WRITES not in said
+
+
+def test_serve_on_an_address_of_another_machine_says_so(tmp_path: Path) -> None:
+    # 192.0.2.0/24 is reserved for documentation: no machine has it.
+    result = _refused(
+        tmp_path, "--host", "192.0.2.1", "--port", str(_free_port()), env={"CONVOSIFT_API_TOKEN": API_TOKEN}
+    )
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 2, said
+    assert said.startswith("error: cannot listen on 192.0.2.1:"), said
+    assert "--host" in said and "dashboard on" not in said and "Traceback" not in said
+    assert_no_secret(said)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import typer
 
 from convosift.cli.app import app, err_console, handle_errors, settings
@@ -21,7 +23,8 @@ def serve(
 ) -> None:
     """Serve the HTTP API (/api) and the dashboard (/) until interrupted.
 
-    POST endpoints require 'Authorization: Bearer <CONVOSIFT_API_TOKEN>' when a token is set.
+    POST endpoints require 'Authorization: Bearer <CONVOSIFT_API_TOKEN>' when a token is set;
+    without one they are open to whoever can reach the address (serve says so when it starts).
 
     GET endpoints are open to whoever can reach the address, hence the loopback default.
     """
@@ -29,17 +32,28 @@ def serve(
     import uvicorn
 
     from convosift.api import create_app
-    from convosift.api.serving import bind_policy
+    from convosift.api.serving import bind_policy, listen
 
     policy = bind_policy(loaded)
+    sockets = listen(loaded.api_host, loaded.api_port)
     if policy.warning is not None:
         err_console.print(f"[bold yellow]warning:[/] {policy.warning}", highlight=False)
+    if policy.note is not None:
+        err_console.print(f"note: {policy.note}", highlight=False, soft_wrap=True)
     err_console.print(f"convosift dashboard on http://{loaded.api_host}:{loaded.api_port}/", highlight=False)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(loaded, trusted_hosts=policy.trusted_hosts),
-        host=loaded.api_host,
-        port=loaded.api_port,
         log_level=loaded.log_level,
         server_header=False,
         access_log=loaded.log_level == "debug",
     )
+    server = uvicorn.Server(config)
+    try:
+        # Ctrl-C is how a server is stopped: it shuts down cleanly, as uvicorn.run lets it.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=sockets)
+    finally:
+        for sock in sockets:
+            sock.close()
+    if not server.started:
+        raise typer.Exit(3)  # uvicorn logged why (the app's startup failed)
