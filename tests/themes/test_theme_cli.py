@@ -329,3 +329,18 @@ def test_rename_with_a_title_alone_keeps_the_signature(database: Store) -> None:
     assert detail["title"] == "Gift cards" and detail["count"] == 3  # type: ignore[index]
     nothing = runner.invoke(app, ["themes", "rename", "gift_card_support_request"])
     assert nothing.exit_code == 2 and "nothing to rename" in nothing.stderr
+
+
+def test_rename_to_what_reads_as_a_title_points_to_the_title_option(database: Store) -> None:
+    result = runner.invoke(app, ["themes", "rename", "gift_card_support_request", "Gift Cards"])
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert "'Gift Cards' reads as a title, not a snake_case signature" in said
+    assert 'convosift themes rename gift_card_support_request --title "Gift Cards"' in said
+    # The command suggested is one a shell takes as it is.
+    quoted = runner.invoke(app, ["themes", "rename", "gift_card_support_request", 'Gift "cards"'])
+    assert """--title 'Gift "cards"'""" in " ".join(quoted.stderr.split())
+    # A mistyped signature is not a title: the signature's rule alone.
+    typo = runner.invoke(app, ["themes", "rename", "gift_card_support_request", "gift__cards"])
+    assert typo.exit_code == 2 and "must be snake_case" in typo.stderr and "--title" not in typo.stderr
+    assert _json(["themes", "show", "gift_card_support_request", "--json"])["title"] != "Gift Cards"  # type: ignore[index]

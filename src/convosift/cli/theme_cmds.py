@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shlex
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -333,6 +334,12 @@ def rename(
     as_json: bool = _JSON,
 ) -> None:
     """Rename a theme: its signature (in the vocabulary and every stored match), its title, or both."""
+    if new is not None and title is None and (" " in new or new != new.lower()):
+        quoted = shlex.quote(new) if set(new) & set('"$`\\!') else f'"{new}"'
+        raise ConfigurationError(
+            f"{new!r} reads as a title, not a snake_case signature",
+            hint=f"to rename the title: convosift themes rename {old} --title {quoted}",
+        )
     config = settings()
     with _store(config) as store:
         outcome = _curator(config, store).rename(old, new, title=title)
