@@ -344,3 +344,52 @@ def test_rename_to_what_reads_as_a_title_points_to_the_title_option(database: St
     typo = runner.invoke(app, ["themes", "rename", "gift_card_support_request", "gift__cards"])
     assert typo.exit_code == 2 and "must be snake_case" in typo.stderr and "--title" not in typo.stderr
     assert _json(["themes", "show", "gift_card_support_request", "--json"])["title"] != "Gift Cards"  # type: ignore[index]
+
+
+SIGNATURES = ("exchange_rate_markup_on_card_payments", "refund_not_received")
+
+
+@pytest.mark.parametrize("command", ["discover", "proposals"])
+def test_proposal_ids_and_signatures_read_whole_at_80_columns(
+    database: Store, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    """What `themes accept` takes is never cut, however narrow the terminal; other columns wrap."""
+    if command == "discover":
+        texts = ("Exchange rate markup on card payments abroad", "Refund not received after return")
+        seed(
+            database,
+            [Seed(f"u{i}", START + i * DAY, f"{texts[i % 2]} {i}", None) for i in range(16)],
+        )
+        args = ["themes", "discover", "--min-cluster-size", "4"]
+    else:
+        with database.write() as conn:
+            for number, signature in enumerate(SIGNATURES):
+                content = ClusterContent(["exchange rate"], [["intercom", f"c{number}"]], [], [0.0])
+                title = signature.replace("_", " ").capitalize()
+                insert_proposal(conn, f"p000000{number}", content, signature=signature, title=title, now=0.0)
+        args = ["themes", "proposals"]
+    monkeypatch.setattr(console, "_width", 80)
+    table = runner.invoke(app, args)
+    assert table.exit_code == 0, table.output
+    proposals = _json(["themes", "proposals", "--json"])
+    assert isinstance(proposals, list) and proposals
+    lines = table.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    for proposal in proposals:
+        assert any(proposal["id"] in line and proposal["signature"] in line for line in lines), table.stdout
+    assert "…" not in table.stdout, table.stdout
+
+
+def test_a_signature_too_long_for_one_line_is_folded_never_cut(
+    database: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signature = "_".join(["exchange_rate_markup"] * 3)  # 62 characters: not on one line at 80
+    with database.write() as conn:
+        content = ClusterContent(["exchange rate"], [["intercom", "c0"]], [], [0.0])
+        insert_proposal(conn, "p00000000", content, signature=signature, title="Markup", now=0.0)
+    monkeypatch.setattr(console, "_width", 80)
+    table = runner.invoke(app, ["themes", "proposals"])
+    assert table.exit_code == 0, table.output
+    rows = [line.split("│") for line in table.stdout.splitlines() if line.count("│") == 7]
+    assert "".join(row[4].strip() for row in rows) == signature, table.stdout
+    assert "".join(row[1].strip() for row in rows) == "p00000000" and "…" not in table.stdout
