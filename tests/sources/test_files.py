@@ -488,3 +488,29 @@ async def test_an_unusable_id_says_what_is_wrong_with_it(
     [read] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record])))
     assert isinstance(read, Skipped) and (read.id, read.reason) == ("line:1", "malformed")
     assert read.detail.startswith("line 1: ") and read.detail.endswith(f"no usable 'id': {said}")
+
+
+async def test_author_and_part_types_are_read_whatever_their_case_and_a_numbered_message_is_kept(
+    tmp_path: Path,
+) -> None:
+    """Exports write "User" and "Admin" as often as "user": the customer's follow-up is the
+    customer's whatever the case, and a message numbered 7 is message "7"."""
+    record = {
+        "id": "k-1",
+        "created_at": 1_777_000_000,
+        "updated_at": 1_777_000_000,
+        "opener": "My card was declined at the shop",
+        "author_type": "User",
+        "messages": [
+            {"id": 7, "author_type": "Admin", "body": "Checking now."},
+            {"author_type": " USER ", "part_type": "Comment", "body": "Still declined today."},
+        ],
+    }
+    [read] = await read_all(FileSource(write_jsonl(tmp_path / "export.jsonl", [record])))
+    assert isinstance(read, Conversation)
+    assert read.author_type == "user"
+    assert [(m.id, m.author_type, m.part_type) for m in read.messages] == [
+        ("7", "admin", "comment"),
+        ("k-1:2", "user", "comment"),
+    ]
+    assert read.customer_text == "My card was declined at the shop\nStill declined today."

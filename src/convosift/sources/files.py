@@ -373,8 +373,10 @@ def _known_fields(item: Mapping[str, Any], conversation_id: str) -> dict[str, An
     for field, longest in (("state", MAX_KIND_LENGTH), ("contact_id", MAX_ID_LENGTH)):
         if isinstance(known.get(field), str) and len(known[field]) > longest:
             known[field] = None
-    if isinstance(known.get("author_type"), str) and len(known["author_type"]) > MAX_KIND_LENGTH:
-        known["author_type"] = UNKNOWN_AUTHOR
+    if isinstance(known.get("author_type"), str):
+        known["author_type"] = _kind(known["author_type"])
+        if len(known["author_type"]) > MAX_KIND_LENGTH:
+            known["author_type"] = UNKNOWN_AUTHOR
     messages = known.get("messages")
     if isinstance(messages, list | tuple):
         known["messages"] = [
@@ -397,11 +399,21 @@ def _known_message(message: Any, default_id: str) -> Any:
         if key in _MESSAGE_FIELDS and (value is not None or key == "body")
     }
     known.setdefault("id", default_id)
+    if isinstance(known["id"], int) and not isinstance(known["id"], bool):
+        known["id"] = str(known["id"])  # a message numbered 7 is message "7"
     known.setdefault("part_type", "comment")
     known.setdefault("author_type", UNKNOWN_AUTHOR)
+    for field in ("part_type", "author_type"):
+        if isinstance(known[field], str):
+            known[field] = _kind(known[field])
     if "created_at" in known:
         known["created_at"] = _seconds(known["created_at"])
     return known
+
+
+def _kind(value: str) -> str:
+    """An author or part type as the reader compares them: "User" and " user" are "user"."""
+    return value.strip().lower()
 
 
 def _seconds(value: Any) -> Any:
