@@ -60,3 +60,16 @@ def test_mock_intercom_serves_until_interrupted() -> None:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode is not None
+
+
+def test_mock_intercom_on_a_port_in_use_says_so_without_a_traceback() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(app, ["mock-intercom", "--port", str(port), "-n", "5"])
+    assert result.exit_code == 2, result.output
+    assert f"port {port} on 127.0.0.1 cannot be listened on" in result.output
+    assert "--port" in result.output and "Traceback" not in result.output

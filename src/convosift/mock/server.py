@@ -25,6 +25,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from convosift.errors import ConfigurationError
 from convosift.mock import phrasebook as pb
 from convosift.mock.search_query import QueryError, parse_search_body
 from convosift.mock.state import CursorError, MockIntercomConfig, MockIntercomState, NotFound
@@ -224,7 +225,14 @@ def bind_socket(config: MockIntercomConfig) -> socket.socket:
     # are TCP, and with it on every small response waits ~40 ms for a delayed ACK.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((config.host, config.port))
+    try:
+        sock.bind((config.host, config.port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(
+            f"port {config.port} on {config.host} cannot be listened on ({exc.strerror or exc})",
+            hint="use another --port (0 picks a free one), or stop the program listening on it",
+        ) from None
     # Listening at once: a client told the address (another process) may connect before the
     # server has started; the connection then waits in the backlog instead of being refused.
     sock.listen(_BACKLOG)
