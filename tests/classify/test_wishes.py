@@ -70,6 +70,9 @@ NOT_WISHES = [
     "Hi, please offer me a quote for my auto insurance",
     "please add some funds to my wallet",
     "Please add my kids to the policy",
+    "Please add more credits",
+    "Please add extra credits.",
+    "Please add my remaining balances",
 ]
 
 

@@ -76,3 +76,17 @@ def test_a_theme_leans_to_the_side_its_texts_ask_for_and_a_request_for_the_other
     assert leaning(["add my son", "remove my son"]) == (0, 0, 0, 0, 0)
     assert leaning(["add my son"]) == (0, 0, 0, 0, 0)
     assert leaning(["Add a user", "add a card", "add my wife", "remove a user"])[0] == 0
+
+
+def test_a_theme_of_a_state_does_not_turn_away_the_request_to_undo_it() -> None:
+    """A theme about blocked cards describes the state ("Why did you freeze my card?"); its
+    customers ask for the opposite action ("Please unfreeze my card"). Only requests to add or
+    remove, and to enrol or cancel, are turned away by the side a theme leans to."""
+    blocked = ["Card frozen or blocked", "Why did you freeze my card?", "why would you block it"]
+    assert leaning(blocked)[2] == 1  # the theme's texts are on the side of locking
+    assert not opposed(sides("Please unfreeze my card"), leaning(blocked))
+    assert not opposed(sides("How do I unblock my card?"), leaning(blocked))
+    deactivated = ["My card was deactivated", "Why is my account disabled?", "account deactivated"]
+    assert not opposed(sides("Please activate my account again"), leaning(deactivated))
+    remove = ["Remove my son from the plan", "remove a driver", "please remove my wife"]
+    assert opposed(sides("Add my son to the plan"), leaning(remove))

@@ -346,7 +346,7 @@ def test_rename_to_what_reads_as_a_title_points_to_the_title_option(database: St
     assert _json(["themes", "show", "gift_card_support_request", "--json"])["title"] != "Gift Cards"  # type: ignore[index]
 
 
-SIGNATURES = ("exchange_rate_markup_on_card_payments", "refund_not_received")
+SIGNATURES = ("exchange_rate_markup_on_cards", "refund_not_received")
 
 
 @pytest.mark.parametrize("command", ["discover", "proposals"])

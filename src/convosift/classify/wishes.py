@@ -31,12 +31,13 @@ _PLEA = (
 # "Please add my son to my plan", "can you add $50 to my card", "add my new address to my
 # account": a person, money or a detail of theirs put onto the customer's own account is a service
 # asked of the company, not something new for the product. "Please add a dark mode to my account
-# settings" and "please add a kids mode" stay wishes: the person word must end the object. Money
-# is a mass noun: "please add multi-currency balances" asks for something new.
+# settings" and "please add a kids mode" stay wishes: the person word must end the object.
+# "Balances" are money only when they are the customer's ("my remaining balances"): "please add
+# multi-currency balances" asks for something new.
 _PERSON_OR_MONEY = (
     r"(?:(?:son|daughter|child|children|kid|kids|baby|newborn|wife|husband|spouse|partner|mother|father|mom"
     r"|mum|dad|parent|parents|dependent|dependents|driver|drivers|beneficiary|member|person|people|someone)s?"
-    r"|money|funds|cash|credit|balance)"
+    r"|money|funds|cash|credits?|balance)"
 )
 _OBJECT_END = r"(?=\s+(?:to|on|onto|into|as|from|back)\b|\s*[,.;:?!]|\s*$)"
 _ACCOUNT = (
@@ -47,6 +48,7 @@ _OWN = (
     r"(?!\s+(?:me|us|him|her|them)\b)"
     rf"(?!\s+(?:(?:a|an|my|our|his|her|their|another|some|more|the)\s+)?(?:[\w'’-]+\s+){{0,2}}{_PERSON_OR_MONEY}{_OBJECT_END})"
     r"(?!\s+(?:[$€£]\s?\d|\d[\d,.]*\s*(?:dollars|euros|pounds|usd|eur|gbp)\b))"
+    rf"(?!\s+(?:my|our|his|her|their)\s+(?:[\w'’-]+\s+){{0,2}}balances{_OBJECT_END})"
     rf"(?!\s+(?:(?:my|the|a|an|some|more)\s+)?(?:[\w'’-]+\s+){{0,3}}(?:to|on|onto)\s+my\s+(?:[\w'’-]+\s+){{0,2}}"
     rf"{_ACCOUNT}{_OBJECT_END})"
 )
@@ -96,7 +98,7 @@ _CUES = (
     r"\bcould\s+(?:\w+\s+){1,4}be\s+(?:sent|exportable|added|made|available|offered|shown)\b",
 )
 _WISH = re.compile("|".join(f"(?:{cue})" for cue in _CUES), re.IGNORECASE)
-WISH_RULE = "wish6"
+WISH_RULE = "wish7"
 """Names the cues: part of the stored model name of a local classification."""
 
 

@@ -41,14 +41,14 @@ def serve(
     if policy.note is not None:
         err_console.print(f"note: {policy.note}", highlight=False, soft_wrap=True)
     err_console.print(f"convosift dashboard on http://{loaded.api_host}:{loaded.api_port}/", highlight=False)
-    config = uvicorn.Config(
-        create_app(loaded, trusted_hosts=policy.trusted_hosts),
-        log_level=loaded.log_level,
-        server_header=False,
-        access_log=loaded.log_level == "debug",
-    )
-    server = uvicorn.Server(config)
     try:
+        config = uvicorn.Config(
+            create_app(loaded, trusted_hosts=policy.trusted_hosts),
+            log_level=loaded.log_level,
+            server_header=False,
+            access_log=loaded.log_level == "debug",
+        )
+        server = uvicorn.Server(config)
         # Ctrl-C is how a server is stopped: it shuts down cleanly, as uvicorn.run lets it.
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=sockets)

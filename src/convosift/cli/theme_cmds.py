@@ -274,7 +274,7 @@ def _print_proposals(proposals: list[dict[str, Any]], as_json: bool, empty: str)
     table = Table(title="Proposed themes")
     # The id and the signature are what `accept` and `merge` take: each on one line, whole, at 80
     # columns (a signature too long for that is folded, never cut); the other columns wrap.
-    one_line = max(len(proposal["signature"]) for proposal in proposals) <= console.width - 40
+    one_line = max(len(proposal["signature"]) for proposal in proposals) <= console.width - 50
     for column in ("id", "size", "title", "suggested signature", "key phrases", "example"):
         whole = column == "id" or (column == "suggested signature" and one_line)
         table.add_column(column, no_wrap=whole, overflow="ellipsis" if whole else "fold")

@@ -10,7 +10,9 @@ A line is such boilerplate when all of these hold:
 
 - at least :data:`MIN_TEXTS` texts hold it, and :data:`MIN_SHARE` of them in a large pool;
 - fewer than :data:`OPENS_AT_MOST` of those texts open with it (a request opens the customer's
-  words, and is at times all of them), and it is never a question ("Why?");
+  words, and is at times all of them); a question is judged like any other line (a second request
+  many customers add word for word, "Could I get a confirmation email?", draws conversations about
+  anything together);
 - what those texts say besides it is as varied as the other texts of the pool: the mean of
   their sentence vectors is no more than :data:`TOPICAL_RATIO` times as long as that of as many
   texts without the line, drawn at random (a line most of the pool holds cannot be compared and

@@ -177,7 +177,8 @@ class LocalThemeMatcher:
             centre = vectors[owners == column].mean(axis=0)
             centroids[column] = centre / max(float(np.linalg.norm(centre)), 1e-9)
         gate = DomainGate(texts, labels, self.settings.cache_dir, self._background)
-        share = len(texts) / (len(texts) + len(others))
+        shipped = set(background_texts())  # the share is counted as the gate counts it
+        share = len(texts) / (len(texts) + sum(1 for text in others if text in shipped))
         return _Trained(classifier, vectors, owners, centroids, columns, gate, share)
 
     def _boosts(

@@ -8,9 +8,11 @@ action words (add / remove, activate / deactivate, lock / unlock, increase / dec
 cancel) is split into those groups; a request with neither word joins the group whose centre is
 closest to it, so no request leaves the cluster's proposals.
 
-Matching uses the same pairs the other way (:func:`leaning`, :func:`opposed`): a theme whose texts
-all ask for one side of a pair ("cancel my plan") does not take a request for the other side
-("I want to enrol in a plan"), however close their vectors are.
+Matching uses two of the pairs the other way (:func:`leaning`, :func:`opposed`): a theme whose
+texts all ask to add, remove, enrol or cancel ("cancel my plan") does not take a request for the
+other side ("I want to enrol in a plan"), however close their vectors are. The other pairs name
+states as often as actions: a theme of blocked cards ("Why did you freeze my card?") is where
+"Please unfreeze my card" belongs.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
 )
 """Pairs of sets of action words; a request holding words of one set and none of the other is on
 that side."""
-OPPOSITES_VERSION = 1
+OPPOSITES_VERSION = 2
 """Recorded in the theme matcher's name: the pairs decide which matches stand."""
 MIN_SHARE = 0.2
 """Each side must hold this share of the cluster's requests (and at least the smallest cluster
@@ -136,8 +138,15 @@ def leaning(texts: Sequence[str]) -> tuple[int, ...]:
     return tuple(result)
 
 
+MATCHED_PAIRS = tuple("add" in first or "enrol" in first for first, _ in OPPOSITES)
+"""The pairs matching reads: add / remove and enrol / cancel, which are asked for rather than
+described."""
+
+
 def opposed(text_sides: Sequence[int], theme_leaning: Sequence[int]) -> bool:
-    """Whether a text asks for the opposite of what a theme leans to, on some pair."""
+    """Whether a text asks for the opposite of what a theme leans to, on a pair of
+    :data:`MATCHED_PAIRS`."""
     return any(
-        text and theme and text != theme for text, theme in zip(text_sides, theme_leaning, strict=True)
+        used and text and theme and text != theme
+        for used, text, theme in zip(MATCHED_PAIRS, text_sides, theme_leaning, strict=True)
     )
