@@ -388,6 +388,30 @@ async def test_a_wrong_typed_or_null_optional_field_keeps_the_conversation(tmp_p
     assert nulled.customer_text == "My parcel never arrived."
 
 
+async def test_messages_without_an_author_are_said_once_per_file_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A key misnamed in every record ("author") leaves every follow-up out of the analysis: said."""
+    records = [
+        {
+            "id": f"a-{i}",
+            "created_at": 1_777_000_000,
+            "updated_at": 1_777_000_000 + i,
+            "opener": "My parcel never arrived.",
+            "messages": [{"author": "customer", "body": "Any news on my parcel?"}],
+        }
+        for i in range(3)
+    ]
+    read = await read_all(FileSource(write_jsonl(tmp_path / "authorless.jsonl", records)))
+    assert [r.customer_text for r in read if isinstance(r, Conversation)] == ["My parcel never arrived."] * 3
+    err = capsys.readouterr().err
+    assert err.count("files_source_messages_without_author") == 1 and "a-0" in err
+    # Messages with their authors: nothing to say.
+    fine = [{**r, "messages": [{"author_type": "user", "body": "Any news?"}]} for r in records]
+    await read_all(FileSource(write_jsonl(tmp_path / "fine.jsonl", fine)))
+    assert "files_source_messages_without_author" not in capsys.readouterr().err
+
+
 async def test_a_message_by_no_known_author_is_kept_but_not_read_as_the_customers(tmp_path: Path) -> None:
     """Who wrote it cannot be guessed: an agent's reply taken for the customer's would be analysed."""
     record = {

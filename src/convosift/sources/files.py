@@ -134,6 +134,7 @@ class FileSource:
         self._recent_bytes = 0
         self._lock = threading.Lock()
         self._future_noted = False
+        self._authorless_noted = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FileSource:
@@ -197,6 +198,8 @@ class FileSource:
                 self._remember(taken)
                 return taken, [record]
             taken.append(record)
+            if not self._authorless_noted and isinstance(record.result, Conversation):
+                self._note_authorless(record.result)
         self._remember(taken)
         return taken, []
 
@@ -211,6 +214,20 @@ class FileSource:
                 first=conversation_id[:80],
                 hint="records updated after now are outside the window; a later sync reads them "
                 "(are the file's times UTC?)",
+            )
+
+    def _note_authorless(self, conversation: Conversation) -> None:
+        """A message whose author is unknown is not read as the customer's: said once per file read,
+        as a key misnamed in every record ("author" for "author_type") would leave every
+        follow-up out of the analysis without a word."""
+        if any(m.author_type == UNKNOWN_AUTHOR for m in conversation.messages):
+            self._authorless_noted = True
+            log.warning(
+                "files_source_messages_without_author",
+                path=self.path.name,
+                first=conversation.id[:80],
+                hint="messages without a known author_type (user, admin...) are stored but not "
+                "analysed as the customer's words",
             )
 
     def _remember(self, records: list[_Record]) -> None:
