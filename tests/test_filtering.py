@@ -333,19 +333,3 @@ def test_arbitrary_payloads_are_skipped_or_filtered_with_a_reason(payload: dict[
         assert exc.reason in {"malformed", "out_of_range"}
         return
     assert assess(case, RULES).reason in REASONS
-
-
-def test_a_mail_with_a_subject_and_nothing_typed_under_it_is_read_by_its_subject() -> None:
-    """A file attached and a subject written: the subject is the customer's request."""
-    subject_only = conversation().model_copy(update={"subject": "RE: Fwd: Card not working abroad"})
-    assert subject_only.customer_text == "Card not working abroad"
-    assert assess(subject_only, RULES).reason == "kept"
-    # A body says more than the subject: the subject stays out of the text.
-    with_body = conversation(LONG).model_copy(update={"subject": "Card not working abroad"})
-    assert with_body.customer_text == LONG
-    # A subject the team wrote is not the customer's; a subject alone still has to say something.
-    by_team = conversation(author="admin").model_copy(update={"subject": "Card not working abroad"})
-    assert by_team.customer_text == "" and assess(by_team, RULES).reason == "admin_initiated"
-    terse = conversation().model_copy(update={"subject": "Hi"})
-    assert assess(terse, RULES).reason == "too_short"
-    assert assess(conversation(), RULES).reason == "empty"

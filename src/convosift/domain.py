@@ -6,7 +6,6 @@ models so they can be serialised to JSON (checkpoints, previews, exports) withou
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Any
 
@@ -65,17 +64,7 @@ class Conversation(Record):
             for m in self.messages
             if m.author_type in CUSTOMER_AUTHOR_TYPES and m.part_type in CUSTOMER_PART_TYPES and m.body
         ]
-        own = [own for own in map(customer_part, texts) if own]
-        return own or ([self.customer_subject] if self.customer_subject else [])
-
-    @property
-    def customer_subject(self) -> str:
-        """The subject a customer wrote, without "Re:" and "Fwd:": the request of a mail whose body
-        is empty (a file attached, nothing typed). Empty when someone else started the
-        conversation."""
-        if self.author_type not in CUSTOMER_AUTHOR_TYPES or not self.subject:
-            return ""
-        return _REPLY_PREFIX.sub("", self.subject).strip()
+        return [own for own in map(customer_part, texts) if own]
 
     @property
     def customer_text(self) -> str:
@@ -88,8 +77,6 @@ CUSTOMER_AUTHOR_TYPES = frozenset(
 )
 """Intercom's authors of customer messages, and the names other help desks' exports give them."""
 CUSTOMER_PART_TYPES = frozenset({"comment", "conversation", "open"})
-_REPLY_PREFIX = re.compile(r"^(?:\s*(?:re|fwd?|aw|wg|tr|sv|vs)\s*(?:\[\d+\])?\s*:)+", re.IGNORECASE)
-"""What mail clients put before a subject they reply to or forward: "Re:", "Fwd:", "AW:", "RE[2]:"."""
 
 
 EARLIEST_TIMESTAMP = 631_152_000

@@ -141,8 +141,6 @@ def assess(conversation: Conversation, rules: FilterRules) -> QualityOutcome:
     # What the customer wrote: a mail's quoted history, signature and notices are no part of it.
     opener = customer_part(conversation.opener).strip() if author in CUSTOMER_AUTHOR_TYPES else ""
     follow_ups = "\n".join(_customer_follow_ups(conversation))
-    # A mail with a subject and nothing typed under it (a file attached): the subject is the request.
-    opener = opener or ("" if follow_ups else conversation.customer_subject)
     if not opener and not follow_ups:
         bot_spoke = any(m.author_type in BOT_AUTHOR_TYPES for m in conversation.messages)
         return _dropped(BOT_ONLY if bot_spoke else EMPTY)
