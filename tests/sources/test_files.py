@@ -406,6 +406,12 @@ async def test_messages_without_an_author_are_said_once_per_file_read(
     assert [r.customer_text for r in read if isinstance(r, Conversation)] == ["My parcel never arrived."] * 3
     err = capsys.readouterr().err
     assert err.count("files_source_messages_without_author") == 1 and "a-0" in err
+    # One record among others, at the start of a later page, is said too.
+    mixed = [{**r, "messages": [{"author_type": "user", "body": "Any news?"}]} for r in records]
+    mixed[1] = records[1]
+    await read_all(FileSource(write_jsonl(tmp_path / "mixed.jsonl", mixed), page_size=1))
+    err = capsys.readouterr().err
+    assert err.count("files_source_messages_without_author") == 1 and "a-1" in err
     # Messages with their authors: nothing to say.
     fine = [{**r, "messages": [{"author_type": "user", "body": "Any news?"}]} for r in records]
     await read_all(FileSource(write_jsonl(tmp_path / "fine.jsonl", fine)))

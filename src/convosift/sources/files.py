@@ -194,12 +194,12 @@ class FileSource:
                 if updated_at is not None and updated_at >= window.until and updated_at > time.time():
                     self._note_future(record.result.id)
                 continue
+            if not self._authorless_noted and isinstance(record.result, Conversation):
+                self._note_authorless(record.result)  # each record once, as it is read
             if len(taken) == self.page_size:
                 self._remember(taken)
                 return taken, [record]
             taken.append(record)
-            if not self._authorless_noted and isinstance(record.result, Conversation):
-                self._note_authorless(record.result)
         self._remember(taken)
         return taken, []
 
@@ -226,8 +226,8 @@ class FileSource:
                 "files_source_messages_without_author",
                 path=self.path.name,
                 first=conversation.id[:80],
-                hint="messages without a known author_type (user, admin...) are stored but not "
-                "analysed as the customer's words",
+                hint="messages without an author (author_type user, admin...; author.type in "
+                "Intercom's shape) are stored but not analysed as the customer's words",
             )
 
     def _remember(self, records: list[_Record]) -> None:
