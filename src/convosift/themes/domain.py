@@ -185,10 +185,7 @@ class DomainGate:
             copies = max(1, math.ceil(MIN_TEXTS_PER_THEME / sizes[theme]))
             texts.extend([text] * copies)
             labels.extend([theme] * copies)
-        # Against the shipped background only: an inbox's own proposals are contrast the bar was
-        # set to keep, and counting them would shift every vocabulary of an inbox that discovered.
-        shipped = set(background_texts())
-        self._share = len(texts) / (len(texts) + sum(1 for text in kept if text in shipped))
+        self._share = vocabulary_share(len(texts), kept)
         texts += kept
         labels += [ELSEWHERE] * len(kept)
         # Only the probability of "elsewhere" is read: no pair models, no novelty detector.
@@ -210,6 +207,19 @@ class DomainGate:
         column = engine.classes.index(ELSEWHERE)
         inside = 1.0 - engine.predict_proba(list(texts))[:, column]
         return at_reference_share(inside, self._share)
+
+
+def vocabulary_share(own: int, background: Sequence[str]) -> float:
+    """Share of ``own`` vocabulary texts among them and the shipped texts of ``background``: an
+    inbox's own proposal quotes are contrast the bar was set to keep, and counting them would
+    shift every vocabulary of an inbox that discovered."""
+    shipped = _shipped_set()
+    return own / (own + sum(1 for text in background if text in shipped))
+
+
+@cache
+def _shipped_set() -> frozenset[str]:
+    return frozenset(background_texts())
 
 
 def at_reference_share(probabilities: NDArray[np.float64], share: float) -> NDArray[np.float64]:

@@ -34,6 +34,7 @@ from convosift.themes.domain import (
     at_reference_share,
     background_texts,
     gate_version,
+    vocabulary_share,
 )
 from convosift.themes.opposites import OPPOSITES_VERSION, leaning, opposed, sides
 from convosift.themes.text import MAX_TEXT_CHARS, best_sentences
@@ -177,8 +178,7 @@ class LocalThemeMatcher:
             centre = vectors[owners == column].mean(axis=0)
             centroids[column] = centre / max(float(np.linalg.norm(centre)), 1e-9)
         gate = DomainGate(texts, labels, self.settings.cache_dir, self._background)
-        shipped = set(background_texts())  # the share is counted as the gate counts it
-        share = len(texts) / (len(texts) + sum(1 for text in others if text in shipped))
+        share = vocabulary_share(len(texts), others)  # counted as the gate counts it
         return _Trained(classifier, vectors, owners, centroids, columns, gate, share)
 
     def _boosts(
